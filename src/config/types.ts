@@ -1,0 +1,79 @@
+/** The resolved configuration: what mlops.yml says for one target, after variables and overrides. */
+
+export const JOB_NAMES = [
+  'data_ingestion_job',
+  'model_training_job',
+  'model_deployment_job',
+  'batch_inference_job',
+  'pipeline_job',
+] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export const STAGE_NAMES = ['ingest', 'train', 'evaluate', 'approve', 'deploy', 'score'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/** Which stages each job runs, in order; the same as the reference bundle's job definitions. */
+export const JOB_STAGES: Record<JobName, readonly StageName[]> = {
+  data_ingestion_job: ['ingest'],
+  model_training_job: ['train'],
+  model_deployment_job: ['evaluate', 'approve', 'deploy'],
+  batch_inference_job: ['score'],
+  pipeline_job: ['ingest', 'train', 'evaluate', 'approve', 'deploy', 'score'],
+};
+
+export interface MetricThreshold {
+  /** The metric must be at least (or at most, when greater_is_better is false) this value. */
+  threshold?: number;
+  /** Against the current champion: the change must be at least this much in the better direction. */
+  minAbsoluteChange?: number;
+  /** Against the current champion: the relative change must be at least this fraction. */
+  minRelativeChange?: number;
+  greaterIsBetter: boolean;
+}
+
+export type ApprovalMode = 'disabled' | 'dry_run' | 'enabled';
+
+export interface ApprovalConfig {
+  mode: ApprovalMode;
+  /** metric name (as the evaluate stage names it, e.g. accuracy, f1_macro, log_loss) → rule */
+  thresholds: Record<string, MetricThreshold>;
+}
+
+export interface LocalWorkspaceConfig {
+  type: 'local';
+  /** Absolute path of the folder that holds Volumes/, tables/ and mlruns/. */
+  root: string;
+}
+
+export interface DatabricksWorkspaceConfig {
+  type: 'databricks';
+  host?: string;
+  profile?: string;
+  warehouseId?: string;
+}
+
+export type WorkspaceConfig = LocalWorkspaceConfig | DatabricksWorkspaceConfig;
+
+export interface JobConfig {
+  name: JobName;
+  /** Display name, e.g. `[dev] data-ingestion`. */
+  displayName: string;
+  /** Job parameters after interpolation; all values are strings, as in Databricks job parameters. */
+  parameters: Record<string, string>;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the mlops.yml that was read; undefined when the embedded defaults were used. */
+  configPath: string | undefined;
+  /** Relative paths in parameters resolve against this folder (the config file's folder). */
+  configDir: string;
+  bundle: { name: string };
+  target: string;
+  /** Final variable values after precedence: --var > BUNDLE_VAR_<name> > target > default. */
+  variables: Record<string, string>;
+  workspace: WorkspaceConfig;
+  /** MLFLOW_TRACKING_URI > target tracking_uri > the local workspace's file store (file://<root>/mlruns). */
+  trackingUri: string;
+  approval: ApprovalConfig;
+  jobs: Record<JobName, JobConfig>;
+}

@@ -1,0 +1,69 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import { MlopsError } from '../errors.js';
+import type { KeyPath, LineLocator } from './problems.js';
+
+const MAX_SYNTAX_ERRORS = 5;
+
+export interface YamlSource {
+  /** The document as plain data (maps → objects, sequences → arrays). */
+  data: unknown;
+  /** Line of the deepest part of a key path that exists in the text. */
+  lineOf: LineLocator;
+}
+
+/** Parses YAML text; syntax errors become one CONFIG_INVALID error naming the first lines/columns. */
+export function parseYamlSource(text: string, source: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (document.errors.length > 0) {
+    const positions = document.errors.map((error) => {
+      const position = error.linePos?.[0];
+      const where = position ? `line ${position.line}, column ${position.col}` : 'unknown position';
+      // prettyErrors appends a code excerpt; the first line alone reads well in a list.
+      const summary = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+      return { where, summary, code: error.code };
+    });
+    // One early mistake often makes the parser trip over every following line; the first few say it all.
+    const shown = positions.slice(0, MAX_SYNTAX_ERRORS).map((p) => `${p.where}: ${p.summary}`);
+    if (positions.length > MAX_SYNTAX_ERRORS) shown.push(`... and ${positions.length - MAX_SYNTAX_ERRORS} more`);
+    const firstLine = document.errors[0]?.linePos?.[0]?.line;
+    const firstLineText = firstLine === undefined ? '' : (text.split(/\r?\n/)[firstLine - 1] ?? '');
+    const hint = /\{[^"']*\$\{/.test(firstLineText)
+      ? `\nHint: inside { ... } a value containing \${...} must be quoted, e.g. default: "/Volumes/\${var.catalog_name}"`
+      : '';
+    throw new MlopsError(
+      'CONFIG_INVALID',
+      `Invalid YAML in ${source}: expected valid YAML, found ${shown.length === 1 ? shown[0] : `\n  - ${shown.join('\n  - ')}`}${hint}`,
+      { details: { file: source, errors: positions } },
+    );
+  }
+
+  const lineOf: LineLocator = (path: KeyPath) => {
+    let node: unknown = document.contents;
+    let offset: number | undefined = rangeStart(node);
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && item.key.value === segment);
+        if (!pair) break;
+        offset = rangeStart(pair.key) ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (item === undefined) break;
+        offset = rangeStart(item) ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+
+  return { data: document.toJS({ maxAliasCount: 1000 }), lineOf };
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}
