@@ -1,0 +1,20 @@
+/**
+ * Runs the whole pipeline from a script, the way a user imports the package.
+ * Run it with: npm run build && node --experimental-strip-types examples/quick-start.ts  (or tsx)
+ * State goes to ./.mlops in the current folder; the bundled mlops.yml is used when there is none here.
+ */
+import { runPipeline, type ProgressEvent } from 'mlops-e2e';
+
+const result = await runPipeline({
+  reporter: {
+    report(event: ProgressEvent) {
+      if (event.type === 'stage-end') console.error(`${event.stage}: ${event.status} (${event.durationMs} ms)`);
+    },
+  },
+});
+
+console.log(`status: ${result.status}`);
+console.log(`model:  ${result.model?.uri}`);
+console.log(`accuracy on held-out rows: ${result.evaluation?.metrics.accuracy}`);
+console.log(`predictions: ${result.predictions?.rows} rows in ${result.predictions?.path}`);
+if (result.status !== 'succeeded') process.exitCode = result.status === 'rejected' ? 3 : 1;

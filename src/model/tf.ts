@@ -1,0 +1,73 @@
+import type * as TfModule from '@tensorflow/tfjs';
+import { MlopsError } from '../errors.js';
+
+/** The TensorFlow.js namespace, as `import * as tf from '@tensorflow/tfjs'` gives it. */
+export type Tf = typeof TfModule;
+
+// tfjs-node is optional: a user who has it installed gets its native backend, nobody else
+// pays for it. The specifier sits in a variable so TypeScript and bundlers do not require it.
+const NATIVE_BACKEND_PACKAGE = '@tensorflow/tfjs-node';
+
+let initialising: Promise<Tf> | undefined;
+let initialised: Tf | undefined;
+
+/**
+ * Loads TensorFlow.js and selects its backend once per process: the native tfjs-node backend
+ * when that package is installed, else wasm. tfjs is loaded lazily (it takes ~0.5 s) so that
+ * importing this library stays cheap for commands that never touch a model.
+ * Concurrent callers share one initialisation; a failed one is retried by the next call.
+ */
+export function getTf(): Promise<Tf> {
+  initialising ??= initialise().then(
+    (tf) => {
+      initialised = tf;
+      return tf;
+    },
+    (error: unknown) => {
+      initialising = undefined;
+      throw error;
+    },
+  );
+  return initialising;
+}
+
+/**
+ * The namespace after `getTf()` has resolved, for synchronous code (prediction) that can only
+ * run on objects which were created after initialisation.
+ */
+export function loadedTf(): Tf {
+  if (initialised === undefined) {
+    throw new MlopsError('INTERNAL', 'TensorFlow.js is not initialised: await getTf() before building or using a Classifier');
+  }
+  return initialised;
+}
+
+async function initialise(): Promise<Tf> {
+  const tf: Tf = await import('@tensorflow/tfjs');
+  // Prod mode skips per-op debug checks and keeps tfjs from printing its Node banner.
+  tf.enableProdMode();
+  if (await tryNativeBackend(tf)) return tf;
+  await import('@tensorflow/tfjs-backend-wasm');
+  // In Node the wasm binary is found next to the package's own files; no setWasmPaths needed.
+  const selected = await tf.setBackend('wasm');
+  if (!selected) {
+    throw new MlopsError('INTERNAL', `TensorFlow.js could not start its wasm backend (backend in use: ${tf.getBackend() ?? 'none'})`);
+  }
+  await tf.ready();
+  return tf;
+}
+
+async function tryNativeBackend(tf: Tf): Promise<boolean> {
+  try {
+    await import(NATIVE_BACKEND_PACKAGE);
+  } catch {
+    return false;
+  }
+  // A tfjs-node that bundles another tfjs-core registers its backend elsewhere; then we stay on wasm.
+  if (tf.findBackendFactory('tensorflow') === null) return false;
+  try {
+    return await tf.setBackend('tensorflow');
+  } catch {
+    return false;
+  }
+}

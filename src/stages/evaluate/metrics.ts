@@ -1,0 +1,150 @@
+import { MlopsError } from '../../errors.js';
+
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Rows whose true class this is. */
+  support: number;
+}
+
+/** Scores named as MLflow metric keys. */
+export interface ClassificationMetrics {
+  accuracy: number;
+  precision_macro: number;
+  recall_macro: number;
+  f1_macro: number;
+  precision_weighted: number;
+  recall_weighted: number;
+  f1_weighted: number;
+  log_loss: number;
+  example_count: number;
+  per_class: ClassMetrics[];
+  /** confusion_matrix[true][predicted] = rows. */
+  confusion_matrix: number[][];
+}
+
+/** The scalar metrics logged to MLflow, in this order. */
+export const MLFLOW_METRIC_KEYS = [
+  'accuracy',
+  'precision_macro',
+  'recall_macro',
+  'f1_macro',
+  'precision_weighted',
+  'recall_weighted',
+  'f1_weighted',
+  'log_loss',
+  'example_count',
+] as const;
+
+/** scikit-learn's historical log_loss clipping, so a confident miss costs ~34.5 instead of ∞. */
+export const LOG_LOSS_EPSILON = 1e-15;
+
+/**
+ * Classification metrics from true class indices and predicted probabilities (row-major rows ×
+ * numClasses), with scikit-learn's definitions:
+ * - the predicted class is the most probable one (the first on ties);
+ * - a precision or recall whose denominator is 0 counts as 0 (zero_division=0);
+ * - macro averages cover the classes that occur in the truth or the predictions, as
+ *   scikit-learn does without `labels`; weighted averages weigh each class by its support;
+ * - log loss clips probabilities to [1e-15, 1 − 1e-15] and renormalises each row before
+ *   averaging −ln p(true class).
+ */
+export function classificationMetrics(
+  yTrue: Int32Array,
+  proba: Float32Array,
+  numClasses: number,
+  labelNames: readonly string[],
+): ClassificationMetrics {
+  const rows = yTrue.length;
+  checkInputs(yTrue, proba, numClasses, labelNames);
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  let correct = 0;
+  let logLossSum = 0;
+  for (let row = 0; row < rows; row++) {
+    const offset = row * numClasses;
+    let predicted = 0;
+    let rowSum = 0;
+    for (let k = 0; k < numClasses; k++) {
+      const p = proba[offset + k]!;
+      if (p > proba[offset + predicted]!) predicted = k;
+      rowSum += clip(p);
+    }
+    const truth = yTrue[row]!;
+    confusion[truth]![predicted]! += 1;
+    if (predicted === truth) correct += 1;
+    logLossSum -= Math.log(clip(proba[offset + truth]!) / rowSum);
+  }
+
+  const perClass = labelNames.map((label, k): ClassMetrics => {
+    const truePositives = confusion[k]![k]!;
+    const support = confusion[k]!.reduce((sum, count) => sum + count, 0);
+    const predictedCount = confusion.reduce((sum, truthRow) => sum + truthRow[k]!, 0);
+    const precision = predictedCount === 0 ? 0 : truePositives / predictedCount;
+    const recall = support === 0 ? 0 : truePositives / support;
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    return { label, precision, recall, f1, support };
+  });
+  const present = perClass.filter((_, k) => perClass[k]!.support > 0 || confusion.some((truthRow) => truthRow[k]! > 0));
+  const macro = (pick: (metrics: ClassMetrics) => number) => present.reduce((sum, metrics) => sum + pick(metrics), 0) / present.length;
+  const weighted = (pick: (metrics: ClassMetrics) => number) =>
+    perClass.reduce((sum, metrics) => sum + pick(metrics) * metrics.support, 0) / rows;
+
+  return {
+    accuracy: correct / rows,
+    precision_macro: macro((m) => m.precision),
+    recall_macro: macro((m) => m.recall),
+    f1_macro: macro((m) => m.f1),
+    precision_weighted: weighted((m) => m.precision),
+    recall_weighted: weighted((m) => m.recall),
+    f1_weighted: weighted((m) => m.f1),
+    log_loss: logLossSum / rows,
+    example_count: rows,
+    per_class: perClass,
+    confusion_matrix: confusion,
+  };
+}
+
+/** Just the scalar metrics, keyed for MLflow's log_batch. */
+export function metricsForMlflow(metrics: ClassificationMetrics): Record<string, number> {
+  return Object.fromEntries(MLFLOW_METRIC_KEYS.map((key) => [key, metrics[key]]));
+}
+
+function clip(p: number): number {
+  return Math.min(Math.max(p, LOG_LOSS_EPSILON), 1 - LOG_LOSS_EPSILON);
+}
+
+function checkInputs(yTrue: Int32Array, proba: Float32Array, numClasses: number, labelNames: readonly string[]): void {
+  const rows = yTrue.length;
+  if (rows === 0) throw new MlopsError('INVALID_ARGUMENT', 'Metrics need at least one row, got none');
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new MlopsError('INVALID_ARGUMENT', `numClasses must be a positive integer, got ${numClasses}`);
+  }
+  if (labelNames.length !== numClasses) {
+    throw new MlopsError('INVALID_ARGUMENT', `Expected ${numClasses} label names, got ${labelNames.length}: [${labelNames.join(', ')}]`);
+  }
+  if (proba.length !== rows * numClasses) {
+    throw new MlopsError(
+      'INVALID_ARGUMENT',
+      `proba has ${proba.length} values; expected rows × classes = ${rows} × ${numClasses} = ${rows * numClasses}`,
+    );
+  }
+  yTrue.forEach((truth, row) => {
+    if (truth < 0 || truth >= numClasses) {
+      throw new MlopsError('INVALID_ARGUMENT', `Row ${row}: true class index must be in 0..${numClasses - 1}, got ${truth}`, {
+        details: { row, found: truth },
+      });
+    }
+  });
+  for (let index = 0; index < proba.length; index++) {
+    if (!Number.isFinite(proba[index]!)) {
+      const row = Math.floor(index / numClasses);
+      throw new MlopsError(
+        'INVALID_ARGUMENT',
+        `Row ${row}, class "${labelNames[index % numClasses]}": expected a finite probability, found ${proba[index]}`,
+        { details: { row, found: proba[index] } },
+      );
+    }
+  }
+}

@@ -1,0 +1,665 @@
+import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { MlopsError, throwIfAborted } from '../../errors.js';
+import type {
+  ArtifactInfo,
+  CallOptions,
+  CreateRunOptions,
+  Experiment,
+  LogBatchInput,
+  Metric,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  SearchRunsOptions,
+  TrackingStore,
+  UpdateRunInput,
+} from '../types.js';
+import { appendToUri, artifactUriToPath, pathToFileUri, resolveArtifactLocation } from './artifact-uri.js';
+import {
+  errorCode,
+  ioError,
+  isDirectory,
+  listFilesRecursive,
+  listSubdirectories,
+  mkdirExclusive,
+  pathExists,
+  readKeyValueFolder,
+  readTextIfExists,
+  writeFileAtomic,
+} from './disk.js';
+import {
+  experimentFromMeta,
+  experimentToMeta,
+  RUN_STATUSES,
+  runFromMeta,
+  runToMeta,
+  toExperiment,
+  toRunInfo,
+} from './entities.js';
+import type { StoredExperiment, StoredRun } from './entities.js';
+import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newExperimentId, newRunId, randomRunName } from './ids.js';
+import { KeyedLock } from './keyed-lock.js';
+import { dumpMetaYaml, parseMetaYaml } from './meta-yaml.js';
+import { formatMetricLine, latestMetric, parseMetricFile } from './metrics-format.js';
+import { paginate, parseRunFilter, parseRunOrderBy, runMatchesFilter, sortExperiments, sortRuns, validateMaxResults } from './search.js';
+import {
+  LIMITS,
+  validateArtifactPath,
+  validateExperimentId,
+  validateExperimentName,
+  validateKey,
+  validateMetric,
+  validateRunId,
+  validateValueLength,
+} from './validation.js';
+
+export interface FileTrackingStoreOptions {
+  /** The mlruns folder (MLflow's --backend-store-uri). Created, with the Default experiment, on first use. */
+  root: string;
+  /** The tracking URI to report; defaults to the root as a file URI. */
+  uri?: string;
+  /** Clock for creation and update times; defaults to Date.now. */
+  now?: () => number;
+  /** The user for runs created without userId or an mlflow.user tag; defaults to the OS user. */
+  user?: string;
+  /** Where `mlflow-artifacts:/` artifact URIs live: the server's --artifacts-destination folder. */
+  artifactsDestination?: string;
+  /** Told about each unreadable experiment or run that a listing skipped. */
+  onCorrupt?: (error: MlopsError) => void;
+}
+
+const META = 'meta.yaml';
+const TRASH = '.trash';
+const MODELS = 'models';
+// Folders inside an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
+const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces']);
+const RUN_NAME_TAG = 'mlflow.runName';
+const USER_TAG = 'mlflow.user';
+const OUR_TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function notFound(message: string, details: Record<string, unknown>): MlopsError {
+  return new MlopsError('NOT_FOUND', message, { details });
+}
+
+function invalid(message: string, details: Record<string, unknown>): MlopsError {
+  return new MlopsError('INVALID_ARGUMENT', message, { details });
+}
+
+interface LocatedExperiment {
+  dir: string;
+  stored: StoredExperiment;
+}
+
+interface LocatedRun {
+  dir: string;
+  stored: StoredRun;
+}
+
+/**
+ * MLflow tracking over a folder in MLflow 2.12's FileStore layout, so `mlflow server
+ * --backend-store-uri <root>` and `mlflow ui` read what we write, and we read what they write.
+ */
+export class FileTrackingStore implements TrackingStore {
+  readonly uri: string;
+  readonly root: string;
+  private readonly trash: string;
+  private readonly now: () => number;
+  private readonly user: string | undefined;
+  private readonly artifactsDestination: string | undefined;
+  private readonly onCorrupt: ((error: MlopsError) => void) | undefined;
+  private readonly metaLock = new KeyedLock();
+  private readonly runDirCache = new Map<string, string>();
+  private initialised: Promise<void> | undefined;
+
+  constructor(options: FileTrackingStoreOptions) {
+    this.root = resolve(options.root);
+    this.trash = join(this.root, TRASH);
+    this.uri = options.uri ?? pathToFileUri(this.root);
+    this.now = options.now ?? Date.now;
+    this.user = options.user;
+    this.artifactsDestination = options.artifactsDestination;
+    this.onCorrupt = options.onCorrupt;
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  private ready(): Promise<void> {
+    this.initialised ??= this.initialise().catch((error: unknown) => {
+      this.initialised = undefined;
+      throw error;
+    });
+    return this.initialised;
+  }
+
+  /**
+   * MLflow creates the Default experiment when it creates the store folder. We also create it
+   * when the folder exists without it (say the registry made mlruns/models first); MLflow never
+   * lets experiment 0 be deleted for good, so its absence means it was never made.
+   */
+  private async initialise(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true });
+    } catch (error) {
+      throw ioError('create the tracking folder', this.root, error);
+    }
+    if (!(await isDirectory(this.root))) throw new MlopsError('IO', `Tracking root ${this.root} is not a folder`, { details: { path: this.root } });
+    const defaultDir = join(this.root, DEFAULT_EXPERIMENT_ID);
+    if (!(await pathExists(join(this.trash, DEFAULT_EXPERIMENT_ID))) && (await mkdirExclusive(defaultDir))) {
+      const time = this.now();
+      await this.writeExperimentMeta(defaultDir, {
+        experimentId: DEFAULT_EXPERIMENT_ID,
+        name: DEFAULT_EXPERIMENT_NAME,
+        artifactLocation: appendToUri(pathToFileUri(this.root), DEFAULT_EXPERIMENT_ID),
+        lifecycleStage: 'active',
+        creationTime: time,
+        lastUpdateTime: time,
+      });
+    }
+    try {
+      await mkdir(this.trash, { recursive: true });
+    } catch (error) {
+      throw ioError('create the trash folder', this.trash, error);
+    }
+  }
+
+  // ---------------------------------------------------------------- experiments
+
+  private async writeExperimentMeta(dir: string, experiment: StoredExperiment): Promise<void> {
+    await writeFileAtomic(join(dir, META), dumpMetaYaml(experimentToMeta(experiment)), { durable: true });
+  }
+
+  private async readExperimentAt(dir: string): Promise<LocatedExperiment> {
+    const file = join(dir, META);
+    const text = await readTextIfExists(file);
+    if (text === undefined) throw new MlopsError('CORRUPT', `${file} is missing: the experiment folder has no metadata`, { details: { file } });
+    const stored = experimentFromMeta(parseMetaYaml(text, file));
+    if (stored.experimentId !== basename(dir)) {
+      throw new MlopsError('CORRUPT', `${file}: experiment_id is '${stored.experimentId}' but the folder is '${basename(dir)}'`, { details: { file } });
+    }
+    return { dir, stored };
+  }
+
+  private async experimentTags(dir: string): Promise<Record<string, string>> {
+    return readKeyValueFolder(join(dir, 'tags'));
+  }
+
+  private async findExperimentDir(experimentId: string): Promise<string | undefined> {
+    validateExperimentId(experimentId);
+    if (experimentId === MODELS) return undefined;
+    for (const parent of [this.root, this.trash]) {
+      const dir = join(parent, experimentId);
+      if (await isDirectory(dir)) return dir;
+    }
+    return undefined;
+  }
+
+  private async locateExperiment(experimentId: string): Promise<LocatedExperiment> {
+    await this.ready();
+    const dir = await this.findExperimentDir(experimentId);
+    if (dir === undefined) throw notFound(`Experiment '${experimentId}' does not exist in ${this.root}`, { experimentId });
+    return this.readExperimentAt(dir);
+  }
+
+  /** Every readable experiment folder; broken ones are reported to onCorrupt and skipped. */
+  private async listExperiments(includeDeleted: boolean, signal?: AbortSignal): Promise<LocatedExperiment[]> {
+    await this.ready();
+    const dirs = (await listSubdirectories(this.root)).filter((name) => name !== MODELS && !name.startsWith('.')).map((name) => join(this.root, name));
+    if (includeDeleted) dirs.push(...(await listSubdirectories(this.trash)).map((name) => join(this.trash, name)));
+    const found: LocatedExperiment[] = [];
+    for (const dir of dirs) {
+      throwIfAborted(signal);
+      try {
+        found.push(await this.readExperimentAt(dir));
+      } catch (error) {
+        if (!(error instanceof MlopsError && error.code === 'CORRUPT')) throw error;
+        this.onCorrupt?.(error);
+      }
+    }
+    return found;
+  }
+
+  async createExperiment(name: string, options: CallOptions & { tags?: Record<string, string>; artifactLocation?: string } = {}): Promise<string> {
+    throwIfAborted(options.signal);
+    validateExperimentName(name);
+    const tags = options.tags ?? {};
+    for (const [key, value] of Object.entries(tags)) {
+      validateKey('tag', key);
+      validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
+    }
+    if (options.artifactLocation?.startsWith('runs:')) {
+      throw invalid(`Artifact location cannot be a runs:/ URI, got ${options.artifactLocation}`, { artifactLocation: options.artifactLocation });
+    }
+    // One create at a time per store, so two calls with one name in one process cannot both pass the check.
+    return this.metaLock.run('create-experiment', async () => {
+      const existing = await this.getExperimentByName(name, options);
+      if (existing !== undefined) {
+        const deleted = existing.lifecycleStage === 'deleted' ? ' in deleted state (restore it, or remove it from the .trash folder to reuse the name)' : '';
+        throw new MlopsError('ALREADY_EXISTS', `Experiment '${name}' already exists${deleted} with id ${existing.experimentId}`, {
+          details: { name, experimentId: existing.experimentId },
+        });
+      }
+      let experimentId = newExperimentId();
+      while (!(await mkdirExclusive(join(this.root, experimentId)))) experimentId = newExperimentId();
+      const time = this.now();
+      await this.writeExperimentMeta(join(this.root, experimentId), {
+        experimentId,
+        name,
+        artifactLocation:
+          options.artifactLocation === undefined || options.artifactLocation === ''
+            ? appendToUri(pathToFileUri(this.root), experimentId)
+            : resolveArtifactLocation(options.artifactLocation),
+        lifecycleStage: 'active',
+        creationTime: time,
+        lastUpdateTime: time,
+      });
+      for (const [key, value] of Object.entries(tags)) await this.writeExperimentTag(join(this.root, experimentId), key, value);
+      return experimentId;
+    });
+  }
+
+  async getExperiment(experimentId: string, options: CallOptions = {}): Promise<Experiment> {
+    throwIfAborted(options.signal);
+    const { dir, stored } = await this.locateExperiment(experimentId);
+    return toExperiment(stored, await this.experimentTags(dir));
+  }
+
+  async getExperimentByName(name: string, options: CallOptions = {}): Promise<Experiment | undefined> {
+    throwIfAborted(options.signal);
+    const matches = (await this.listExperiments(true, options.signal)).filter((experiment) => experiment.stored.name === name);
+    const chosen = matches.find((experiment) => experiment.stored.lifecycleStage === 'active') ?? matches[0];
+    return chosen === undefined ? undefined : toExperiment(chosen.stored, await this.experimentTags(chosen.dir));
+  }
+
+  /** Active experiments, newest first (MLflow's default order), in pages. */
+  async searchExperiments(options: CallOptions & { maxResults?: number; pageToken?: string } = {}): Promise<Page<Experiment>> {
+    throwIfAborted(options.signal);
+    const maxResults = validateMaxResults(options.maxResults);
+    const located = await this.listExperiments(false, options.signal);
+    const experiments: Experiment[] = [];
+    for (const { dir, stored } of located) experiments.push(toExperiment(stored, await this.experimentTags(dir)));
+    return paginate(sortExperiments(experiments), options.pageToken, maxResults);
+  }
+
+  private async writeExperimentTag(dir: string, key: string, value: string): Promise<void> {
+    await writeFileAtomic(join(dir, 'tags', ...key.split('/')), value, { tempDir: dir });
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    validateKey('tag', key);
+    validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
+    const { dir, stored } = await this.locateExperiment(experimentId);
+    if (stored.lifecycleStage !== 'active') {
+      throw invalid(`The experiment ${experimentId} must be in the 'active' lifecycle_stage to set tags, found '${stored.lifecycleStage}'`, { experimentId });
+    }
+    await this.writeExperimentTag(dir, key, value);
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  private async readRunAt(dir: string): Promise<LocatedRun> {
+    const file = join(dir, META);
+    const text = await readTextIfExists(file);
+    if (text === undefined) throw new MlopsError('CORRUPT', `${file} is missing: the run folder has no metadata`, { details: { file } });
+    const stored = runFromMeta(parseMetaYaml(text, file));
+    const experimentFolder = basename(dirname(dir));
+    if (stored.runId !== basename(dir) || stored.experimentId !== experimentFolder) {
+      throw new MlopsError(
+        'CORRUPT',
+        `${file}: run '${stored.runId}' of experiment '${stored.experimentId}' is stored in folder ${experimentFolder}/${basename(dir)}`,
+        { details: { file } },
+      );
+    }
+    return { dir, stored };
+  }
+
+  private async findRunDir(runId: string): Promise<string> {
+    validateRunId(runId);
+    await this.ready();
+    const cached = this.runDirCache.get(runId);
+    if (cached !== undefined && (await isDirectory(cached))) return cached;
+    if (!RESERVED_EXPERIMENT_FOLDERS.has(runId)) {
+      const experimentDirs = [
+        ...(await listSubdirectories(this.root)).filter((name) => name !== MODELS && !name.startsWith('.')).map((name) => join(this.root, name)),
+        ...(await listSubdirectories(this.trash)).map((name) => join(this.trash, name)),
+      ];
+      for (const experimentDir of experimentDirs) {
+        const dir = join(experimentDir, runId);
+        if (await isDirectory(dir)) {
+          this.runDirCache.set(runId, dir);
+          return dir;
+        }
+      }
+    }
+    throw notFound(`Run '${runId}' not found in any experiment under ${this.root}`, { runId });
+  }
+
+  private async locateRun(runId: string): Promise<LocatedRun> {
+    return this.readRunAt(await this.findRunDir(runId));
+  }
+
+  private async locateActiveRun(runId: string): Promise<LocatedRun> {
+    const run = await this.locateRun(runId);
+    if (run.stored.lifecycleStage !== 'active') {
+      throw invalid(`The run ${runId} must be in the 'active' state to be changed, found '${run.stored.lifecycleStage}'`, { runId });
+    }
+    return run;
+  }
+
+  private async writeRunMeta(dir: string, run: StoredRun): Promise<void> {
+    await writeFileAtomic(join(dir, META), dumpMetaYaml(runToMeta(run)), { durable: true });
+  }
+
+  /** Re-reads the run's meta.yaml under the lock, applies `change` and writes it back. */
+  private async updateRunMeta(runId: string, change: (run: StoredRun) => StoredRun): Promise<StoredRun> {
+    return this.metaLock.run(`run:${runId}`, async () => {
+      const { dir, stored } = await this.locateActiveRun(runId);
+      const updated = change(stored);
+      await this.writeRunMeta(dir, updated);
+      return updated;
+    });
+  }
+
+  private async loadRun({ dir, stored }: LocatedRun): Promise<Run> {
+    const tags = await readKeyValueFolder(join(dir, 'tags'));
+    const params = await readKeyValueFolder(join(dir, 'params'));
+    const metrics: Record<string, Metric> = {};
+    for (const key of await listFilesRecursive(join(dir, 'metrics'))) {
+      const latest = latestMetric(await this.readMetricHistory(dir, key));
+      if (latest !== undefined) metrics[key] = latest;
+    }
+    return { info: toRunInfo(stored, tags), data: { metrics, params, tags } };
+  }
+
+  private async readMetricHistory(runDir: string, key: string): Promise<Metric[]> {
+    const file = join(runDir, 'metrics', ...key.split('/'));
+    const text = await readTextIfExists(file);
+    return text === undefined ? [] : parseMetricFile(text, key, file);
+  }
+
+  private defaultUser(): string {
+    return this.user ?? osUser();
+  }
+
+  async createRun(options: CreateRunOptions): Promise<RunInfo> {
+    throwIfAborted(options.signal);
+    const tags = { ...(options.tags ?? {}) };
+    for (const [key, value] of Object.entries(tags)) {
+      validateKey('tag', key);
+      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
+    }
+    const tagRunName = tags[RUN_NAME_TAG];
+    if (options.runName !== undefined && options.runName !== '' && tagRunName !== undefined && tagRunName !== options.runName) {
+      throw invalid(
+        `Both runName and the ${RUN_NAME_TAG} tag are given, with different values (runName='${options.runName}', ${RUN_NAME_TAG}='${tagRunName}')`,
+        { runName: options.runName, tag: tagRunName },
+      );
+    }
+    const runName = options.runName || tagRunName || randomRunName();
+    tags[RUN_NAME_TAG] = runName;
+    // MLflow's client takes user_id from the mlflow.user tag; the fluent API fills that tag from the OS user.
+    const userId = options.userId ?? tags[USER_TAG] ?? this.defaultUser();
+    tags[USER_TAG] ??= userId;
+    const startTime = options.startTime ?? this.now();
+    if (!Number.isSafeInteger(startTime) || startTime < 0) throw invalid(`startTime must be a non-negative integer (ms), got ${startTime}`, { startTime });
+
+    const { dir: experimentDir, stored: experiment } = await this.locateExperiment(options.experimentId);
+    if (experiment.lifecycleStage !== 'active') {
+      throw invalid(`Could not create a run in experiment ${options.experimentId}: it is '${experiment.lifecycleStage}', not active`, {
+        experimentId: options.experimentId,
+      });
+    }
+    let runId = newRunId();
+    while (!(await mkdirExclusive(join(experimentDir, runId)))) runId = newRunId();
+    const dir = join(experimentDir, runId);
+    const stored: StoredRun = {
+      runId,
+      runName,
+      experimentId: experiment.experimentId,
+      userId,
+      status: 'RUNNING',
+      startTime,
+      endTime: null,
+      artifactUri: appendToUri(experiment.artifactLocation, runId, 'artifacts'),
+      lifecycleStage: 'active',
+    };
+    await this.writeRunMeta(dir, stored);
+    try {
+      for (const folder of ['metrics', 'params', 'artifacts']) await mkdir(join(dir, folder), { recursive: true });
+    } catch (error) {
+      throw ioError('create the run folders in', dir, error);
+    }
+    for (const [key, value] of Object.entries(tags)) await this.writeRunTag(dir, key, value);
+    this.runDirCache.set(runId, dir);
+    return toRunInfo(stored, tags);
+  }
+
+  async getRun(runId: string, options: CallOptions = {}): Promise<Run> {
+    throwIfAborted(options.signal);
+    return this.loadRun(await this.locateRun(runId));
+  }
+
+  async updateRun(runId: string, update: UpdateRunInput, options: CallOptions = {}): Promise<RunInfo> {
+    throwIfAborted(options.signal);
+    if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
+      throw invalid(`Run status must be one of ${RUN_STATUSES.join(', ')}, got '${String(update.status)}'`, { runId, status: update.status });
+    }
+    if (update.endTime !== undefined && (!Number.isSafeInteger(update.endTime) || update.endTime < 0)) {
+      throw invalid(`endTime must be a non-negative integer (ms), got ${update.endTime}`, { runId, endTime: update.endTime });
+    }
+    const runName = update.runName === '' ? undefined : update.runName;
+    if (runName !== undefined) validateValueLength(`Tag '${RUN_NAME_TAG}'`, runName, LIMITS.tagValueLength);
+    const updated = await this.updateRunMeta(runId, (stored) => ({
+      ...stored,
+      status: (update.status ?? stored.status) as RunStatus,
+      endTime: update.endTime ?? stored.endTime,
+      runName: runName ?? stored.runName,
+    }));
+    const dir = await this.findRunDir(runId);
+    if (runName !== undefined) await this.writeRunTag(dir, RUN_NAME_TAG, runName);
+    return toRunInfo(updated, await readKeyValueFolder(join(dir, 'tags')));
+  }
+
+  private async writeRunTag(runDir: string, key: string, value: string): Promise<void> {
+    await writeFileAtomic(join(runDir, 'tags', ...key.split('/')), value, { tempDir: runDir });
+  }
+
+  async logBatch(runId: string, batch: LogBatchInput, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    const metrics = batch.metrics ?? [];
+    const params = Object.entries(batch.params ?? {});
+    const tags = Object.entries(batch.tags ?? {});
+    // Everything is checked before anything is written, so a bad batch leaves the run unchanged.
+    metrics.forEach(validateMetric);
+    for (const [key, value] of params) {
+      validateKey('param', key);
+      validateValueLength(`Param '${key}'`, value, LIMITS.paramValueLength);
+    }
+    for (const [key, value] of tags) {
+      validateKey('tag', key);
+      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
+    }
+    if (metrics.length > LIMITS.metricsPerBatch || params.length > LIMITS.paramsOrTagsPerBatch || tags.length > LIMITS.paramsOrTagsPerBatch) {
+      throw invalid(
+        `A batch may hold at most ${LIMITS.metricsPerBatch} metrics and ${LIMITS.paramsOrTagsPerBatch} params and tags each; got ${metrics.length} metrics, ${params.length} params, ${tags.length} tags`,
+        { runId },
+      );
+    }
+    if (metrics.length + params.length + tags.length > LIMITS.entitiesPerBatch) {
+      throw invalid(`A batch may hold at most ${LIMITS.entitiesPerBatch} metrics, params and tags together; got ${metrics.length + params.length + tags.length}`, { runId });
+    }
+    const { dir } = await this.locateActiveRun(runId);
+
+    const paramsToWrite: Array<[string, string]> = [];
+    for (const [key, value] of params) {
+      const existing = await readTextIfExists(join(dir, 'params', ...key.split('/')));
+      if (existing === undefined) paramsToWrite.push([key, value]);
+      else if (existing !== value) {
+        throw invalid(
+          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${existing}' for run ID='${runId}'. Attempted logging new value '${value}'`,
+          { runId, key, existing, attempted: value },
+        );
+      }
+    }
+    for (const [key, value] of paramsToWrite) await writeFileAtomic(join(dir, 'params', ...key.split('/')), value, { tempDir: dir });
+
+    const linesByKey = new Map<string, string>();
+    for (const metric of metrics) linesByKey.set(metric.key, (linesByKey.get(metric.key) ?? '') + formatMetricLine(metric));
+    for (const [key, lines] of linesByKey) {
+      throwIfAborted(options.signal);
+      const file = join(dir, 'metrics', ...key.split('/'));
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        // One append per key keeps a batch's lines for that key together and in logged order.
+        await appendFile(file, lines, 'utf8');
+      } catch (error) {
+        throw ioError('append to', file, error);
+      }
+    }
+
+    for (const [key, value] of tags) await this.setRunTagAt(runId, dir, key, value);
+  }
+
+  /** Writes a tag; the mlflow.runName tag also renames the run in meta.yaml, as MLflow keeps them in step. */
+  private async setRunTagAt(runId: string, dir: string, key: string, value: string): Promise<void> {
+    if (key === RUN_NAME_TAG) await this.updateRunMeta(runId, (stored) => ({ ...stored, runName: value }));
+    await this.writeRunTag(dir, key, value);
+  }
+
+  async setTag(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    validateKey('tag', key);
+    validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
+    const { dir } = await this.locateActiveRun(runId);
+    await this.setRunTagAt(runId, dir, key, value);
+  }
+
+  async deleteTag(runId: string, key: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    validateKey('tag', key);
+    const { dir } = await this.locateActiveRun(runId);
+    const file = join(dir, 'tags', ...key.split('/'));
+    if (!(await pathExists(file))) throw notFound(`No tag with name '${key}' in run ${runId} (looked for ${file})`, { runId, key });
+    try {
+      await rm(file);
+    } catch (error) {
+      throw ioError('delete', file, error);
+    }
+  }
+
+  async getMetricHistory(runId: string, key: string, options: CallOptions = {}): Promise<Metric[]> {
+    throwIfAborted(options.signal);
+    validateKey('metric', key);
+    const { dir } = await this.locateRun(runId);
+    return this.readMetricHistory(dir, key);
+  }
+
+  async searchRuns(options: SearchRunsOptions): Promise<Page<Run>> {
+    throwIfAborted(options.signal);
+    const maxResults = validateMaxResults(options.maxResults);
+    const filter = parseRunFilter(options.filter);
+    const orderBy = parseRunOrderBy(options.orderBy);
+    await this.ready();
+    const runs: Run[] = [];
+    for (const experimentId of options.experimentIds) {
+      const experimentDir = await this.findExperimentDir(experimentId);
+      // MLflow's file store answers an unknown experiment with no runs rather than an error.
+      if (experimentDir === undefined) continue;
+      for (const name of await listSubdirectories(experimentDir)) {
+        throwIfAborted(options.signal);
+        if (RESERVED_EXPERIMENT_FOLDERS.has(name)) continue;
+        let located: LocatedRun;
+        try {
+          located = await this.readRunAt(join(experimentDir, name));
+        } catch (error) {
+          if (!(error instanceof MlopsError && error.code === 'CORRUPT')) throw error;
+          this.onCorrupt?.(error);
+          continue;
+        }
+        if (located.stored.lifecycleStage !== 'active') continue;
+        let run: Run;
+        try {
+          run = await this.loadRun(located);
+        } catch (error) {
+          if (!(error instanceof MlopsError && error.code === 'CORRUPT')) throw error;
+          this.onCorrupt?.(error);
+          continue;
+        }
+        if (runMatchesFilter(run, filter)) runs.push(run);
+      }
+    }
+    return paginate(sortRuns(runs, orderBy), options.pageToken, maxResults);
+  }
+
+  // ---------------------------------------------------------------- artifacts
+
+  private async artifactRoot(runId: string): Promise<string> {
+    const { stored } = await this.locateRun(runId);
+    return artifactUriToPath(stored.artifactUri, { artifactsDestination: this.artifactsDestination });
+  }
+
+  private static inside(root: string, relativePath: string): string {
+    const target = relativePath === '' ? root : join(root, ...relativePath.split('/'));
+    const back = relative(root, target);
+    if (back.startsWith('..') || back.split(sep).includes('..')) {
+      throw invalid(`Artifact path '${relativePath}' resolves outside the run's artifact root ${root}`, { path: relativePath });
+    }
+    return target;
+  }
+
+  async logArtifact(runId: string, path: string, data: Uint8Array | string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    const relativePath = validateArtifactPath(path, { allowRoot: false });
+    const target = FileTrackingStore.inside(await this.artifactRoot(runId), relativePath);
+    await writeFileAtomic(target, data);
+  }
+
+  async listArtifacts(runId: string, path = '', options: CallOptions = {}): Promise<ArtifactInfo[]> {
+    throwIfAborted(options.signal);
+    const relativePath = validateArtifactPath(path, { allowRoot: true });
+    const dir = FileTrackingStore.inside(await this.artifactRoot(runId), relativePath);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      const code = errorCode(error);
+      // MLflow lists a missing folder, or a file, as empty.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw ioError('list', dir, error);
+    }
+    const infos: ArtifactInfo[] = [];
+    for (const name of names) {
+      if (OUR_TEMP_FILE.test(name)) continue;
+      const info = await stat(join(dir, name)).catch(() => undefined);
+      if (info === undefined) continue;
+      const childPath = relativePath === '' ? name : `${relativePath}/${name}`;
+      infos.push({ path: childPath, isDir: info.isDirectory(), fileSize: info.isDirectory() ? undefined : info.size });
+    }
+    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async downloadArtifact(runId: string, path: string, options: CallOptions = {}): Promise<Uint8Array> {
+    throwIfAborted(options.signal);
+    const relativePath = validateArtifactPath(path, { allowRoot: false });
+    const file = FileTrackingStore.inside(await this.artifactRoot(runId), relativePath);
+    try {
+      return new Uint8Array(await readFile(file));
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(`Artifact '${relativePath}' of run ${runId} does not exist (looked for ${file})`, { runId, path: relativePath });
+      if (code === 'EISDIR') throw invalid(`Artifact '${relativePath}' of run ${runId} is a folder; list it with listArtifacts`, { runId, path: relativePath });
+      throw ioError('read', file, error);
+    }
+  }
+}

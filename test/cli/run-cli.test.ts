@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+const tempDir = useTempDirs();
+
+async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd });
+  return { code, stdout, stderr };
+}
+
+describe('mlops CLI', () => {
+  it('runs data_ingestion_job with -o json: one JSON object on stdout, progress on stderr', async () => {
+    const cwd = await tempDir();
+    const { code, stdout, stderr } = await cli(['run', 'data_ingestion_job', '-o', 'json'], cwd);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ status: 'succeeded', target: 'dev', stages: [{ name: 'ingest', status: 'succeeded' }] });
+    expect(result.ingestion).toMatchObject({ files_ingested: 3, rows_written: 150, rows_quarantined: 0 });
+    expect(result.ingestion.output_path).toBe('/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested');
+    expect(result.tracking.uri).toMatch(/^file:\/\/.*\/\.mlops\/mlruns$/);
+    expect(stderr).toContain('▶ ingest');
+  });
+
+  it('applies --var to the volume path', async () => {
+    const cwd = await tempDir();
+    const { code, stdout } = await cli(['run', 'data_ingestion_job', '--var', 'catalog_name=main', '-o', 'json'], cwd);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).ingestion.output_path).toBe('/Volumes/main/hp_iris_ml/hp_ml_vol/ingested');
+    await expect(stat(join(cwd, '.mlops', 'Volumes', 'main', 'hp_iris_ml', 'hp_ml_vol', 'ingested'))).resolves.toBeTruthy();
+  });
+
+  it('exits 2 for an unknown job and lists the jobs', async () => {
+    const { code, stderr } = await cli(['run', 'train_everything'], await tempDir());
+    expect(code).toBe(2);
+    expect(stderr).toContain('Unknown job "train_everything"');
+    expect(stderr).toContain('pipeline_job');
+  });
+
+  it('exits 2 for an unknown target and names it', async () => {
+    const { code, stderr } = await cli(['run', 'pipeline_job', '--target', 'staging'], await tempDir());
+    expect(code).toBe(2);
+    expect(stderr).toContain('staging');
+  });
+
+  it('exits 2 for an unknown option', async () => {
+    const { code, stderr } = await cli(['run', 'pipeline_job', '--frobnicate'], await tempDir());
+    expect(code).toBe(2);
+    expect(stderr).toContain('--frobnicate');
+  });
+
+  it('exits 2 for a malformed mlops.yml, naming the file', async () => {
+    const cwd = await tempDir();
+    await writeFile(join(cwd, 'mlops.yml'), 'bundle:\n  name: [unclosed\n');
+    const { code, stderr } = await cli(['run', 'pipeline_job'], cwd);
+    expect(code).toBe(2);
+    expect(stderr).toContain(join(cwd, 'mlops.yml'));
+  });
+
+  it('exits 1 for a missing source folder, naming it', async () => {
+    const cwd = await tempDir();
+    const { code, stderr, stdout } = await cli(['run', 'data_ingestion_job', '--json', JSON.stringify({ source_path: './landing-missing' })], cwd);
+    expect(code).toBe(1);
+    expect(stderr + stdout).toContain('landing-missing');
+  });
+
+  it('exits 1 for a CSV with the wrong header, naming the file, and writes nothing', async () => {
+    const cwd = await tempDir();
+    await mkdir(join(cwd, 'landing'));
+    await writeFile(join(cwd, 'landing', 'good.csv'), 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n');
+    await writeFile(join(cwd, 'landing', 'bad.csv'), 'a,b,c\n1,2,3\n');
+    const { code, stderr, stdout } = await cli(['run', 'data_ingestion_job', '--json', JSON.stringify({ source_path: join(cwd, 'landing') })], cwd);
+    expect(code).toBe(1);
+    expect(stderr + stdout).toContain('bad.csv');
+    await expect(stat(join(cwd, '.mlops', 'Volumes', 'hp_az_catalog', 'hp_iris_ml', 'hp_ml_vol', 'ingested'))).rejects.toThrow();
+  });
+
+  it('exits 2 for --json keys that are not parameters of the job', async () => {
+    const { code, stderr } = await cli(['run', 'data_ingestion_job', '--json', '{"epochs":"3"}'], await tempDir());
+    expect(code).toBe(2);
+    expect(stderr).toContain('epochs');
+  });
+
+  it('prints help with examples', async () => {
+    const { code, stdout } = await cli(['--help'], await tempDir());
+    expect(code).toBe(0);
+    expect(stdout).toContain('mlops run pipeline_job');
+  });
+
+  it('the built binary exits 3 when approval rejects the model', async () => {
+    const cwd = await tempDir();
+    const yaml = await readFile(join(repoRoot, 'mlops.yml'), 'utf8');
+    await writeFile(join(cwd, 'mlops.yml'), yaml.replace(/accuracy:\s*\{[^}]*\}/, 'accuracy: { threshold: 1.01, greater_is_better: true }'));
+    const landing = join(repoRoot, 'data', 'landing');
+    const run = promisify(execFile);
+    const error = await run(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'run', 'pipeline_job', '-o', 'json', '--json', JSON.stringify({ source_path: landing })], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+    }).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(error?.code).toBe(3);
+    const result = JSON.parse(error!.stdout);
+    expect(result.status).toBe('rejected');
+    expect(result.stages.find((s: { name: string }) => s.name === 'deploy').status).toBe('skipped');
+  });
+});

@@ -1,0 +1,102 @@
+import { cp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RecordingReporter } from '../../src/pipeline/reporter.js';
+import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
+import { readParquetFolder } from '../helpers/read-parquet.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+const tempDir = useTempDirs();
+
+describe('pipeline_job on the local workspace', () => {
+  it('runs all six stages on the bundled data, then again without re-ingesting, promoting version 2', async () => {
+    const cwd = await tempDir();
+    const reporter = new RecordingReporter();
+    const first = await runPipeline({ load: { cwd, env: {} }, reporter });
+
+    expect(first.status, JSON.stringify(first.failure)).toBe('succeeded');
+    expect(first.stages.map((s) => [s.name, s.status])).toEqual([
+      ['ingest', 'succeeded'],
+      ['train', 'succeeded'],
+      ['evaluate', 'succeeded'],
+      ['approve', 'succeeded'],
+      ['deploy', 'succeeded'],
+      ['score', 'succeeded'],
+    ]);
+    expect(first.ingestion).toMatchObject({ files_ingested: 3, rows_written: 150, rows_quarantined: 0 });
+    expect(first.model).toMatchObject({ name: 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', version: '1' });
+    expect(first.deployment).toMatchObject({ changed: true, previous_champion: undefined });
+    expect(first.predictions?.rows).toBe(150);
+    expect(first.workspace.location).toBe(join(cwd, '.mlops'));
+
+    // Read the predictions with hyparquet, not the writer's own library, and check them against the labels.
+    const predictions = await readParquetFolder(first.predictions!.path);
+    expect(predictions).toHaveLength(150);
+    const ingested = await readParquetFolder(join(cwd, '.mlops', 'Volumes', 'hp_az_catalog', 'hp_iris_ml', 'hp_ml_vol', 'ingested'));
+    expect(ingested).toHaveLength(150);
+    let correct = 0;
+    predictions.forEach((row, i) => {
+      expect(row.sepal_length).toBe(ingested[i]!.sepal_length);
+      if (row.prediction === ingested[i]!.species) correct++;
+      const p = Number(row.probability_setosa) + Number(row.probability_versicolor) + Number(row.probability_virginica);
+      expect(p).toBeCloseTo(1, 5);
+      expect(row.model_version).toBe('1');
+      expect(row.model_name).toBe('hp_az_catalog.hp_iris_ml.irisclassifierdemo');
+    });
+    expect(correct / 150).toBeGreaterThanOrEqual(0.9);
+    expect(Object.keys(predictions[0]!)).toEqual([
+      'sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'prediction',
+      'probability_setosa', 'probability_versicolor', 'probability_virginica', 'model_name', 'model_version', 'scored_at',
+    ]);
+
+    // The MLflow store is in MLflow's layout: the alias file says which version is champion.
+    const alias = await readFile(join(cwd, '.mlops', 'mlruns', 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', 'aliases', 'champion'), 'utf8');
+    expect(alias).toBe('1');
+    expect(reporter.events.filter((e) => e.type === 'stage-start')).toHaveLength(6);
+
+    const second = await runPipeline({ load: { cwd, env: {} } });
+    expect(second.status).toBe('succeeded');
+    expect(second.ingestion).toMatchObject({ files_ingested: 0, rows_written: 0 });
+    expect(second.model?.version).toBe('2');
+    expect(second.deployment).toMatchObject({ changed: true, previous_champion: '1' });
+    expect(second.predictions?.rows).toBe(150);
+    const again = await readParquetFolder(second.predictions!.path);
+    expect(again).toHaveLength(150);
+    expect(new Set(again.map((r) => r.model_version))).toEqual(new Set(['2']));
+  });
+
+  it('stops at approve when the thresholds reject the model: status rejected, nothing deployed', async () => {
+    const cwd = await tempDir();
+    await writeFile(join(cwd, 'mlops.yml'), strictConfig(await readFile(join(repoRoot, 'mlops.yml'), 'utf8')));
+    await cp(join(repoRoot, 'data'), join(cwd, 'data'), { recursive: true });
+    const result = await runPipeline({ load: { cwd, env: {} } });
+    expect(result.status).toBe('rejected');
+    expect(result.stages.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'rejected', 'skipped', 'skipped']);
+    expect(result.approval?.reasons.join(' ')).toMatch(/accuracy = [0-9.]+ must be at least 1\.01/);
+    const modelDir = join(cwd, '.mlops', 'mlruns', 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo');
+    const aliases = await readdir(join(modelDir, 'aliases')).catch(() => []);
+    expect(aliases).toEqual([]);
+    const status = await readFile(join(modelDir, 'version-1', 'tags', 'mlops.approval_status'), 'utf8');
+    expect(status).toBe('rejected');
+  });
+
+  it('reports a failing stage with its error code and skips the rest', async () => {
+    const cwd = await tempDir();
+    const result = await runJob({ job: 'pipeline_job', load: { cwd, env: {} }, json: { source_path: join(cwd, 'no-such-folder') } });
+    expect(result.status).toBe('failed');
+    expect(result.failure).toMatchObject({ stage: 'ingest', code: 'NOT_FOUND' });
+    expect(result.failure?.message).toContain('no-such-folder');
+    expect(result.stages.slice(1).every((s) => s.status === 'skipped')).toBe(true);
+  });
+
+  it('rejects an unknown job before doing anything', async () => {
+    const cwd = await tempDir();
+    await expect(runJob({ job: 'nope' as never, load: { cwd, env: {} } })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+/** The shipped config with an accuracy threshold no model can meet. */
+function strictConfig(yaml: string): string {
+  return yaml.replace(/accuracy:\s*\{[^}]*\}/, 'accuracy: { threshold: 1.01, greater_is_better: true }');
+}
