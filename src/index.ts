@@ -31,4 +31,4 @@ export { FileModelRegistry } from './tracking/file-store/registry-file-store.js'
 export { parseModelUri, formatModelUri, resolveModelUri, type ModelUri } from './tracking/model-uri.js';
 
 export { Classifier } from './model/classifier.js';
-export { runCli, type CliIo } from './cli/run-cli.js';
+export { runCli, type CliIo, type Command } from './cli/run-cli.js';

@@ -38,7 +38,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const job = options.json === undefined ? config.jobs[options.job] : applyJobOverrides(config.jobs[options.job], options.json);
   const reporter = options.reporter ?? silentReporter;
   const now = options.now ?? Date.now;
-  const workspace = options.workspace ?? (await openWorkspace(config));
+  const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
   const ctx: StageContext = { workspace, config, reporter, now, ...(options.signal ? { signal: options.signal } : {}) };
 
   const runId = randomUUID().replace(/-/g, '');

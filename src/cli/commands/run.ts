@@ -1,0 +1,59 @@
+import { JOB_NAMES, type JobName } from '../../config/types.js';
+import { MlopsError } from '../../errors.js';
+import { jobResultToJson } from '../../pipeline/result.js';
+import { runJob } from '../../pipeline/run-job.js';
+import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
+import { EXIT_OK, exitCodeForResult } from '../exit-codes.js';
+import { LineReporter } from '../human-reporter.js';
+import type { Command } from '../io.js';
+import { formatJobSummary } from '../summary.js';
+
+const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a job: data_ingestion_job, model_training_job, model_deployment_job, batch_inference_job, pipeline_job',
+  help: `Usage: mlops run <job> [options]
+
+Runs one job of mlops.yml (found in the current folder, else the bundled defaults).
+
+Options:
+  -t, --target T      target from mlops.yml (default: the one marked default: true)
+      --var k=v       set a variable (repeatable); beats BUNDLE_VAR_<k>, the target and the default
+      --json '{…}'    override job parameters, e.g. '{"model_version":"3"}'
+  -c, --config FILE   use this mlops.yml
+  -o, --output json   print one JSON object with the result on stdout (progress stays on stderr)
+  -q, --quiet         no progress lines, only errors
+
+Examples:
+  mlops run pipeline_job
+  mlops run data_ingestion_job --json '{"source_path":"./incoming"}'
+  mlops run model_deployment_job --json '{"model_version":"2"}' -o json
+  mlops run pipeline_job -o json > result.json; echo "exit $?"
+
+Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
+`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
+    if (values.help) {
+      io.stdout(this.help);
+      return EXIT_OK;
+    }
+    const [job, ...extra] = positionals;
+    if (job === undefined) throw new MlopsError('USAGE', `mlops run needs a job name: ${JOB_NAMES.join(', ')}`);
+    if (extra.length > 0) throw new MlopsError('USAGE', `Unexpected arguments after the job name: ${extra.join(' ')}`);
+    if (!(JOB_NAMES as readonly string[]).includes(job)) {
+      throw new MlopsError('USAGE', `Unknown job "${job}"; the jobs are ${JOB_NAMES.join(', ')}`);
+    }
+    const format = outputFormat(values.output);
+    const result = await runJob({
+      job: job as JobName,
+      load: loadOptionsFrom(values, io),
+      ...(values.json !== undefined ? { json: values.json } : {}),
+      reporter: new LineReporter(io.stderr, values.quiet === true),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    io.stdout(format === 'json' ? jobResultToJson(result) + '\n' : formatJobSummary(result));
+    return exitCodeForResult(result);
+  },
+};

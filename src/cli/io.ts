@@ -1,0 +1,20 @@
+/** What a CLI command may touch: injected so commands are testable without a process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  signal?: AbortSignal;
+  /** True when stderr is a terminal (progress may redraw lines). */
+  isTTY?: boolean;
+}
+
+/** One top-level command (`mlops <name> …`); subcommands are parsed by the command itself. */
+export interface Command {
+  name: string;
+  /** One line for `mlops --help`. */
+  summary: string;
+  /** Full help with examples, printed by `mlops <name> --help`. */
+  help: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}

@@ -1,0 +1,37 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MlopsError } from '../errors.js';
+import { FileModelRegistry } from './file-store/registry-file-store.js';
+import { FileTrackingStore } from './file-store/tracking-file-store.js';
+import type { ModelRegistry, TrackingStore } from './types.js';
+
+export interface OpenTrackingOptions {
+  /** Relative paths resolve against this folder. */
+  baseDir: string;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * MLflow's tracking-URI conventions: a path or file: URI is a file store; http(s):// is a REST
+ * server; databricks[://profile] is a Databricks workspace.
+ */
+export function openTracking(uri: string, options: OpenTrackingOptions): { tracking: TrackingStore; registry: ModelRegistry } {
+  if (/^https?:\/\//i.test(uri) || /^databricks(:|$)/.test(uri)) {
+    throw new MlopsError('CONFIG_INVALID', `Tracking URI ${redactUri(uri)} needs a REST tracking client, which this version does not have yet; use a file store path or file: URI`, {
+      details: { trackingUri: redactUri(uri) },
+    });
+  }
+  let root: string;
+  if (uri.startsWith('file:')) root = fileURLToPath(uri);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new MlopsError('CONFIG_INVALID', `Tracking URI scheme of ${redactUri(uri)} is not supported; expected a path, file:, http(s): or databricks`, {
+      details: { trackingUri: redactUri(uri) },
+    });
+  } else root = isAbsolute(uri) ? uri : resolve(options.baseDir, uri);
+  return { tracking: new FileTrackingStore({ root, uri: pathToFileURL(root).href }), registry: new FileModelRegistry({ root }) };
+}
+
+/** Drops user:password from a URI so it can appear in a message. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^/@]*@/, '//***@');
+}
