@@ -37,6 +37,21 @@ describe('mlops CLI', () => {
     await expect(stat(join(cwd, '.mlops', 'Volumes', 'main', 'hp_iris_ml', 'hp_ml_vol', 'ingested'))).resolves.toBeTruthy();
   });
 
+  it('MLFLOW_TRACKING_URI moves the tracking store, as in MLflow', async () => {
+    const cwd = await tempDir();
+    const elsewhere = join(await tempDir(), 'my-mlruns');
+    const { code, stdout } = await cli(['run', 'model_training_job', '-o', 'json', '--json', '{"epochs":"5","data_path":"/Volumes/c/s/v/ingested"}'], cwd, {
+      MLFLOW_TRACKING_URI: elsewhere,
+    });
+    // Training fails for lack of data, but the result already names the tracking store it would use.
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).tracking.uri).toBe(`file://${elsewhere}`);
+    const ingest = await cli(['run', 'pipeline_job', '-o', 'json'], cwd, { MLFLOW_TRACKING_URI: elsewhere });
+    expect(ingest.code).toBe(0);
+    await expect(stat(join(elsewhere, 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', 'aliases', 'champion'))).resolves.toBeTruthy();
+    await expect(stat(join(cwd, '.mlops', 'mlruns'))).rejects.toThrow();
+  });
+
   it('exits 2 for an unknown job and lists the jobs', async () => {
     const { code, stderr } = await cli(['run', 'train_everything'], await tempDir());
     expect(code).toBe(2);
