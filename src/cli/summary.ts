@@ -4,7 +4,7 @@ import type { JobResult } from '../pipeline/result.js';
 export function formatJobSummary(result: JobResult): string {
   const lines: string[] = [];
   const seconds = (result.duration_ms / 1000).toFixed(1);
-  lines.push(`${result.job} ${result.status} on target ${result.target} (${result.workspace.kind} workspace ${result.workspace.location}) in ${seconds} s`);
+  lines.push(`${result.job} run ${result.run_id} ${result.status} on target ${result.target} (${result.workspace.kind} workspace ${result.workspace.location}) in ${seconds} s`);
   const i = result.ingestion;
   if (i) {
     lines.push(`  ingestion    ${i.files_ingested} new file(s), ${i.rows_written} rows → ${i.output_path}` + (i.rows_quarantined ? ` (${i.rows_quarantined} rows quarantined in ${i.quarantine_path})` : ''));
@@ -21,7 +21,11 @@ export function formatJobSummary(result: JobResult): string {
   }
   if (result.predictions) lines.push(`  predictions  ${result.predictions.rows} rows → ${result.predictions.path}`);
   lines.push(`  tracking     ${result.tracking.uri}` + (result.tracking.experiment_name ? ` (experiment ${result.tracking.experiment_name})` : ''));
-  if (result.failure) lines.push(`  failed at    ${result.failure.stage}: [${result.failure.code}] ${result.failure.message}`);
+  if (result.failure) {
+    lines.push(`  failed at    ${result.failure.stage}: [${result.failure.code}] ${result.failure.message}`);
+    lines.push(`  resume with  mlops run ${result.job} --resume ${result.run_id}`);
+  }
+  if (result.status === 'rejected') lines.push('  not deployed: the champion is unchanged (see the approval reasons above)');
   return lines.join('\n') + '\n';
 }
 

@@ -17,6 +17,8 @@ export interface StageRecord {
   status: 'succeeded' | 'failed' | 'rejected' | 'skipped';
   duration_ms: number;
   error?: string;
+  /** Set when a resumed run reused this stage's earlier success instead of running it again. */
+  resumed_from?: string;
 }
 
 /** The outcome of one job run; `-o json` prints exactly this (less `failure.cause`). */
@@ -45,6 +47,8 @@ export interface JobResultInput {
   job: JobName;
   config: ResolvedConfig;
   workspace: Workspace;
+  /** The experiment that holds the job run (and, usually, the stages' runs). */
+  experiment?: { name: string; id: string };
   state: PipelineState;
   stages: StageRecord[];
   status: JobResult['status'];
@@ -67,7 +71,11 @@ export function buildJobResult(input: JobResultInput): JobResult {
     stages: input.stages,
     tracking: {
       uri: input.config.trackingUri,
-      ...(state.training ? { experiment_name: state.training.experiment_name, experiment_id: state.training.experiment_id } : {}),
+      ...(state.training
+        ? { experiment_name: state.training.experiment_name, experiment_id: state.training.experiment_id }
+        : input.experiment
+          ? { experiment_name: input.experiment.name, experiment_id: input.experiment.id }
+          : {}),
     },
   };
   if (state.ingestion) result.ingestion = state.ingestion;

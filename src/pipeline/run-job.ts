@@ -1,14 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config/load.js';
-import { JOB_NAMES, JOB_STAGES, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
+import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
 import type { StageContext } from '../stages/context.js';
+import { systemTags } from '../tracking/system-tags.js';
+import { getOrCreateExperiment } from '../tracking/with-run.js';
 import { openWorkspace } from '../workspace/open.js';
 import type { Workspace } from '../workspace/types.js';
+import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
+import { acquireWorkspaceLock } from './lock.js';
 import { silentReporter, type Reporter } from './reporter.js';
 import { buildJobResult, type JobResult, type StageRecord } from './result.js';
 import { STAGE_STEPS } from './stage-steps.js';
 import type { PipelineState } from './state.js';
+
+/** Called around every stage; a hook that throws fails that stage like the stage itself would. */
+export interface JobHooks {
+  beforeStage?(event: { stage: StageName; ctx: StageContext; state: PipelineState; parameters: Record<string, string> }): void | Promise<void>;
+  afterStage?(event: { stage: StageName; ctx: StageContext; state: PipelineState; record: StageRecord }): void | Promise<void>;
+}
 
 export interface RunJobOptions {
   job: JobName;
@@ -18,82 +27,138 @@ export interface RunJobOptions {
   load?: LoadConfigOptions;
   /** `--json` overrides of the job's parameters. */
   json?: string | Record<string, unknown>;
+  /** Resume this earlier job run (its MLflow run id) from the stage that failed, with its parameters. */
+  resume?: string;
   /** Use this workspace instead of opening the one the target names. */
   workspace?: Workspace;
   reporter?: Reporter;
+  hooks?: JobHooks;
   now?: () => number;
   signal?: AbortSignal;
 }
 
 /**
- * Runs one job's stages in order. Configuration and usage problems throw (nothing ran); a failing
- * or rejected stage does not throw: the result says which stage stopped the run and why, so that
- * callers always get the stages' record.
+ * Runs one job's stages in order, recording the job run as an MLflow run. Configuration and
+ * usage problems throw (nothing ran); a failing or rejected stage does not throw: the result says
+ * which stage stopped the run and why, so callers always get the stages' record.
  */
 export async function runJob(options: RunJobOptions): Promise<JobResult> {
   if (!(JOB_NAMES as readonly string[]).includes(options.job)) {
     throw new MlopsError('USAGE', `Unknown job "${options.job}"; the jobs are ${JOB_NAMES.join(', ')}`, { details: { job: options.job } });
   }
   const config = options.config ?? (await loadConfig(options.load));
-  const job = options.json === undefined ? config.jobs[options.job] : applyJobOverrides(config.jobs[options.job], options.json);
   const reporter = options.reporter ?? silentReporter;
   const now = options.now ?? Date.now;
+  const signal = options.signal ? { signal: options.signal } : {};
   const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
-  const ctx: StageContext = { workspace, config, reporter, now, ...(options.signal ? { signal: options.signal } : {}) };
+  const release = workspace.kind === 'local' ? await acquireWorkspaceLock(workspace.location, `mlops ${options.job}`) : async () => {};
+  try {
+    const ctx: StageContext = { workspace, config, reporter, now, ...signal };
+    const { tracking } = workspace;
 
-  const runId = randomUUID().replace(/-/g, '');
-  const startedAt = now();
-  const stages: StageRecord[] = [];
-  let state: PipelineState = {};
-  let status: JobResult['status'] = 'succeeded';
-  let failure: { stage: StageName; error: unknown } | undefined;
+    let job: JobConfig = config.jobs[options.job];
+    let state: PipelineState = {};
+    let done = new Set<string>();
+    let previous: StageRecord[] = [];
+    let runId: string;
+    if (options.resume) {
+      const record = await loadJobRecord(tracking, options.resume, signal);
+      if (record.job !== options.job) {
+        throw new MlopsError('USAGE', `Run ${options.resume} is a ${record.job} run, not ${options.job}: resume it with \`mlops run ${record.job} --resume ${options.resume}\``);
+      }
+      done = stagesToResume(record, options.resume);
+      job = { ...job, parameters: record.parameters };
+      if (options.json !== undefined) job = applyJobOverrides(job, options.json);
+      state = record.state;
+      previous = record.stages;
+      runId = options.resume;
+      await tracking.updateRun(runId, { status: 'RUNNING' }, signal);
+    } else {
+      if (options.json !== undefined) job = applyJobOverrides(job, options.json);
+      const experimentName = job.parameters.experiment_path || `/Shared/${config.bundle.name}/${config.target}/jobs`;
+      const experiment = await getOrCreateExperiment(tracking, experimentName, signal);
+      const tags = {
+        ...(await systemTags({ sourceName: config.configPath ?? 'mlops-e2e', cwd: config.configDir })),
+        [JOB_TAG]: options.job,
+        [JOB_TARGET_TAG]: config.target,
+      };
+      const run = await tracking.createRun({ experimentId: experiment.experimentId, runName: `${job.displayName}`, startTime: now(), tags, ...signal });
+      runId = run.runId;
+    }
+    if (!options.resume) await tracking.logBatch(runId, { params: job.parameters }, signal);
+    const experiment = await tracking.getExperiment((await tracking.getRun(runId, signal)).info.experimentId, signal);
 
-  for (const stage of JOB_STAGES[options.job]) {
-    if (status !== 'succeeded') {
-      stages.push({ name: stage, status: 'skipped', duration_ms: 0 });
-      reporter.report({ type: 'stage-end', stage, status: 'skipped', durationMs: 0 });
-      continue;
+    const startedAt = now();
+    const stages: StageRecord[] = [];
+    let status: JobResult['status'] = 'succeeded';
+    let failure: JobResult['failure'];
+
+    for (const stage of JOB_STAGES[options.job]) {
+      if (done.has(stage)) {
+        const earlier = previous.find((s) => s.name === stage)!;
+        stages.push({ ...earlier, resumed_from: runId });
+        reporter.report({ type: 'log', stage, message: `already succeeded in run ${runId}; not run again` });
+        continue;
+      }
+      if (status !== 'succeeded') {
+        stages.push({ name: stage, status: 'skipped', duration_ms: 0 });
+        reporter.report({ type: 'stage-end', stage, status: 'skipped', durationMs: 0 });
+        continue;
+      }
+      reporter.report({ type: 'stage-start', stage });
+      const t0 = performance.now();
+      let record: StageRecord;
+      try {
+        throwIfAborted(options.signal);
+        await options.hooks?.beforeStage?.({ stage, ctx, state, parameters: job.parameters });
+        const outcome = await STAGE_STEPS[stage](ctx, job.parameters, state);
+        state = outcome.state;
+        record = { name: stage, status: outcome.halt === 'rejected' ? 'rejected' : 'succeeded', duration_ms: Math.round(performance.now() - t0) };
+        await options.hooks?.afterStage?.({ stage, ctx, state, record });
+        if (outcome.halt === 'rejected') status = 'rejected';
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        record = { name: stage, status: 'failed', duration_ms: Math.round(performance.now() - t0), error: message };
+        status = 'failed';
+        failure = { stage, code: isMlopsError(error) ? error.code : 'INTERNAL', message, cause: error };
+      }
+      stages.push(record);
+      reporter.report({
+        type: 'stage-end',
+        stage,
+        status: record.status,
+        durationMs: record.duration_ms,
+        ...(record.error ? { error: record.error } : {}),
+      });
     }
-    reporter.report({ type: 'stage-start', stage });
-    const t0 = performance.now();
-    try {
-      throwIfAborted(options.signal);
-      const outcome = await STAGE_STEPS[stage](ctx, job.parameters, state);
-      state = outcome.state;
-      const durationMs = Math.round(performance.now() - t0);
-      const stageStatus = outcome.halt === 'rejected' ? 'rejected' : 'succeeded';
-      stages.push({ name: stage, status: stageStatus, duration_ms: durationMs });
-      reporter.report({ type: 'stage-end', stage, status: stageStatus, durationMs });
-      if (outcome.halt === 'rejected') status = 'rejected';
-    } catch (error) {
-      const durationMs = Math.round(performance.now() - t0);
-      const message = error instanceof Error ? error.message : String(error);
-      stages.push({ name: stage, status: 'failed', duration_ms: durationMs, error: message });
-      reporter.report({ type: 'stage-end', stage, status: 'failed', durationMs, error: message });
-      status = 'failed';
-      failure = { stage, error };
+
+    const finishedAt = now();
+    // The record is written even when a stage failed: that is what makes the run resumable.
+    await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: job.parameters, stages, state });
+    await tracking.setTag(runId, JOB_STATUS_TAG, status);
+    await tracking.updateRun(runId, { status: status === 'failed' ? 'FAILED' : 'FINISHED', endTime: finishedAt });
+    if (status === 'failed') {
+      reporter.report({ type: 'log', message: `resume from the failed stage with: mlops run ${options.job} --resume ${runId}` });
     }
+    return buildJobResult({
+      runId,
+      job: options.job,
+      config,
+      workspace,
+      experiment: { name: experiment.name, id: experiment.experimentId },
+      state,
+      stages,
+      status,
+      startedAt,
+      finishedAt,
+      ...(failure ? { failure } : {}),
+    });
+  } finally {
+    await release();
   }
-
-  return buildJobResult({
-    runId,
-    job: options.job,
-    config,
-    workspace,
-    state,
-    stages,
-    status,
-    startedAt,
-    finishedAt: now(),
-    ...(failure ? { failure: { stage: failure.stage, code: isMlopsError(failure.error) ? failure.error.code : 'INTERNAL', message: errorMessage(failure.error), cause: failure.error } } : {}),
-  });
 }
 
 /** Runs the reference's end-to-end `pipeline_job`: ingest → train → evaluate → approve → deploy → score. */
 export function runPipeline(options: Omit<RunJobOptions, 'job'> = {}): Promise<JobResult> {
   return runJob({ ...options, job: 'pipeline_job' });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,7 +8,7 @@ import { LineReporter } from '../human-reporter.js';
 import type { Command } from '../io.js';
 import { formatJobSummary } from '../summary.js';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
+const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' }, resume: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
 
 export const runCommand: Command = {
   name: 'run',
@@ -21,6 +21,7 @@ Options:
   -t, --target T      target from mlops.yml (default: the one marked default: true)
       --var k=v       set a variable (repeatable); beats BUNDLE_VAR_<k>, the target and the default
       --json '{…}'    override job parameters, e.g. '{"model_version":"3"}'
+      --resume ID     resume a failed run (its run id) from the stage that failed
   -c, --config FILE   use this mlops.yml
   -o, --output json   print one JSON object with the result on stdout (progress stays on stderr)
   -q, --quiet         no progress lines, only errors
@@ -30,6 +31,7 @@ Examples:
   mlops run data_ingestion_job --json '{"source_path":"./incoming"}'
   mlops run model_deployment_job --json '{"model_version":"2"}' -o json
   mlops run pipeline_job -o json > result.json; echo "exit $?"
+  mlops run pipeline_job --resume 3f2a9c…          # after a failure: only the failed stage onwards
 
 Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
 `,
@@ -50,6 +52,7 @@ Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
       job: job as JobName,
       load: loadOptionsFrom(values, io),
       ...(values.json !== undefined ? { json: values.json } : {}),
+      ...(values.resume !== undefined ? { resume: values.resume } : {}),
       reporter: new LineReporter(io.stderr, values.quiet === true),
       ...(io.signal ? { signal: io.signal } : {}),
     });

@@ -1,0 +1,68 @@
+import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
+import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import type { Command } from '../io.js';
+import { openTargetWorkspace } from '../open-from-args.js';
+import { formatTable, formatTime } from '../table.js';
+
+export const modelsCommand: Command = {
+  name: 'models',
+  summary: 'list registered models, or show one (versions, aliases, approval verdicts)',
+  help: `Usage:
+  mlops models list [--target T] [-o json]
+  mlops models show <name> [--target T] [-o json]
+
+Examples:
+  mlops models list
+  mlops models show hp_az_catalog.hp_iris_ml.irisclassifierdemo
+`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { ...CONFIG_OPTIONS, ...OUTPUT_OPTION });
+    const [sub, name, ...extra] = positionals;
+    if (values.help || (sub !== 'list' && sub !== 'show') || extra.length > 0 || (sub === 'show' && !name) || (sub === 'list' && name)) {
+      io.stdout(this.help);
+      return values.help ? EXIT_OK : EXIT_USAGE;
+    }
+    const format = outputFormat(values.output);
+    const { workspace } = await openTargetWorkspace(values, io);
+    const signal = io.signal ? { signal: io.signal } : {};
+    if (sub === 'list') {
+      const models = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await workspace.registry.searchRegisteredModels({ ...(pageToken ? { pageToken } : {}), ...signal });
+        models.push(...page.items);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      if (format === 'json') io.stdout(JSON.stringify(models, null, 2) + '\n');
+      else if (models.length === 0) io.stdout('No registered models yet: try `mlops run model_training_job`.\n');
+      else {
+        const rows = await Promise.all(
+          models.map(async (m) => {
+            const versions = await workspace.registry.listModelVersions(m.name, signal);
+            const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}→${v}`).join(', ');
+            return [m.name, String(versions.length), versions[0]?.version ?? '', aliases, formatTime(m.lastUpdatedTimestamp)];
+          }),
+        );
+        io.stdout(formatTable(['NAME', 'VERSIONS', 'LATEST', 'ALIASES', 'UPDATED'], rows));
+      }
+      return EXIT_OK;
+    }
+    const model = await workspace.registry.getRegisteredModel(name!, signal);
+    const versions = await workspace.registry.listModelVersions(name!, signal);
+    if (format === 'json') {
+      io.stdout(JSON.stringify({ ...model, versions }, null, 2) + '\n');
+      return EXIT_OK;
+    }
+    const header = `${model.name}${model.description ? ` — ${model.description}` : ''}\n`;
+    const rows = versions.map((v) => [
+      v.version,
+      v.aliases.join(', '),
+      v.tags['mlops.approval_status'] ?? '',
+      formatTime(v.creationTimestamp),
+      v.runId,
+      v.tags['mlops.approval_reasons'] ?? '',
+    ]);
+    io.stdout(header + formatTable(['VERSION', 'ALIASES', 'APPROVAL', 'CREATED', 'RUN', 'REASONS'], rows));
+    return EXIT_OK;
+  },
+};
