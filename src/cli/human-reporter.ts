@@ -1,17 +1,74 @@
 import type { ProgressEvent, Reporter } from '../pipeline/reporter.js';
+import { formatProgress } from './progress-line.js';
 
-/** Progress as plain lines on a stream (stderr), one per event; quiet mode keeps only failures. */
+export interface LineReporterOptions {
+  quiet?: boolean;
+  /** Redraw one live progress line (a terminal); otherwise progress is printed as plain, throttled lines. */
+  tty?: boolean;
+  /** Plain mode prints a stage's progress at most this often. */
+  plainIntervalMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Progress for people: stage lines and logs as plain lines; progress as one redrawn line on a
+ * terminal, or as an occasional plain line in logs and CI. Quiet mode keeps only failures.
+ */
 export class LineReporter implements Reporter {
+  private readonly quiet: boolean;
+  private readonly tty: boolean;
+  private readonly interval: number;
+  private readonly now: () => number;
+  private readonly firstSeen = new Map<string, number>();
+  private readonly lastPrinted = new Map<string, number>();
+  private liveLine = false;
+
   constructor(
-    private readonly write: (line: string) => void,
-    private readonly quiet = false,
-  ) {}
+    private readonly write: (text: string) => void,
+    options: LineReporterOptions | boolean = {},
+  ) {
+    const o = typeof options === 'boolean' ? { quiet: options } : options;
+    this.quiet = o.quiet ?? false;
+    this.tty = o.tty ?? false;
+    this.interval = o.plainIntervalMs ?? 5000;
+    this.now = o.now ?? Date.now;
+  }
 
   report(event: ProgressEvent): void {
+    if (this.quiet && !(event.type === 'stage-end' && event.status === 'failed')) return;
+    if (event.type === 'progress') return this.progress(event);
     const line = formatEvent(event);
     if (line === undefined) return;
-    if (this.quiet && !(event.type === 'stage-end' && event.status === 'failed')) return;
+    this.clearLive();
     this.write(line + '\n');
+    if (event.type === 'stage-end') {
+      this.firstSeen.delete(event.stage);
+      this.lastPrinted.delete(event.stage);
+    }
+  }
+
+  private progress(event: Extract<ProgressEvent, { type: 'progress' }>): void {
+    const t = this.now();
+    const first = this.firstSeen.get(event.stage) ?? t;
+    this.firstSeen.set(event.stage, first);
+    const text = formatProgress({ ...event, elapsedMs: t - first });
+    if (this.tty) {
+      this.write(`\r\x1b[2K  ${text}`);
+      this.liveLine = true;
+      return;
+    }
+    const last = this.lastPrinted.get(event.stage);
+    const finished = event.total !== undefined && event.done >= event.total;
+    if (last !== undefined && t - last < this.interval && !finished) return;
+    this.lastPrinted.set(event.stage, t);
+    this.write(`  ${text}\n`);
+  }
+
+  private clearLive(): void {
+    if (this.liveLine) {
+      this.write('\r\x1b[2K');
+      this.liveLine = false;
+    }
   }
 }
 

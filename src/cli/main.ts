@@ -9,6 +9,8 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  // A live progress line only on a real terminal, never in CI logs.
+  isTTY: process.stderr.isTTY === true && !process.env.CI,
   signal: controller.signal,
 });
 process.exitCode = code;

@@ -6,7 +6,7 @@ export type ProgressEvent =
   | { type: 'stage-start'; stage: string }
   | { type: 'stage-end'; stage: string; status: 'succeeded' | 'failed' | 'rejected' | 'skipped'; durationMs: number; error?: string }
   | { type: 'log'; stage?: string; message: string }
-  | { type: 'progress'; stage: string; done: number; total?: number; unit: string };
+  | { type: 'progress'; stage: string; done: number; total?: number; unit: string; /** e.g. "loss 0.0412" */ detail?: string };
 
 export interface Reporter {
   report(event: ProgressEvent): void;

@@ -23,3 +23,31 @@ describe('LineReporter', () => {
     expect(formatEvent({ type: 'stage-end', stage: 'deploy', status: 'skipped', durationMs: 0 })).toBe('· deploy skipped');
   });
 });
+
+describe('LineReporter progress', () => {
+  it('redraws one live line on a terminal and clears it before the next plain line', () => {
+    let out = '';
+    let t = 0;
+    const r = new LineReporter((s) => (out += s), { tty: true, now: () => t });
+    r.report({ type: 'progress', stage: 'score', done: 0, total: 4_000_000, unit: 'rows' });
+    t = 1000;
+    r.report({ type: 'progress', stage: 'score', done: 1_000_000, total: 4_000_000, unit: 'rows' });
+    r.report({ type: 'stage-end', stage: 'score', status: 'succeeded', durationMs: 1500 });
+    expect(out).toBe(
+      '\r\x1b[2K  score: 0/4.0M rows' + '\r\x1b[2K  score: 1.0M/4.0M rows · 1.0M rows/s · ETA 3s' + '\r\x1b[2K' + '✔ score succeeded in 1500 ms\n',
+    );
+  });
+
+  it('prints plain progress lines at most once per interval, and always the last one', () => {
+    const lines: string[] = [];
+    let t = 0;
+    const r = new LineReporter((s) => lines.push(s), { plainIntervalMs: 5000, now: () => t });
+    for (let epoch = 1; epoch <= 200; epoch++) {
+      t = epoch * 100;
+      r.report({ type: 'progress', stage: 'train', done: epoch, total: 200, unit: 'epochs', detail: `loss ${(1 / epoch).toFixed(3)}` });
+    }
+    // t runs from 100 to 20,000 ms: printed at 100, 5100, 10100, 15100, and the final epoch.
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toBe('  train: 200/200 epochs · loss 0.005\n');
+  });
+});

@@ -53,7 +53,7 @@ Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
       load: loadOptionsFrom(values, io),
       ...(values.json !== undefined ? { json: values.json } : {}),
       ...(values.resume !== undefined ? { resume: values.resume } : {}),
-      reporter: new LineReporter(io.stderr, values.quiet === true),
+      reporter: new LineReporter(io.stderr, { quiet: values.quiet === true, tty: io.isTTY === true }),
       ...(io.signal ? { signal: io.signal } : {}),
     });
     io.stdout(format === 'json' ? jobResultToJson(result) + '\n' : formatJobSummary(result));
