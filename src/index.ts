@@ -5,7 +5,7 @@ export { MlopsError, HttpError, isMlopsError, type ErrorCode } from './errors.js
 export { loadConfig, parseConfig, applyJobOverrides, parseVarArgs, type LoadConfigOptions } from './config/load.js';
 export * from './config/types.js';
 
-export { runJob, runPipeline, type RunJobOptions } from './pipeline/run-job.js';
+export { runJob, runPipeline, type RunJobOptions, type JobHooks } from './pipeline/run-job.js';
 export { jobResultToJson, type JobResult, type StageRecord } from './pipeline/result.js';
 export type * from './pipeline/state.js';
 export { silentReporter, RecordingReporter, type Reporter, type ProgressEvent } from './pipeline/reporter.js';
