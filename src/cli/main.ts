@@ -3,7 +3,10 @@ import { runCli } from './run-cli.js';
 
 // The only place that touches the process: arguments in, exit code out.
 const controller = new AbortController();
-process.once('SIGINT', () => controller.abort(new Error('interrupted (SIGINT)')));
+// SIGTERM too: containers and job schedulers stop processes with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => controller.abort(new Error(`interrupted (${signal})`)));
+}
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -21,6 +21,7 @@ export function formatJobSummary(result: JobResult): string {
   }
   if (result.predictions) lines.push(`  predictions  ${result.predictions.rows} rows → ${result.predictions.path}`);
   lines.push(`  tracking     ${result.tracking.uri}` + (result.tracking.experiment_name ? ` (experiment ${result.tracking.experiment_name})` : ''));
+  if (result.report) lines.push(`  report       ${result.report.path}`);
   if (result.failure) {
     lines.push(`  failed at    ${result.failure.stage}: [${result.failure.code}] ${result.failure.message}`);
     lines.push(`  resume with  mlops run ${result.job} --resume ${result.run_id}`);

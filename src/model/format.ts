@@ -4,6 +4,7 @@ import { MlopsError } from '../errors.js';
 import { Classifier } from './classifier.js';
 import { parseMLmodel, stringifyMLmodel, type ColumnSpec, type MLmodel, type ModelSignature } from './mlmodel.js';
 import { PythonFloat, pythonJsonDumps } from './python-json.js';
+import { metadataCopies, PYFUNC_FLAVOR, pyfuncCodeFiles, pyfuncEnvironmentFiles, pythonFunctionFlavor } from './python/pyfunc-flavor.js';
 import { getTf } from './tf.js';
 
 export {
@@ -58,7 +59,10 @@ export interface Preprocessing {
 /**
  * The classifier as an MLflow model directory: relative path → bytes. Besides our `tfjs` flavor
  * files it has MLmodel with a column signature (features double in; `prediction` string and one
- * `probability_<label>` double per class out), the input example and requirements.txt.
+ * `probability_<label>` double per class out), the input example, and the `python_function`
+ * flavor: a numpy loader module in code/, conda.yaml, python_env.yaml, requirements.txt and the
+ * metadata/ copies, so that mlflow.pyfunc.load_model() (and spark_udf, and Databricks Model
+ * Serving) can use the model.
  */
 export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta): Promise<Map<string, Uint8Array>> {
   const tf = await getTf();
@@ -95,12 +99,15 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
   if (meta.inputExample !== undefined) {
     files.set(MODEL_FILES.inputExample, encoder.encode(inputExampleJson(meta.inputExample, classifier.featureNames)));
   }
-  // MLflow counts the model's own files, not MLmodel or the environment files written after it.
+  for (const [path, bytes] of pyfuncCodeFiles()) files.set(path, bytes);
+  // MLflow counts the files written before MLmodel (the model, its example and code), not MLmodel or the environment files.
   const modelSizeBytes = [...files.values()].reduce((total, bytes) => total + bytes.byteLength, 0);
 
   const mlmodel: MLmodel = {
     artifactPath: meta.artifactPath,
     flavors: {
+      // Python's view: mlflow.pyfunc.load_model() imports the loader in code/ (numpy only).
+      [PYFUNC_FLAVOR]: pythonFunctionFlavor(),
       [TFJS_FLAVOR]: {
         model_json: MODEL_FILES.modelJson,
         weights: MODEL_FILES.weights,
@@ -120,10 +127,9 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
     mlmodel.savedInputExampleInfo = { artifact_path: MODEL_FILES.inputExample, pandas_orient: 'split', type: 'dataframe' };
   }
   files.set(MODEL_FILES.mlmodel, encoder.encode(stringifyMLmodel(mlmodel)));
-  files.set(
-    MODEL_FILES.requirements,
-    encoder.encode(`# This model has only the ${TFJS_FLAVOR} flavor: mlops-e2e (npm) loads it, Python's mlflow only lists it.\nmlflow==${MLFLOW_FORMAT_VERSION}\n`),
-  );
+  for (const [path, bytes] of pyfuncEnvironmentFiles()) files.set(path, bytes);
+  // MLflow 2.12 also keeps copies of MLmodel and the environment files under metadata/.
+  for (const [path, bytes] of metadataCopies(files)) files.set(path, bytes);
   return files;
 }
 

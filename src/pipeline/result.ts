@@ -1,5 +1,6 @@
 import type { JobName, ResolvedConfig, StageName } from '../config/types.js';
 import type { ErrorCode } from '../errors.js';
+import { redactUri } from '../tracking/open.js';
 import type { Workspace } from '../workspace/types.js';
 import type {
   ApprovalSummary,
@@ -40,6 +41,8 @@ export interface JobResult {
   deployment?: Omit<DeploymentSummary, 'model'>;
   predictions?: Omit<PredictionSummary, 'model'>;
   failure?: { stage: StageName; code: ErrorCode; message: string; cause?: unknown };
+  /** The self-contained HTML run report (also logged to the job run as report/run_report.html). */
+  report?: { path: string };
 }
 
 export interface JobResultInput {
@@ -70,7 +73,7 @@ export function buildJobResult(input: JobResultInput): JobResult {
     duration_ms: input.finishedAt - input.startedAt,
     stages: input.stages,
     tracking: {
-      uri: input.config.trackingUri,
+      uri: redactUri(input.config.trackingUri),
       ...(state.training
         ? { experiment_name: state.training.experiment_name, experiment_id: state.training.experiment_id }
         : input.experiment

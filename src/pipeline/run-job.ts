@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config/load.js';
 import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
@@ -8,6 +10,8 @@ import { openWorkspace } from '../workspace/open.js';
 import type { Workspace } from '../workspace/types.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
 import { acquireWorkspaceLock } from './lock.js';
+import { writeRunReport } from '../report/write.js';
+import { redactParameters } from '../sources/redact.js';
 import { silentReporter, type Reporter } from './reporter.js';
 import { buildJobResult, type JobResult, type StageRecord } from './result.js';
 import { STAGE_STEPS } from './stage-steps.js';
@@ -29,6 +33,8 @@ export interface RunJobOptions {
   json?: string | Record<string, unknown>;
   /** Resume this earlier job run (its MLflow run id) from the stage that failed, with its parameters. */
   resume?: string;
+  /** Where the HTML run report goes (default: <local workspace>/reports). */
+  reportDir?: string;
   /** Use this workspace instead of opening the one the target names. */
   workspace?: Workspace;
   reporter?: Reporter;
@@ -85,7 +91,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       const run = await tracking.createRun({ experimentId: experiment.experimentId, runName: `${job.displayName}`, startTime: now(), tags, ...signal });
       runId = run.runId;
     }
-    if (!options.resume) await tracking.logBatch(runId, { params: job.parameters }, signal);
+    if (!options.resume) await tracking.logBatch(runId, { params: redactParameters(job.parameters) }, signal);
     const experiment = await tracking.getExperiment((await tracking.getRun(runId, signal)).info.experimentId, signal);
 
     const startedAt = now();
@@ -134,13 +140,13 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
 
     const finishedAt = now();
     // The record is written even when a stage failed: that is what makes the run resumable.
-    await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: job.parameters, stages, state });
+    await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: redactParameters(job.parameters), stages, state });
     await tracking.setTag(runId, JOB_STATUS_TAG, status);
     await tracking.updateRun(runId, { status: status === 'failed' ? 'FAILED' : 'FINISHED', endTime: finishedAt });
     if (status === 'failed') {
       reporter.report({ type: 'log', message: `resume from the failed stage with: mlops run ${options.job} --resume ${runId}` });
     }
-    return buildJobResult({
+    const result = buildJobResult({
       runId,
       job: options.job,
       config,
@@ -153,10 +159,31 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       finishedAt,
       ...(failure ? { failure } : {}),
     });
+    result.report = await reportRun(result, { workspace, dir: options.reportDir ?? defaultReportDir(workspace, options.load?.cwd), parameters: job.parameters, ...signal });
+    reporter.report({ type: 'log', message: `run report: ${result.report.path}` });
+    return result;
   } finally {
     await release();
   }
 }
+
+/** Writes the HTML run report and logs it as an artifact of the job run (the MLflow UI shows it). */
+async function reportRun(
+  result: JobResult,
+  options: { workspace: Workspace; dir: string; parameters: Record<string, string>; signal?: AbortSignal },
+): Promise<{ path: string }> {
+  const source = options.parameters.source_path;
+  const written = await writeRunReport(result, options.workspace, { dir: options.dir, ...(source ? { source } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  await options.workspace.tracking.logArtifact(result.run_id, REPORT_ARTIFACT, await readFile(written.path), options.signal ? { signal: options.signal } : {});
+  return written;
+}
+
+/** Reports stay beside the local workspace's data; with a remote workspace, under ./.mlops/reports. */
+function defaultReportDir(workspace: Workspace, cwd: string | undefined): string {
+  return workspace.kind === 'local' ? join(workspace.location, 'reports') : join(cwd ?? process.cwd(), '.mlops', 'reports');
+}
+
+export const REPORT_ARTIFACT = 'report/run_report.html';
 
 /** Runs the reference's end-to-end `pipeline_job`: ingest → train → evaluate → approve → deploy → score. */
 export function runPipeline(options: Omit<RunJobOptions, 'job'> = {}): Promise<JobResult> {

@@ -24,11 +24,12 @@ export type StageStep = (ctx: StageContext, params: Record<string, string>, stat
  */
 export const STAGE_STEPS: Record<StageName, StageStep> = {
   async ingest(ctx, params, state) {
+    // Every data_ingestion_job parameter (format, schema, on_change, …); runIngest validates them.
     const ingestion = await runIngest(ctx, {
+      ...params,
       source_path: required(params, 'source_path'),
       volume_path: required(params, 'volume_path'),
       checkpoint_path: required(params, 'checkpoint_path'),
-      format: params.format,
     });
     return { state: { ...state, ingestion } };
   },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import path from 'node:path';
@@ -6,27 +7,31 @@ import { pathToFileURL } from 'node:url';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { errnoCode, toMlopsError } from '../io/fs-errors.js';
 import type { CallOptions } from '../workspace/types.js';
-import type { Source, SourceFile } from './types.js';
+import { isHiddenName, SourceFileChangedError } from './types.js';
+import type { ListOptions, Source, SourceFile } from './types.js';
 
 export interface LocalSourceOptions {
   /** The landing folder; made absolute against the process's working directory if relative. */
   root: string;
+  /** Bytes per read while streaming a file; default 1 MiB. */
+  chunkSize?: number;
 }
 
-/**
- * A landing zone on local disk. Names starting with `.` or `_` are skipped, as Spark and Auto Loader
- * do, so markers like `_SUCCESS` and editor or checksum files are never ingested.
- */
+const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/** A landing zone on local disk, listed recursively and read as a stream. */
 export class LocalSource implements Source {
   readonly root: string;
   readonly url: string;
+  private readonly chunkSize: number;
 
   constructor(options: LocalSourceOptions) {
     this.root = path.resolve(options.root);
     this.url = pathToFileURL(this.root).href;
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   }
 
-  async *list(options: CallOptions = {}): AsyncIterable<SourceFile> {
+  async *list(options: ListOptions = {}): AsyncIterable<SourceFile> {
     throwIfAborted(options.signal);
     let rootStats: BigIntStats;
     try {
@@ -47,15 +52,41 @@ export class LocalSource implements Source {
     yield* files;
   }
 
-  async read(file: SourceFile, options: CallOptions = {}): Promise<Uint8Array> {
+  async *open(file: SourceFile, options: CallOptions = {}): AsyncIterable<Uint8Array> {
     throwIfAborted(options.signal);
     const local = this.resolve(file.path);
+    await this.checkUnchanged(file, local);
+    const stream = createReadStream(local, { highWaterMark: this.chunkSize, ...(options.signal ? { signal: options.signal } : {}) });
     try {
-      const buffer = await fs.readFile(local, options.signal === undefined ? {} : { signal: options.signal });
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      for await (const chunk of stream) yield chunk as Buffer;
     } catch (error) {
+      if (options.signal?.aborted) throwIfAborted(options.signal);
       throw toMlopsError(error, `read source file ${local}`);
+    } finally {
+      stream.destroy();
     }
+    // A writer still appending would otherwise be ingested half-written.
+    await this.checkUnchanged(file, local);
+  }
+
+  localPath(file: SourceFile): string {
+    return this.resolve(file.path);
+  }
+
+  fileUrl(file: SourceFile): string {
+    return pathToFileURL(this.resolve(file.path)).href;
+  }
+
+  private async checkUnchanged(file: SourceFile, local: string): Promise<void> {
+    let stats: BigIntStats;
+    try {
+      stats = await fs.stat(local, { bigint: true });
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw new SourceFileChangedError(this.fileUrl(file), 'it was deleted');
+      throw toMlopsError(error, `stat source file ${local}`);
+    }
+    const etag = localEtag(stats);
+    if (etag !== file.etag) throw new SourceFileChangedError(this.fileUrl(file), `size or modification time differ from the listing`);
   }
 
   private resolve(relativePath: string): string {
@@ -81,7 +112,7 @@ export class LocalSource implements Source {
       throw toMlopsError(error, `list source folder ${directory}`);
     }
     for (const name of names) {
-      if (name.startsWith('.') || name.startsWith('_')) continue;
+      if (isHiddenName(name)) continue;
       const local = path.join(directory, name);
       let stats: BigIntStats;
       try {
@@ -104,7 +135,7 @@ export class LocalSource implements Source {
           path: relative.join('/'),
           size: Number(stats.size),
           modifiedAt: Number(stats.mtimeMs),
-          etag: localEtag(stats.size, stats.mtimeNs),
+          etag: localEtag(stats),
         });
       }
     }
@@ -115,7 +146,11 @@ function directoryKey(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}`;
 }
 
-/** Size plus nanosecond mtime: cheap to compute and changes on every rewrite that a listing can see. */
-export function localEtag(size: bigint | number, mtimeNs: bigint | number): string {
-  return createHash('sha256').update(`${size}:${mtimeNs}`).digest('hex').slice(0, 32);
+/**
+ * Size, nanosecond modification and change times, and inode: cheap to compute, and different after a
+ * rewrite in place or a replacement by rename. (A same-size rewrite within one tick of the file
+ * system's clock cannot be seen by any listing; Auto Loader has the same limit.)
+ */
+export function localEtag(stats: Pick<BigIntStats, 'size' | 'mtimeNs' | 'ctimeNs' | 'ino'>): string {
+  return createHash('sha256').update(`${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}:${stats.ino}`).digest('hex').slice(0, 32);
 }

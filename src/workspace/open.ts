@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { MlopsError } from '../errors.js';
 import { openTracking } from '../tracking/open.js';
+import { openDatabricksWorkspace } from './databricks/workspace.js';
 import { LocalTableStore } from './local/tables.js';
 import { LocalVolumeStore } from './local/volumes.js';
 import type { Workspace } from './types.js';
@@ -9,11 +9,14 @@ import type { Workspace } from './types.js';
 export async function openWorkspace(config: ResolvedConfig, options: { env?: Record<string, string | undefined> } = {}): Promise<Workspace> {
   const ws = config.workspace;
   if (ws.type === 'databricks') {
-    throw new MlopsError(
-      'CONFIG_INVALID',
-      `Target "${config.target}" uses a Databricks workspace (${ws.host ?? `profile ${ws.profile ?? 'DEFAULT'}`}); ` +
-        'the Databricks backend is not available in this version yet — use a target with a local workspace (e.g. --target dev)',
-      { details: { target: config.target } },
+    return openDatabricksWorkspace(
+      {
+        ...(ws.host !== undefined ? { host: ws.host } : {}),
+        ...(ws.profile !== undefined ? { profile: ws.profile } : {}),
+        ...(ws.warehouseId !== undefined ? { warehouseId: ws.warehouseId } : {}),
+        trackingUri: config.trackingUri,
+      },
+      { baseDir: config.configDir, ...(options.env ? { env: options.env } : {}) },
     );
   }
   const { tracking, registry } = openTracking(config.trackingUri, { baseDir: config.configDir, ...(options.env ? { env: options.env } : {}) });

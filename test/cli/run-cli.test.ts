@@ -52,6 +52,17 @@ describe('mlops CLI', () => {
     await expect(stat(join(cwd, '.mlops', 'mlruns'))).rejects.toThrow();
   });
 
+  it('never prints the password of a tracking URI', async () => {
+    const cwd = await tempDir();
+    const env = { MLFLOW_TRACKING_URI: 'http://ana:s3cr3t-pa55@127.0.0.1:9/' };
+    const shown = await cli(['config', 'show'], cwd, env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('"trackingUri": "http://***@127.0.0.1:9/"');
+    const run = await cli(['run', 'model_deployment_job', '-o', 'json'], cwd, env);
+    expect(run.code).not.toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('s3cr3t-pa55');
+  });
+
   it('exits 2 for an unknown job and lists the jobs', async () => {
     const { code, stderr } = await cli(['run', 'train_everything'], await tempDir());
     expect(code).toBe(2);
@@ -86,15 +97,21 @@ describe('mlops CLI', () => {
     expect(stderr + stdout).toContain('landing-missing');
   });
 
-  it('exits 1 for a CSV with the wrong header, naming the file, and writes nothing', async () => {
+  it('quarantines a CSV with the wrong header whole, ingests the other files and exits 0 (on_bad_file quarantine)', async () => {
     const cwd = await tempDir();
     await mkdir(join(cwd, 'landing'));
     await writeFile(join(cwd, 'landing', 'good.csv'), 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n');
     await writeFile(join(cwd, 'landing', 'bad.csv'), 'a,b,c\n1,2,3\n');
-    const { code, stderr, stdout } = await cli(['run', 'data_ingestion_job', '--json', JSON.stringify({ source_path: join(cwd, 'landing') })], cwd);
-    expect(code).toBe(1);
-    expect(stderr + stdout).toContain('bad.csv');
-    await expect(stat(join(cwd, '.mlops', 'Volumes', 'hp_az_catalog', 'hp_iris_ml', 'hp_ml_vol', 'ingested'))).rejects.toThrow();
+    const { code, stderr, stdout } = await cli(['run', 'data_ingestion_job', '-o', 'json', '--json', JSON.stringify({ source_path: join(cwd, 'landing') })], cwd);
+    expect(code).toBe(0);
+    const ingestion = JSON.parse(stdout).ingestion;
+    expect(ingestion).toMatchObject({ files_ingested: 1, rows_written: 1, files_quarantined: 1, rows_quarantined: 0, quarantined_files: [{ path: 'bad.csv', reason: expect.stringContaining('does not match the Iris schema') }] });
+    expect(stderr).toContain('bad.csv: quarantined whole');
+    // With on_bad_file fail, the same landing is an error naming the file (exit 1), and bad.csv gets no output.
+    const failing = await cli(['run', 'data_ingestion_job', '--json', JSON.stringify({ source_path: join(cwd, 'landing'), checkpoint_path: '/Volumes/c/s/v/checkpoints', volume_path: '/Volumes/c/s/v', on_bad_file: 'fail' })], cwd);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr + failing.stdout).toContain('bad.csv: the header does not match the Iris schema');
+    await expect(stat(join(cwd, '.mlops', 'Volumes', 'c', 's', 'v', 'quarantine'))).rejects.toThrow();
   });
 
   it('exits 2 for --json keys that are not parameters of the job', async () => {

@@ -1,22 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { applyJobOverrides, loadConfig, packageRoot, parseConfig, parseVarArgs } from '../../src/config/load.js';
+import { rejectedMlopsError } from '../helpers/errors.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-async function errorOf(run: () => Promise<unknown>): Promise<MlopsError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
 
 const TINY = `bundle: { name: tiny }
 variables:
@@ -36,12 +27,10 @@ resources:
     pipeline_job: {}
 `;
 
+const tempDir = useTempDirs();
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mlops-config-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir();
 });
 
 describe('loadConfig', () => {
@@ -71,14 +60,14 @@ describe('loadConfig', () => {
   });
 
   it('fails with CONFIG_INVALID naming a missing explicit file', async () => {
-    const error = await errorOf(() => loadConfig({ cwd: dir, path: 'nope.yml', env: {} }));
+    const error = await rejectedMlopsError(() => loadConfig({ cwd: dir, path: 'nope.yml', env: {} }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(join(dir, 'nope.yml'));
     expect(error.message).toContain('not found');
   });
 
   it('fails for a folder without mlops.yml', async () => {
-    const error = await errorOf(() => loadConfig({ cwd: tmpdir(), path: dir, env: {} }));
+    const error = await rejectedMlopsError(() => loadConfig({ cwd: tmpdir(), path: dir, env: {} }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(dir);
   });
@@ -105,7 +94,7 @@ describe('loadConfig', () => {
       env: { BUNDLE_VAR_catalog_name: 'c_env', BUNDLE_VAR_schema_name: 's_env' },
     });
     expect(config.target).toBe('prod');
-    expect(config.variables).toEqual({ catalog_name: 'c_env', schema_name: 's_cli', environment: 'prod' });
+    expect(config.variables).toEqual({ catalog_name: 'c_env', schema_name: 's_cli', environment: 'prod', require_human_approval: 'false' });
     expect(config.jobs.batch_inference_job.parameters).toMatchObject({ catalog_name: 'c_env', schema_name: 's_cli' });
   });
 
@@ -121,7 +110,7 @@ describe('loadConfig', () => {
 
   it('names the file in validation errors', async () => {
     await writeFile(join(dir, 'mlops.yml'), TINY.replace('pipeline_job: {}', 'pipeline_jobs: {}'));
-    const error = await errorOf(() => loadConfig({ cwd: dir, env: {} }));
+    const error = await rejectedMlopsError(() => loadConfig({ cwd: dir, env: {} }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(join(dir, 'mlops.yml'));
     expect(error.message).toContain('resources.jobs.pipeline_jobs (line 16)');
@@ -132,7 +121,7 @@ describe('loadConfig', () => {
     await writeFile(join(dir, 'mlops.yml'), TINY);
     const controller = new AbortController();
     controller.abort();
-    const error = await errorOf(() => loadConfig({ cwd: dir, env: {}, signal: controller.signal }));
+    const error = await rejectedMlopsError(() => loadConfig({ cwd: dir, env: {}, signal: controller.signal }));
     expect(error.code).toBe('ABORTED');
   });
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
 import { applyJobOverrides, parseVarArgs } from '../../src/config/overrides.js';
 import type { JobConfig } from '../../src/config/types.js';
-
-function errorOf(run: () => unknown): MlopsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
+import { thrownMlopsError } from '../helpers/errors.js';
 
 const job: JobConfig = {
   name: 'model_deployment_job',
@@ -42,7 +32,7 @@ describe('applyJobOverrides', () => {
   });
 
   it('rejects unknown parameters, listing the valid ones', () => {
-    const error = errorOf(() => applyJobOverrides(job, '{"model_versoin": "5", "epochs": 3}'));
+    const error = thrownMlopsError(() => applyJobOverrides(job, '{"model_versoin": "5", "epochs": 3}'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('model_deployment_job');
     expect(error.message).toContain('"model_versoin", "epochs"');
@@ -50,23 +40,23 @@ describe('applyJobOverrides', () => {
   });
 
   it('rejects values that are not scalars', () => {
-    const error = errorOf(() => applyJobOverrides(job, { model_version: null, model_name: ['a'] }));
+    const error = thrownMlopsError(() => applyJobOverrides(job, { model_version: null, model_name: ['a'] }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('parameter "model_version": expected a string, number or boolean, found null');
     expect(error.message).toContain('parameter "model_name"');
   });
 
   it('rejects invalid JSON as a usage error quoting the position', () => {
-    const error = errorOf(() => applyJobOverrides(job, '{"model_version": 5,}'));
+    const error = thrownMlopsError(() => applyJobOverrides(job, '{"model_version": 5,}'));
     expect(error.code).toBe('USAGE');
     expect(error.message).toContain('at position 20');
     expect(error.message).toContain('near "{\\"model_version\\": 5,}"');
-    const truncated = errorOf(() => applyJobOverrides(job, '{"model_version": '));
+    const truncated = thrownMlopsError(() => applyJobOverrides(job, '{"model_version": '));
     expect(truncated.message).toContain('at position 18');
   });
 
   it('rejects JSON that is not an object', () => {
-    const error = errorOf(() => applyJobOverrides(job, '["model_version", "5"]'));
+    const error = thrownMlopsError(() => applyJobOverrides(job, '["model_version", "5"]'));
     expect(error.code).toBe('USAGE');
     expect(error.message).toContain('expected a JSON object, found a list of 2');
   });
@@ -86,11 +76,11 @@ describe('parseVarArgs', () => {
   });
 
   it('rejects an argument without = or without a name', () => {
-    const missing = errorOf(() => parseVarArgs(['catalog_name']));
+    const missing = thrownMlopsError(() => parseVarArgs(['catalog_name']));
     expect(missing.code).toBe('USAGE');
     expect(missing.message).toContain('"catalog_name"');
     expect(missing.message).toContain('no "="');
-    const empty = errorOf(() => parseVarArgs(['=main']));
+    const empty = thrownMlopsError(() => parseVarArgs(['=main']));
     expect(empty.code).toBe('USAGE');
     expect(empty.message).toContain('the name is empty');
   });

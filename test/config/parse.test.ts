@@ -1,24 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { ParseConfigOptions } from '../../src/config/parse.js';
+import { thrownMlopsError } from '../helpers/errors.js';
 
 const shippedPath = fileURLToPath(new URL('../../mlops.yml', import.meta.url));
 const shippedText = readFileSync(shippedPath, 'utf8');
 const shipped = (options: Partial<ParseConfigOptions> = {}) =>
   parseConfig(shippedText, { source: shippedPath, configDir: '/project', configPath: '/project/mlops.yml', ...options });
-
-function errorOf(run: () => unknown): MlopsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
 
 /** A small valid document; tests replace one line of it to introduce a mistake. */
 const SMALL = `bundle:
@@ -62,7 +52,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     expect(config.configDir).toBe('/project');
     expect(config.bundle).toEqual({ name: 'hp-mlops-e2e' });
     expect(config.target).toBe('dev');
-    expect(config.variables).toEqual({ catalog_name: 'hp_az_catalog', schema_name: 'hp_iris_ml', environment: 'dev' });
+    expect(config.variables).toEqual({ catalog_name: 'hp_az_catalog', schema_name: 'hp_iris_ml', environment: 'dev', require_human_approval: 'false' });
     expect(config.workspace).toEqual({ type: 'local', root: '/project/.mlops' });
     expect(config.trackingUri).toBe('file:///project/.mlops/mlruns');
     expect(config.approval).toEqual({
@@ -79,7 +69,14 @@ describe('parseConfig with the shipped mlops.yml', () => {
         source_path: './data/landing',
         volume_path: '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol',
         checkpoint_path: '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/checkpoints',
-        format: 'csv',
+        format: 'auto',
+        experiment_path: '/Shared/hp_mlops_e2e/dev/hp_iris_ml',
+        schema:
+          "sepal_length DOUBLE NOT NULL, sepal_width DOUBLE NOT NULL, petal_length DOUBLE NOT NULL, petal_width DOUBLE NOT NULL, species STRING NOT NULL IN ('setosa', 'versicolor', 'virginica')",
+        on_change: 'reingest',
+        on_bad_file: 'quarantine',
+        on_extra_columns: 'rescue',
+        max_rows_per_file: '1000000',
       },
     });
     expect(config.jobs.model_training_job.parameters).toEqual({
@@ -87,10 +84,14 @@ describe('parseConfig with the shipped mlops.yml', () => {
       experiment_path: '/Shared/hp_mlops_e2e/dev/hp_iris_ml',
       model_name: 'hp_az_catalog.hp_iris_ml.irisclassifierdemo',
       data_path: '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested',
+      model_type: 'mlp',
       epochs: '200',
       learning_rate: '0.05',
       hidden_units: '16',
+      activation: 'relu',
       train_batch_size: '32',
+      early_stopping_patience: '0',
+      validation_size: '0.1',
       seed: '42',
       test_size: '0.2',
     });
@@ -108,6 +109,9 @@ describe('parseConfig with the shipped mlops.yml', () => {
       output_table: 'iris_predictions',
       output_path: '',
       batch_size: '65536',
+      mode: 'overwrite',
+      partition_by: '',
+      on_invalid: 'error',
     });
   });
 
@@ -121,7 +125,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     }
     expect(pipeline.batch_size).toBe('65536');
     expect(pipeline.train_batch_size).toBe('32');
-    expect(Object.keys(pipeline)).toHaveLength(22);
+    expect(Object.keys(pipeline)).toHaveLength(34);
   });
 
   it('resolves the prod target to Databricks with tighter approval', () => {
@@ -151,6 +155,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
       catalog_name: 'env_catalog',
       schema_name: 'hp_iris_ml',
       environment: 'cli_environment',
+      require_human_approval: 'false',
     });
     expect(config.jobs.model_training_job.parameters.model_name).toBe('env_catalog.hp_iris_ml.irisclassifierdemo');
     expect(config.jobs.data_ingestion_job.displayName).toBe('data-ingestion-cli_environment');
@@ -196,7 +201,7 @@ describe('parseConfig interpolation', () => {
 
   it('names the key path, line and reference of an unknown reference', () => {
     const text = SMALL.replace('${var.catalog_name}.s.m', '${var.catalogue}.s.m');
-    const error = errorOf(() => small({}, text));
+    const error = thrownMlopsError(() => small({}, text));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('/p/mlops.yml');
     expect(error.message).toContain('resources.jobs.model_training_job.parameters[2].default (line 24)');
@@ -206,7 +211,7 @@ describe('parseConfig interpolation', () => {
 
   it('reports every unknown reference of the target at once', () => {
     const text = SMALL.replace('train-${bundle.name}', 'train-${bundle.nme}').replace('state-${bundle.target}', 'state-${target}');
-    const error = errorOf(() => small({}, text));
+    const error = thrownMlopsError(() => small({}, text));
     expect(error.message).toContain('2 problems');
     expect(error.message).toContain('targets.dev.workspace.root');
     expect(error.message).toContain('resources.jobs.model_training_job.name');
@@ -215,7 +220,7 @@ describe('parseConfig interpolation', () => {
 
 describe('parseConfig validation', () => {
   it('names an unknown --var', () => {
-    const error = errorOf(() => small({ vars: { catalogue: 'x' } }));
+    const error = thrownMlopsError(() => small({ vars: { catalogue: 'x' } }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('--var catalogue');
     expect(error.message).toContain('catalog_name, environment');
@@ -223,20 +228,20 @@ describe('parseConfig validation', () => {
 
   it('names a variable without a value', () => {
     const text = SMALL.replace('catalog_name: { default: main }', 'catalog_name: { description: no default }');
-    const error = errorOf(() => small({}, text));
+    const error = thrownMlopsError(() => small({}, text));
     expect(error.message).toContain('variables.catalog_name (line 4)');
     expect(error.message).toContain('BUNDLE_VAR_catalog_name');
     expect(small({ env: { BUNDLE_VAR_catalog_name: 'c' } }, text).variables.catalog_name).toBe('c');
   });
 
   it('lists the known targets for an unknown one', () => {
-    const error = errorOf(() => small({ target: 'prod' }));
+    const error = thrownMlopsError(() => small({ target: 'prod' }));
     expect(error.message).toContain('targets.prod');
     expect(error.message).toContain('one of the targets dev, staging');
   });
 
   it('requires a default target when none is chosen', () => {
-    const error = errorOf(() => small({}, SMALL.replace('default: true', 'default: false')));
+    const error = thrownMlopsError(() => small({}, SMALL.replace('default: true', 'default: false')));
     expect(error.message).toContain('targets (line 6)');
     expect(error.message).toContain('none marked default among dev, staging');
     expect(small({ target: 'staging' }, SMALL.replace('default: true', 'default: false')).target).toBe('staging');
@@ -244,27 +249,27 @@ describe('parseConfig validation', () => {
 
   it('rejects a duplicate parameter with its line', () => {
     const text = SMALL.replace('- { name: env, default:', '- { name: epochs, default:');
-    const error = errorOf(() => small({}, text));
+    const error = thrownMlopsError(() => small({}, text));
     expect(error.message).toContain('resources.jobs.model_training_job.parameters[1].name (line 23)');
     expect(error.message).toContain('duplicate "epochs"');
   });
 
   it('reports YAML syntax errors with line and column', () => {
-    const error = errorOf(() => small({}, SMALL.replace('default: 200 }', 'default: 200')));
+    const error = thrownMlopsError(() => small({}, SMALL.replace('default: 200 }', 'default: 200')));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('/p/mlops.yml');
     expect(error.message).toMatch(/line \d+, column \d+/);
   });
 
   it('rejects an empty document', () => {
-    const error = errorOf(() => small({}, '# nothing\n'));
+    const error = thrownMlopsError(() => small({}, '# nothing\n'));
     expect(error.message).toContain('(top level)');
     expect(error.message).toContain('found null');
   });
 
   it('checks every target structurally, not only the chosen one', () => {
     const text = SMALL.replace('tracking_uri: http', 'tracking_url: http');
-    const error = errorOf(() => small({}, text));
+    const error = thrownMlopsError(() => small({}, text));
     expect(error.message).toContain('targets.staging.tracking_url (line 13)');
   });
 

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
 import { parseYamlSource } from '../../src/config/yaml.js';
-
-function errorOf(run: () => unknown): MlopsError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
+import { thrownMlopsError } from '../helpers/errors.js';
 
 describe('parseYamlSource', () => {
   it('returns plain data', () => {
@@ -19,14 +9,14 @@ describe('parseYamlSource', () => {
   });
 
   it('reports a syntax error with the file, line and column', () => {
-    const error = errorOf(() => parseYamlSource('a: 1\nb: [1, 2\nc: 3\n', '/cfg/mlops.yml'));
+    const error = thrownMlopsError(() => parseYamlSource('a: 1\nb: [1, 2\nc: 3\n', '/cfg/mlops.yml'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('/cfg/mlops.yml');
     expect(error.message).toMatch(/line 3, column 1/);
   });
 
   it('rejects duplicate keys, naming the line', () => {
-    const error = errorOf(() => parseYamlSource('bundle:\n  name: a\n  name: b\n', 'dup.yml'));
+    const error = thrownMlopsError(() => parseYamlSource('bundle:\n  name: a\n  name: b\n', 'dup.yml'));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('dup.yml');
     expect(error.message).toMatch(/line 3, column 3/);
@@ -51,7 +41,7 @@ describe('parseYamlSource', () => {
 describe('parseYamlSource error volume', () => {
   it('shows the first few syntax errors and hints at quoting ${...} inside flow mappings', () => {
     const text = 'a:\n  b: { root: /srv/${var.x} }\n  c: 1\n  d: { e: 2 }\n  f: [1]\n  g: h\n';
-    const error = errorOf(() => parseYamlSource(text, 'f.yml'));
+    const error = thrownMlopsError(() => parseYamlSource(text, 'f.yml'));
     expect(error.message).toContain('line 2');
     expect(error.message).toMatch(/\.\.\. and \d+ more/);
     expect(error.message).toContain('must be quoted');
@@ -61,7 +51,7 @@ describe('parseYamlSource error volume', () => {
 
 describe('parseYamlSource error wording', () => {
   it('states each position once and gives no quoting hint when the value is quoted', () => {
-    const error = errorOf(() => parseYamlSource('a: { b: "${var.x}" } }\n', 'f.yml'));
+    const error = thrownMlopsError(() => parseYamlSource('a: { b: "${var.x}" } }\n', 'f.yml'));
     expect(error.message.match(/line 1, column/g)).toHaveLength(1);
     expect(error.message).not.toContain('must be quoted');
   });

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { CsvParser, parseCsv } from '../../src/io/csv.js';
+import { copyCsvRecord, CsvScanner, csvFieldText, parseCsv } from '../../src/io/csv.js';
 import type { CsvRecord } from '../../src/io/csv.js';
 import { MlopsError } from '../../src/errors.js';
 
-function feed(chunks: (string | Uint8Array)[]): CsvRecord[] {
-  const parser = new CsvParser();
-  const records = chunks.flatMap((chunk) => parser.push(chunk));
-  return [...records, ...parser.end()];
+/** Feeds chunks one by one, draining after each, as a streaming reader does. */
+function feed(chunks: (string | Uint8Array)[], options: ConstructorParameters<typeof CsvScanner>[0] = {}): CsvRecord[] {
+  const scanner = new CsvScanner(options);
+  const records: CsvRecord[] = [];
+  const take = () => scanner.drain((record) => void records.push(copyCsvRecord(record)));
+  for (const chunk of chunks) {
+    scanner.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    take();
+  }
+  scanner.end();
+  take();
+  return records;
 }
 
 describe('parseCsv', () => {
@@ -83,8 +91,8 @@ describe('parseCsv', () => {
   it('flags text after a closing quote without stopping', () => {
     const doc = parseCsv('a,b\n"x"y,2\nok,3\n');
     expect(doc.records[0]?.error).toMatch(/after the closing quote of field 1/);
-    expect(doc.records[0]?.fields).toEqual(['xy', '2']);
-    expect(doc.records[1]).toEqual({ line: 3, fields: ['ok', '3'], raw: 'ok,3' });
+    expect(doc.records[0]?.fields).toEqual(['x"y', '2']);
+    expect(doc.records[1]).toEqual({ line: 3, fields: ['ok', '3'], raw: 'ok,3', quoted: [false, false] });
   });
 
   it('flags an unterminated quote at the end of input', () => {
@@ -97,49 +105,81 @@ describe('parseCsv', () => {
 
   it('takes other single-character delimiters and rejects unusable ones', () => {
     expect(parseCsv('a;b\n"1;5";2', { delimiter: ';' }).records[0]?.fields).toEqual(['1;5', '2']);
-    expect(() => new CsvParser({ delimiter: '"' })).toThrow(MlopsError);
-    expect(() => new CsvParser({ delimiter: ',,' })).toThrow(/single character/);
+    expect(parseCsv('a\tb\n1\t2', { delimiter: '\t' }).records[0]?.fields).toEqual(['1', '2']);
+    expect(() => new CsvScanner({ delimiter: '"' })).toThrow(MlopsError);
+    expect(() => new CsvScanner({ delimiter: ',,' })).toThrow(/single ASCII character/);
+    expect(() => new CsvScanner({ delimiter: '§' })).toThrow(/single ASCII character/);
   });
 });
 
-describe('CsvParser fed in chunks', () => {
-  const text = '\uFEFFa,b\r\n"x,\r\ny","q""q"\r\n3,4\r\n';
+describe('CsvScanner fed in chunks', () => {
+  const text = '\uFEFFa,b\r\n"x,\r\ny","q""q"\r\n3,4\r\n\r\nlast,"é"';
   const whole = parseCsv(text);
 
-  it('gives the same records whatever the chunk boundaries', () => {
+  it('gives the same records whatever the chunk boundaries, bytes split anywhere', () => {
     const expected = [whole.header, ...whole.records];
-    for (let size = 1; size <= text.length; size++) {
-      const chunks: string[] = [];
-      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
-      expect(feed(chunks)).toEqual(expected);
+    const bytes = Buffer.from(text);
+    for (let size = 1; size <= bytes.length; size++) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(feed(chunks), `chunks of ${size}`).toEqual(expected);
     }
+    expect(whole.records.map((record) => [record.line, record.fields])).toEqual([
+      [2, ['x,\r\ny', 'q"q']],
+      [4, ['3', '4']],
+      [6, ['last', 'é']],
+    ]);
   });
 
-  it('decodes UTF-8 bytes split inside a multi-byte character', () => {
-    const bytes = new TextEncoder().encode('\uFEFFname\nJosé\n日本\n');
-    const chunks = Array.from(bytes, (byte) => Uint8Array.of(byte));
-    expect(feed(chunks).map((r) => r.fields[0])).toEqual(['name', 'José', '日本']);
+  it('tells a quoted empty field from an empty one', () => {
+    expect(parseCsv('a,b,c\n"",,x').records[0]).toMatchObject({ fields: ['', '', 'x'], quoted: [true, false, false] });
   });
 
-  it('rejects bytes that are not UTF-8, naming the source and line', () => {
-    const parser = new CsvParser({ source: 'landing/bad.csv' });
-    parser.push(new TextEncoder().encode('a\nok\n'));
+  it('pauses when the callback returns false and goes on where it stopped', () => {
+    const scanner = new CsvScanner();
+    scanner.write(Buffer.from('h\n1\n2\n3\n'));
+    scanner.end();
+    const seen: string[] = [];
+    const take = (limit: number) => scanner.drain((record) => {
+      seen.push(csvFieldText(record, 0));
+      return seen.length < limit;
+    });
+    expect(take(2)).toBe(false);
+    expect(seen).toEqual(['h', '1']);
+    expect(take(3)).toBe(false);
+    expect(take(100)).toBe(true);
+    expect(seen).toEqual(['h', '1', '2', '3']);
+  });
+
+  it('keeps a record that is not complete yet and returns it once its line ends', () => {
+    const scanner = new CsvScanner();
+    const seen: string[][] = [];
+    const take = () => scanner.drain((record) => void seen.push(copyCsvRecord(record).fields));
+    scanner.write(Buffer.from('a,b\n1,'));
+    expect(take()).toBe(true);
+    expect(seen).toEqual([['a', 'b']]);
+    expect(scanner.pendingBytes).toBe(2);
+    scanner.write(Buffer.from('2\r'));
+    take();
+    // A CR at the end of a chunk may be the first half of a CRLF: the record waits for the next byte.
+    expect(seen).toHaveLength(1);
+    scanner.write(Buffer.from('\n'));
+    take();
+    expect(seen).toEqual([['a', 'b'], ['1', '2']]);
+  });
+
+  it('fails with CORRUPT, naming the source and line, on a record longer than the limit (an unclosed quote)', () => {
     let caught: unknown;
     try {
-      parser.push(Uint8Array.of(0xff, 0x0a));
+      feed(['a,b\n1,2\n3,"never closed', ' and on'.repeat(50)], { maxRecordBytes: 100, source: 'landing/bad.csv' });
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(MlopsError);
-    expect((caught as MlopsError).code).toBe('CORRUPT');
-    expect((caught as MlopsError).message).toMatch(/landing\/bad\.csv is not valid UTF-8 \(near line 3\)/);
+    expect(caught).toMatchObject({ code: 'CORRUPT', message: 'landing/bad.csv: the record starting on line 3 is longer than 100 bytes; a quote is probably opened and never closed' });
   });
 
-  it('returns records as soon as they are complete', () => {
-    const parser = new CsvParser();
-    expect(parser.push('a,b\n1,')).toEqual([{ line: 1, fields: ['a', 'b'], raw: 'a,b' }]);
-    expect(parser.push('2')).toEqual([]);
-    expect(parser.push('\n')).toEqual([{ line: 2, fields: ['1', '2'], raw: '1,2' }]);
-    expect(parser.end()).toEqual([]);
+  it('decodes invalid UTF-8 with replacement characters instead of failing the whole input', () => {
+    const records = feed([Buffer.concat([Buffer.from('a\nok\n'), Buffer.from([0xff, 0x0a])])]);
+    expect(records.map((record) => record.fields[0])).toEqual(['a', 'ok', '\uFFFD']);
   });
 });

@@ -1,8 +1,11 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../../src/errors.js';
-import { parquetToTable, readParquetBatches, tableToParquet } from '../../src/io/parquet.js';
+import { openParquetBytes, openParquetFile, parquetToTable, readParquetBatches, tableToParquet } from '../../src/io/parquet.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
 
 function sampleTable(rows: number): arrow.Table {
   const species = ['setosa', 'versicolor', 'virginica'];
@@ -109,5 +112,78 @@ describe('readParquetBatches', () => {
 
   it('rejects a batch size that is not a positive integer', () => {
     expect(() => [...readParquetBatches(tableToParquet(sampleTable(1)), { batchSize: 0 })]).toThrow(/positive integer; found 0/);
+  });
+});
+
+const tempDir = useTempDirs();
+
+describe('openParquetFile / openParquetBytes (streaming by record batches)', () => {
+  /** Numbers of several types, with nulls, in row groups of 1,000 rows (parquet-wasm writes it). */
+  async function numbersFile(rows: number): Promise<string> {
+    const table = new arrow.Table({
+      d: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : i / 4)), new arrow.Float64()),
+      f: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => i / 2), new arrow.Float32()),
+      i: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => i - 100), new arrow.Int32()),
+      l: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => BigInt(i) * 3n), new arrow.Int64()),
+      at: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i), new arrow.TimestampMillisecond('UTC')),
+      s: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => `row ${i}`), new arrow.Utf8()),
+    });
+    const file = join(await tempDir(), 'numbers.parquet');
+    const slices = [];
+    for (let offset = 0; offset < rows; offset += 1000) slices.push(table.slice(offset, offset + 1000));
+    // One Parquet row group per 1,000 rows: tables of several batches become several row groups.
+    await writeFile(file, tableToParquet(new arrow.Table(slices.flatMap((slice) => slice.batches))));
+    return file;
+  }
+
+  it('reads the footer first (schema, rows), then streams batches of the asked columns and size with the same values as the whole-file reader', async () => {
+    const file = await numbersFile(5000);
+    const source = await openParquetFile(file);
+    try {
+      expect(source.rows).toBe(5000);
+      expect(source.schema.fields.map((f) => f.name)).toEqual(['d', 'f', 'i', 'l', 'at', 's']);
+      const batches = [];
+      for await (const batch of source.batches({ columns: ['d', 'i', 'l', 'at', 'f'], batchSize: 700 })) batches.push(batch);
+      expect(Math.max(...batches.map((b) => b.numRows))).toBeLessThanOrEqual(700);
+      const streamed = new arrow.Table(batches);
+      const whole = parquetToTable(new Uint8Array(await readFile(file)));
+      expect(streamed.numRows).toBe(5000);
+      expect(streamed.schema.fields.map((f) => f.name)).toEqual(['d', 'f', 'i', 'l', 'at']);
+      for (const name of ['d', 'f', 'i', 'l', 'at']) {
+        expect(streamed.getChild(name)!.toArray().length).toBe(5000);
+        for (const row of [0, 1, 13, 699, 700, 2999, 4999]) expect(streamed.getChild(name)!.get(row), `${name}[${row}]`).toEqual(whole.getChild(name)!.get(row));
+      }
+      expect(String(streamed.getChild('at')!.type)).toBe('Timestamp<MILLISECOND, UTC>');
+      expect(streamed.getChild('d')!.nullCount).toBe(Math.ceil(5000 / 13));
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('streams string columns too (through Arrow IPC), and the same from bytes in memory', async () => {
+    const file = await numbersFile(1200);
+    const source = await openParquetBytes(new Uint8Array(await readFile(file)), 'in-memory.parquet');
+    try {
+      const rows = [];
+      for await (const batch of source.batches({ columns: ['s', 'i'] })) rows.push(...batch.toArray().map((r) => r.toJSON()));
+      expect(rows).toHaveLength(1200);
+      expect(rows[1199]).toEqual({ s: 'row 1199', i: 1099 });
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('names the file and the column it lacks, and fails with CORRUPT naming a file that is not Parquet', async () => {
+    const file = await numbersFile(10);
+    const source = await openParquetFile(file, { name: '/Volumes/c/s/v/numbers.parquet' });
+    try {
+      await expect(source.batches({ columns: ['nope'] }).next()).rejects.toThrow(/Parquet file \/Volumes\/c\/s\/v\/numbers\.parquet has no column "nope"/);
+    } finally {
+      await source.close();
+    }
+    const junk = join(await tempDir(), 'junk.parquet');
+    await writeFile(junk, 'not parquet at all');
+    await expect(openParquetFile(junk)).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('junk.parquet') });
+    await expect(openParquetFile(join(await tempDir(), 'missing.parquet'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
 import { Classifier, type ClassifierDescription } from '../../src/model/classifier.js';
 import { buildDenseNetwork } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
 import { getTf } from '../../src/model/tf.js';
+import { thrownMlopsError } from '../helpers/errors.js';
 
 const tf = await getTf();
 const featureNames = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -149,14 +149,7 @@ describe('Classifier.describe', () => {
 
 describe('new Classifier', () => {
   function expectInvalid(build: () => unknown, message: RegExp): void {
-    try {
-      build();
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(MlopsError);
-      expect((error as MlopsError).code).toBe('INVALID_ARGUMENT');
-      expect((error as MlopsError).message).toMatch(message);
-    }
+    thrownMlopsError(build, 'INVALID_ARGUMENT', message);
   }
 
   it('checks names, normalisation and architecture against each other', () => {

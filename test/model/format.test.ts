@@ -1,13 +1,13 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Classifier } from '../../src/model/classifier.js';
 import { formatUtcTimeCreated, modelFromFiles, modelToFiles, parseMLmodel, TFJS_FLAVOR } from '../../src/model/format.js';
 import { buildDenseNetwork } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
 import { getTf } from '../../src/model/tf.js';
+import { rejectedMlopsError } from '../helpers/errors.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
 
 const tf = await getTf();
 const featureNames = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -31,12 +31,10 @@ function randomRows(rows: number): Float32Array {
   return Float32Array.from({ length: rows * 4 }, () => random() * 8);
 }
 
+const tempDir = useTempDirs();
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mlops-e2e-model-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir();
 });
 
 async function writeDirectory(files: Map<string, Uint8Array>): Promise<void> {
@@ -76,10 +74,25 @@ describe('modelToFiles → disk → modelFromFiles', () => {
         [5.9, 3, 5.1, 1.8],
       ],
     });
-    expect([...files.keys()].sort()).toEqual(['MLmodel', 'input_example.json', 'model.json', 'preprocessing.json', 'requirements.txt', 'weights.bin']);
+    expect([...files.keys()].sort()).toEqual([
+      'MLmodel',
+      'code/mlops_tfjs_pyfunc.py',
+      'conda.yaml',
+      'input_example.json',
+      'metadata/MLmodel',
+      'metadata/conda.yaml',
+      'metadata/python_env.yaml',
+      'metadata/requirements.txt',
+      'model.json',
+      'preprocessing.json',
+      'python_env.yaml',
+      'requirements.txt',
+      'weights.bin',
+    ]);
     const text = (path: string) => new TextDecoder().decode(files.get(path));
     const mlmodel = parseMLmodel(text('MLmodel'));
     expect(mlmodel.flavors).toEqual({
+      python_function: { code: 'code', env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' }, loader_module: 'mlops_tfjs_pyfunc', python_version: '3.11.2' },
       [TFJS_FLAVOR]: { model_json: 'model.json', weights: 'weights.bin', preprocessing: 'preprocessing.json', tfjs_version: '4.22.0' },
     });
     expect(mlmodel.runId).toBe(RUN_ID);
@@ -96,8 +109,8 @@ describe('modelToFiles → disk → modelFromFiles', () => {
       ],
       params: null,
     });
-    // As MLflow counts it: the model's own files, without MLmodel and requirements.txt.
-    const own = ['model.json', 'weights.bin', 'preprocessing.json', 'input_example.json'];
+    // As MLflow counts it: the files written before MLmodel (model, example, code), not MLmodel or the environment files.
+    const own = ['model.json', 'weights.bin', 'preprocessing.json', 'input_example.json', 'code/mlops_tfjs_pyfunc.py'];
     expect(mlmodel.modelSizeBytes).toBe(own.reduce((total, path) => total + files.get(path)!.byteLength, 0));
     // Exactly the signature text MLflow writes (Python's JSON separators).
     expect(text('MLmodel')).toContain('inputs: \'[{"type": "double", "name": "sepal_length", "required": true}');
@@ -113,6 +126,8 @@ describe('modelToFiles → disk → modelFromFiles', () => {
     // 4·8+8 + 8·5+5 + 5·3+3 float32 values.
     expect(files.get('weights.bin')!.byteLength).toBe((40 + 45 + 18) * 4);
     expect(text('requirements.txt')).toMatch(/^mlflow==2\.12\.2$/m);
+    // metadata/ holds exact copies, as MLflow 2.12 writes them.
+    for (const name of ['MLmodel', 'conda.yaml', 'python_env.yaml', 'requirements.txt']) expect(files.get(`metadata/${name}`), name).toEqual(files.get(name));
     classifier.dispose();
   });
 
@@ -141,16 +156,8 @@ describe('modelFromFiles errors', () => {
   it('says which flavors a model has when it is not ours', async () => {
     const pyfunc = await readFile(new URL('../fixtures/model/mlflow-2.12.2/mlp-h8/MLmodel', import.meta.url));
     await writeFile(join(dir, 'MLmodel'), pyfunc);
-    try {
-      await modelFromFiles(readFromDir);
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(MlopsError);
-      expect((error as MlopsError).code).toBe('INVALID_ARGUMENT');
-      expect((error as MlopsError).message).toBe(
-        'MLmodel has the flavor python_function; only models with the tfjs flavor (written by mlops-e2e) can be loaded',
-      );
-    }
+    const error = await rejectedMlopsError(modelFromFiles(readFromDir), 'INVALID_ARGUMENT');
+    expect(error.message).toBe('MLmodel has the flavor python_function; only models with the tfjs flavor (written by mlops-e2e) can be loaded');
   });
 
   it('reports truncated weights and damaged files as CORRUPT, naming the file', async () => {

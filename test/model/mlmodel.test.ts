@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
 import { appendLogModelHistory, logModelHistoryEntry, parseMLmodel, stringifyMLmodel, type MLmodel } from '../../src/model/mlmodel.js';
 import { pythonJsonDumps } from '../../src/model/python-json.js';
+import { thrownMlopsError } from '../helpers/errors.js';
 
 const fixture = (run: string, file: string) => readFileSync(new URL(`../fixtures/model/mlflow-2.12.2/${run}/${file}`, import.meta.url), 'utf8');
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -74,14 +74,7 @@ describe('stringifyMLmodel', () => {
 
 describe('parseMLmodel errors', () => {
   function expectCorrupt(text: string, message: RegExp): void {
-    try {
-      parseMLmodel(text, 'runs/1/model/MLmodel');
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(MlopsError);
-      expect((error as MlopsError).code).toBe('CORRUPT');
-      expect((error as MlopsError).message).toMatch(message);
-    }
+    thrownMlopsError(() => parseMLmodel(text, 'runs/1/model/MLmodel'), 'CORRUPT', message);
   }
 
   it('names the file and what was wrong', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/errors.js';
 import { checkMatrixSize, computeNormalization, normalizeRows } from '../../src/model/normalization.js';
+import { thrownMlopsError } from '../helpers/errors.js';
 
 describe('computeNormalization', () => {
   it('gives each column its mean and population standard deviation', () => {
@@ -26,14 +26,8 @@ describe('normalizeRows', () => {
 
   it('names the row and feature of a value that is not finite', () => {
     const features = new Float32Array([1, 2, 3, Number.NaN]);
-    try {
-      normalizeRows(features, 2, { mean: [0, 0], std: [1, 1] }, ['sepal_length', 'sepal_width']);
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(MlopsError);
-      expect((error as MlopsError).code).toBe('INVALID_ARGUMENT');
-      expect((error as MlopsError).message).toBe('Row 1, feature "sepal_width": expected a finite number, found NaN');
-    }
+    const error = thrownMlopsError(() => normalizeRows(features, 2, { mean: [0, 0], std: [1, 1] }, ['sepal_length', 'sepal_width']), 'INVALID_ARGUMENT');
+    expect(error.message).toBe('Row 1, feature "sepal_width": expected a finite number, found NaN');
   });
 });
 

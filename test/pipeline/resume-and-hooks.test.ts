@@ -55,7 +55,7 @@ describe('stage hooks', () => {
       },
     });
     expect(result.status).toBe('succeeded');
-    expect(seen).toEqual(['before ingest csv', 'after ingest succeeded 150']);
+    expect(seen).toEqual(['before ingest auto', 'after ingest succeeded 150']);
   });
 
   it('fail the stage when they throw', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingReporter } from '../../src/pipeline/reporter.js';
 import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
+import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
 import { readParquetFolder } from '../helpers/read-parquet.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
@@ -54,6 +55,15 @@ describe('pipeline_job on the local workspace', () => {
     const alias = await readFile(join(cwd, '.mlops', 'mlruns', 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', 'aliases', 'champion'), 'utf8');
     expect(alias).toBe('1');
     expect(reporter.events.filter((e) => e.type === 'stage-start')).toHaveLength(6);
+
+    // The run report is written beside the workspace and logged to the job run.
+    expect(first.report?.path).toBe(join(cwd, '.mlops', 'reports', `${first.run_id}.html`));
+    const html = await readFile(first.report!.path, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('hp_az_catalog.hp_iris_ml.irisclassifierdemo');
+    const tracking = new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') });
+    const logged = new TextDecoder().decode(await tracking.downloadArtifact(first.run_id, 'report/run_report.html'));
+    expect(logged).toBe(html);
 
     const second = await runPipeline({ load: { cwd, env: {} } });
     expect(second.status).toBe('succeeded');

@@ -54,20 +54,24 @@ describe('LocalSource', () => {
     expect(grown?.etag).not.toBe(touched?.etag);
   });
 
-  it('reads a listed file', async () => {
+  it('streams a listed file in chunks of the configured size, gives its path and URL', async () => {
     const root = await tempDir();
     await mkdir(path.join(root, 'sub'));
     await writeFile(path.join(root, 'sub', 'x.csv'), 'a,b\n1,2\n');
-    const source = new LocalSource({ root });
+    const source = new LocalSource({ root, chunkSize: 3 });
     const [file] = await listAll(source);
     if (file === undefined) throw new Error('nothing listed');
-    expect(new TextDecoder().decode(await source.read(file))).toBe('a,b\n1,2\n');
+    const chunks: string[] = [];
+    for await (const chunk of source.open(file)) chunks.push(Buffer.from(chunk).toString());
+    expect(chunks).toEqual(['a,b', '\n1,', '2\n']);
+    expect(source.localPath(file)).toBe(path.join(root, 'sub', 'x.csv'));
+    expect(source.fileUrl(file)).toBe(pathToFileURL(path.join(root, 'sub', 'x.csv')).href);
   });
 
   it('refuses to read outside its folder', async () => {
     const source = new LocalSource({ root: await tempDir() });
     const outside: SourceFile = { path: '../etc/passwd', size: 0, modifiedAt: 0, etag: '' };
-    await expect(source.read(outside)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(source.open(outside)[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('fails with NOT_FOUND naming the folder when it is missing', async () => {

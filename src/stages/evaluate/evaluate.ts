@@ -1,17 +1,20 @@
+import type { Table } from 'apache-arrow';
 import { MlopsError } from '../../errors.js';
 import { parquetToTable } from '../../io/parquet.js';
+import type { Classifier } from '../../model/classifier.js';
 import type { EvaluationSummary, ModelRef } from '../../pipeline/state.js';
 import { systemTags } from '../../tracking/system-tags.js';
+import type { Metric } from '../../tracking/types.js';
 import { getOrCreateExperiment, logMetrics, withRun } from '../../tracking/with-run.js';
-import type { Table } from 'apache-arrow';
 import type { StageContext } from '../context.js';
 import { currentChampion } from '../deploy/deploy.js';
 import { toFeatureMatrix, toLabelIndices } from '../features.js';
 import { readIngested } from '../ingest/read.js';
 import { loadModel } from '../load-model.js';
 import { IRIS_FEATURES, IRIS_LABEL } from '../train/dataset.js';
-import { EVAL_SET_ARTIFACT, datasetDigest } from '../train/train.js';
-import { classificationMetrics } from './metrics.js';
+import { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest } from '../train/eval-set.js';
+import { confusionMatrixSvg } from './confusion-svg.js';
+import { classificationMetrics, metricsForMlflow, perClassMetricsForMlflow, type ClassificationMetrics } from './metrics.js';
 
 export interface EvaluateInput {
   model: ModelRef;
@@ -20,83 +23,141 @@ export interface EvaluateInput {
   dataPath?: string;
 }
 
+/** Artifacts of the evaluation run, like those mlflow.evaluate logs. */
+export const EVALUATION_ARTIFACTS = {
+  confusionJson: 'evaluation/confusion_matrix.json',
+  confusionSvg: 'evaluation/confusion_matrix.svg',
+  perClassJson: 'evaluation/per_class_metrics.json',
+  perClassCsv: 'evaluation/per_class_metrics.csv',
+  metricsJson: 'evaluation/metrics.json',
+} as const;
+
+interface EvaluationSet {
+  table: Table;
+  /** Where the rows came from: the training run's artifact URI or the data path. */
+  source: string;
+  /** The digest the training run recorded for its held-out rows, when it did. */
+  recordedDigest: string | undefined;
+}
+
 /**
- * Scores a model version on its fixed evaluation set (the rows held out when it was trained),
- * logs the metrics and confusion matrix to an evaluation run, and scores the current champion
- * on the very same rows so approval can compare like with like.
+ * Scores a model version like mlflow.evaluate scores a classifier — accuracy; micro, macro and
+ * weighted precision/recall/F1; log loss; one-vs-rest ROC AUC; per-class metrics; example count;
+ * the confusion matrix as JSON and SVG — on its fixed evaluation set: the rows held out when it
+ * was trained, identified by their digest. The current champion is scored on the very same rows
+ * so approval compares like with like.
  */
 export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Promise<EvaluationSummary> {
   const { tracking } = ctx.workspace;
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const { model } = input;
   const candidate = await loadModel(ctx.workspace, `models:/${model.name}/${model.version}`, signal);
-  const evalTable = await evaluationSet(ctx, candidate.location.runId, input.dataPath);
-  const where = `evaluation set of ${model.name} version ${model.version}`;
-  const labelNames = candidate.classifier.labels;
-  const { features, rows } = toFeatureMatrix(evalTable, IRIS_FEATURES, where);
-  const labels = toLabelIndices(evalTable, IRIS_LABEL, labelNames, where);
-  const digest = datasetDigest({ features, labels, rows });
-  const proba = candidate.classifier.predictProba(features, rows);
-  const full = classificationMetrics(labels, proba, labelNames.length, labelNames);
-  const metrics = flatMetrics(full);
-
-  let champion: EvaluationSummary['champion'];
-  const championVersion = await currentChampion(ctx, model.name);
-  if (championVersion !== undefined && championVersion !== model.version) {
-    const loaded = await loadModel(ctx.workspace, `models:/${model.name}/${championVersion}`, signal);
-    const champLabels = loaded.classifier.labels;
-    if (champLabels.length === labelNames.length && champLabels.every((l) => labelNames.includes(l))) {
-      const champTruth = toLabelIndices(evalTable, IRIS_LABEL, champLabels, where);
-      const champProba = loaded.classifier.predictProba(features, rows);
-      champion = { version: championVersion, metrics: flatMetrics(classificationMetrics(champTruth, champProba, champLabels.length, champLabels)) };
-    } else {
-      ctx.reporter.report({ type: 'log', stage: 'evaluate', message: `champion version ${championVersion} predicts other labels (${champLabels.join(', ')}); not compared` });
+  let championClassifier: Classifier | undefined;
+  try {
+    const evalSet = await evaluationSet(ctx, candidate.location.runId, input.dataPath);
+    const where = `evaluation set of ${model.name} version ${model.version} (${evalSet.source})`;
+    const labelNames = candidate.classifier.labels;
+    const { features, rows } = toFeatureMatrix(evalSet.table, IRIS_FEATURES, where);
+    const labels = toLabelIndices(evalSet.table, IRIS_LABEL, labelNames, where);
+    const digest = datasetDigest({ features, labels, rows }, labelNames);
+    if (evalSet.recordedDigest !== undefined && evalSet.recordedDigest !== digest) {
+      throw new MlopsError(
+        'CORRUPT',
+        `${where}: its rows have digest ${digest}, but the training run recorded ${evalSet.recordedDigest} (tag ${EVAL_SET_DIGEST_TAG}); the evaluation set was changed after training`,
+        { details: { expected: evalSet.recordedDigest, found: digest } },
+      );
     }
-  }
+    const full = classificationMetrics(labels, candidate.classifier.predictProba(features, rows), labelNames.length, labelNames);
+    const metrics = metricsForMlflow(full);
 
-  const experiment = await getOrCreateExperiment(tracking, input.experimentPath, signal);
-  const tags = {
-    ...(await systemTags({ sourceName: ctx.config.configPath ?? 'mlops-e2e', cwd: ctx.config.configDir })),
-    'mlops.stage': 'evaluate',
-    'mlops.target': ctx.config.target,
-    'mlops.model_name': model.name,
-    'mlops.model_version': model.version,
-    'mlops.eval_set_digest': digest,
-  };
-  const runName = `evaluate-${model.name.split('.').pop()}-v${model.version}`;
-  return withRun(tracking, { experimentId: experiment.experimentId, runName, tags, now: ctx.now, ...signal }, async (run) => {
-    const now = ctx.now();
-    const logged = Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: now, step: 0 }));
-    if (champion) {
-      for (const [key, value] of Object.entries(champion.metrics)) logged.push({ key: `champion_${key}`, value, timestamp: now, step: 0 });
+    let champion: EvaluationSummary['champion'];
+    const championVersion = await currentChampion(ctx, model.name);
+    if (championVersion !== undefined && championVersion !== model.version) {
+      const loaded = await loadModel(ctx.workspace, `models:/${model.name}/${championVersion}`, signal);
+      championClassifier = loaded.classifier;
+      const champLabels = loaded.classifier.labels;
+      if (champLabels.length === labelNames.length && champLabels.every((l) => labelNames.includes(l))) {
+        const champTruth = toLabelIndices(evalSet.table, IRIS_LABEL, champLabels, where);
+        const champProba = loaded.classifier.predictProba(features, rows);
+        champion = { version: championVersion, metrics: metricsForMlflow(classificationMetrics(champTruth, champProba, champLabels.length, champLabels)) };
+      } else {
+        ctx.reporter.report({ type: 'log', stage: 'evaluate', message: `champion version ${championVersion} predicts other labels (${champLabels.join(', ')}); not compared` });
+      }
     }
-    await logMetrics(tracking, run.runId, logged, signal);
-    await tracking.logBatch(run.runId, { params: { model_uri: model.uri, eval_rows: String(rows), champion_version: champion?.version ?? '' } }, signal);
-    const confusion = { labels: labelNames, matrix: full.confusion_matrix };
-    await tracking.logArtifact(run.runId, 'evaluation/confusion_matrix.json', JSON.stringify(confusion, null, 2), signal);
-    await tracking.logArtifact(run.runId, 'evaluation/metrics.json', JSON.stringify({ metrics, per_class: full.per_class, champion }, null, 2), signal);
-    ctx.reporter.report({
-      type: 'log',
-      stage: 'evaluate',
-      message: `${model.name} v${model.version} on ${rows} rows: accuracy ${metrics.accuracy?.toFixed(4)}, f1_macro ${metrics.f1_macro?.toFixed(4)}` +
-        (champion ? ` (champion v${champion.version}: accuracy ${champion.metrics.accuracy?.toFixed(4)})` : ''),
-    });
-    return {
-      run_id: run.runId,
-      model,
-      metrics,
-      confusion_matrix: confusion,
-      dataset_digest: digest,
-      dataset_rows: rows,
-      ...(champion ? { champion } : {}),
+
+    const experiment = await getOrCreateExperiment(tracking, input.experimentPath, signal);
+    const tags = {
+      ...(await systemTags({ sourceName: ctx.config.configPath ?? 'mlops-e2e', cwd: ctx.config.configDir })),
+      'mlops.stage': 'evaluate',
+      'mlops.target': ctx.config.target,
+      'mlops.model_name': model.name,
+      'mlops.model_version': model.version,
+      [EVAL_SET_DIGEST_TAG]: digest,
     };
-  });
+    const runName = `evaluate-${model.name.split('.').pop()}-v${model.version}`;
+    return await withRun(tracking, { experimentId: experiment.experimentId, runName, tags, now: ctx.now, ...signal }, async (run) => {
+      const now = ctx.now();
+      const point = (key: string, value: number): Metric => ({ key, value, timestamp: now, step: 0 });
+      const logged = [...Object.entries(metrics), ...Object.entries(perClassMetricsForMlflow(full))]
+        .filter(([, value]) => Number.isFinite(value))
+        .map(([key, value]) => point(key, value));
+      if (champion) {
+        for (const [key, value] of Object.entries(champion.metrics)) if (Number.isFinite(value)) logged.push(point(`champion_${key}`, value));
+      }
+      await logMetrics(tracking, run.runId, logged, signal);
+      await tracking.logBatch(
+        run.runId,
+        {
+          params: {
+            model_uri: model.uri,
+            eval_rows: String(rows),
+            eval_dataset_digest: digest,
+            eval_dataset_source: evalSet.source,
+            champion_version: champion?.version ?? '',
+          },
+        },
+        signal,
+      );
+      const confusion = { labels: labelNames, matrix: full.confusion_matrix };
+      await tracking.logArtifact(run.runId, EVALUATION_ARTIFACTS.confusionJson, JSON.stringify(confusion, null, 2), signal);
+      await tracking.logArtifact(run.runId, EVALUATION_ARTIFACTS.confusionSvg, confusionMatrixSvg(confusion, `${model.name} v${model.version} — ${rows} rows`), signal);
+      await tracking.logArtifact(run.runId, EVALUATION_ARTIFACTS.perClassJson, JSON.stringify(full.per_class, null, 2), signal);
+      await tracking.logArtifact(run.runId, EVALUATION_ARTIFACTS.perClassCsv, perClassCsv(full), signal);
+      await tracking.logArtifact(
+        run.runId,
+        EVALUATION_ARTIFACTS.metricsJson,
+        JSON.stringify({ metrics, per_class: full.per_class, dataset: { digest, rows, source: evalSet.source }, champion }, null, 2),
+        signal,
+      );
+      ctx.reporter.report({
+        type: 'log',
+        stage: 'evaluate',
+        message:
+          `${model.name} v${model.version} on ${rows} rows: accuracy ${fmt(metrics.accuracy)}, f1_macro ${fmt(metrics.f1_macro)}, roc_auc ${fmt(metrics.roc_auc)}` +
+          (champion ? ` (champion v${champion.version}: accuracy ${fmt(champion.metrics.accuracy)})` : ''),
+      });
+      return {
+        run_id: run.runId,
+        model,
+        metrics,
+        confusion_matrix: confusion,
+        dataset_digest: digest,
+        dataset_rows: rows,
+        ...(champion ? { champion } : {}),
+      };
+    });
+  } finally {
+    candidate.classifier.dispose();
+    championClassifier?.dispose();
+  }
 }
 
-async function evaluationSet(ctx: StageContext, runId: string, dataPath: string | undefined): Promise<Table> {
+async function evaluationSet(ctx: StageContext, runId: string, dataPath: string | undefined): Promise<EvaluationSet> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   try {
-    return parquetToTable(await ctx.workspace.tracking.downloadArtifact(runId, EVAL_SET_ARTIFACT, signal));
+    const table = parquetToTable(await ctx.workspace.tracking.downloadArtifact(runId, EVAL_SET_ARTIFACT, signal));
+    const recordedDigest = (await ctx.workspace.tracking.getRun(runId, signal)).data.tags[EVAL_SET_DIGEST_TAG];
+    return { table, source: `runs:/${runId}/${EVAL_SET_ARTIFACT}`, recordedDigest };
   } catch (error) {
     if (!(error instanceof MlopsError && error.code === 'NOT_FOUND')) throw error;
   }
@@ -104,17 +165,17 @@ async function evaluationSet(ctx: StageContext, runId: string, dataPath: string 
     throw new MlopsError('NOT_FOUND', `Run ${runId} stored no ${EVAL_SET_ARTIFACT} and no data_path was given to evaluate on`, { details: { run_id: runId } });
   }
   ctx.reporter.report({ type: 'log', stage: 'evaluate', message: `run ${runId} stored no evaluation set; evaluating on all of ${dataPath}` });
-  return readIngested(ctx.workspace.volumes, dataPath, signal);
+  return { table: await readIngested(ctx.workspace.volumes, dataPath, signal), source: dataPath, recordedDigest: undefined };
 }
 
-function flatMetrics(m: ReturnType<typeof classificationMetrics>): Record<string, number> {
-  return {
-    accuracy: m.accuracy,
-    precision_macro: m.precision_macro,
-    recall_macro: m.recall_macro,
-    f1_macro: m.f1_macro,
-    f1_weighted: m.f1_weighted,
-    log_loss: m.log_loss,
-    example_count: m.example_count,
-  };
+/** Like mlflow.evaluate's per_class_metrics.csv: one row per class. */
+function perClassCsv(metrics: ClassificationMetrics): string {
+  const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const lines = ['label,precision,recall,f1,support,roc_auc'];
+  for (const c of metrics.per_class) lines.push([quote(c.label), c.precision, c.recall, c.f1, c.support, c.roc_auc ?? ''].join(','));
+  return lines.join('\n') + '\n';
+}
+
+function fmt(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? String(value) : value.toFixed(4);
 }

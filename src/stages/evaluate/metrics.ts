@@ -1,4 +1,5 @@
 import { MlopsError } from '../../errors.js';
+import { ovrRocAuc } from './roc-auc.js';
 
 export interface ClassMetrics {
   label: string;
@@ -7,11 +8,17 @@ export interface ClassMetrics {
   f1: number;
   /** Rows whose true class this is. */
   support: number;
+  /** One-vs-rest ROC AUC of this class; null when the class is absent from the truth (or is all of it). */
+  roc_auc: number | null;
 }
 
 /** Scores named as MLflow metric keys. */
 export interface ClassificationMetrics {
   accuracy: number;
+  /** Micro averages pool every row; for single-label classification all three equal accuracy. */
+  precision_micro: number;
+  recall_micro: number;
+  f1_micro: number;
   precision_macro: number;
   recall_macro: number;
   f1_macro: number;
@@ -19,6 +26,10 @@ export interface ClassificationMetrics {
   recall_weighted: number;
   f1_weighted: number;
   log_loss: number;
+  /** One-vs-rest ROC AUC, macro average (scikit-learn's roc_auc_score(multi_class="ovr")). */
+  roc_auc: number;
+  /** One-vs-rest ROC AUC weighted by class support. */
+  roc_auc_weighted: number;
   example_count: number;
   per_class: ClassMetrics[];
   /** confusion_matrix[true][predicted] = rows. */
@@ -28,6 +39,9 @@ export interface ClassificationMetrics {
 /** The scalar metrics logged to MLflow, in this order. */
 export const MLFLOW_METRIC_KEYS = [
   'accuracy',
+  'precision_micro',
+  'recall_micro',
+  'f1_micro',
   'precision_macro',
   'recall_macro',
   'f1_macro',
@@ -35,6 +49,8 @@ export const MLFLOW_METRIC_KEYS = [
   'recall_weighted',
   'f1_weighted',
   'log_loss',
+  'roc_auc',
+  'roc_auc_weighted',
   'example_count',
 ] as const;
 
@@ -49,7 +65,9 @@ export const LOG_LOSS_EPSILON = 1e-15;
  * - macro averages cover the classes that occur in the truth or the predictions, as
  *   scikit-learn does without `labels`; weighted averages weigh each class by its support;
  * - log loss clips probabilities to [1e-15, 1 − 1e-15] and renormalises each row before
- *   averaging −ln p(true class).
+ *   averaging −ln p(true class);
+ * - micro averages pool all rows (so equal accuracy here);
+ * - ROC AUC is one-vs-rest per class, averaged over the classes present in the truth.
  */
 export function classificationMetrics(
   yTrue: Int32Array,
@@ -77,6 +95,7 @@ export function classificationMetrics(
     logLossSum -= Math.log(clip(proba[offset + truth]!) / rowSum);
   }
 
+  const auc = ovrRocAuc(yTrue, proba, numClasses);
   const perClass = labelNames.map((label, k): ClassMetrics => {
     const truePositives = confusion[k]![k]!;
     const support = confusion[k]!.reduce((sum, count) => sum + count, 0);
@@ -84,15 +103,20 @@ export function classificationMetrics(
     const precision = predictedCount === 0 ? 0 : truePositives / predictedCount;
     const recall = support === 0 ? 0 : truePositives / support;
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { label, precision, recall, f1, support };
+    return { label, precision, recall, f1, support, roc_auc: auc.perClass[k] ?? null };
   });
   const present = perClass.filter((_, k) => perClass[k]!.support > 0 || confusion.some((truthRow) => truthRow[k]! > 0));
   const macro = (pick: (metrics: ClassMetrics) => number) => present.reduce((sum, metrics) => sum + pick(metrics), 0) / present.length;
   const weighted = (pick: (metrics: ClassMetrics) => number) =>
     perClass.reduce((sum, metrics) => sum + pick(metrics) * metrics.support, 0) / rows;
 
+  // Micro precision = micro recall = TP / rows when every row has one true and one predicted class.
+  const micro = correct / rows;
   return {
     accuracy: correct / rows,
+    precision_micro: micro,
+    recall_micro: micro,
+    f1_micro: micro,
     precision_macro: macro((m) => m.precision),
     recall_macro: macro((m) => m.recall),
     f1_macro: macro((m) => m.f1),
@@ -100,6 +124,8 @@ export function classificationMetrics(
     recall_weighted: weighted((m) => m.recall),
     f1_weighted: weighted((m) => m.f1),
     log_loss: logLossSum / rows,
+    roc_auc: auc.macro,
+    roc_auc_weighted: auc.weighted,
     example_count: rows,
     per_class: perClass,
     confusion_matrix: confusion,
@@ -109,6 +135,23 @@ export function classificationMetrics(
 /** Just the scalar metrics, keyed for MLflow's log_batch. */
 export function metricsForMlflow(metrics: ClassificationMetrics): Record<string, number> {
   return Object.fromEntries(MLFLOW_METRIC_KEYS.map((key) => [key, metrics[key]]));
+}
+
+/**
+ * Per-class metrics as MLflow metric keys `<metric>_<label>` (precision, recall, f1, support,
+ * roc_auc). Characters MLflow does not allow in keys become "_"; an undefined AUC is left out.
+ */
+export function perClassMetricsForMlflow(metrics: ClassificationMetrics): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of metrics.per_class) {
+    const label = c.label.replace(/[^A-Za-z0-9_\-. /]/g, '_');
+    out[`precision_${label}`] = c.precision;
+    out[`recall_${label}`] = c.recall;
+    out[`f1_${label}`] = c.f1;
+    out[`support_${label}`] = c.support;
+    if (c.roc_auc !== null) out[`roc_auc_${label}`] = c.roc_auc;
+  }
+  return out;
 }
 
 function clip(p: number): number {

@@ -1,185 +1,388 @@
-import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
 import { MlopsError, throwIfAborted } from '../../errors.js';
-import { tableToParquet } from '../../io/parquet.js';
 import { openSource } from '../../sources/open.js';
+import { SourceFileChangedError } from '../../sources/types.js';
 import type { Source, SourceFile } from '../../sources/types.js';
-import type { CallOptions } from '../../workspace/types.js';
+import { systemTags } from '../../tracking/system-tags.js';
+import { getOrCreateExperiment, logMetrics, withRun } from '../../tracking/with-run.js';
+import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import type { StageContext } from '../context.js';
-import { emptyLedger, LEDGER_FILE_NAME, parseLedger, recordIngested, serializeLedger } from './ledger.js';
-import type { IngestLedger, LedgerEntry } from './ledger.js';
-import { buildIngestedTable, buildQuarantineTable, INGESTED_FOLDER, joinVolumePath, outputFileName, QUARANTINE_FOLDER } from './output.js';
-import { parseFormat, planIngest } from './plan.js';
+import { acquireCheckpointLock } from './checkpoint-lock.js';
+import { ingestFile } from './ingest-file.js';
+import { commitEntry, emptyLedger, LEDGER_FILE_NAME, parseLedger, serializeLedger, withoutLeftovers, withPending } from './ledger.js';
+import type { IngestLedger, LedgerEntry, PendingAttempt } from './ledger.js';
+import { INGESTED_FOLDER, joinVolumePath, outputStem, partitionFolder, QUARANTINE_FOLDER, QUARANTINED_FILES_FOLDER } from './output.js';
+import { planIngest } from './plan.js';
 import type { PlannedFile } from './plan.js';
-import { IRIS_SCHEMA } from './schema.js';
-import type { IngestSchema } from './schema.js';
-import { validateCsv } from './validate.js';
-import type { ValidatedFile } from './validate.js';
+import { countMetrics, DATA_DIGEST_TAG, datasetDigest, INPUT_DIGEST_TAG, INPUT_FILES_ARTIFACT, inputDigest } from './record-run.js';
+import type { InputFileRecord, RunCounts } from './record-run.js';
+import { formatSchema } from './schema.js';
+import { parseIngestSettings } from './settings.js';
+import type { IngestParams, IngestSettings } from './settings.js';
+import type { IngestStep, StepHook } from './steps.js';
 
-/** The data_ingestion_job parameters, named as in the reference bundle. */
-export interface IngestParams {
-  /** A folder path (relative paths resolve against the config file's folder) or URL. */
-  source_path: string;
-  /** Volume path under which `ingested/` and `quarantine/` are written. */
-  volume_path: string;
-  /** Volume path of the folder holding the ingest ledger. */
-  checkpoint_path: string;
-  /** Landing file format; only csv for now. */
-  format?: string;
-}
+export type { IngestParams } from './settings.js';
 
+/** What an ingestion did (snake_case: it is also the `-o json` shape, under `ingestion`). */
 export interface IngestResult {
+  files_listed: number;
   files_ingested: number;
-  /** Files already ingested and unchanged since. */
+  /** Already processed and unchanged since. */
   files_skipped: number;
+  /** Files that could not be parsed at all, set aside whole (see quarantined_files for why). */
+  files_quarantined: number;
+  /** Files changed in place since they were processed (re-ingested or ignored, per on_change). */
+  files_changed: number;
+  /** Files that changed while being read: left for the next run. */
+  files_deferred: number;
   rows_written: number;
   rows_quarantined: number;
-  /** Volume path of the folder holding all ingested Parquet: <volume_path>/ingested */
+  /** Volume path of the folder holding all ingested Parquet of the source, every run's: <volume_path>/ingested */
   output_path: string;
-  /** <volume_path>/quarantine */
+  /** <volume_path>/quarantine: the quarantine table (and _files/, copies of files quarantined whole) */
   quarantine_path: string;
   /** Source-relative paths of the files ingested by this run. */
   files: string[];
+  quarantined_files: { path: string; reason: string }[];
+  changed_files: { path: string; action: 'reingested' | 'ignored' }[];
+  /** The MLflow run that records this ingestion. */
+  run_id: string;
+  /** Digest of the whole ingested dataset after this run (see datasetDigest). */
+  data_digest: string;
 }
 
-interface PreparedFile {
-  planned: PlannedFile;
-  validated: ValidatedFile;
-  sha256: string;
+export interface IngestOptions {
+  /** AZURE_STORAGE_* variables for ADLS sources; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** ADLS: a credential to use instead of the environment's. */
+  credential?: TokenCredential;
+  /** Files per listing page (ADLS). */
+  pageSize?: number;
+  /** Replay: ingest only these source paths, again even if unchanged, replacing their earlier rows. */
+  only?: readonly string[];
+  /** Called between writes (see INGEST_STEPS); for fault-injection tests. */
+  onStep?: StepHook;
 }
 
 /**
- * Ingests the new landing files into Parquet on a volume. Every new file is read and validated before
- * anything is written, so a file with a wrong header fails the run with nothing half-written. The
- * ledger is replaced only after all outputs are written: a failure in between re-ingests the same
- * files next time, and the content-hashed output names make that overwrite rather than duplicate.
+ * data_ingestion_job: lands new source files as Parquet under <volume_path>/ingested, exactly once.
+ *
+ * The ledger at <checkpoint_path>/ingest_ledger.json says what is done. Before writing, the run records
+ * its attempts (their output-name prefixes) as pending; each file's outputs are written and made durable,
+ * then one atomic ledger write commits them (and marks any rows they replace as obsolete), then the
+ * obsolete files are deleted. A run that dies anywhere leaves either uncommitted outputs, which the next
+ * run deletes by prefix before doing anything else, or obsolete ones, which it deletes: never a row twice,
+ * never a row lost. Each ingestion is an MLflow run recording its inputs, counts and a data digest.
  */
-export async function runIngest(ctx: StageContext, params: IngestParams, schema: IngestSchema = IRIS_SCHEMA): Promise<IngestResult> {
-  const sourcePath = requireParameter(params, 'source_path');
-  const volumePath = requireParameter(params, 'volume_path');
-  const checkpointPath = requireParameter(params, 'checkpoint_path');
-  const format = parseFormat(params.format);
+export async function runIngest(ctx: StageContext, params: IngestParams, options: IngestOptions = {}): Promise<IngestResult> {
+  const settings = parseIngestSettings(params);
   const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const volumes = ctx.workspace.volumes;
   const log = (message: string): void => ctx.reporter.report({ type: 'log', stage: 'ingest', message });
-
-  const outputPath = joinVolumePath(volumePath, INGESTED_FOLDER);
-  const quarantinePath = joinVolumePath(volumePath, QUARANTINE_FOLDER);
-  const ledgerPath = joinVolumePath(checkpointPath, LEDGER_FILE_NAME);
-
-  const source = await openSource(sourcePath, { baseDir: ctx.config.configDir });
-  const ledger = await readLedger(ctx, ledgerPath, source.url, log);
-  const listing: SourceFile[] = [];
-  for await (const file of source.list(call)) listing.push(file);
-  const plan = planIngest(ledger.files, listing, format);
-
-  log(`${source.url}: ${listing.length} file(s) listed, ${plan.toIngest.length} to ingest, ${plan.unchanged.length} already ingested`);
-  if (plan.ignored.length > 0) {
-    log(`Ignoring ${plan.ignored.length} file(s) that are not .${format}: ${plan.ignored.map((file) => file.path).join(', ')}`);
-  }
-  for (const { file, previous } of plan.toIngest) {
-    if (previous !== undefined) {
-      log(
-        `${file.path} changed since it was ingested (etag ${previous.etag} → ${file.etag}); ingesting it again as a new file ` +
-          `(the rows from the earlier version stay in ${previous.output_file})`,
-      );
-    }
-  }
-
-  const prepared = await prepareAll(ctx, source, plan.toIngest, schema, call);
-
-  // Even a run with nothing new leaves the output folder, so readers find an empty dataset, not a missing one.
-  await volumes.mkdirs(outputPath, call);
-  const ingestedAt = ctx.now();
-  const entries: LedgerEntry[] = [];
-  for (const [index, { planned, validated, sha256 }] of prepared.entries()) {
-    throwIfAborted(ctx.signal);
-    const name = outputFileName(planned.file.path, sha256);
-    const outputFile = joinVolumePath(outputPath, name);
-    await volumes.write(outputFile, tableToParquet(buildIngestedTable(schema, validated, ingestedAt)), { ...call, overwrite: true });
-    let quarantineFile: string | null = null;
-    if (validated.quarantined.length > 0) {
-      quarantineFile = joinVolumePath(quarantinePath, name);
-      await volumes.write(quarantineFile, tableToParquet(buildQuarantineTable(validated, ingestedAt)), { ...call, overwrite: true });
-      log(`${planned.file.path}: ${validated.quarantined.length} row(s) quarantined to ${quarantineFile}`);
-    }
-    entries.push({
-      source_path: planned.file.path,
-      etag: planned.file.etag,
-      size: planned.file.size,
-      modified_at: planned.file.modifiedAt,
-      sha256,
-      output_file: outputFile,
-      quarantine_file: quarantineFile,
-      rows: validated.rows,
-      rows_quarantined: validated.quarantined.length,
-      ingested_at: ingestedAt,
-    });
-    ctx.reporter.report({ type: 'progress', stage: 'ingest', done: index + 1, total: prepared.length, unit: 'files' });
-  }
-
-  if (entries.length > 0) {
-    throwIfAborted(ctx.signal);
-    await volumes.write(ledgerPath, serializeLedger(recordIngested(ledger, entries, source.url)), { ...call, overwrite: true });
-  }
-
-  const result: IngestResult = {
-    files_ingested: entries.length,
-    files_skipped: plan.unchanged.length,
-    rows_written: entries.reduce((sum, entry) => sum + entry.rows, 0),
-    rows_quarantined: entries.reduce((sum, entry) => sum + entry.rows_quarantined, 0),
-    output_path: outputPath,
-    quarantine_path: quarantinePath,
-    files: entries.map((entry) => entry.source_path),
+  const step = async (name: IngestStep, detail: { file?: string; path?: string } = {}): Promise<void> => {
+    await options.onStep?.(name, detail);
   };
-  log(`Ingested ${result.files_ingested} file(s): ${result.rows_written} row(s) written, ${result.rows_quarantined} quarantined, into ${outputPath}`);
-  return result;
-}
 
-/** Reads and validates every planned file; the first wrong header aborts the run before any write. */
-async function prepareAll(
-  ctx: StageContext,
-  source: Source,
-  planned: readonly PlannedFile[],
-  schema: IngestSchema,
-  call: CallOptions,
-): Promise<PreparedFile[]> {
-  const prepared: PreparedFile[] = [];
-  for (const item of planned) {
-    throwIfAborted(ctx.signal);
-    const bytes = await source.read(item.file, call);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const validated = validateCsv(schema, describeSourceFile(source, item.file), bytes);
-    // validateCsv names the file in full for messages; the outputs and ledger use the source-relative path.
-    prepared.push({ planned: item, validated: { ...validated, file: item.file.path }, sha256 });
+  const outputPath = joinVolumePath(settings.volumePath, INGESTED_FOLDER);
+  const quarantinePath = joinVolumePath(settings.volumePath, QUARANTINE_FOLDER);
+  const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
+  const source = await openSource(settings.sourcePath, {
+    baseDir: ctx.config.configDir,
+    env: options.env ?? process.env,
+    ...(options.credential ? { credential: options.credential } : {}),
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+  });
+  throwIfAborted(ctx.signal);
+
+  const release = await acquireCheckpointLock(volumes, settings.checkpointPath, `ingestion of ${source.url}`, ctx.now, call);
+  try {
+    let ledger = await readLedger(volumes, ledgerPath, source.url, log, call);
+    const experimentName =
+      settings.experimentPath ?? ctx.config.jobs.model_training_job?.parameters.experiment_path ?? `/Shared/${ctx.config.bundle.name}/ingestion`;
+    const experiment = await getOrCreateExperiment(ctx.workspace.tracking, experimentName, call);
+    const tags = {
+      ...(await systemTags({ sourceName: ctx.config.configPath ?? 'mlops-e2e', cwd: ctx.config.configDir })),
+      'mlops.stage': 'ingest',
+      'mlops.target': ctx.config.target,
+      'mlops.source': source.url,
+    };
+    const runName = options.only === undefined ? 'ingest' : 'ingest-replay';
+    return await withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, now: ctx.now, ...call }, async (run) => {
+      await ctx.workspace.tracking.logBatch(run.runId, { params: runParams(settings, source, outputPath, quarantinePath, options.only) }, call);
+
+      ledger = await recover(volumes, ledger, ledgerPath, log, call);
+      await step('recovered');
+
+      const listing: SourceFile[] = [];
+      for await (const file of source.list(call)) listing.push(file);
+      await step('listed');
+      if (options.only !== undefined) {
+        const listed = new Set(listing.map((file) => file.path));
+        const absent = options.only.filter((path) => !listed.has(path));
+        if (absent.length > 0) {
+          throw new MlopsError('NOT_FOUND', `Cannot replay ${absent.join(', ')}: not in ${source.url} (paths are relative to the source folder)`, {
+            details: { files: absent, source: source.url },
+          });
+        }
+      }
+      const plan = planIngest(ledger.files, listing, { format: settings.format, onChange: settings.onChange, ...(options.only ? { only: options.only } : {}) });
+      if (plan.changedRefused.length > 0) {
+        throw new MlopsError(
+          'INVALID_ARGUMENT',
+          `${plan.changedRefused.map(describeChange).join('; ')}: changed in place since ingested and on_change is fail. ` +
+            'Replay them (mlops ingest replay <file>) to replace their rows, or set on_change to reingest or ignore.',
+          { details: { files: plan.changedRefused.map((planned) => planned.file.path) } },
+        );
+      }
+      log(`${source.url}: ${listing.length} file(s) listed, ${plan.toIngest.length} to ingest, ${plan.unchanged.length} already ingested`);
+      if (plan.ignored.length > 0) {
+        log(`Ignoring ${plan.ignored.length} file(s) whose format is not known from the extension (set format to read them): ${plan.ignored.map((file) => file.path).join(', ')}`);
+      }
+      for (const planned of plan.changedIgnored) log(`${describeChange(planned)}: changed in place; on_change is ignore, so its earlier rows stay and the new version is not read`);
+      for (const planned of plan.toIngest) {
+        if (planned.reason === 'changed') log(`${describeChange(planned)}: changed in place; re-ingesting it, its earlier rows will be replaced`);
+      }
+
+      // Even a run with nothing new leaves the output folder, so readers find an empty dataset, not a missing one.
+      await volumes.mkdirs(outputPath, call);
+      const ingestedAt = ctx.now();
+      const attemptId = randomUUID();
+      const outputFolder = partitionFolder(outputPath, ingestedAt);
+      const quarantineFolder = partitionFolder(quarantinePath, ingestedAt);
+      const filesFolder = partitionFolder(joinVolumePath(quarantinePath, QUARANTINED_FILES_FOLDER), ingestedAt);
+      const attempts = plan.toIngest.map((planned) => {
+        const stem = outputStem(planned.file.path, attemptId);
+        const pending: PendingAttempt = {
+          source_path: planned.file.path,
+          etag: planned.file.etag,
+          started_at: ingestedAt,
+          prefixes: [
+            { folder: outputFolder, name_prefix: `${stem}.` },
+            { folder: quarantineFolder, name_prefix: `${stem}.` },
+            { folder: filesFolder, name_prefix: stem },
+          ],
+        };
+        return { planned, stem, pending };
+      });
+      if (attempts.length > 0) {
+        ledger = withPending(ledger, attempts.map((attempt) => attempt.pending));
+        await writeLedger(volumes, ledgerPath, ledger, call);
+        await step('intent-written');
+      }
+
+      const fileContext = {
+        source,
+        volumes,
+        call,
+        schema: settings.schema,
+        onBadFile: settings.onBadFile,
+        onExtraColumns: settings.onExtraColumns,
+        maxRowsPerFile: settings.maxRowsPerFile,
+        ingestedAt,
+        outputFolder,
+        quarantineFolder,
+        filesFolder,
+        step,
+        log,
+      };
+      const inputs: InputFileRecord[] = [];
+      const deferred: PendingAttempt[] = [];
+      let bytesRead = 0;
+      for (const [index, { planned, stem, pending }] of attempts.entries()) {
+        throwIfAborted(ctx.signal);
+        const { file } = planned;
+        let outcome;
+        try {
+          outcome = await ingestFile(fileContext, file, planned.format, stem);
+        } catch (error) {
+          if (error instanceof SourceFileChangedError) {
+            log(error.message);
+            deferred.push(pending);
+            continue;
+          }
+          throw error;
+        }
+        bytesRead += outcome.bytesRead;
+        await step('outputs-written', { file: file.path });
+        const entry: LedgerEntry = {
+          source_path: file.path,
+          format: planned.format,
+          status: outcome.status,
+          etag: file.etag,
+          size: file.size,
+          modified_at: file.modifiedAt,
+          sha256: outcome.sha256,
+          output_files: outcome.outputFiles,
+          quarantine_files: outcome.quarantineFiles,
+          rows: outcome.rows,
+          rows_quarantined: outcome.rowsQuarantined,
+          reason: outcome.reason,
+          ingested_at: ingestedAt,
+          run_id: run.runId,
+        };
+        ledger = commitEntry(ledger, entry);
+        await writeLedger(volumes, ledgerPath, ledger, call);
+        await step('committed', { file: file.path });
+        if (ledger.obsolete.length > 0) {
+          const obsolete = ledger.obsolete;
+          for (const path of obsolete) await volumes.delete(path, call);
+          ledger = withoutLeftovers(ledger, [], obsolete);
+          await step('obsolete-deleted', { file: file.path });
+        }
+        inputs.push({
+          path: file.path,
+          url: source.fileUrl(file),
+          format: planned.format,
+          etag: file.etag,
+          size: file.size,
+          modified_at: file.modifiedAt,
+          sha256: outcome.sha256,
+          status: outcome.status,
+          rows: outcome.rows,
+          rows_quarantined: outcome.rowsQuarantined,
+          output_files: outcome.outputFiles,
+          quarantine_files: outcome.quarantineFiles,
+          reason: outcome.reason,
+        });
+        if (outcome.status === 'ingested') {
+          log(`${file.path}: ${outcome.rows} row(s) in ${outcome.outputFiles.length} part(s)${outcome.rowsQuarantined > 0 ? `, ${outcome.rowsQuarantined} quarantined` : ''}`);
+        }
+        ctx.reporter.report({ type: 'progress', stage: 'ingest', done: index + 1, total: attempts.length, unit: 'files' });
+      }
+
+      // Files that changed while being read: remove whatever their attempt left, and forget the attempt.
+      for (const pending of deferred) await deleteAttempt(volumes, pending, call);
+      const leftovers = ledger.pending.filter((pending) => attempts.some((attempt) => attempt.pending === pending));
+      if (attempts.length > 0) {
+        ledger = withoutLeftovers(ledger, leftovers, []);
+        await writeLedger(volumes, ledgerPath, ledger, call);
+      }
+
+      const ingested = inputs.filter((input) => input.status === 'ingested');
+      const counts: RunCounts = {
+        files_listed: listing.length,
+        files_ingested: ingested.length,
+        files_skipped: plan.unchanged.length,
+        files_quarantined: inputs.length - ingested.length,
+        files_changed: plan.toIngest.filter((planned) => planned.reason === 'changed').length + plan.changedIgnored.length,
+        files_deferred: deferred.length,
+        rows_written: ingested.reduce((sum, input) => sum + input.rows, 0),
+        rows_quarantined: inputs.reduce((sum, input) => sum + input.rows_quarantined, 0),
+        bytes_read: bytesRead,
+      };
+      const dataDigest = datasetDigest(ledger.files);
+      const tracking = ctx.workspace.tracking;
+      await logMetrics(tracking, run.runId, countMetrics(counts, ctx.now()), call);
+      await tracking.logArtifact(run.runId, INPUT_FILES_ARTIFACT, `${JSON.stringify(inputs, null, 2)}\n`, call);
+      await tracking.logBatch(run.runId, { tags: { [DATA_DIGEST_TAG]: dataDigest, [INPUT_DIGEST_TAG]: inputDigest(inputs) } }, call);
+
+      const result: IngestResult = {
+        files_listed: counts.files_listed,
+        files_ingested: counts.files_ingested,
+        files_skipped: counts.files_skipped,
+        files_quarantined: counts.files_quarantined,
+        files_changed: counts.files_changed,
+        files_deferred: counts.files_deferred,
+        rows_written: counts.rows_written,
+        rows_quarantined: counts.rows_quarantined,
+        output_path: outputPath,
+        quarantine_path: quarantinePath,
+        files: ingested.map((input) => input.path),
+        quarantined_files: inputs.filter((input) => input.status === 'quarantined').map((input) => ({ path: input.path, reason: input.reason ?? '' })),
+        changed_files: [
+          ...plan.toIngest.filter((planned) => planned.reason === 'changed').map((planned) => ({ path: planned.file.path, action: 'reingested' as const })),
+          ...plan.changedIgnored.map((planned) => ({ path: planned.file.path, action: 'ignored' as const })),
+        ],
+        run_id: run.runId,
+        data_digest: dataDigest,
+      };
+      log(
+        `Ingested ${result.files_ingested} file(s): ${result.rows_written} row(s) written, ${result.rows_quarantined} row(s) and ` +
+          `${result.files_quarantined} file(s) quarantined, into ${outputPath}`,
+      );
+      await step('finished');
+      return result;
+    });
+  } finally {
+    await release();
   }
-  return prepared;
 }
 
-async function readLedger(ctx: StageContext, ledgerPath: string, sourceUrl: string, log: (message: string) => void): Promise<IngestLedger> {
-  const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
-  if (!(await ctx.workspace.volumes.exists(ledgerPath, call))) return emptyLedger(sourceUrl);
-  const text = new TextDecoder().decode(await ctx.workspace.volumes.read(ledgerPath, call));
-  const ledger = parseLedger(text, ledgerPath);
+async function readLedger(volumes: VolumeStore, ledgerPath: string, sourceUrl: string, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
+  if (!(await volumes.exists(ledgerPath, call))) return emptyLedger(sourceUrl);
+  const ledger = parseLedger(new TextDecoder().decode(await volumes.read(ledgerPath, call)), ledgerPath);
   if (ledger.source !== sourceUrl) {
     log(`The ledger ${ledgerPath} was written for source ${ledger.source}; now reading ${sourceUrl}. Files are matched by relative path.`);
+    return { ...ledger, source: sourceUrl };
   }
   return ledger;
 }
 
-function requireParameter(params: IngestParams, key: 'source_path' | 'volume_path' | 'checkpoint_path'): string {
-  const value = params[key];
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new MlopsError('INVALID_ARGUMENT', `Ingest parameter ${key} is required; found ${JSON.stringify(value)}`, {
-      details: { parameter: key },
-    });
-  }
-  return value.trim();
+export async function writeLedger(volumes: VolumeStore, ledgerPath: string, ledger: IngestLedger, call: CallOptions): Promise<void> {
+  await volumes.write(ledgerPath, serializeLedger(ledger), { ...call, overwrite: true });
 }
 
-/** A plain path for local files (what the user typed), the URL otherwise. */
-function describeSourceFile(source: Source, file: SourceFile): string {
-  if (source.url.startsWith('file:')) return path.join(fileURLToPath(source.url), ...file.path.split('/'));
-  return `${source.url.replace(/\/+$/, '')}/${file.path}`;
+/**
+ * Finishes what an interrupted run left: deletes the outputs of attempts that never committed (by their
+ * name prefixes) and the outputs a commit replaced, then records that in the ledger.
+ */
+export async function recover(volumes: VolumeStore, ledger: IngestLedger, ledgerPath: string, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
+  if (ledger.pending.length === 0 && ledger.obsolete.length === 0) return ledger;
+  let removed = 0;
+  for (const attempt of ledger.pending) removed += await deleteAttempt(volumes, attempt, call);
+  for (const path of ledger.obsolete) {
+    if (await volumes.exists(path, call)) removed++;
+    await volumes.delete(path, call);
+  }
+  const recovered = withoutLeftovers(ledger, ledger.pending, ledger.obsolete);
+  await writeLedger(volumes, ledgerPath, recovered, call);
+  log(
+    `Recovered from an interrupted ingestion: removed ${removed} uncommitted or replaced file(s) ` +
+      `(${ledger.pending.length} unfinished attempt(s): ${ledger.pending.map((attempt) => attempt.source_path).join(', ') || 'none'})`,
+  );
+  return recovered;
+}
+
+/** Deletes every file an attempt may have written; returns how many there were. */
+async function deleteAttempt(volumes: VolumeStore, attempt: PendingAttempt, call: CallOptions): Promise<number> {
+  let removed = 0;
+  for (const { folder, name_prefix: prefix } of attempt.prefixes) {
+    let entries: string[] = [];
+    try {
+      for await (const entry of volumes.list(folder, call)) {
+        const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
+        if (name.startsWith(prefix)) entries.push(entry.path);
+      }
+    } catch (error) {
+      if (error instanceof MlopsError && error.code === 'NOT_FOUND') entries = [];
+      else throw error;
+    }
+    for (const path of entries) {
+      await volumes.delete(path, call);
+      removed++;
+    }
+  }
+  return removed;
+}
+
+function runParams(settings: IngestSettings, source: Source, outputPath: string, quarantinePath: string, only: readonly string[] | undefined): Record<string, string> {
+  return {
+    source_path: source.url,
+    volume_path: settings.volumePath,
+    checkpoint_path: settings.checkpointPath,
+    format: settings.format,
+    schema: formatSchema(settings.schema),
+    on_change: settings.onChange,
+    on_bad_file: settings.onBadFile,
+    on_extra_columns: settings.onExtraColumns,
+    max_rows_per_file: String(settings.maxRowsPerFile),
+    output_path: outputPath,
+    quarantine_path: quarantinePath,
+    ...(only === undefined ? {} : { replay: only.join(',').slice(0, 5000) }),
+  };
+}
+
+function describeChange(planned: PlannedFile): string {
+  return `${planned.file.path} (etag ${planned.previous?.etag ?? '?'} → ${planned.file.etag})`;
 }

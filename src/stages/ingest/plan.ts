@@ -1,52 +1,63 @@
-import { MlopsError } from '../../errors.js';
 import type { SourceFile } from '../../sources/types.js';
 import type { LedgerEntry } from './ledger.js';
-
-export const SUPPORTED_FORMATS = ['csv'] as const;
-export type IngestFormat = (typeof SUPPORTED_FORMATS)[number];
-
-/** The `format` job parameter, defaulting to csv; matching is case-insensitive. */
-export function parseFormat(format: string | undefined): IngestFormat {
-  const normalized = (format ?? 'csv').trim().toLowerCase();
-  const supported = SUPPORTED_FORMATS.find((candidate) => candidate === normalized);
-  if (supported === undefined) {
-    throw new MlopsError('INVALID_ARGUMENT', `format ${JSON.stringify(format)} is not supported; expected one of: ${SUPPORTED_FORMATS.join(', ')}`, {
-      details: { parameter: 'format', found: format },
-    });
-  }
-  return supported;
-}
+import { formatOf } from './settings.js';
+import type { FileFormat, FormatSetting, OnChange } from './settings.js';
 
 export interface PlannedFile {
   file: SourceFile;
-  /** new: never ingested; changed: ingested before with another etag, ingested again as a new file. */
-  reason: 'new' | 'changed';
-  /** The ledger entry of the earlier version, for changed files. */
+  format: FileFormat;
+  /** new: never processed; changed: processed with another etag; replay: asked for explicitly. */
+  reason: 'new' | 'changed' | 'replay';
+  /** The ledger entry of the version processed before, if any. */
   previous?: LedgerEntry;
 }
 
 export interface IngestPlan {
   toIngest: PlannedFile[];
-  /** Already ingested with the same etag. */
+  /** Already processed with the same etag. */
   unchanged: SourceFile[];
-  /** Files whose extension does not match the format; left alone. */
+  /** Files whose format auto cannot tell from the extension; left alone. */
   ignored: SourceFile[];
+  /** Changed in place but on_change is ignore: their earlier rows stay, the new version is not read. */
+  changedIgnored: PlannedFile[];
+  /** Changed in place and on_change is fail: the run stops before writing anything. */
+  changedRefused: PlannedFile[];
+  /** In the ledger but no longer in the source (their rows stay). */
+  missing: LedgerEntry[];
 }
 
-/** Decides which listed files to ingest, given what the ledger says was already processed. */
-export function planIngest(ledger: readonly LedgerEntry[], listing: readonly SourceFile[], format: IngestFormat): IngestPlan {
+export interface PlanOptions {
+  format: FormatSetting;
+  onChange: OnChange;
+  /** Replay: only these source paths, processed again even if unchanged. */
+  only?: readonly string[];
+}
+
+/** Decides what to do with each listed file, given what the ledger says was processed. Pure. */
+export function planIngest(ledger: readonly LedgerEntry[], listing: readonly SourceFile[], options: PlanOptions): IngestPlan {
   const processed = new Map(ledger.map((entry) => [entry.source_path, entry]));
-  const plan: IngestPlan = { toIngest: [], unchanged: [], ignored: [] };
-  const extension = `.${format}`;
+  const listed = new Set(listing.map((file) => file.path));
+  const only = options.only === undefined ? undefined : new Set(options.only);
+  const plan: IngestPlan = { toIngest: [], unchanged: [], ignored: [], changedIgnored: [], changedRefused: [], missing: [] };
   for (const file of listing) {
-    if (!file.path.toLowerCase().endsWith(extension)) {
+    if (only !== undefined && !only.has(file.path)) continue;
+    const format = formatOf(file.path, options.format);
+    if (format === undefined) {
       plan.ignored.push(file);
       continue;
     }
     const previous = processed.get(file.path);
-    if (previous === undefined) plan.toIngest.push({ file, reason: 'new' });
-    else if (previous.etag !== file.etag) plan.toIngest.push({ file, reason: 'changed', previous });
-    else plan.unchanged.push(file);
+    const withPrevious = previous === undefined ? {} : { previous };
+    if (only !== undefined) plan.toIngest.push({ file, format, reason: 'replay', ...withPrevious });
+    else if (previous === undefined) plan.toIngest.push({ file, format, reason: 'new' });
+    else if (previous.etag === file.etag) plan.unchanged.push(file);
+    else {
+      const planned: PlannedFile = { file, format, reason: 'changed', previous };
+      if (options.onChange === 'reingest') plan.toIngest.push(planned);
+      else if (options.onChange === 'ignore') plan.changedIgnored.push(planned);
+      else plan.changedRefused.push(planned);
+    }
   }
+  if (only === undefined) plan.missing = ledger.filter((entry) => !listed.has(entry.source_path));
   return plan;
 }

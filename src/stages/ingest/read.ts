@@ -2,7 +2,7 @@ import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { parquetToTable } from '../../io/parquet.js';
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
-import { ingestedArrowSchema } from './output.js';
+import { INGESTED_AT_TYPE, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN, INGESTED_AT_COLUMN } from './output.js';
 import { IRIS_SCHEMA } from './schema.js';
 import type { IngestSchema } from './schema.js';
 
@@ -12,16 +12,49 @@ export interface ReadIngestedOptions extends CallOptions {
 }
 
 /**
- * Reads every Parquet file under the ingest stage's output folder (recursively, in path order) into one
- * table with the ingested columns. NOT_FOUND if the folder does not exist; SCHEMA_MISMATCH naming the
- * file if one file's columns differ from the others'.
+ * Reads every Parquet file below the ingest stage's output folder (recursively, in path order: every
+ * ingest_date=… partition and every run) into one table. Names starting with _ or . are skipped, as
+ * Spark does. Strings come back as plain Utf8 and every file gets _rescued_data (null where an older
+ * file had none), so files written by different versions read as one dataset. NOT_FOUND if the folder
+ * does not exist; SCHEMA_MISMATCH naming the file if one file's columns differ from the others'.
  */
 export async function readIngested(volumes: VolumeStore, outputPath: string, options: ReadIngestedOptions = {}): Promise<arrow.Table> {
   const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  const files = await listDataFiles(volumes, outputPath, call);
+  let reference: arrow.Schema | undefined;
+  let firstFile = '';
+  const batches: arrow.RecordBatch[] = [];
+  for (const file of files) {
+    throwIfAborted(options.signal);
+    const table = normalize(parquetToTable(await volumes.read(file, call), { source: file }));
+    if (reference === undefined) {
+      reference = table.schema;
+      firstFile = file;
+    }
+    const aligned = align(table, reference);
+    if (aligned === undefined) {
+      throw new MlopsError(
+        'SCHEMA_MISMATCH',
+        `${file} has columns [${describeColumns(table.schema)}] but ${firstFile} has [${describeColumns(reference)}]; all files under ${outputPath} must share one schema`,
+        { details: { file, expected: describeColumns(reference), found: describeColumns(table.schema) } },
+      );
+    }
+    batches.push(...aligned);
+  }
+  if (reference === undefined) return new arrow.Table(emptySchema(options.schema ?? IRIS_SCHEMA));
+  return batches.length === 0 ? new arrow.Table(reference) : new arrow.Table(batches);
+}
+
+/** The data files of the ingested dataset, in path order. */
+export async function listDataFiles(volumes: VolumeStore, outputPath: string, call: CallOptions = {}): Promise<string[]> {
   const files: string[] = [];
+  const base = outputPath.replace(/\/+$/, '');
   try {
-    for await (const entry of volumes.list(outputPath, { ...call, recursive: true })) {
-      if (!entry.isDirectory && entry.path.endsWith('.parquet')) files.push(entry.path);
+    for await (const entry of volumes.list(base, { ...call, recursive: true })) {
+      if (entry.isDirectory || !entry.path.endsWith('.parquet')) continue;
+      const relative = entry.path.slice(base.length + 1).split('/');
+      if (relative.some((segment) => segment.startsWith('_') || segment.startsWith('.'))) continue;
+      files.push(entry.path);
     }
   } catch (error) {
     if (error instanceof MlopsError && error.code === 'NOT_FOUND') {
@@ -32,40 +65,65 @@ export async function readIngested(volumes: VolumeStore, outputPath: string, opt
     }
     throw error;
   }
-  files.sort();
-
-  let schema: arrow.Schema | undefined;
-  let firstFile = '';
-  const batches: arrow.RecordBatch[] = [];
-  for (const file of files) {
-    throwIfAborted(options.signal);
-    const table = parquetToTable(await volumes.read(file, call), { source: file });
-    if (schema === undefined) {
-      schema = table.schema;
-      firstFile = file;
-    } else if (!sameColumns(schema, table.schema)) {
-      throw new MlopsError(
-        'SCHEMA_MISMATCH',
-        `${file} has columns [${describeColumns(table.schema)}] but ${firstFile} has [${describeColumns(schema)}]; all files under ${outputPath} must share one schema`,
-        { details: { file, expected: describeColumns(schema), found: describeColumns(table.schema) } },
-      );
-    }
-    const tableSchema = schema;
-    // Re-labelled with the first file's schema so nullability differences cannot split the table.
-    batches.push(...table.batches.map((batch) => new arrow.RecordBatch(tableSchema, batch.data)));
-  }
-  if (schema === undefined) return new arrow.Table(ingestedArrowSchema(options.schema ?? IRIS_SCHEMA));
-  return batches.length === 0 ? new arrow.Table(schema) : new arrow.Table(batches);
+  return files.sort();
 }
 
-function sameColumns(a: arrow.Schema, b: arrow.Schema): boolean {
-  return (
-    a.fields.length === b.fields.length &&
-    a.fields.every((field, index) => {
-      const other = b.fields[index];
-      return other !== undefined && other.name === field.name && arrow.util.compareTypes(field.type, other.type);
-    })
-  );
+function emptySchema(schema: IngestSchema): arrow.Schema {
+  return new arrow.Schema([
+    ...schema.columns.map((column) => new arrow.Field(column.name, plainType(column.type), column.nullable)),
+    new arrow.Field(RESCUED_DATA_COLUMN, new arrow.Utf8(), true),
+    new arrow.Field(SOURCE_FILE_COLUMN, new arrow.Utf8(), false),
+    new arrow.Field(INGESTED_AT_COLUMN, INGESTED_AT_TYPE, false),
+  ]);
+}
+
+function plainType(type: IngestSchema['columns'][number]['type']): arrow.DataType {
+  return type === 'double' ? new arrow.Float64() : type === 'bigint' ? new arrow.Int64() : type === 'int' ? new arrow.Int32() : new arrow.Utf8();
+}
+
+/** Dictionary-encoded strings decoded to Utf8; a missing _rescued_data added as nulls. */
+function normalize(table: arrow.Table): arrow.Table {
+  const columns: Record<string, arrow.Vector> = {};
+  let changed = false;
+  for (const field of table.schema.fields) {
+    const vector = table.getChild(field.name)!;
+    if (arrow.DataType.isDictionary(field.type)) {
+      columns[field.name] = arrow.vectorFromArray([...vector].map((value) => (value === null ? null : String(value))), new arrow.Utf8());
+      changed = true;
+    } else columns[field.name] = vector;
+  }
+  if (!table.schema.fields.some((field) => field.name === RESCUED_DATA_COLUMN)) {
+    columns[RESCUED_DATA_COLUMN] = arrow.vectorFromArray(new Array<string | null>(table.numRows).fill(null), new arrow.Utf8());
+    changed = true;
+  }
+  if (!changed) return table;
+  const fields = Object.entries(columns).map(([name, vector]) => {
+    const original = table.schema.fields.find((field) => field.name === name);
+    return new arrow.Field(name, vector.type, original?.nullable ?? true);
+  });
+  return new arrow.Table(new arrow.Schema(fields), Object.fromEntries(Object.entries(columns)));
+}
+
+/** The table's batches under the reference schema (columns by name), or undefined if they do not fit it. */
+function align(table: arrow.Table, reference: arrow.Schema): arrow.RecordBatch[] | undefined {
+  if (table.schema.fields.length !== reference.fields.length) return undefined;
+  for (const field of reference.fields) {
+    const other = table.schema.fields.find((candidate) => candidate.name === field.name);
+    if (other === undefined || !compatible(field.type, other.type)) return undefined;
+  }
+  return table.batches.map((batch) => {
+    const children = reference.fields.map((field) => {
+      const data = batch.getChild(field.name)!.data[0]!;
+      // Same buffers, the reference's type: only a timestamp's time zone label may differ.
+      return data.type === field.type ? data : data.clone(field.type);
+    });
+    return new arrow.RecordBatch(reference, arrow.makeData({ type: new arrow.Struct(reference.fields), length: batch.numRows, nullCount: 0, children }));
+  });
+}
+
+function compatible(a: arrow.DataType, b: arrow.DataType): boolean {
+  if (arrow.DataType.isTimestamp(a) && arrow.DataType.isTimestamp(b)) return a.unit === b.unit && (a.timezone === null) === (b.timezone === null);
+  return arrow.util.compareTypes(a, b);
 }
 
 function describeColumns(schema: arrow.Schema): string {

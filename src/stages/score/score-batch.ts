@@ -1,47 +1,348 @@
-import { Float64, makeData, RecordBatch, Struct, vectorFromArray, Utf8, type Data, type Schema } from 'apache-arrow';
+import * as arrow from 'apache-arrow';
+import type { Tensor } from '@tensorflow/tfjs';
+import { MlopsError } from '../../errors.js';
+import { threadBufferPool } from '../../io/buffer-pool.js';
 import type { Classifier } from '../../model/classifier.js';
-import { toFeatureMatrix } from '../features.js';
-import { predictionSchema } from './output-schema.js';
+import { loadedTf } from '../../model/tf.js';
+import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
 
-export interface ScoreBatchContext {
+/** What to do with a row whose features are null, NaN or infinite. */
+export type OnInvalid = 'error' | 'null';
+
+export interface BatchScorerOptions {
   classifier: Classifier;
-  featureNames: readonly string[];
   modelName: string;
   modelVersion: string;
+  /** Milliseconds since the epoch, written to every row's scored_at. */
   scoredAt: number;
-  schema?: Schema;
-  where: string;
+  onInvalid: OnInvalid;
 }
 
-/** Scores one input batch into one output batch of the prediction schema (pure, no I/O). */
-export function scoreBatch(input: RecordBatch, ctx: ScoreBatchContext): RecordBatch {
-  const schema = ctx.schema ?? predictionSchema(ctx.featureNames, ctx.classifier.labels);
-  const rows = input.numRows;
-  const { features } = toFeatureMatrix(input, ctx.featureNames, ctx.where);
-  const labels = ctx.classifier.labels;
-  const k = labels.length;
-  const proba = rows === 0 ? new Float32Array(0) : ctx.classifier.predictProba(features, rows);
-  const predicted = rows === 0 ? new Int32Array(0) : ctx.classifier.predictLabels(proba, rows);
+/** Where a batch came from, for error messages: the file (or table) and the row number of its first row. */
+export interface BatchOrigin {
+  source: string;
+  firstRow: number;
+}
 
-  const children: Data[] = [];
-  // The features are copied through at full precision from the input, not from the float32
-  // matrix the model reads, so the output equals the input to the last bit.
-  ctx.featureNames.forEach((name, j) => {
-    const column = input.getChild(name)!;
-    const col = column.type instanceof Float64 && column.data.length === 1 ? (column.data[0]!.values as Float64Array) : Float64Array.from(column, Number);
-    children.push(makeData({ type: schema.fields[j]!.type, length: rows, data: col, nullCount: 0 }));
-  });
-  children.push(vectorFromArray(Array.from(predicted, (p) => labels[p]!), new Utf8()).data[0]!);
-  for (let c = 0; c < k; c++) {
-    const col = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) col[r] = proba[r * k + c]!;
-    children.push(makeData({ type: schema.fields[ctx.featureNames.length + 1 + c]!.type, length: rows, data: col, nullCount: 0 }));
+/**
+ * Scores record batches into prediction batches (pure: no I/O). Per batch: the feature columns are
+ * normalised into one row-major float32 matrix, scored by tfjs in one predict call with
+ * batchSize = rows, and assembled into the prediction schema with dictionary-encoded strings.
+ * Every buffer of an output batch is freshly allocated, so the batch can be transferred to a worker.
+ */
+export class BatchScorer {
+  /** The documented schema (plain strings). */
+  readonly schema: arrow.Schema;
+  /** The schema of the batches `score` returns: the same columns, strings dictionary-encoded. */
+  readonly batchSchema: arrow.Schema;
+  readonly #options: BatchScorerOptions;
+  readonly #featureNames: string[];
+  readonly #mean: number[];
+  readonly #std: number[];
+  readonly #labels: arrow.Vector<arrow.Utf8>;
+  readonly #modelName: arrow.Vector<arrow.Utf8>;
+  readonly #modelVersion: arrow.Vector<arrow.Utf8>;
+  /** The model's input matrix, reused from batch to batch (tfjs copies it into wasm memory). */
+  #normalized = new Float32Array(0);
+
+  constructor(options: BatchScorerOptions) {
+    const { classifier } = options;
+    this.#options = options;
+    this.#featureNames = classifier.featureNames;
+    this.#mean = classifier.normalization.mean;
+    this.#std = classifier.normalization.std;
+    this.schema = predictionSchema(classifier.featureNames, classifier.labels, { withInvalidReason: options.onInvalid === 'null' });
+    this.batchSchema = dictionaryEncodedSchema(this.schema);
+    // Shared by every batch: the writer sends dictionaries by copy, never by transfer.
+    this.#labels = arrow.vectorFromArray(classifier.labels, new arrow.Utf8());
+    this.#modelName = arrow.vectorFromArray([options.modelName], new arrow.Utf8());
+    this.#modelVersion = arrow.vectorFromArray([options.modelVersion], new arrow.Utf8());
   }
-  children.push(vectorFromArray(new Array<string>(rows).fill(ctx.modelName), new Utf8()).data[0]!);
-  children.push(vectorFromArray(new Array<string>(rows).fill(ctx.modelVersion), new Utf8()).data[0]!);
-  const stamps = new BigInt64Array(rows).fill(BigInt(ctx.scoredAt));
-  children.push(makeData({ type: schema.fields[schema.fields.length - 1]!.type, length: rows, data: stamps, nullCount: 0 }));
 
-  const struct = makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children });
-  return new RecordBatch(schema, struct);
+  get featureNames(): readonly string[] {
+    return this.#featureNames;
+  }
+
+  score(input: arrow.RecordBatch, origin: BatchOrigin): arrow.RecordBatch {
+    const rows = input.numRows;
+    const featureCount = this.#featureNames.length;
+    const labelCount = this.#labels.length;
+    const features = this.#featureNames.map((name) => featureColumn(input, name, origin));
+    if (this.#normalized.length < rows * featureCount) this.#normalized = new Float32Array(rows * featureCount);
+    const normalized = this.#normalized.subarray(0, rows * featureCount);
+    // One flag per row; reasons are only built for the (rare) invalid rows.
+    let invalid: Uint8Array | undefined;
+    for (let column = 0; column < featureCount; column++) {
+      const { values, validity } = features[column]!;
+      const mean = this.#mean[column]!;
+      const std = this.#std[column]!;
+      let bad = 0;
+      for (let row = 0, at = column; row < rows; row++, at += featureCount) {
+        // Rounded to float32 first, as the Classifier does: the same bits as Classifier.predictProba.
+        const value = Math.fround(values[row]!);
+        normalized[at] = (value - mean) / std;
+        // value - value is 0 for every finite number, NaN for NaN and ±Infinity.
+        if (value - value !== 0) bad++;
+      }
+      if (bad > 0 || validity !== undefined) {
+        // Rare: find the rows again, one by one.
+        for (let row = 0; row < rows; row++) {
+          const value = Math.fround(values[row]!);
+          if (value - value !== 0 || (validity !== undefined && ((validity[row >> 3]! >> (row & 7)) & 1) === 0)) {
+            invalid ??= new Uint8Array(rows);
+            invalid[row] = 1;
+          }
+        }
+      }
+    }
+    if (invalid !== undefined && this.#options.onInvalid === 'error') {
+      const row = invalid.indexOf(1);
+      throw invalidRowError(features, this.#featureNames, row, origin);
+    }
+    if (invalid !== undefined) {
+      for (let row = 0; row < rows; row++) if (invalid[row] === 1) normalized.fill(0, row * featureCount, (row + 1) * featureCount);
+    }
+
+    // Output buffers come from the pool: they travel to an encoding worker and come back.
+    const pool = threadBufferPool;
+    const predicted = pool.int32(rows);
+    const columns = Array.from({ length: labelCount }, () => pool.float64(rows));
+    if (rows > 0) {
+      withProbabilities(this.#options.classifier, normalized, rows, featureCount, (probabilities) => {
+        // Column by column: one tight loop per output array.
+        for (let label = 0; label < labelCount; label++) {
+          const column = columns[label]!;
+          for (let row = 0, at = label; row < rows; row++, at += labelCount) column[row] = probabilities[at]!;
+        }
+        // Strictly greater: the first label wins ties, as Classifier.predictLabels and numpy's argmax.
+        predicted.fill(0);
+        const best = pool.float64(rows);
+        best.set(columns[0]!);
+        for (let label = 1; label < labelCount; label++) {
+          const column = columns[label]!;
+          for (let row = 0; row < rows; row++) {
+            const value = column[row]!;
+            if (value > best[row]!) {
+              best[row] = value;
+              predicted[row] = label;
+            }
+          }
+        }
+        pool.give(best.buffer);
+      });
+    }
+
+    const validRows = invalid === undefined ? undefined : validityOf(invalid, rows);
+    const nullCount = invalid === undefined ? 0 : rows - countValid(invalid);
+    const fields = this.batchSchema.fields;
+    const children: arrow.Data[] = [];
+    features.forEach(({ values, validity, nulls }, column) => {
+      children.push(arrow.makeData({ type: fields[column]!.type as arrow.Float64, length: rows, nullCount: nulls, data: values, ...(validity ? { nullBitmap: validity } : {}) }));
+    });
+    children.push(dictionaryData(fields[featureCount]!.type, this.#labels, predicted, validRows, nullCount));
+    columns.forEach((values, label) => {
+      children.push(
+        arrow.makeData({
+          type: fields[featureCount + 1 + label]!.type as arrow.Float64,
+          length: rows,
+          nullCount,
+          data: values,
+          ...(validRows ? { nullBitmap: validRows.slice() } : {}),
+        }),
+      );
+    });
+    let next = featureCount + 1 + labelCount;
+    if (this.#options.onInvalid === 'null') {
+      children.push(reasonData(fields[next]!.type, features, this.#featureNames, invalid, rows));
+      next++;
+    }
+    children.push(dictionaryData(fields[next]!.type, this.#modelName, pool.int32(rows).fill(0), undefined, 0));
+    children.push(dictionaryData(fields[next + 1]!.type, this.#modelVersion, pool.int32(rows).fill(0), undefined, 0));
+    children.push(
+      arrow.makeData({ type: fields[next + 2]!.type as arrow.TimestampMillisecond, length: rows, nullCount: 0, data: pool.bigInt64(rows).fill(BigInt(this.#options.scoredAt)) }),
+    );
+    const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children });
+    return new arrow.RecordBatch(this.batchSchema, struct);
+  }
 }
+
+/**
+ * Runs the model on normalised features — the whole batch as one tensor — and hands the row-major
+ * probabilities to `use`. It calls model.execute, which is what model.predict(x, {batchSize})
+ * runs per batch: predict first slices its input into batches and concatenates their outputs,
+ * two copies through wasm memory even when a single batch of `rows` covers the input.
+ * On the wasm backend `use` reads the probabilities where tfjs computed them, in wasm memory
+ * (dataSync would copy them out first); the view is only valid inside `use`. Nothing is returned
+ * from tf.tidy but the tensor: tidy walks whatever its callback returns, and walking a 64Ki-row
+ * typed array element by element made Classifier.predictProba ~20× slower than this.
+ */
+export function withProbabilities(classifier: Classifier, normalized: Float32Array, rows: number, featureCount: number, use: (probabilities: Float32Array) => void): void {
+  const tf = loadedTf();
+  const model = classifier.model;
+  const output = tf.tidy(() => model.execute(tf.tensor2d(normalized, [rows, featureCount], 'float32'), model.outputs[0]!.name) as Tensor);
+  try {
+    const backend = tf.backend() as { typedArrayFromHeap?: (tensor: Tensor) => Float32Array };
+    use(typeof backend.typedArrayFromHeap === 'function' && output.dtype === 'float32' ? backend.typedArrayFromHeap(output) : (output.dataSync() as Float32Array));
+  } finally {
+    output.dispose();
+  }
+}
+
+interface FeatureColumn {
+  /** As the output column: float64, copied from the input (shared when it is float64 already). */
+  values: Float64Array;
+  validity: Uint8Array | undefined;
+  nulls: number;
+}
+
+function featureColumn(input: arrow.RecordBatch, name: string, origin: BatchOrigin): FeatureColumn {
+  const vector = input.getChild(name);
+  if (vector === null) {
+    throw new MlopsError('SCHEMA_MISMATCH', `${origin.source}: feature column "${name}" is missing (found ${input.schema.fields.map((f) => f.name).join(', ')})`, {
+      details: { source: origin.source, column: name },
+    });
+  }
+  const type = vector.type;
+  if (!(arrow.DataType.isFloat(type) || arrow.DataType.isInt(type))) {
+    throw new MlopsError('SCHEMA_MISMATCH', `${origin.source}: feature column "${name}" must be numeric, found ${String(type)}`, {
+      details: { source: origin.source, column: name, type: String(type) },
+    });
+  }
+  const rows = input.numRows;
+  const data = vector.data.length === 1 ? vector.data[0]! : undefined;
+  if (data === undefined) return featureColumnByValue(vector, rows);
+  const source = data.values as ArrayLike<number | bigint>;
+  const validity = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0 ? realign(data.nullBitmap, data.offset, rows) : undefined;
+  const nulls = validity === undefined ? 0 : data.nullCount;
+  // Arrow JS has already sliced the values of a sliced Data; only its validity bitmap needs `offset`.
+  // A column that owns its buffer (as openParquetFile gives them) becomes the output column as is;
+  // one that shares a buffer with others is copied, so that handing the output on never touches them.
+  if (source instanceof Float64Array && source.length === rows && source.byteOffset === 0 && source.buffer.byteLength === rows * 8) {
+    return { values: source, validity, nulls };
+  }
+  const values = threadBufferPool.float64(rows);
+  if (source instanceof Float64Array) {
+    values.set(source.subarray(0, rows));
+    return { values, validity, nulls };
+  }
+  if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
+    for (let row = 0; row < rows; row++) values[row] = Number(source[row]!);
+  } else {
+    const numbers = source as ArrayLike<number>;
+    for (let row = 0; row < rows; row++) values[row] = numbers[row]!;
+  }
+  return { values, validity, nulls };
+}
+
+/** For columns in several chunks: slower, value by value. */
+function featureColumnByValue(vector: arrow.Vector, rows: number): FeatureColumn {
+  const values = new Float64Array(rows);
+  let validity: Uint8Array | undefined;
+  let nulls = 0;
+  let row = 0;
+  for (const value of vector as Iterable<number | bigint | null>) {
+    if (value === null || value === undefined) {
+      validity ??= new Uint8Array(Math.ceil(rows / 8)).fill(0xff);
+      validity[row >> 3]! &= ~(1 << (row & 7));
+      nulls++;
+    } else {
+      values[row] = Number(value);
+    }
+    row++;
+  }
+  return { values, validity, nulls };
+}
+
+/** A validity bitmap starting at bit 0, copied so that the output owns it. */
+function realign(bitmap: Uint8Array, offset: number, rows: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(rows / 8));
+  if (offset % 8 === 0) {
+    out.set(bitmap.subarray(offset / 8, offset / 8 + out.length));
+    return out;
+  }
+  for (let row = 0; row < rows; row++) {
+    const bit = offset + row;
+    if ((bitmap[bit >> 3]! >> (bit & 7)) & 1) out[row >> 3]! |= 1 << (row & 7);
+  }
+  return out;
+}
+
+function invalidRowError(features: FeatureColumn[], names: readonly string[], row: number, origin: BatchOrigin): MlopsError {
+  const column = features.findIndex((feature) => problemOf(feature, row) !== undefined);
+  const problem = problemOf(features[column]!, row)!;
+  const rowNumber = origin.firstRow + row + 1;
+  return new MlopsError(
+    'INVALID_ARGUMENT',
+    `${origin.source}, row ${rowNumber}: feature "${names[column]}" is ${problem}; expected a finite number. Set on_invalid: null to write such rows with a null prediction and a reason instead`,
+    { details: { source: origin.source, row: rowNumber, column: names[column], found: problem } },
+  );
+}
+
+function problemOf(feature: FeatureColumn, row: number): string | undefined {
+  if (feature.validity !== undefined && ((feature.validity[row >> 3]! >> (row & 7)) & 1) === 0) return 'null';
+  const value = feature.values[row]!;
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(Math.fround(value))) return `${value}, beyond the float32 range the model computes in`;
+  return undefined;
+}
+
+function reasonData(type: arrow.DataType, features: FeatureColumn[], names: readonly string[], invalid: Uint8Array | undefined, rows: number): arrow.Data {
+  const indices = new Int32Array(rows);
+  const reasons: string[] = [];
+  const known = new Map<string, number>();
+  if (invalid !== undefined) {
+    for (let row = 0; row < rows; row++) {
+      if (invalid[row] !== 1) continue;
+      const reason = features
+        .map((feature, column) => {
+          const problem = problemOf(feature, row);
+          return problem === undefined ? undefined : `${names[column]} is ${problem}`;
+        })
+        .filter((part) => part !== undefined)
+        .join('; ');
+      let index = known.get(reason);
+      if (index === undefined) {
+        index = reasons.length;
+        reasons.push(reason);
+        known.set(reason, index);
+      }
+      indices[row] = index;
+    }
+  }
+  const valid = invalid === undefined ? rows : countValid(invalid);
+  // A reason where the row is invalid, null where it was scored.
+  const bitmap = invalid === undefined ? new Uint8Array(Math.ceil(rows / 8)) : invertedValidity(invalid, rows);
+  return dictionaryData(type, arrow.vectorFromArray(reasons, new arrow.Utf8()), indices, bitmap, valid);
+}
+
+function dictionaryData(type: arrow.DataType, dictionary: arrow.Vector<arrow.Utf8>, indices: Int32Array, validity: Uint8Array | undefined, nullCount: number): arrow.Data {
+  return arrow.makeData({
+    type: type as arrow.Dictionary<arrow.Utf8, arrow.Int32>,
+    length: indices.length,
+    nullCount,
+    data: indices,
+    dictionary,
+    ...(validity && nullCount > 0 ? { nullBitmap: validity } : {}),
+  });
+}
+
+/** The Arrow validity bitmap (1 = valid) of the rows not flagged invalid. */
+function validityOf(invalid: Uint8Array, rows: number): Uint8Array {
+  const bitmap = new Uint8Array(Math.ceil(rows / 8));
+  for (let row = 0; row < rows; row++) if (invalid[row] === 0) bitmap[row >> 3]! |= 1 << (row & 7);
+  return bitmap;
+}
+
+function invertedValidity(invalid: Uint8Array, rows: number): Uint8Array {
+  const bitmap = new Uint8Array(Math.ceil(rows / 8));
+  for (let row = 0; row < rows; row++) if (invalid[row] === 1) bitmap[row >> 3]! |= 1 << (row & 7);
+  return bitmap;
+}
+
+function countValid(invalid: Uint8Array): number {
+  let valid = 0;
+  for (let row = 0; row < invalid.length; row++) if (invalid[row] === 0) valid++;
+  return valid;
+}
+

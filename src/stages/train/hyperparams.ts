@@ -4,7 +4,19 @@ import type { TrainingOptions } from '../../model/train.js';
 
 export type { TrainingOptions } from '../../model/train.js';
 
-export const TRAINING_DEFAULTS: Readonly<TrainingOptions> = Object.freeze({
+export const MODEL_TYPES = ['softmax', 'mlp'] as const;
+/** softmax: softmax regression (no hidden layer); mlp: hidden_units dense layers before it. */
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+/** Everything model_training_job reads to train: the model's options plus how rows are held out. */
+export interface TrainingParameters extends TrainingOptions {
+  modelType: ModelType;
+  /** Fraction of the training rows that early stopping watches (only used with a patience). */
+  validationSize: number;
+}
+
+export const TRAINING_DEFAULTS: Readonly<TrainingParameters> = Object.freeze({
+  modelType: 'mlp',
   epochs: 200,
   learningRate: 0.05,
   hiddenUnits: [16],
@@ -12,10 +24,12 @@ export const TRAINING_DEFAULTS: Readonly<TrainingOptions> = Object.freeze({
   batchSize: 32,
   seed: 42,
   testSize: 0.2,
+  validationSize: 0.1,
 });
 
 /** The job parameters read here, by their Databricks (snake_case) names. */
 export const TRAINING_PARAMETERS = [
+  'model_type',
   'epochs',
   'learning_rate',
   'hidden_units',
@@ -24,6 +38,7 @@ export const TRAINING_PARAMETERS = [
   'seed',
   'test_size',
   'early_stopping_patience',
+  'validation_size',
 ] as const;
 
 const MAX_SEED = 2 ** 32 - 1;
@@ -31,22 +46,28 @@ const MAX_SEED = 2 ** 32 - 1;
 /**
  * Training options from job parameters, which are strings as in Databricks. A missing or empty
  * parameter takes its default — except hidden_units, where "" (like "0") asks for no hidden layer
- * (softmax regression) and only a missing key means the default 16. early_stopping_patience ""
- * or "0" leaves early stopping off. Other parameters are ignored.
+ * (softmax regression) and only a missing key means the default 16. model_type "softmax" always
+ * trains softmax regression (hidden_units is then ignored), "mlp" needs hidden units, and an
+ * empty model_type follows hidden_units. early_stopping_patience "" or "0" leaves early stopping
+ * off. Other parameters are ignored.
  */
-export function parseTrainingOptions(parameters: Readonly<Record<string, string | undefined>>): TrainingOptions {
+export function parseTrainingOptions(parameters: Readonly<Record<string, string | undefined>>): TrainingParameters {
   const given = (name: string): string | undefined => {
     const value = parameters[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const options: TrainingOptions = {
+  const hiddenUnits = parseHiddenUnits(parameters['hidden_units']);
+  const modelType = parseModelType(given('model_type'), hiddenUnits, parameters['hidden_units']);
+  const options: TrainingParameters = {
+    modelType,
     epochs: parsePositiveInteger('epochs', given('epochs')) ?? TRAINING_DEFAULTS.epochs,
     learningRate: parsePositiveNumber('learning_rate', given('learning_rate')) ?? TRAINING_DEFAULTS.learningRate,
-    hiddenUnits: parseHiddenUnits(parameters['hidden_units']),
+    hiddenUnits: modelType === 'softmax' ? [] : hiddenUnits,
     activation: parseActivation(given('activation')),
     batchSize: parsePositiveInteger('train_batch_size', given('train_batch_size')) ?? TRAINING_DEFAULTS.batchSize,
     seed: parseSeed(given('seed')),
     testSize: parseFraction('test_size', given('test_size')) ?? TRAINING_DEFAULTS.testSize,
+    validationSize: parseFraction('validation_size', given('validation_size')) ?? TRAINING_DEFAULTS.validationSize,
   };
   const patience = given('early_stopping_patience');
   if (patience !== undefined) {
@@ -58,8 +79,9 @@ export function parseTrainingOptions(parameters: Readonly<Record<string, string 
 }
 
 /** The options as MLflow params (strings, by their job parameter names). */
-export function trainingOptionsToParams(options: TrainingOptions): Record<string, string> {
+export function trainingOptionsToParams(options: TrainingParameters): Record<string, string> {
   const params: Record<string, string> = {
+    model_type: options.modelType,
     epochs: String(options.epochs),
     learning_rate: String(options.learningRate),
     hidden_units: options.hiddenUnits.length === 0 ? '0' : options.hiddenUnits.join(','),
@@ -68,7 +90,10 @@ export function trainingOptionsToParams(options: TrainingOptions): Record<string
     seed: String(options.seed),
     test_size: String(options.testSize),
   };
-  if (options.earlyStoppingPatience !== undefined) params['early_stopping_patience'] = String(options.earlyStoppingPatience);
+  if (options.earlyStoppingPatience !== undefined) {
+    params['early_stopping_patience'] = String(options.earlyStoppingPatience);
+    params['validation_size'] = String(options.validationSize);
+  }
   return params;
 }
 
@@ -109,6 +134,18 @@ function parseHiddenUnits(raw: string | undefined): number[] {
     if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || !Number.isSafeInteger(Number(trimmed))) throw invalid('hidden_units', expected, raw);
     return Number(trimmed);
   });
+}
+
+function parseModelType(text: string | undefined, hiddenUnits: number[], rawHiddenUnits: string | undefined): ModelType {
+  if (text === undefined) return hiddenUnits.length === 0 ? 'softmax' : 'mlp';
+  const lower = text.toLowerCase();
+  if (!(MODEL_TYPES as readonly string[]).includes(lower)) throw invalid('model_type', `one of ${MODEL_TYPES.join(', ')}`, text);
+  if (lower === 'mlp' && hiddenUnits.length === 0) {
+    throw new MlopsError('INVALID_ARGUMENT', `model_type "mlp" needs at least one hidden layer, but hidden_units is ${JSON.stringify(rawHiddenUnits ?? '')}; set hidden_units (e.g. "16") or model_type "softmax"`, {
+      details: { parameter: 'hidden_units', expected: 'positive integers', found: rawHiddenUnits ?? '' },
+    });
+  }
+  return lower as ModelType;
 }
 
 function parseActivation(text: string | undefined): HiddenActivation {

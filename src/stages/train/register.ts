@@ -3,7 +3,10 @@ import type { ModelVersion } from '../../tracking/types.js';
 import type { StageContext } from '../context.js';
 
 /** Creates the registered model on first use, then a new version pointing at the logged files. */
-export async function registerModelVersion(ctx: StageContext, input: { name: string; source: string; runId: string }): Promise<ModelVersion> {
+export async function registerModelVersion(
+  ctx: StageContext,
+  input: { name: string; source: string; runId: string; tags?: Record<string, string> },
+): Promise<ModelVersion> {
   const { registry } = ctx.workspace;
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   try {
@@ -17,5 +20,5 @@ export async function registerModelVersion(ctx: StageContext, input: { name: str
       if (!(createError instanceof MlopsError && createError.code === 'ALREADY_EXISTS')) throw createError;
     }
   }
-  return registry.createModelVersion({ name: input.name, source: input.source, runId: input.runId, ...signal });
+  return registry.createModelVersion({ name: input.name, source: input.source, runId: input.runId, ...(input.tags ? { tags: input.tags } : {}), ...signal });
 }

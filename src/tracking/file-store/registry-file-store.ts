@@ -16,7 +16,18 @@ import {
 import type { StoredModelVersion, StoredRegisteredModel } from './entities.js';
 import { KeyedLock } from './keyed-lock.js';
 import { dumpMetaYaml, parseMetaYaml } from './meta-yaml.js';
-import { paginate, validateMaxResults } from './search.js';
+import {
+  entityMatches,
+  MODEL_VERSION_SEARCH,
+  parseEntityFilter,
+  parseEntityOrderBy,
+  REGISTERED_MODEL_SEARCH,
+  SEARCH_LIMITS,
+  sortEntities,
+  validateEntityMaxResults,
+  type SearchEntitiesOptions,
+} from './entity-search.js';
+import { paginate } from './search.js';
 import { LIMITS, normaliseVersion, validateAlias, validateKey, validateModelName, validateValueLength } from './validation.js';
 
 export interface FileModelRegistryOptions {
@@ -140,14 +151,26 @@ export class FileModelRegistry implements ModelRegistry {
     return this.toApi(dir, stored);
   }
 
-  /** All registered models by name, in pages; an unreadable model is skipped and reported to onCorrupt. */
-  async searchRegisteredModels(options: CallOptions & { maxResults?: number; pageToken?: string } = {}): Promise<Page<RegisteredModel>> {
+  /**
+   * Registered models in pages, by name unless `orderBy` says otherwise, filtered with MLflow's
+   * syntax (`name LIKE 'iris%'`, `tags.task = 'classification'`); an unreadable model is skipped
+   * and reported to onCorrupt.
+   */
+  async searchRegisteredModels(options: SearchEntitiesOptions = {}): Promise<Page<RegisteredModel>> {
     throwIfAborted(options.signal);
-    const maxResults = validateMaxResults(options.maxResults);
+    const maxResults = validateEntityMaxResults(options.maxResults, SEARCH_LIMITS.registeredModels, 'registered models');
+    const filter = parseEntityFilter(options.filter, REGISTERED_MODEL_SEARCH);
+    const orderBy = parseEntityOrderBy(options.orderBy, REGISTERED_MODEL_SEARCH);
+    const models = (await this.readAllModels(options.signal)).filter((model) => entityMatches(model, filter, REGISTERED_MODEL_SEARCH));
+    const byName = (a: RegisteredModel, b: RegisteredModel): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return paginate(sortEntities(models, orderBy, REGISTERED_MODEL_SEARCH, byName), options.pageToken, maxResults);
+  }
+
+  private async readAllModels(signal: AbortSignal | undefined): Promise<RegisteredModel[]> {
     await this.ready();
     const models: RegisteredModel[] = [];
     for (const name of await listSubdirectories(this.modelsDir)) {
-      throwIfAborted(options.signal);
+      throwIfAborted(signal);
       const dir = join(this.modelsDir, name);
       try {
         models.push(await this.toApi(dir, await this.readModelAt(dir, name)));
@@ -156,8 +179,36 @@ export class FileModelRegistry implements ModelRegistry {
         if (error.code === 'CORRUPT') this.onCorrupt?.(error);
       }
     }
-    models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return paginate(models, options.pageToken, maxResults);
+    return models;
+  }
+
+  /**
+   * Model versions of every model, filtered with MLflow's syntax (`name = 'iris'`, `run_id IN
+   * ('…')`, `version_number > 2`, `tags.approval = 'approved'`) and ordered as MLflow does by
+   * default: last update first, then name, then the highest version.
+   */
+  async searchModelVersions(options: SearchEntitiesOptions = {}): Promise<Page<ModelVersion>> {
+    throwIfAborted(options.signal);
+    const maxResults = validateEntityMaxResults(options.maxResults, SEARCH_LIMITS.modelVersions, 'model versions');
+    const filter = parseEntityFilter(options.filter, MODEL_VERSION_SEARCH);
+    const orderBy = parseEntityOrderBy(options.orderBy, MODEL_VERSION_SEARCH);
+    // An equality on name narrows the walk to one model folder.
+    const named = filter.find((clause) => clause.attribute === 'name' && clause.comparator === '=');
+    const names = named !== undefined ? [String(named.value)] : (await this.readAllModels(options.signal)).map((model) => model.name);
+    const versions: ModelVersion[] = [];
+    for (const name of names) {
+      let list: ModelVersion[];
+      try {
+        list = await this.listModelVersions(name, options);
+      } catch (error) {
+        if (error instanceof MlopsError && error.code === 'NOT_FOUND' && named !== undefined) continue;
+        throw error;
+      }
+      versions.push(...list.filter((version) => entityMatches(version, filter, MODEL_VERSION_SEARCH)));
+    }
+    const defaultOrder = (a: ModelVersion, b: ModelVersion): number =>
+      b.lastUpdatedTimestamp - a.lastUpdatedTimestamp || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Number(b.version) - Number(a.version);
+    return paginate(sortEntities(versions, orderBy, MODEL_VERSION_SEARCH, defaultOrder), options.pageToken, maxResults);
   }
 
   async updateRegisteredModel(name: string, update: { description?: string }, options: CallOptions = {}): Promise<RegisteredModel> {
@@ -222,7 +273,8 @@ export class FileModelRegistry implements ModelRegistry {
       .map(Number);
   }
 
-  async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
+  /** `runLink` is MLflow's run_link field; its REST server stores '' when a request has none. */
+  async createModelVersion(options: CreateModelVersionOptions & { runLink?: string }): Promise<ModelVersion> {
     throwIfAborted(options.signal);
     const { name, source } = options;
     const tags = options.tags ?? {};
@@ -262,7 +314,7 @@ export class FileModelRegistry implements ModelRegistry {
       currentStage: STAGE_NONE,
       source,
       runId: options.runId ?? null,
-      runLink: null,
+      runLink: options.runLink ?? null,
       status: 'READY',
       statusMessage: null,
       storageLocation,

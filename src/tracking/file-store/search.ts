@@ -53,7 +53,7 @@ function invalid(message: string, details: Record<string, unknown>): MlopsError 
 }
 
 /** A cursor over one filter or order_by string; errors quote the text and the position. */
-class Cursor {
+export class Cursor {
   position = 0;
 
   constructor(
@@ -136,7 +136,7 @@ function parseIdentifier(cursor: Cursor, validAttributes: ReadonlySet<string>): 
   return { type, key };
 }
 
-function parseComparator(cursor: Cursor): Comparator {
+export function parseComparator(cursor: Cursor): Comparator {
   const symbol = cursor.match(/^(?:>=|<=|!=|=|>|<)/);
   if (symbol !== undefined) return symbol as Comparator;
   const word = cursor.match(/^(?:not\s+in|in|ilike|like)(?![A-Za-z0-9_])/i);
@@ -150,7 +150,7 @@ function parseString(cursor: Cursor): string | undefined {
   return quote === "'" || quote === '"' ? cursor.quoted(quote) : undefined;
 }
 
-function parseValue(cursor: Cursor): string | number | string[] {
+export function parseValue(cursor: Cursor): string | number | string[] {
   const text = parseString(cursor);
   if (text !== undefined) return text;
   const number = cursor.match(/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/);
@@ -243,7 +243,7 @@ export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp 
   return new RegExp(`^${source}$`, caseInsensitive ? 'iu' : 'u');
 }
 
-function compare(left: string | number, comparator: Comparator, right: string | number | string[]): boolean {
+export function compare(left: string | number, comparator: Comparator, right: string | number | string[]): boolean {
   switch (comparator) {
     case '=':
       return left === right;
@@ -288,7 +288,7 @@ export function parseRunOrderBy(orderBy: readonly string[] | undefined): OrderBy
 }
 
 /** Missing and NaN values go last in either direction, as in MLflow's _get_value_for_sort. */
-function compareForSort(a: string | number | undefined, b: string | number | undefined, ascending: boolean): number {
+export function compareForSort(a: string | number | undefined, b: string | number | undefined, ascending: boolean): number {
   const aMissing = a === undefined || (typeof a === 'number' && Number.isNaN(a));
   const bMissing = b === undefined || (typeof b === 'number' && Number.isNaN(b));
   if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;

@@ -1,6 +1,6 @@
-import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import type {
   ArtifactInfo,
@@ -17,9 +17,9 @@ import type {
   TrackingStore,
   UpdateRunInput,
 } from '../types.js';
+import { listArtifactFolder, readArtifactFile, writeArtifactFile } from './artifact-folder.js';
 import { appendToUri, artifactUriToPath, pathToFileUri, resolveArtifactLocation } from './artifact-uri.js';
 import {
-  errorCode,
   ioError,
   isDirectory,
   listFilesRecursive,
@@ -41,10 +41,12 @@ import {
 } from './entities.js';
 import type { StoredExperiment, StoredRun } from './entities.js';
 import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newExperimentId, newRunId, randomRunName } from './ids.js';
+import { withFileLock } from './file-lock.js';
 import { KeyedLock } from './keyed-lock.js';
 import { dumpMetaYaml, parseMetaYaml } from './meta-yaml.js';
 import { formatMetricLine, latestMetric, parseMetricFile } from './metrics-format.js';
-import { paginate, parseRunFilter, parseRunOrderBy, runMatchesFilter, sortExperiments, sortRuns, validateMaxResults } from './search.js';
+import { entityMatches, EXPERIMENT_SEARCH, parseEntityFilter, parseEntityOrderBy, sortEntities, type SearchEntitiesOptions } from './entity-search.js';
+import { paginate, parseRunFilter, parseRunOrderBy, runMatchesFilter, sortRuns, validateMaxResults } from './search.js';
 import {
   LIMITS,
   validateArtifactPath,
@@ -67,18 +69,27 @@ export interface FileTrackingStoreOptions {
   user?: string;
   /** Where `mlflow-artifacts:/` artifact URIs live: the server's --artifacts-destination folder. */
   artifactsDestination?: string;
+  /**
+   * The root new experiments get their artifact location under (MLflow's --default-artifact-root),
+   * e.g. `mlflow-artifacts:/` when a server proxies artifacts; defaults to the store folder itself.
+   */
+  defaultArtifactRoot?: string;
   /** Told about each unreadable experiment or run that a listing skipped. */
   onCorrupt?: (error: MlopsError) => void;
 }
 
+/** Which lifecycle stages a search returns, as MLflow's ViewType. */
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
 const META = 'meta.yaml';
+/** A file (MLflow lists folders only) that serialises experiment creation across processes. */
+const CREATE_EXPERIMENT_LOCK = '.create-experiment.lock';
 const TRASH = '.trash';
 const MODELS = 'models';
 // Folders inside an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces']);
 const RUN_NAME_TAG = 'mlflow.runName';
 const USER_TAG = 'mlflow.user';
-const OUR_TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
 
 function osUser(): string {
   try {
@@ -117,6 +128,7 @@ export class FileTrackingStore implements TrackingStore {
   private readonly now: () => number;
   private readonly user: string | undefined;
   private readonly artifactsDestination: string | undefined;
+  private readonly defaultArtifactRoot: string;
   private readonly onCorrupt: ((error: MlopsError) => void) | undefined;
   private readonly metaLock = new KeyedLock();
   private readonly runDirCache = new Map<string, string>();
@@ -129,6 +141,7 @@ export class FileTrackingStore implements TrackingStore {
     this.now = options.now ?? Date.now;
     this.user = options.user;
     this.artifactsDestination = options.artifactsDestination;
+    this.defaultArtifactRoot = options.defaultArtifactRoot ?? pathToFileUri(this.root);
     this.onCorrupt = options.onCorrupt;
   }
 
@@ -160,7 +173,7 @@ export class FileTrackingStore implements TrackingStore {
       await this.writeExperimentMeta(defaultDir, {
         experimentId: DEFAULT_EXPERIMENT_ID,
         name: DEFAULT_EXPERIMENT_NAME,
-        artifactLocation: appendToUri(pathToFileUri(this.root), DEFAULT_EXPERIMENT_ID),
+        artifactLocation: appendToUri(this.defaultArtifactRoot, DEFAULT_EXPERIMENT_ID),
         lifecycleStage: 'active',
         creationTime: time,
         lastUpdateTime: time,
@@ -240,8 +253,10 @@ export class FileTrackingStore implements TrackingStore {
     if (options.artifactLocation?.startsWith('runs:')) {
       throw invalid(`Artifact location cannot be a runs:/ URI, got ${options.artifactLocation}`, { artifactLocation: options.artifactLocation });
     }
-    // One create at a time per store, so two calls with one name in one process cannot both pass the check.
-    return this.metaLock.run('create-experiment', async () => {
+    // One create at a time per store, so two calls with one name cannot both pass the check: the
+    // in-process lock for this process, a lock file for other processes sharing the folder.
+    await this.ready();
+    return this.metaLock.run('create-experiment', () => withFileLock(join(this.root, CREATE_EXPERIMENT_LOCK), async () => {
       const existing = await this.getExperimentByName(name, options);
       if (existing !== undefined) {
         const deleted = existing.lifecycleStage === 'deleted' ? ' in deleted state (restore it, or remove it from the .trash folder to reuse the name)' : '';
@@ -257,7 +272,7 @@ export class FileTrackingStore implements TrackingStore {
         name,
         artifactLocation:
           options.artifactLocation === undefined || options.artifactLocation === ''
-            ? appendToUri(pathToFileUri(this.root), experimentId)
+            ? appendToUri(this.defaultArtifactRoot, experimentId)
             : resolveArtifactLocation(options.artifactLocation),
         lifecycleStage: 'active',
         creationTime: time,
@@ -265,7 +280,7 @@ export class FileTrackingStore implements TrackingStore {
       });
       for (const [key, value] of Object.entries(tags)) await this.writeExperimentTag(join(this.root, experimentId), key, value);
       return experimentId;
-    });
+    }, options.signal ? { signal: options.signal } : {}));
   }
 
   async getExperiment(experimentId: string, options: CallOptions = {}): Promise<Experiment> {
@@ -281,14 +296,26 @@ export class FileTrackingStore implements TrackingStore {
     return chosen === undefined ? undefined : toExperiment(chosen.stored, await this.experimentTags(chosen.dir));
   }
 
-  /** Active experiments, newest first (MLflow's default order), in pages. */
-  async searchExperiments(options: CallOptions & { maxResults?: number; pageToken?: string } = {}): Promise<Page<Experiment>> {
+  /**
+   * Experiments in pages, newest first unless `orderBy` says otherwise, filtered with MLflow's
+   * experiment search syntax (`name LIKE 'iris%'`, `tags.team = 'ml'`, `creation_time > 0`).
+   */
+  async searchExperiments(options: SearchEntitiesOptions & { viewType?: ViewType } = {}): Promise<Page<Experiment>> {
     throwIfAborted(options.signal);
     const maxResults = validateMaxResults(options.maxResults);
-    const located = await this.listExperiments(false, options.signal);
+    const filter = parseEntityFilter(options.filter, EXPERIMENT_SEARCH);
+    const orderBy = parseEntityOrderBy(options.orderBy, EXPERIMENT_SEARCH);
+    const viewType = options.viewType ?? 'ACTIVE_ONLY';
+    const located = await this.listExperiments(viewType !== 'ACTIVE_ONLY', options.signal);
     const experiments: Experiment[] = [];
-    for (const { dir, stored } of located) experiments.push(toExperiment(stored, await this.experimentTags(dir)));
-    return paginate(sortExperiments(experiments), options.pageToken, maxResults);
+    for (const { dir, stored } of located) {
+      if (viewType === 'DELETED_ONLY' && stored.lifecycleStage !== 'deleted') continue;
+      const experiment = toExperiment(stored, await this.experimentTags(dir));
+      if (entityMatches(experiment, filter, EXPERIMENT_SEARCH)) experiments.push(experiment);
+    }
+    const defaultOrder = (a: Experiment, b: Experiment): number =>
+      b.creationTime - a.creationTime || (a.experimentId < b.experimentId ? -1 : a.experimentId > b.experimentId ? 1 : 0);
+    return paginate(sortEntities(experiments, orderBy, EXPERIMENT_SEARCH, defaultOrder), options.pageToken, maxResults);
   }
 
   private async writeExperimentTag(dir: string, key: string, value: string): Promise<void> {
@@ -410,7 +437,8 @@ export class FileTrackingStore implements TrackingStore {
     tags[RUN_NAME_TAG] = runName;
     // MLflow's client takes user_id from the mlflow.user tag; the fluent API fills that tag from the OS user.
     const userId = options.userId ?? tags[USER_TAG] ?? this.defaultUser();
-    tags[USER_TAG] ??= userId;
+    // An explicit empty user (an MLflow REST request without user_id) records no user tag.
+    if (userId !== '') tags[USER_TAG] ??= userId;
     const startTime = options.startTime ?? this.now();
     if (!Number.isSafeInteger(startTime) || startTime < 0) throw invalid(`startTime must be a non-negative integer (ms), got ${startTime}`, { startTime });
 
@@ -475,6 +503,11 @@ export class FileTrackingStore implements TrackingStore {
     await writeFileAtomic(join(runDir, 'tags', ...key.split('/')), value, { tempDir: runDir });
   }
 
+  /**
+   * Logs metrics, params and tags. A local store has no request to keep small, so a batch may be
+   * any size; MLflow's per-request limits (1000 metrics, 100 params, 100 tags) apply at the REST
+   * server, and the REST client splits batches to fit them.
+   */
   async logBatch(runId: string, batch: LogBatchInput, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const metrics = batch.metrics ?? [];
@@ -489,15 +522,6 @@ export class FileTrackingStore implements TrackingStore {
     for (const [key, value] of tags) {
       validateKey('tag', key);
       validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    if (metrics.length > LIMITS.metricsPerBatch || params.length > LIMITS.paramsOrTagsPerBatch || tags.length > LIMITS.paramsOrTagsPerBatch) {
-      throw invalid(
-        `A batch may hold at most ${LIMITS.metricsPerBatch} metrics and ${LIMITS.paramsOrTagsPerBatch} params and tags each; got ${metrics.length} metrics, ${params.length} params, ${tags.length} tags`,
-        { runId },
-      );
-    }
-    if (metrics.length + params.length + tags.length > LIMITS.entitiesPerBatch) {
-      throw invalid(`A batch may hold at most ${LIMITS.entitiesPerBatch} metrics, params and tags together; got ${metrics.length + params.length + tags.length}`, { runId });
     }
     const { dir } = await this.locateActiveRun(runId);
 
@@ -565,7 +589,7 @@ export class FileTrackingStore implements TrackingStore {
     return this.readMetricHistory(dir, key);
   }
 
-  async searchRuns(options: SearchRunsOptions): Promise<Page<Run>> {
+  async searchRuns(options: SearchRunsOptions & { viewType?: ViewType }): Promise<Page<Run>> {
     throwIfAborted(options.signal);
     const maxResults = validateMaxResults(options.maxResults);
     const filter = parseRunFilter(options.filter);
@@ -587,7 +611,8 @@ export class FileTrackingStore implements TrackingStore {
           this.onCorrupt?.(error);
           continue;
         }
-        if (located.stored.lifecycleStage !== 'active') continue;
+        const viewType = options.viewType ?? 'ACTIVE_ONLY';
+        if (viewType !== 'ALL' && (located.stored.lifecycleStage === 'active') !== (viewType === 'ACTIVE_ONLY')) continue;
         let run: Run;
         try {
           run = await this.loadRun(located);
@@ -609,57 +634,26 @@ export class FileTrackingStore implements TrackingStore {
     return artifactUriToPath(stored.artifactUri, { artifactsDestination: this.artifactsDestination });
   }
 
-  private static inside(root: string, relativePath: string): string {
-    const target = relativePath === '' ? root : join(root, ...relativePath.split('/'));
-    const back = relative(root, target);
-    if (back.startsWith('..') || back.split(sep).includes('..')) {
-      throw invalid(`Artifact path '${relativePath}' resolves outside the run's artifact root ${root}`, { path: relativePath });
-    }
-    return target;
-  }
-
   async logArtifact(runId: string, path: string, data: Uint8Array | string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    const relativePath = validateArtifactPath(path, { allowRoot: false });
-    const target = FileTrackingStore.inside(await this.artifactRoot(runId), relativePath);
-    await writeFileAtomic(target, data);
+    validateArtifactPath(path, { allowRoot: false });
+    await writeArtifactFile(await this.artifactRoot(runId), path, data);
   }
 
   async listArtifacts(runId: string, path = '', options: CallOptions = {}): Promise<ArtifactInfo[]> {
     throwIfAborted(options.signal);
-    const relativePath = validateArtifactPath(path, { allowRoot: true });
-    const dir = FileTrackingStore.inside(await this.artifactRoot(runId), relativePath);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      const code = errorCode(error);
-      // MLflow lists a missing folder, or a file, as empty.
-      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-      throw ioError('list', dir, error);
-    }
-    const infos: ArtifactInfo[] = [];
-    for (const name of names) {
-      if (OUR_TEMP_FILE.test(name)) continue;
-      const info = await stat(join(dir, name)).catch(() => undefined);
-      if (info === undefined) continue;
-      const childPath = relativePath === '' ? name : `${relativePath}/${name}`;
-      infos.push({ path: childPath, isDir: info.isDirectory(), fileSize: info.isDirectory() ? undefined : info.size });
-    }
-    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    validateArtifactPath(path, { allowRoot: true });
+    return listArtifactFolder(await this.artifactRoot(runId), path);
   }
 
   async downloadArtifact(runId: string, path: string, options: CallOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
-    const relativePath = validateArtifactPath(path, { allowRoot: false });
-    const file = FileTrackingStore.inside(await this.artifactRoot(runId), relativePath);
+    validateArtifactPath(path, { allowRoot: false });
     try {
-      return new Uint8Array(await readFile(file));
+      return await readArtifactFile(await this.artifactRoot(runId), path, `of run ${runId}`);
     } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(`Artifact '${relativePath}' of run ${runId} does not exist (looked for ${file})`, { runId, path: relativePath });
-      if (code === 'EISDIR') throw invalid(`Artifact '${relativePath}' of run ${runId} is a folder; list it with listArtifacts`, { runId, path: relativePath });
-      throw ioError('read', file, error);
+      if (error instanceof MlopsError && error.details !== undefined) error.details['runId'] = runId;
+      throw error;
     }
   }
 }

@@ -62,4 +62,23 @@ describe('decideApproval', () => {
     const v = decideApproval({ metrics: { accuracy: 0 }, config: { mode: 'disabled', thresholds: { accuracy: { threshold: 0.9, greaterIsBetter: true } } } });
     expect(v).toMatchObject({ status: 'approved', checks: [], mode: 'disabled' });
   });
+
+  it('rejects whatever the rules say once a person has rejected, even in disabled mode', () => {
+    const human = { decision: 'rejected' as const, by: 'bob', at: '2026-01-01T00:00:00.000Z', comment: 'leaks a feature' };
+    const v = decideApproval({ metrics: { accuracy: 1 }, config: { mode: 'disabled', thresholds: {} }, human });
+    expect(v).toMatchObject({ status: 'rejected', human, reasons: ['rejected by bob on 2026-01-01T00:00:00.000Z: leaks a feature'] });
+  });
+
+  it('waits for a person when human approval is required, and approves once one has', () => {
+    const config = enabled({ accuracy: { threshold: 0.9, greaterIsBetter: true } });
+    const waiting = decideApproval({ metrics: { accuracy: 0.95 }, config, requireHumanApproval: true });
+    expect(waiting).toMatchObject({ status: 'rejected', awaiting: 'human_approval', wouldBe: 'approved' });
+    const human = { decision: 'approved' as const, by: 'alice', at: 't' };
+    expect(decideApproval({ metrics: { accuracy: 0.95 }, config, requireHumanApproval: true, human })).toMatchObject({ status: 'approved', human });
+    // A human approval does not overrule failed rules.
+    const failing = decideApproval({ metrics: { accuracy: 0.5 }, config, requireHumanApproval: true, human });
+    expect(failing.status).toBe('rejected');
+    expect(failing.awaiting).toBeUndefined();
+    expect(failing.reasons).toEqual(['accuracy = 0.5 must be at least 0.9']);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../../../src/errors.js';
-import { classificationMetrics, metricsForMlflow, MLFLOW_METRIC_KEYS } from '../../../src/stages/evaluate/metrics.js';
+import { classificationMetrics, metricsForMlflow, MLFLOW_METRIC_KEYS, perClassMetricsForMlflow } from '../../../src/stages/evaluate/metrics.js';
 
 /** Probabilities that put `confidence` on the predicted class and share the rest. */
 function probaFor(predicted: number[], classes: number, confidence = 0.8): Float32Array {
@@ -21,8 +21,10 @@ describe('classificationMetrics', () => {
     expect(metrics.recall_weighted).toBeCloseTo(1 / 3, 12);
     expect(metrics.f1_weighted).toBeCloseTo(0.8 / 3, 12);
     expect(metrics.accuracy).toBeCloseTo(1 / 3, 12);
-    expect(metrics.per_class[0]).toEqual({ label: 'cat', precision: 2 / 3, recall: 1, f1: 0.8, support: 2 });
-    expect(metrics.per_class[1]).toEqual({ label: 'dog', precision: 0, recall: 0, f1: 0, support: 2 });
+    expect(metrics.per_class[0]).toEqual({ label: 'cat', precision: 2 / 3, recall: 1, f1: 0.8, support: 2, roc_auc: 0.875 });
+    expect(metrics.per_class[1]).toEqual({ label: 'dog', precision: 0, recall: 0, f1: 0, support: 2, roc_auc: 0.25 });
+    // Micro averages pool the rows: equal to accuracy for single-label predictions.
+    expect([metrics.precision_micro, metrics.recall_micro, metrics.f1_micro]).toEqual([1 / 3, 1 / 3, 1 / 3]);
   });
 
   it('matches scikit-learn’s log_loss documentation example', () => {
@@ -81,7 +83,7 @@ describe('classificationMetrics', () => {
     // a: P 1/2 R 1; b: P 1 R 1/2; c absent
     expect(metrics.precision_macro).toBeCloseTo(0.75, 12);
     expect(metrics.recall_macro).toBeCloseTo(0.75, 12);
-    expect(metrics.per_class[2]).toEqual({ label: 'c', precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(metrics.per_class[2]).toEqual({ label: 'c', precision: 0, recall: 0, f1: 0, support: 0, roc_auc: null });
   });
 
   it('clips probabilities at 1e-15 so a confident miss costs ln(1e15)', () => {
@@ -104,6 +106,17 @@ describe('classificationMetrics', () => {
     expect(Object.keys(flat)).toEqual([...MLFLOW_METRIC_KEYS]);
     expect(flat).toMatchObject({ accuracy: 1, f1_macro: 1, f1_weighted: 1, example_count: 2 });
     expect(flat['log_loss']).toBeCloseTo(-Math.log(0.8), 6);
+    expect(flat).toMatchObject({ roc_auc: 1, roc_auc_weighted: 1, precision_micro: 1 });
+  });
+
+  it('gives per-class metrics MLflow keys, one per metric and label', () => {
+    const metrics = classificationMetrics(Int32Array.from([0, 1, 1]), probaFor([0, 1, 0], 2), 2, ['setosa', 'Iris virginica!']);
+    const flat = perClassMetricsForMlflow(metrics);
+    expect(Object.keys(flat)).toEqual([
+      'precision_setosa', 'recall_setosa', 'f1_setosa', 'support_setosa', 'roc_auc_setosa',
+      'precision_Iris virginica_', 'recall_Iris virginica_', 'f1_Iris virginica_', 'support_Iris virginica_', 'roc_auc_Iris virginica_',
+    ]);
+    expect(flat).toMatchObject({ precision_setosa: 0.5, recall_setosa: 1, support_setosa: 1, 'recall_Iris virginica_': 0.5 });
   });
 
   it('rejects inputs that do not fit together', () => {

@@ -1,8 +1,9 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { tableToParquet } from '../../../src/io/parquet.js';
-import { buildIngestedTable } from '../../../src/stages/ingest/output.js';
-import { readIngested } from '../../../src/stages/ingest/read.js';
+import { encodeParquet } from '../../../src/stages/ingest/parts.js';
+import { listDataFiles, readIngested } from '../../../src/stages/ingest/read.js';
+import { RowBuffer } from '../../../src/stages/ingest/rows.js';
 import { IRIS_SCHEMA } from '../../../src/stages/ingest/schema.js';
 import { LocalVolumeStore } from '../../../src/workspace/local/volumes.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
@@ -10,26 +11,64 @@ import { useTempDirs } from '../../helpers/temp-dir.js';
 const tempDir = useTempDirs();
 const OUTPUT = '/Volumes/c/s/v/ingested';
 
-function ingestedBytes(file: string, lengths: number[]): Uint8Array {
-  const table = buildIngestedTable(
-    IRIS_SCHEMA,
-    { file, rows: lengths.length, columns: [lengths, lengths, lengths, lengths, lengths.map(() => 'setosa')], quarantined: [] },
-    42,
+/** A part as this version writes it. */
+async function part(file: string, lengths: number[], rescued?: string): Promise<Uint8Array> {
+  const rows = new RowBuffer(IRIS_SCHEMA, 100);
+  for (const length of lengths) {
+    for (let k = 0; k < 4; k++) rows.setDouble(k, length);
+    rows.setAllowedIndex(4, 0);
+    if (rescued) rows.setRescued(rescued);
+    rows.commit();
+  }
+  return encodeParquet([rows.toRecordBatch(file, 42)], 'part');
+}
+
+/** A file as the first release wrote it (parquet-wasm, plain strings, no _rescued_data). */
+function firstReleaseFile(file: string, length: number): Uint8Array {
+  return tableToParquet(
+    new arrow.Table({
+      sepal_length: arrow.vectorFromArray([length], new arrow.Float64()),
+      sepal_width: arrow.vectorFromArray([length], new arrow.Float64()),
+      petal_length: arrow.vectorFromArray([length], new arrow.Float64()),
+      petal_width: arrow.vectorFromArray([length], new arrow.Float64()),
+      species: arrow.vectorFromArray(['setosa'], new arrow.Utf8()),
+      _source_file: arrow.vectorFromArray([file], new arrow.Utf8()),
+      _ingested_at: arrow.vectorFromArray([7], new arrow.TimestampMillisecond('UTC')),
+    }),
   );
-  return tableToParquet(table);
 }
 
 describe('readIngested', () => {
-  it('reads every Parquet file below the folder, in path order, into one table', async () => {
+  it('reads every Parquet file below the folder (all partitions), in path order, skipping _ and . names', async () => {
     const volumes = new LocalVolumeStore({ root: await tempDir() });
-    await volumes.write(`${OUTPUT}/b.0000000000000000.parquet`, ingestedBytes('b.csv', [3]));
-    await volumes.write(`${OUTPUT}/a.0000000000000000.parquet`, ingestedBytes('a.csv', [1, 2]));
-    await volumes.write(`${OUTPUT}/2024/c.0000000000000000.parquet`, ingestedBytes('2024/c.csv', [0]));
+    await volumes.write(`${OUTPUT}/ingest_date=2026-01-02/b.k.part-00000.parquet`, await part('b.csv', [3], '{"note":"x"}'));
+    await volumes.write(`${OUTPUT}/ingest_date=2026-01-01/a.k.part-00000.parquet`, await part('a.csv', [1, 2]));
+    await volumes.write(`${OUTPUT}/ingest_date=2026-01-01/a.k.part-00001.parquet`, await part('a.csv', [0]));
+    await volumes.write(`${OUTPUT}/_staging/x.parquet`, await part('x.csv', [9]));
+    await volumes.write(`${OUTPUT}/.hidden.parquet`, await part('x.csv', [9]));
     await volumes.write(`${OUTPUT}/notes.txt`, 'not data');
+    expect(await listDataFiles(volumes, OUTPUT)).toEqual([
+      `${OUTPUT}/ingest_date=2026-01-01/a.k.part-00000.parquet`,
+      `${OUTPUT}/ingest_date=2026-01-01/a.k.part-00001.parquet`,
+      `${OUTPUT}/ingest_date=2026-01-02/b.k.part-00000.parquet`,
+    ]);
     const table = await readIngested(volumes, OUTPUT);
     expect(table.numRows).toBe(4);
-    expect(table.getChild('_source_file')?.toArray()).toEqual(['2024/c.csv', 'a.csv', 'a.csv', 'b.csv']);
-    expect(Array.from(table.getChild('sepal_length')?.toArray() as Float64Array)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(table.getChild('sepal_length')!.toArray() as Float64Array)).toEqual([1, 2, 0, 3]);
+    expect(String(table.schema.fields.find((field) => field.name === 'species')?.type)).toBe('Utf8');
+    expect([...table.getChild('_source_file')!]).toEqual(['a.csv', 'a.csv', 'a.csv', 'b.csv']);
+    expect([...table.getChild('_rescued_data')!]).toEqual([null, null, null, '{"note":"x"}']);
+  });
+
+  it('reads files of the first release together with new ones, as one dataset', async () => {
+    const volumes = new LocalVolumeStore({ root: await tempDir() });
+    await volumes.write(`${OUTPUT}/iris_part_001.0123456789abcdef.parquet`, firstReleaseFile('iris_part_001.csv', 5));
+    await volumes.write(`${OUTPUT}/ingest_date=2026-01-01/new.k.part-00000.parquet`, await part('new.csv', [6]));
+    const table = await readIngested(volumes, OUTPUT);
+    expect(table.toArray().map((row) => [row.sepal_length, row.species, row._source_file, row._rescued_data])).toEqual([
+      [6, 'setosa', 'new.csv', null],
+      [5, 'setosa', 'iris_part_001.csv', null],
+    ]);
   });
 
   it('gives an empty table with the ingested columns when the folder holds no Parquet', async () => {
@@ -37,15 +76,7 @@ describe('readIngested', () => {
     await volumes.mkdirs(OUTPUT);
     const table = await readIngested(volumes, OUTPUT);
     expect(table.numRows).toBe(0);
-    expect(table.schema.fields.map((field) => field.name)).toEqual([
-      'sepal_length',
-      'sepal_width',
-      'petal_length',
-      'petal_width',
-      'species',
-      '_source_file',
-      '_ingested_at',
-    ]);
+    expect(table.schema.fields.map((field) => field.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species', '_rescued_data', '_source_file', '_ingested_at']);
   });
 
   it('says to run ingestion first when the folder is missing', async () => {
@@ -58,11 +89,11 @@ describe('readIngested', () => {
 
   it('rejects a file whose columns differ from the others, naming it', async () => {
     const volumes = new LocalVolumeStore({ root: await tempDir() });
-    await volumes.write(`${OUTPUT}/a.parquet`, ingestedBytes('a.csv', [1]));
+    await volumes.write(`${OUTPUT}/a.parquet`, await part('a.csv', [1]));
     await volumes.write(`${OUTPUT}/b.parquet`, tableToParquet(new arrow.Table({ other: arrow.vectorFromArray([1]) })));
     await expect(readIngested(volumes, OUTPUT)).rejects.toMatchObject({
       code: 'SCHEMA_MISMATCH',
-      message: expect.stringContaining(`${OUTPUT}/b.parquet has columns [other: Float64]`),
+      message: expect.stringContaining(`${OUTPUT}/b.parquet has columns [other: Float64, _rescued_data: Utf8]`),
     });
   });
 });

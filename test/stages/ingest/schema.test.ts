@@ -1,49 +1,60 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
-import { IRIS_SCHEMA, matchHeader } from '../../../src/stages/ingest/schema.js';
+import { formatSchema, IRIS_SCHEMA, IRIS_SCHEMA_DDL, matchColumns, parseSchema } from '../../../src/stages/ingest/schema.js';
 
-function mismatch(header: string[] | undefined): MlopsError {
-  try {
-    matchHeader(IRIS_SCHEMA, header, 'landing/x.csv');
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected a mismatch');
-}
+describe('parseSchema', () => {
+  it('gives the Iris schema for an empty parameter or "iris", and reads the Iris DDL to the same columns', () => {
+    expect(parseSchema('')).toBe(IRIS_SCHEMA);
+    expect(parseSchema(undefined)).toBe(IRIS_SCHEMA);
+    expect(parseSchema(' Iris ')).toBe(IRIS_SCHEMA);
+    expect(parseSchema(IRIS_SCHEMA_DDL)).toBe(IRIS_SCHEMA);
+    expect(parseSchema(IRIS_SCHEMA_DDL.toLowerCase()).name).toBe('Iris');
+    expect(formatSchema(IRIS_SCHEMA)).toBe(IRIS_SCHEMA_DDL);
+  });
 
-describe('IRIS_SCHEMA', () => {
-  it('is a value listing the columns, their types and the allowed classes', () => {
-    expect(IRIS_SCHEMA.columns.map((column) => `${column.name}:${column.type}`)).toEqual([
-      'sepal_length:float64',
-      'sepal_width:float64',
-      'petal_length:float64',
-      'petal_width:float64',
-      'species:string',
+  it('reads column definitions: types and their aliases, NOT NULL, NULL, IN lists, quoted names and values', () => {
+    const schema = parseSchema("id BIGINT NOT NULL, `weird name` text, score float64 null, n INTEGER, label STRING IN ('a,b', 'it''s', plain)");
+    expect(schema.columns).toEqual([
+      { name: 'id', type: 'bigint', nullable: false },
+      { name: 'weird name', type: 'string', nullable: true },
+      { name: 'score', type: 'double', nullable: true },
+      { name: 'n', type: 'int', nullable: true },
+      { name: 'label', type: 'string', nullable: true, allowed: ['a,b', "it's", 'plain'] },
     ]);
-    expect(IRIS_SCHEMA.columns.find((column) => column.name === IRIS_SCHEMA.labelColumn)?.allowed).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(parseSchema(formatSchema(schema)).columns).toEqual(schema.columns);
+  });
+
+  it('rejects what it cannot read, saying what it expected where', () => {
+    const cases: [string, RegExp][] = [
+      ['a', /expected a type for column "a" \(DOUBLE, BIGINT, INT or STRING\) at the end/],
+      ['a FLOAT32', /expected a type for column "a".* at "FLOAT32" \(character 3\)/],
+      ['a DOUBLE IN (1)', /IN \(…\) is only for STRING columns, and "a" is DOUBLE/],
+      ['a STRING IN (x', /expected , or \) in the IN list/],
+      ['a STRING NOT', /expected NULL after NOT/],
+      ['a STRING b INT', /expected a comma or the end at "b"/],
+      ['a INT, a INT', /names a more than once/],
+      ['_source_file STRING', /uses _source_file, which ingestion adds itself/],
+      ["a STRING IN ('x", /the quote opened at character 14 is never closed/],
+    ];
+    for (const [text, message] of cases) expect(() => parseSchema(text), text).toThrow(message);
+    expect(() => parseSchema('a')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 });
 
-describe('matchHeader', () => {
-  it('maps schema columns to header positions, in any order and ignoring surrounding spaces', () => {
-    expect(matchHeader(IRIS_SCHEMA, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'], 'f')).toEqual([0, 1, 2, 3, 4]);
-    expect(matchHeader(IRIS_SCHEMA, [' species', 'petal_width', 'petal_length ', 'sepal_width', 'sepal_length'], 'f')).toEqual([4, 3, 2, 1, 0]);
+describe('matchColumns', () => {
+  it('maps schema columns to file positions by name, in any order, trimming spaces; keeps extras', () => {
+    const match = matchColumns(IRIS_SCHEMA, ['species ', 'petal_width', 'note', ' petal_length', 'sepal_width', 'sepal_length'], 'rescue');
+    expect(match).toEqual({ positions: [5, 4, 3, 1, 0], extras: [{ name: 'note', position: 2 }] });
   });
 
-  it('rejects missing and unexpected columns with SCHEMA_MISMATCH naming the file, expected and found', () => {
-    const error = mismatch(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'label']);
-    expect(error.code).toBe('SCHEMA_MISMATCH');
-    expect(error.message).toContain('landing/x.csv');
-    expect(error.message).toContain('missing species');
-    expect(error.message).toContain('unexpected label');
-    expect(error.message).toContain('expected sepal_length,sepal_width,petal_length,petal_width,species');
-    expect(error.message).toContain('found sepal_length,sepal_width,petal_length,petal_width,label');
-    expect(error.details).toMatchObject({ file: 'landing/x.csv', missing: ['species'], unexpected: ['label'] });
+  it('allows a nullable column to be absent (-1)', () => {
+    expect(matchColumns(parseSchema('a INT NOT NULL, b INT'), ['a'], 'rescue')).toEqual({ positions: [0, -1], extras: [] });
   });
 
-  it('rejects repeated columns and empty files', () => {
-    expect(mismatch(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species', 'species']).message).toContain('repeated species');
-    expect(mismatch(undefined).message).toMatch(/the file is empty.*found \(nothing\)/);
+  it('explains a mismatch: missing, repeated, and unexpected columns when extras fail', () => {
+    expect(matchColumns(IRIS_SCHEMA, ['sepal_length', 'sepal_length', 'x'], 'rescue')).toBe(
+      'does not match the Iris schema (missing sepal_width, petal_length, petal_width, species; repeated sepal_length); ' +
+        'expected sepal_length,sepal_width,petal_length,petal_width,species; found sepal_length,sepal_length,x',
+    );
+    expect(matchColumns(parseSchema('a INT'), ['a', 'b'], 'fail')).toMatch(/unexpected b \(on_extra_columns is fail\)/);
   });
 });

@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
 import { parseTrainingOptions, TRAINING_DEFAULTS, trainingOptionsToParams } from '../../../src/stages/train/hyperparams.js';
+import { thrownMlopsError } from '../../helpers/errors.js';
 
 function expectInvalid(parameters: Record<string, string>, message: string, parameter: string): void {
-  try {
-    parseTrainingOptions(parameters);
-    expect.unreachable();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MlopsError);
-    expect((error as MlopsError).code).toBe('INVALID_ARGUMENT');
-    expect((error as MlopsError).message).toBe(message);
-    expect((error as MlopsError).details).toMatchObject({ parameter });
-  }
+  const error = thrownMlopsError(() => parseTrainingOptions(parameters), 'INVALID_ARGUMENT');
+  expect(error.message).toBe(message);
+  expect(error.details).toMatchObject({ parameter });
 }
 
 describe('parseTrainingOptions', () => {
   it('uses the documented defaults when nothing is given', () => {
     expect(parseTrainingOptions({})).toEqual({
+      modelType: 'mlp',
+      validationSize: 0.1,
       epochs: 200,
       learningRate: 0.05,
       hiddenUnits: [16],
@@ -46,8 +42,10 @@ describe('parseTrainingOptions', () => {
         seed: '4294967295',
         test_size: '0.25',
         early_stopping_patience: '10',
+        validation_size: '0.15',
+        model_type: 'MLP',
       }),
-    ).toEqual({ epochs: 50, learningRate: 0.001, hiddenUnits: [16, 8], activation: 'tanh', batchSize: 150, seed: 4294967295, testSize: 0.25, earlyStoppingPatience: 10 });
+    ).toEqual({ modelType: 'mlp', validationSize: 0.15, epochs: 50, learningRate: 0.001, hiddenUnits: [16, 8], activation: 'tanh', batchSize: 150, seed: 4294967295, testSize: 0.25, earlyStoppingPatience: 10 });
   });
 
   it('reads "" and "0" hidden units as softmax regression, and patience 0 as no early stopping', () => {
@@ -55,6 +53,20 @@ describe('parseTrainingOptions', () => {
     expect(parseTrainingOptions({ hidden_units: '0' }).hiddenUnits).toEqual([]);
     expect(parseTrainingOptions({ early_stopping_patience: '0' })).not.toHaveProperty('earlyStoppingPatience');
     expect(parseTrainingOptions({ early_stopping_patience: '' })).not.toHaveProperty('earlyStoppingPatience');
+    expect(parseTrainingOptions({ hidden_units: '0' }).modelType).toBe('softmax');
+  });
+
+  it('chooses the model type: softmax drops the hidden layers, mlp needs some', () => {
+    expect(parseTrainingOptions({ model_type: 'softmax', hidden_units: '16' })).toMatchObject({ modelType: 'softmax', hiddenUnits: [] });
+    expect(parseTrainingOptions({ model_type: 'mlp', hidden_units: '32,16', activation: 'sigmoid' })).toMatchObject({ modelType: 'mlp', hiddenUnits: [32, 16], activation: 'sigmoid' });
+    expect(parseTrainingOptions({ model_type: '' }).modelType).toBe('mlp');
+    expectInvalid({ model_type: 'forest' }, 'model_type must be one of softmax, mlp, got "forest"', 'model_type');
+    expectInvalid(
+      { model_type: 'mlp', hidden_units: '0' },
+      'model_type "mlp" needs at least one hidden layer, but hidden_units is "0"; set hidden_units (e.g. "16") or model_type "softmax"',
+      'hidden_units',
+    );
+    expectInvalid({ validation_size: '0' }, 'validation_size must be a number strictly between 0 and 1, got "0"', 'validation_size');
   });
 
   it('names the parameter, the expected form and the value found', () => {
@@ -89,6 +101,8 @@ describe('trainingOptionsToParams', () => {
     const options = parseTrainingOptions({ hidden_units: '16,8', early_stopping_patience: '5', learning_rate: '0.01' });
     const params = trainingOptionsToParams(options);
     expect(params).toEqual({
+      model_type: 'mlp',
+      validation_size: '0.1',
       epochs: '200',
       learning_rate: '0.01',
       hidden_units: '16,8',
@@ -99,6 +113,6 @@ describe('trainingOptionsToParams', () => {
       early_stopping_patience: '5',
     });
     expect(parseTrainingOptions(params)).toEqual(options);
-    expect(trainingOptionsToParams(parseTrainingOptions({ hidden_units: '' })).hidden_units).toBe('0');
+    expect(trainingOptionsToParams(parseTrainingOptions({ hidden_units: '' }))).toMatchObject({ hidden_units: '0', model_type: 'softmax' });
   });
 });

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   listFilesRecursive,
   listSubdirectories,
@@ -9,14 +9,12 @@ import {
   readTextIfExists,
   writeFileAtomic,
 } from '../../../src/tracking/file-store/disk.js';
-import { makeTempDir, removeDir } from './fixture-helpers.js';
+import { useTempDirs } from '../../helpers/temp-dir.js';
 
+const tempDir = useTempDirs();
 let dir: string;
 beforeEach(async () => {
-  dir = await makeTempDir();
-});
-afterEach(async () => {
-  await removeDir(dir);
+  dir = await tempDir();
 });
 
 describe('disk helpers', () => {

@@ -1,5 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,21 +17,12 @@ export const SERVER = {
   mlpRun: '5342e21dd4be427f82bbe1afaa92a002',
 } as const;
 
-export async function makeTempDir(prefix = 'mlops-filestore-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
-
 /**
- * Copies one variant (`direct` or `server`) into a temp dir and, as the fixture README says,
- * replaces the /MLFLOW_ROOT placeholder with the copy's own folder so file:// URIs resolve.
- * Returns the folder that contains mlruns/.
+ * Copies one variant (`direct` or `server`) into `dir` (an empty temp folder) and, as the fixture README
+ * says, replaces the /MLFLOW_ROOT placeholder with the copy's own folder so file:// URIs resolve.
+ * Returns `dir`, the folder that contains mlruns/.
  */
-export async function copyFixture(variant: 'direct' | 'server'): Promise<string> {
-  const dir = await makeTempDir(`mlops-fixture-${variant}-`);
+export async function copyFixture(variant: 'direct' | 'server', dir: string): Promise<string> {
   await cp(join(FIXTURE_ROOT, variant), dir, { recursive: true });
   for (const file of await listFiles(dir)) {
     if (!file.endsWith('meta.yaml')) continue;

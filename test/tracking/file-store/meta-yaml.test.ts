@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../../../src/errors.js';
 import { dumpMetaYaml, parseMetaYaml, yamlString } from '../../../src/tracking/file-store/meta-yaml.js';
+import { thrownMlopsError } from '../../helpers/errors.js';
 import { FIXTURE_ROOT, SERVER } from './fixture-helpers.js';
 
 describe('yamlString', () => {
@@ -130,13 +131,6 @@ describe('parseMetaYaml', () => {
     ['a scalar', 'just text\n'],
     ['duplicate keys', 'a: 1\na: 2\n'],
   ])('reports %s as CORRUPT naming the file', (_what, text) => {
-    try {
-      parseMetaYaml(text, '/store/1/meta.yaml');
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(MlopsError);
-      expect((error as MlopsError).code).toBe('CORRUPT');
-      expect((error as MlopsError).message).toContain('/store/1/meta.yaml');
-    }
+    expect(thrownMlopsError(() => parseMetaYaml(text, '/store/1/meta.yaml'), 'CORRUPT').message).toContain('/store/1/meta.yaml');
   });
 });

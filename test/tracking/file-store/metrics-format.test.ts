@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
 import {
   formatMetricLine,
   formatPythonFloat,
@@ -10,6 +9,7 @@ import {
   parsePythonFloat,
 } from '../../../src/tracking/file-store/metrics-format.js';
 import type { Metric } from '../../../src/tracking/types.js';
+import { thrownMlopsError } from '../../helpers/errors.js';
 import { FIXTURE_ROOT, SERVER } from './fixture-helpers.js';
 
 describe('formatPythonFloat', () => {
@@ -83,14 +83,7 @@ describe('metric lines', () => {
   });
 
   it('reports a malformed line as CORRUPT with the file and line number', () => {
-    try {
-      parseMetricFile('10 0.5 0\n11 oops 1\n', 'acc', '/run/metrics/acc');
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(MlopsError);
-      expect((error as MlopsError).code).toBe('CORRUPT');
-      expect((error as MlopsError).message).toMatch(/\/run\/metrics\/acc: line 2 .* found "11 oops 1"/);
-    }
+    thrownMlopsError(() => parseMetricFile('10 0.5 0\n11 oops 1\n', 'acc', '/run/metrics/acc'), 'CORRUPT', /\/run\/metrics\/acc: line 2 .* found "11 oops 1"/);
   });
 });
 

@@ -1,31 +1,16 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { MlopsError } from '../../../src/errors.js';
 import { FileModelRegistry } from '../../../src/tracking/file-store/registry-file-store.js';
-import { copyFixture, DIRECT, FIXTURE_ROOT, listFiles, makeTempDir, metaKeys, removeDir, SERVER } from './fixture-helpers.js';
+import { rejectedMlopsError } from '../../helpers/errors.js';
+import { useTempDirs } from '../../helpers/temp-dir.js';
+import { copyFixture, DIRECT, FIXTURE_ROOT, listFiles, metaKeys, SERVER } from './fixture-helpers.js';
 
-const cleanup: string[] = [];
-afterEach(async () => {
-  await Promise.all(cleanup.splice(0).map(removeDir));
-});
+const tempDir = useTempDirs();
 
 async function tempRoot(): Promise<string> {
-  const dir = await makeTempDir();
-  cleanup.push(dir);
-  return join(dir, 'mlruns');
-}
-
-async function expectCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<MlopsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MlopsError);
-    expect((error as MlopsError).code).toBe(code);
-    if (message) expect((error as MlopsError).message).toMatch(message);
-    return error as MlopsError;
-  }
-  throw new Error(`expected ${code}, but the call succeeded`);
+  return join(await tempDir(), 'mlruns');
 }
 
 const FIXTURE_MODEL = join(FIXTURE_ROOT, 'direct/mlruns/models/iris_classifier');
@@ -36,8 +21,7 @@ describe.each([
 ] as const)('reading the MLflow 2.12.2 %s registry', (variant, ids) => {
   let registry: FileModelRegistry;
   beforeEach(async () => {
-    const base = await copyFixture(variant);
-    cleanup.push(base);
+    const base = await copyFixture(variant, await tempDir());
     registry = new FileModelRegistry({ root: join(base, 'mlruns') });
   });
 
@@ -150,7 +134,7 @@ describe('FileModelRegistry behaviour', () => {
     await registry.createRegisteredModel('m');
     await mkdir(join(root, 'models/m/version-1'));
     expect(await registry.listModelVersions('m')).toEqual([]);
-    await expectCode(registry.getModelVersion('m', '1'), 'NOT_FOUND');
+    await rejectedMlopsError(registry.getModelVersion('m', '1'), 'NOT_FOUND');
     expect((await registry.createModelVersion({ name: 'm', source: 's' })).version).toBe('2');
   });
 
@@ -172,20 +156,20 @@ describe('FileModelRegistry behaviour', () => {
     expect((await registry.getModelVersion('m', '1')).aliases).toEqual([]);
     expect(await readFile(join(root, 'models/m/meta.yaml'), 'utf8')).toContain("aliases:\n  champion: '2'\n");
     await registry.deleteAlias('m', 'champion');
-    await expectCode(registry.getModelVersionByAlias('m', 'champion'), 'NOT_FOUND', /champion.*'m'/);
+    await rejectedMlopsError(registry.getModelVersionByAlias('m', 'champion'), 'NOT_FOUND', /champion.*'m'/);
     expect(await readFile(join(root, 'models/m/meta.yaml'), 'utf8')).toContain('aliases: {}\n');
-    await expectCode(registry.setAlias('m', 'champion', '9'), 'NOT_FOUND', /9/);
-    await expectCode(registry.setAlias('m', 'latest', '1'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(registry.setAlias('m', 'champion', '9'), 'NOT_FOUND', /9/);
+    await rejectedMlopsError(registry.setAlias('m', 'latest', '1'), 'INVALID_ARGUMENT');
   });
 
   it('reports unknown models and versions by name and refuses duplicates', async () => {
-    await expectCode(registry.getRegisteredModel('ghost'), 'NOT_FOUND', /'ghost'/);
-    await expectCode(registry.createModelVersion({ name: 'ghost', source: 's' }), 'NOT_FOUND', /ghost/);
+    await rejectedMlopsError(registry.getRegisteredModel('ghost'), 'NOT_FOUND', /'ghost'/);
+    await rejectedMlopsError(registry.createModelVersion({ name: 'ghost', source: 's' }), 'NOT_FOUND', /ghost/);
     await registry.createRegisteredModel('m');
-    await expectCode(registry.createRegisteredModel('m'), 'ALREADY_EXISTS', /'m'/);
-    await expectCode(registry.getModelVersion('m', '3'), 'NOT_FOUND', /version 3 of registered model 'm'/);
-    await expectCode(registry.getModelVersion('m', 'x'), 'INVALID_ARGUMENT');
-    await expectCode(registry.createRegisteredModel('a/b'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(registry.createRegisteredModel('m'), 'ALREADY_EXISTS', /'m'/);
+    await rejectedMlopsError(registry.getModelVersion('m', '3'), 'NOT_FOUND', /version 3 of registered model 'm'/);
+    await rejectedMlopsError(registry.getModelVersion('m', 'x'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(registry.createRegisteredModel('a/b'), 'INVALID_ARGUMENT');
   });
 
   it('updates and deletes version tags and descriptions', async () => {
@@ -219,7 +203,7 @@ describe('FileModelRegistry behaviour', () => {
     await writeFile(file, 'version: one\nname: m\n');
     const skipped: MlopsError[] = [];
     const watching = new FileModelRegistry({ root, onCorrupt: (error) => skipped.push(error) });
-    const error = await expectCode(watching.getModelVersion('m', '1'), 'CORRUPT');
+    const error = await rejectedMlopsError(watching.getModelVersion('m', '1'), 'CORRUPT');
     expect(error.message).toContain(file);
     expect((await watching.listModelVersions('m')).map((version) => version.version)).toEqual(['2']);
     expect(skipped).toHaveLength(1);
@@ -230,7 +214,7 @@ describe('FileModelRegistry behaviour', () => {
     await registry.createRegisteredModel('good');
     await registry.createRegisteredModel('bad');
     await writeFile(join(root, 'models/bad/meta.yaml'), '[not, a, mapping]\n');
-    await expectCode(registry.getRegisteredModel('bad'), 'CORRUPT', /models\/bad\/meta.yaml/);
+    await rejectedMlopsError(registry.getRegisteredModel('bad'), 'CORRUPT', /models\/bad\/meta.yaml/);
     const page = await registry.searchRegisteredModels({ maxResults: 10 });
     expect(page.items.map((model) => model.name)).toEqual(['good']);
   });

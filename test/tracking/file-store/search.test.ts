@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
 import {
   createPageToken,
   likeToRegExp,
@@ -13,6 +12,7 @@ import {
   validateMaxResults,
 } from '../../../src/tracking/file-store/search.js';
 import type { Experiment, Run, RunStatus } from '../../../src/tracking/types.js';
+import { thrownCode } from '../../helpers/errors.js';
 
 function run(id: string, options: { start?: number; acc?: number; lr?: string; stage?: string; status?: RunStatus; name?: string } = {}): Run {
   return {
@@ -33,15 +33,6 @@ function run(id: string, options: { start?: number; acc?: number; lr?: string; s
       tags: options.stage === undefined ? {} : { stage: options.stage },
     },
   };
-}
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    return error instanceof MlopsError ? error.code : 'not an MlopsError';
-  }
 }
 
 const runs = [
@@ -107,7 +98,7 @@ describe('parseRunFilter and runMatchesFilter', () => {
     ["params.lr = 'open", 'an unclosed quote'],
     ['metrics.acc', 'a missing comparator'],
   ])('rejects %j (%s) as INVALID_ARGUMENT', (filter) => {
-    expect(codeOf(() => parseRunFilter(filter))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => parseRunFilter(filter))).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -118,7 +109,7 @@ describe('order_by', () => {
       { type: 'param', key: 'learning rate', ascending: true },
       { type: 'attribute', key: 'start_time', ascending: true },
     ]);
-    expect(codeOf(() => parseRunOrderBy(['metrics.acc sideways']))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => parseRunOrderBy(['metrics.acc sideways']))).toBe('INVALID_ARGUMENT');
   });
 
   it('defaults to start_time DESC', () => {
@@ -141,8 +132,8 @@ describe('paging', () => {
     expect(Buffer.from(createPageToken(5), 'base64').toString('utf8')).toBe('{"offset": 5}');
     expect(parsePageToken(createPageToken(7))).toBe(7);
     expect(parsePageToken(undefined)).toBe(0);
-    expect(codeOf(() => parsePageToken('not-a-token'))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => parsePageToken(Buffer.from('{"offset": -1}').toString('base64')))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => parsePageToken('not-a-token'))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => parsePageToken(Buffer.from('{"offset": -1}').toString('base64')))).toBe('INVALID_ARGUMENT');
   });
 
   it('walks a list page by page', () => {
@@ -157,8 +148,8 @@ describe('paging', () => {
 
   it('checks max results', () => {
     expect(validateMaxResults(undefined)).toBe(1000);
-    expect(codeOf(() => validateMaxResults(0))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => validateMaxResults(50001))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateMaxResults(0))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateMaxResults(50001))).toBe('INVALID_ARGUMENT');
   });
 
   it('orders experiments newest first, then by id', () => {

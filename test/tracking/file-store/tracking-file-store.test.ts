@@ -1,38 +1,23 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { MlopsError } from '../../../src/errors.js';
 import { FileTrackingStore } from '../../../src/tracking/file-store/tracking-file-store.js';
 import type { Metric } from '../../../src/tracking/types.js';
-import { copyFixture, DIRECT, FIXTURE_ROOT, listFiles, makeTempDir, metaKeys, removeDir, SERVER } from './fixture-helpers.js';
+import { rejectedMlopsError } from '../../helpers/errors.js';
+import { useTempDirs } from '../../helpers/temp-dir.js';
+import { copyFixture, DIRECT, FIXTURE_ROOT, listFiles, metaKeys, SERVER } from './fixture-helpers.js';
 
-const cleanup: string[] = [];
-afterEach(async () => {
-  await Promise.all(cleanup.splice(0).map(removeDir));
-});
+const tempDir = useTempDirs();
 
 async function tempRoot(): Promise<string> {
-  const dir = await makeTempDir();
-  cleanup.push(dir);
-  return join(dir, 'mlruns');
+  return join(await tempDir(), 'mlruns');
 }
 
 function counterClock(start = 1_800_000_000_000): () => number {
   let time = start;
   return () => (time += 1);
-}
-
-async function expectCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<MlopsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MlopsError);
-    expect((error as MlopsError).code).toBe(code);
-    if (message) expect((error as MlopsError).message).toMatch(message);
-    return error as MlopsError;
-  }
-  throw new Error(`expected ${code}, but the call succeeded`);
 }
 
 // What the fixture README documents for each run (final values are the step-4 lines).
@@ -56,8 +41,7 @@ describe.each([
   let base: string;
   let store: FileTrackingStore;
   beforeEach(async () => {
-    base = await copyFixture(variant);
-    cleanup.push(base);
+    base = await copyFixture(variant, await tempDir());
     store = new FileTrackingStore({ root: join(base, 'mlruns'), artifactsDestination: join(base, 'mlartifacts') });
   });
 
@@ -242,10 +226,10 @@ describe('FileTrackingStore behaviour', () => {
   });
 
   it('keeps experiment names unique and reports unknown ids', async () => {
-    await expectCode(store.createExperiment('behaviour'), 'ALREADY_EXISTS', /Experiment 'behaviour' already exists/);
-    await expectCode(store.getExperiment('123456'), 'NOT_FOUND', /Experiment '123456' does not exist/);
-    await expectCode(store.getExperiment('../x'), 'INVALID_ARGUMENT');
-    await expectCode(store.createExperiment(''), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.createExperiment('behaviour'), 'ALREADY_EXISTS', /Experiment 'behaviour' already exists/);
+    await rejectedMlopsError(store.getExperiment('123456'), 'NOT_FOUND', /Experiment '123456' does not exist/);
+    await rejectedMlopsError(store.getExperiment('../x'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.createExperiment(''), 'INVALID_ARGUMENT');
     await store.setExperimentTag(experimentId, 'team', 'ml');
     expect((await store.getExperiment(experimentId)).tags).toEqual({ team: 'ml' });
   });
@@ -260,8 +244,8 @@ describe('FileTrackingStore behaviour', () => {
     expect((await store.getExperiment(deletedId)).lifecycleStage).toBe('deleted');
     expect((await store.getExperimentByName('old'))?.experimentId).toBe(deletedId);
     expect((await store.searchExperiments()).items.map((e) => e.name)).not.toContain('old');
-    await expectCode(store.createExperiment('old'), 'ALREADY_EXISTS', /deleted state/);
-    await expectCode(store.createRun({ experimentId: deletedId }), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.createExperiment('old'), 'ALREADY_EXISTS', /deleted state/);
+    await rejectedMlopsError(store.createRun({ experimentId: deletedId }), 'INVALID_ARGUMENT');
   });
 
   it('sets the system tags and run name like the fluent API', async () => {
@@ -276,8 +260,8 @@ describe('FileTrackingStore behaviour', () => {
 
     const fromTag = await store.createRun({ experimentId, tags: { 'mlflow.runName': 'tagged' } });
     expect(fromTag.runName).toBe('tagged');
-    await expectCode(store.createRun({ experimentId, runName: 'a', tags: { 'mlflow.runName': 'b' } }), 'INVALID_ARGUMENT');
-    await expectCode(store.createRun({ experimentId: '404' }), 'NOT_FOUND', /404/);
+    await rejectedMlopsError(store.createRun({ experimentId, runName: 'a', tags: { 'mlflow.runName': 'b' } }), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.createRun({ experimentId: '404' }), 'NOT_FOUND', /404/);
   });
 
   it('keeps run_name and the mlflow.runName tag in step', async () => {
@@ -296,20 +280,20 @@ describe('FileTrackingStore behaviour', () => {
     const run = await store.createRun({ experimentId });
     await store.logBatch(run.runId, { params: { lr: '0.1' } });
     await store.logBatch(run.runId, { params: { lr: '0.1' } });
-    await expectCode(store.logBatch(run.runId, { params: { lr: '0.2' } }), 'INVALID_ARGUMENT', /lr.*'0.1'.*'0.2'/);
+    await rejectedMlopsError(store.logBatch(run.runId, { params: { lr: '0.2' } }), 'INVALID_ARGUMENT', /lr.*'0.1'.*'0.2'/);
     expect(await readFile(join(root, experimentId, run.runId, 'params', 'lr'), 'utf8')).toBe('0.1');
   });
 
   it('validates the whole batch before writing any of it', async () => {
     const run = await store.createRun({ experimentId });
-    await expectCode(
+    await rejectedMlopsError(
       store.logBatch(run.runId, { params: { ok: '1' }, metrics: [{ key: '../escape', value: 1, timestamp: 1, step: 0 }] }),
       'INVALID_ARGUMENT',
       /escape/,
     );
     expect((await store.getRun(run.runId)).data.params).toEqual({});
-    await expectCode(store.setTag(run.runId, '/abs', 'x'), 'INVALID_ARGUMENT');
-    await expectCode(store.logBatch(run.runId, { tags: { big: 'x'.repeat(5001) } }), 'INVALID_ARGUMENT', /5000/);
+    await rejectedMlopsError(store.setTag(run.runId, '/abs', 'x'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.logBatch(run.runId, { tags: { big: 'x'.repeat(5001) } }), 'INVALID_ARGUMENT', /5000/);
   });
 
   it('stores keys with slashes in sub-folders and reports the latest metric', async () => {
@@ -336,8 +320,8 @@ describe('FileTrackingStore behaviour', () => {
     await store.setTag(run.runId, 'stage', 'train');
     await store.deleteTag(run.runId, 'stage');
     expect((await store.getRun(run.runId)).data.tags.stage).toBeUndefined();
-    await expectCode(store.deleteTag(run.runId, 'stage'), 'NOT_FOUND', /stage/);
-    await expectCode(store.getRun('0123456789abcdef0123456789abcdef'), 'NOT_FOUND', /0123456789abcdef0123456789abcdef/);
+    await rejectedMlopsError(store.deleteTag(run.runId, 'stage'), 'NOT_FOUND', /stage/);
+    await rejectedMlopsError(store.getRun('0123456789abcdef0123456789abcdef'), 'NOT_FOUND', /0123456789abcdef0123456789abcdef/);
   });
 
   it('pages through runs and experiments with opaque tokens', async () => {
@@ -378,10 +362,10 @@ describe('FileTrackingStore behaviour', () => {
     ]);
     expect(await store.listArtifacts(run.runId, 'missing')).toEqual([]);
     expect(Array.from(await store.downloadArtifact(run.runId, 'model/weights.bin'))).toEqual([1, 2, 3]);
-    await expectCode(store.logArtifact(run.runId, '../../escape.txt', 'x'), 'INVALID_ARGUMENT');
-    await expectCode(store.listArtifacts(run.runId, '../..'), 'INVALID_ARGUMENT');
-    await expectCode(store.downloadArtifact(run.runId, 'nope.txt'), 'NOT_FOUND', /nope.txt/);
-    await expectCode(store.downloadArtifact(run.runId, 'model'), 'INVALID_ARGUMENT', /folder/);
+    await rejectedMlopsError(store.logArtifact(run.runId, '../../escape.txt', 'x'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.listArtifacts(run.runId, '../..'), 'INVALID_ARGUMENT');
+    await rejectedMlopsError(store.downloadArtifact(run.runId, 'nope.txt'), 'NOT_FOUND', /nope.txt/);
+    await rejectedMlopsError(store.downloadArtifact(run.runId, 'model'), 'INVALID_ARGUMENT', /folder/);
   });
 
   it('reports a corrupt run meta.yaml by name and keeps the other runs searchable', async () => {
@@ -391,7 +375,7 @@ describe('FileTrackingStore behaviour', () => {
     await writeFile(badMeta, 'artifact_uri: [unterminated\nstatus: 3\n');
     const skipped: MlopsError[] = [];
     const watching = new FileTrackingStore({ root, onCorrupt: (error) => skipped.push(error) });
-    const error = await expectCode(watching.getRun(bad.runId), 'CORRUPT');
+    const error = await rejectedMlopsError(watching.getRun(bad.runId), 'CORRUPT');
     expect(error.message).toContain(badMeta);
     const found = await watching.searchRuns({ experimentIds: [experimentId] });
     expect(found.items.map((run) => run.info.runId)).toEqual([good.runId]);
@@ -402,7 +386,7 @@ describe('FileTrackingStore behaviour', () => {
     const other = await store.createExperiment('other');
     const file = join(root, other, 'meta.yaml');
     await writeFile(file, ':\n  - not: [a mapping\n');
-    const error = await expectCode(store.getExperiment(other), 'CORRUPT');
+    const error = await rejectedMlopsError(store.getExperiment(other), 'CORRUPT');
     expect(error.message).toContain(file);
     const names = (await store.searchExperiments()).items.map((e) => e.name);
     expect(names.sort()).toEqual(['Default', 'behaviour']);
@@ -412,12 +396,64 @@ describe('FileTrackingStore behaviour', () => {
   it('stops when the signal is aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expectCode(store.searchRuns({ experimentIds: [experimentId], signal: controller.signal }), 'ABORTED');
-    await expectCode(store.getExperiment(experimentId, { signal: controller.signal }), 'ABORTED');
+    await rejectedMlopsError(store.searchRuns({ experimentIds: [experimentId], signal: controller.signal }), 'ABORTED');
+    await rejectedMlopsError(store.getExperiment(experimentId, { signal: controller.signal }), 'ABORTED');
   });
 
   it('reports the tracking URI it was opened from', () => {
     expect(store.uri).toBe(pathToFileURL(root).href);
     expect(new FileTrackingStore({ root, uri: 'file:./mlruns' }).uri).toBe('file:./mlruns');
+  });
+});
+
+describe('several processes writing to one store at once', () => {
+  it('leave it uncorrupted: every version number once, one experiment per name, every metric line and tag intact', async () => {
+    const root = await tempRoot();
+    const tracking = new FileTrackingStore({ root });
+    const { FileModelRegistry } = await import('../../../src/tracking/file-store/registry-file-store.js');
+    const registry = new FileModelRegistry({ root });
+    const experimentId = await tracking.createExperiment('writers');
+    const { runId } = await tracking.createRun({ experimentId });
+    await registry.createRegisteredModel('shared');
+
+    const { execFile } = await import('node:child_process');
+    const writers = ['alpha', 'beta', 'gamma'];
+    const perWriter = 8;
+    const here = new URL('.', import.meta.url);
+    // Long enough for every process to have started and loaded the store.
+    const startAt = String(Date.now() + 2_500);
+    const outputs = await Promise.all(
+      writers.map(
+        (writer) =>
+          new Promise<{ versions: string[]; experiments: string[] }>((resolve, reject) => {
+            execFile(
+              process.execPath,
+              ['--import', new URL('ts-register.mjs', here).href, new URL('concurrent-writer.ts', here).pathname, root, writer, runId, String(perWriter), startAt],
+              (error, stdout, stderr) => (error ? reject(new Error(`${writer}: ${stderr}`)) : resolve(JSON.parse(stdout))),
+            );
+          }),
+      ),
+    );
+
+    const allVersions = outputs.flatMap((output) => output.versions).map(Number).sort((a, b) => a - b);
+    expect(allVersions).toEqual(Array.from({ length: writers.length * perWriter }, (_, i) => i + 1));
+    const listed = await registry.listModelVersions('shared');
+    expect(listed).toHaveLength(writers.length * perWriter);
+    // Each version's tag says which process made it, and that process reported that number.
+    for (const version of listed) expect(outputs[writers.indexOf(version.tags['writer']!)]!.versions).toContain(version.version);
+    // One experiment of that name, made by exactly one of the processes.
+    expect(outputs.flatMap((output) => output.experiments)).toHaveLength(1);
+    const named = (await tracking.searchExperiments({ filter: "name = 'shared-by-all'" })).items;
+    expect(named).toHaveLength(1);
+    // Every metric line arrived whole, every param and tag is readable.
+    const run = await tracking.getRun(runId);
+    const history = await tracking.getMetricHistory(runId, 'progress');
+    expect(history).toHaveLength(writers.length * perWriter);
+    expect(Object.keys(run.data.params)).toHaveLength(writers.length * perWriter);
+    for (const writer of writers) expect(run.data.tags[`last_${writer}`]).toBe(String(perWriter - 1));
+    const alias = (await registry.getModelVersionByAlias('shared', 'latest_by_anyone')).version;
+    expect(Number(alias)).toBeGreaterThan(0);
+    // No temporary or lock file is left behind.
+    expect((await listFiles(root)).filter((file) => /\.tmp$|\.lock$/.test(file))).toEqual([]);
   });
 });

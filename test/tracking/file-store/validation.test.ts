@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
 import {
   normaliseVersion,
   pathNotUnique,
@@ -13,15 +12,7 @@ import {
   validateRunId,
   validateValueLength,
 } from '../../../src/tracking/file-store/validation.js';
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    return error instanceof MlopsError ? error.code : 'not an MlopsError';
-  }
-}
+import { thrownCode } from '../../helpers/errors.js';
 
 describe('pythonNormpath', () => {
   it.each([
@@ -50,11 +41,11 @@ describe('pythonNormpath', () => {
 
 describe('validateKey', () => {
   it.each(['accuracy', 'train/loss', 'f1 macro', 'mlflow.runName', 'a-b_c.d', 'genauigkeit_ä'])('accepts %j', (key) => {
-    expect(codeOf(() => validateKey('metric', key))).toBeUndefined();
+    expect(thrownCode(() => validateKey('metric', key))).toBeUndefined();
   });
 
   it.each(['', '..', '../x', 'a/../b', '/abs', 'a//b', 'trailing/', 'bad:char', 'semi;colon', 'x'.repeat(251)])('rejects %j', (key) => {
-    expect(codeOf(() => validateKey('tag', key))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateKey('tag', key))).toBe('INVALID_ARGUMENT');
   });
 
   it('names the kind of key in the message', () => {
@@ -64,40 +55,40 @@ describe('validateKey', () => {
 
 describe('ids, names, versions and aliases', () => {
   it('checks run and experiment ids', () => {
-    expect(codeOf(() => validateRunId('172a088977b348f4832d36e46b8c758a'))).toBeUndefined();
-    expect(codeOf(() => validateRunId('../etc'))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => validateExperimentId('468338213620039538'))).toBeUndefined();
-    expect(codeOf(() => validateExperimentId('.trash'))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateRunId('172a088977b348f4832d36e46b8c758a'))).toBeUndefined();
+    expect(thrownCode(() => validateRunId('../etc'))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateExperimentId('468338213620039538'))).toBeUndefined();
+    expect(thrownCode(() => validateExperimentId('.trash'))).toBe('INVALID_ARGUMENT');
   });
 
   it('allows dotted model names but no separators, % or dot folders', () => {
-    expect(codeOf(() => validateModelName('cat.schema.model'))).toBeUndefined();
-    for (const name of ['', 'a/b', 'a\\b', '50%', '.', '..']) expect(codeOf(() => validateModelName(name))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateModelName('cat.schema.model'))).toBeUndefined();
+    for (const name of ['', 'a/b', 'a\\b', '50%', '.', '..']) expect(thrownCode(() => validateModelName(name))).toBe('INVALID_ARGUMENT');
   });
 
   it('reserves latest and v<N> alias names', () => {
-    expect(codeOf(() => validateAlias('champion'))).toBeUndefined();
-    for (const alias of ['', 'Latest', 'v2', 'V10', 'has space', 'a.b']) expect(codeOf(() => validateAlias(alias))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateAlias('champion'))).toBeUndefined();
+    for (const alias of ['', 'Latest', 'v2', 'V10', 'has space', 'a.b']) expect(thrownCode(() => validateAlias(alias))).toBe('INVALID_ARGUMENT');
   });
 
   it('normalises versions to the folder number', () => {
     expect(normaliseVersion('2')).toBe('2');
     expect(normaliseVersion(' 02 ')).toBe('2');
     expect(normaliseVersion(3)).toBe('3');
-    expect(codeOf(() => normaliseVersion('two'))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => normaliseVersion('1.5'))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => normaliseVersion('two'))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => normaliseVersion('1.5'))).toBe('INVALID_ARGUMENT');
   });
 
   it('checks metric values, timestamps and steps', () => {
-    expect(codeOf(() => validateMetric({ key: 'm', value: NaN, timestamp: 0, step: -1 }))).toBeUndefined();
-    expect(codeOf(() => validateMetric({ key: 'm', value: 1, timestamp: -1, step: 0 }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => validateMetric({ key: 'm', value: 1, timestamp: 1.5, step: 0 }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => validateMetric({ key: 'm', value: 1, timestamp: 1, step: 0.5 }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => validateMetric({ key: 'm', value: '1' as unknown as number, timestamp: 1, step: 0 }))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateMetric({ key: 'm', value: NaN, timestamp: 0, step: -1 }))).toBeUndefined();
+    expect(thrownCode(() => validateMetric({ key: 'm', value: 1, timestamp: -1, step: 0 }))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateMetric({ key: 'm', value: 1, timestamp: 1.5, step: 0 }))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateMetric({ key: 'm', value: 1, timestamp: 1, step: 0.5 }))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateMetric({ key: 'm', value: '1' as unknown as number, timestamp: 1, step: 0 }))).toBe('INVALID_ARGUMENT');
   });
 
   it('limits value lengths', () => {
-    expect(codeOf(() => validateValueLength('Tag x', 'a'.repeat(5000), 5000))).toBeUndefined();
+    expect(thrownCode(() => validateValueLength('Tag x', 'a'.repeat(5000), 5000))).toBeUndefined();
     expect(() => validateValueLength('Tag x', 'a'.repeat(5001), 5000)).toThrow(/Tag x has length 5001, over MLflow's limit of 5000/);
   });
 });
@@ -110,10 +101,10 @@ describe('validateArtifactPath', () => {
   });
 
   it.each(['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', 'a\\b', 'C:/x'])('rejects %j', (path) => {
-    expect(codeOf(() => validateArtifactPath(path, { allowRoot: true }))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateArtifactPath(path, { allowRoot: true }))).toBe('INVALID_ARGUMENT');
   });
 
   it('needs a file name when writing', () => {
-    expect(codeOf(() => validateArtifactPath('', { allowRoot: false }))).toBe('INVALID_ARGUMENT');
+    expect(thrownCode(() => validateArtifactPath('', { allowRoot: false }))).toBe('INVALID_ARGUMENT');
   });
 });

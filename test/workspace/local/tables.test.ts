@@ -2,8 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
 import { LocalTableStore, TABLE_MANIFEST_FILE } from '../../../src/workspace/local/tables.js';
+import { rejectedMlopsError } from '../../helpers/errors.js';
 import { readParquetFile } from '../../helpers/read-parquet.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
@@ -25,16 +25,6 @@ async function rowsOf(store: LocalTableStore, name: string): Promise<{ id: numbe
     for (const row of new arrow.Table([b])) rows.push({ id: row.id as number, label: row.label as string });
   }
   return rows;
-}
-
-async function caught(promise: Promise<unknown>): Promise<MlopsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function* throwsOnSecondBatch(): Generator<arrow.RecordBatch> {
@@ -106,7 +96,7 @@ describe('LocalTableStore', () => {
     await tables.write('c.s.t', [batch([1])]);
     const other = new arrow.Table({ id: arrow.vectorFromArray([2.5]), extra: arrow.vectorFromArray(['e']) }).batches[0];
     if (other === undefined) throw new Error('no batch');
-    const error = await caught(tables.write('c.s.t', [other], { mode: 'append' }));
+    const error = await rejectedMlopsError(tables.write('c.s.t', [other], { mode: 'append' }));
     expect(error.code).toBe('SCHEMA_MISMATCH');
     expect(error.message).toContain('c.s.t');
     expect(error.message).toMatch(/missing label/);
@@ -119,7 +109,7 @@ describe('LocalTableStore', () => {
     const tables = new LocalTableStore({ root: await tempDir() });
     const reordered = new arrow.Table({ label: arrow.vectorFromArray(['a'], new arrow.Utf8()), id: arrow.vectorFromArray(Int32Array.of(1)) }).batches[0];
     if (reordered === undefined) throw new Error('no batch');
-    const error = await caught(tables.write('c.s.t', [batch([1]), reordered], { mode: 'overwrite' }));
+    const error = await rejectedMlopsError(tables.write('c.s.t', [batch([1]), reordered], { mode: 'overwrite' }));
     expect(error.code).toBe('SCHEMA_MISMATCH');
     expect(error.message).toMatch(/different order/);
     expect(await tables.exists('c.s.t')).toBe(false);
@@ -170,17 +160,17 @@ describe('LocalTableStore', () => {
     expect((await tables.write('c.s.t', [], { mode: 'overwrite' })).rows).toBe(0);
     expect(await rowsOf(tables, 'c.s.t')).toEqual([]);
     expect((await tables.describe('c.s.t')).schema.fields.map((f) => f.name)).toEqual(['id', 'label']);
-    expect((await caught(tables.write('c.s.new', []))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejectedMlopsError(tables.write('c.s.new', []))).code).toBe('INVALID_ARGUMENT');
   });
 
   it('validates names and reports missing tables as NOT_FOUND', async () => {
     const tables = new LocalTableStore({ root: await tempDir() });
-    expect((await caught(tables.write('just_a_table', [batch([1])]))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejectedMlopsError(tables.write('just_a_table', [batch([1])]))).code).toBe('INVALID_ARGUMENT');
     expect(() => tables.localPath('a.b')).toThrow(/expected <catalog>\.<schema>\.<table>/);
-    const missing = await caught(tables.describe('c.s.absent'));
+    const missing = await rejectedMlopsError(tables.describe('c.s.absent'));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain('c.s.absent');
-    expect((await caught((async () => { for await (const _ of tables.read('c.s.absent')) void _; })())).code).toBe('NOT_FOUND');
+    expect((await rejectedMlopsError((async () => { for await (const _ of tables.read('c.s.absent')) void _; })())).code).toBe('NOT_FOUND');
     expect(await tables.exists('c.s.absent')).toBe(false);
   });
 
@@ -197,7 +187,7 @@ describe('LocalTableStore', () => {
     await tables.write('c.s.t', [batch([1])]);
     const manifest = path.join(tables.localPath('c.s.t'), TABLE_MANIFEST_FILE);
     await writeFile(manifest, '{ not json');
-    const error = await caught(tables.describe('c.s.t'));
+    const error = await rejectedMlopsError(tables.describe('c.s.t'));
     expect(error.code).toBe('CORRUPT');
     expect(error.message).toContain(manifest);
   });

@@ -1,10 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../../src/errors.js';
 import { TEMP_FILE_PREFIX } from '../../../src/io/atomic-file.js';
 import { LocalVolumeStore } from '../../../src/workspace/local/volumes.js';
 import type { VolumeEntry } from '../../../src/workspace/types.js';
+import { rejectedMlopsError } from '../../helpers/errors.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -12,16 +12,6 @@ const tempDir = useTempDirs();
 async function newStore(): Promise<{ root: string; volumes: LocalVolumeStore }> {
   const root = await tempDir();
   return { root, volumes: new LocalVolumeStore({ root }) };
-}
-
-async function caught(promise: Promise<unknown>): Promise<MlopsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MlopsError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function collect(iterable: AsyncIterable<VolumeEntry>): Promise<VolumeEntry[]> {
@@ -41,7 +31,7 @@ describe('LocalVolumeStore paths', () => {
   it('rejects paths outside a volume or escaping with .., naming the path', async () => {
     const { root, volumes } = await newStore();
     for (const bad of ['/tmp/x', 'Volumes/c/s/v/x', '/Volumes/c/s', '/Volumes/c/s/v/../../../../etc/passwd', '/Volumes/c/s/v/a/../../w/x']) {
-      const error = await caught(volumes.write(bad, 'x'));
+      const error = await rejectedMlopsError(volumes.write(bad, 'x'));
       expect(error.code).toBe('INVALID_ARGUMENT');
       expect(error.message).toContain(JSON.stringify(bad));
     }
@@ -68,7 +58,7 @@ describe('LocalVolumeStore read/write', () => {
 
   it('reading a missing file is NOT_FOUND naming the volume path', async () => {
     const { volumes } = await newStore();
-    const error = await caught(volumes.read('/Volumes/c/s/v/missing.csv'));
+    const error = await rejectedMlopsError(volumes.read('/Volumes/c/s/v/missing.csv'));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain('/Volumes/c/s/v/missing.csv');
   });
@@ -84,7 +74,7 @@ describe('LocalVolumeStore read/write', () => {
   it('with overwrite false, an existing file is ALREADY_EXISTS and unchanged', async () => {
     const { volumes } = await newStore();
     await volumes.write('/Volumes/c/s/v/f.txt', 'first', { overwrite: false });
-    const error = await caught(volumes.write('/Volumes/c/s/v/f.txt', 'second', { overwrite: false }));
+    const error = await rejectedMlopsError(volumes.write('/Volumes/c/s/v/f.txt', 'second', { overwrite: false }));
     expect(error.code).toBe('ALREADY_EXISTS');
     expect(error.message).toContain('/Volumes/c/s/v/f.txt');
     expect(new TextDecoder().decode(await volumes.read('/Volumes/c/s/v/f.txt'))).toBe('first');
@@ -92,7 +82,7 @@ describe('LocalVolumeStore read/write', () => {
 
   it('refuses to write to the volume itself', async () => {
     const { volumes } = await newStore();
-    expect((await caught(volumes.write('/Volumes/c/s/v', 'x'))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejectedMlopsError(volumes.write('/Volumes/c/s/v', 'x'))).code).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -136,17 +126,17 @@ describe('LocalVolumeStore list, mkdirs and delete', () => {
 
   it('listing a missing directory is NOT_FOUND, listing a file is INVALID_ARGUMENT', async () => {
     const { volumes } = await populated();
-    const missing = await caught(collect(volumes.list('/Volumes/c/s/v/nope')));
+    const missing = await rejectedMlopsError(collect(volumes.list('/Volumes/c/s/v/nope')));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain('/Volumes/c/s/v/nope');
-    expect((await caught(collect(volumes.list('/Volumes/c/s/v/data/a.csv')))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejectedMlopsError(collect(volumes.list('/Volumes/c/s/v/data/a.csv')))).code).toBe('INVALID_ARGUMENT');
   });
 
   it('mkdirs is idempotent and fails when a file is in the way', async () => {
     const { volumes } = await populated();
     await volumes.mkdirs('/Volumes/c/s/v/data/empty');
     expect((await volumes.stat('/Volumes/c/s/v/data/empty'))?.isDirectory).toBe(true);
-    expect((await caught(volumes.mkdirs('/Volumes/c/s/v/data/a.csv/x'))).code).toBe('ALREADY_EXISTS');
+    expect((await rejectedMlopsError(volumes.mkdirs('/Volumes/c/s/v/data/a.csv/x'))).code).toBe('ALREADY_EXISTS');
   });
 
   it('deletes files and directory trees, accepts absent paths, and refuses the volume itself', async () => {
@@ -155,7 +145,7 @@ describe('LocalVolumeStore list, mkdirs and delete', () => {
     await volumes.delete('/Volumes/c/s/v/data/sub');
     await volumes.delete('/Volumes/c/s/v/data/never-existed');
     expect((await collect(volumes.list('/Volumes/c/s/v/data', { recursive: true }))).map((e) => e.path)).toEqual(['/Volumes/c/s/v/data/b.csv']);
-    expect((await caught(volumes.delete('/Volumes/c/s/v/'))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejectedMlopsError(volumes.delete('/Volumes/c/s/v/'))).code).toBe('INVALID_ARGUMENT');
     expect(await volumes.exists('/Volumes/c/s/v/data/b.csv')).toBe(true);
   });
 
@@ -163,8 +153,8 @@ describe('LocalVolumeStore list, mkdirs and delete', () => {
     const { volumes } = await populated();
     const controller = new AbortController();
     controller.abort();
-    expect((await caught(volumes.read('/Volumes/c/s/v/data/a.csv', { signal: controller.signal }))).code).toBe('ABORTED');
-    expect((await caught(volumes.write('/Volumes/c/s/v/data/z.csv', 'z', { signal: controller.signal }))).code).toBe('ABORTED');
+    expect((await rejectedMlopsError(volumes.read('/Volumes/c/s/v/data/a.csv', { signal: controller.signal }))).code).toBe('ABORTED');
+    expect((await rejectedMlopsError(volumes.write('/Volumes/c/s/v/data/z.csv', 'z', { signal: controller.signal }))).code).toBe('ABORTED');
     expect(await volumes.exists('/Volumes/c/s/v/data/z.csv')).toBe(false);
   });
 });

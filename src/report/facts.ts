@@ -1,0 +1,31 @@
+import { formatCount } from './format.js';
+import { html, type HtmlValue, type SafeHtml } from './html.js';
+
+/** A label and its value; rows whose value is undefined are left out. */
+export type Fact = readonly [label: string, value: HtmlValue];
+
+export function renderFacts(facts: readonly Fact[]): SafeHtml {
+  const shown = facts.filter(([, value]) => value !== undefined && value !== null && value !== '');
+  return html`<dl class="facts">${shown.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>`)}</dl>`;
+}
+
+export function code(text: string | undefined): SafeHtml | undefined {
+  return text === undefined ? undefined : html`<code>${text}</code>`;
+}
+
+/**
+ * Facts for the scalar fields of a stage summary that the report does not know by name, so a field
+ * another stage version adds (e.g. files_quarantined) is shown rather than silently dropped.
+ */
+export function extraFacts(summary: object, known: readonly string[]): Fact[] {
+  const facts: Fact[] = [];
+  for (const [key, value] of Object.entries(summary)) {
+    if (known.includes(key)) continue;
+    const label = key.replace(/_/g, ' ');
+    if (typeof value === 'number') facts.push([label, formatCount(value)]);
+    else if (typeof value === 'string') facts.push([label, value]);
+    else if (typeof value === 'boolean') facts.push([label, value ? 'yes' : 'no']);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) facts.push([label, value.join(', ')]);
+  }
+  return facts;
+}

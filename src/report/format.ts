@@ -1,0 +1,39 @@
+/** How the report writes numbers: durations people can read, metrics with enough digits to compare. */
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  if (minutes < 60) return `${minutes} min ${rest} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** Values in [-1, 1] with four decimals (so 1 reads 1.0000 beside 0.9667); other integers as counts; the rest with four significant digits. */
+export function formatMetric(value: number | undefined): string {
+  if (value === undefined) return '–';
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) <= 1) return value.toFixed(4);
+  if (Number.isInteger(value)) return formatCount(value);
+  return value.toPrecision(4);
+}
+
+export function formatCount(value: number): string {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : String(value);
+}
+
+/** A signed difference, e.g. +0.0333 or −0.0100; '±0' when equal. */
+export function formatDelta(delta: number): string {
+  if (!Number.isFinite(delta)) return String(delta);
+  if (delta === 0) return '±0';
+  const digits = Math.abs(delta) >= 1 && Number.isInteger(delta) ? 0 : 4;
+  return `${delta > 0 ? '+' : '−'}${Math.abs(delta).toFixed(digits)}`;
+}
+
+/** Numbers written into SVG attributes: short, and never "NaN" or exponent notation. */
+export function svgNumber(value: number): string {
+  if (!Number.isFinite(value)) return '0';
+  return String(Math.round(value * 100) / 100);
+}

@@ -1,0 +1,214 @@
+import type { Dirent } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import path from 'node:path';
+import * as arrow from 'apache-arrow';
+import { MlopsError, throwIfAborted } from '../../errors.js';
+import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
+import { openParquetBytes, openParquetFile, type ParquetSource } from '../../io/parquet.js';
+import type { TableStore, VolumeStore } from '../../workspace/types.js';
+import type { DataRef } from './params.js';
+import type { BatchOrigin } from './score-batch.js';
+
+/** The rows to score: record batches with the model's feature columns, and where each came from. */
+export interface ScoreInput {
+  /** What input_path named, for messages. */
+  location: string;
+  /** Total rows when known up front (Parquet footers), else undefined. */
+  rows: number | undefined;
+  files: number;
+  batches(): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }, void, undefined>;
+}
+
+export interface OpenInputOptions {
+  featureNames: readonly string[];
+  batchSize: number;
+  volumes: VolumeStore;
+  tables: TableStore;
+  /** Relative local paths resolve against this folder (mlops.yml's). */
+  baseDir: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens input_path: a Parquet file, a folder searched recursively for *.parquet (such as the
+ * ingest stage's ingested/ingest_date=…/ folders), or a table. Every file's schema is checked for
+ * the feature columns before any row is read, so a missing or non-numeric column fails before
+ * any output exists. Local files (plain paths, and volumes of a local workspace) are streamed
+ * from disk row group by row group; a volume of another backend is read one whole file at a time.
+ */
+export async function openScoreInput(ref: DataRef, options: OpenInputOptions): Promise<ScoreInput> {
+  if (ref.kind === 'table') return openTableInput(ref.name, options);
+  const local = localPathOf(ref.path, options);
+  if (local !== undefined) return openLocalInput(ref.path, local, options);
+  return openVolumeInput(ref.path, options);
+}
+
+/** The file on local disk behind a path, when there is one: plain paths, and /Volumes/ of a local workspace. */
+function localPathOf(inputPath: string, options: OpenInputOptions): string | undefined {
+  if (!inputPath.startsWith('/Volumes/')) return path.resolve(options.baseDir, inputPath);
+  // Duck-typed on purpose: stages do not import concrete backends.
+  const store = options.volumes as VolumeStore & { localPath?: (volumePath: string) => string };
+  return typeof store.localPath === 'function' ? store.localPath(inputPath) : undefined;
+}
+
+async function openLocalInput(location: string, local: string, options: OpenInputOptions): Promise<ScoreInput> {
+  const files = await listLocalParquet(local, location);
+  // Every footer is checked now; files are opened again one at a time when streamed.
+  let rows = 0;
+  for (const file of files) {
+    throwIfAborted(options.signal);
+    const source = await openParquetFile(file.path, { name: file.name });
+    try {
+      checkFeatures(source.schema, options.featureNames, source.name);
+      rows += source.rows;
+    } finally {
+      await source.close();
+    }
+  }
+  return {
+    location,
+    rows,
+    files: files.length,
+    async *batches() {
+      for (const file of files) {
+        const source = await openParquetFile(file.path, { name: file.name });
+        try {
+          yield* sourceBatches(source, options);
+        } finally {
+          await source.close();
+        }
+      }
+    },
+  };
+}
+
+async function* sourceBatches(source: ParquetSource, options: OpenInputOptions): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
+  let firstRow = 0;
+  const streamOptions = { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) };
+  for await (const batch of source.batches(streamOptions)) {
+    yield { batch, origin: { source: source.name, firstRow } };
+    firstRow += batch.numRows;
+  }
+}
+
+interface LocalFile {
+  path: string;
+  /** As the user named it: below input_path. */
+  name: string;
+}
+
+/** The file itself, or every *.parquet below the folder in path order, skipping hidden and _-prefixed names (as Spark does). */
+async function listLocalParquet(local: string, location: string): Promise<LocalFile[]> {
+  let stats;
+  try {
+    stats = await fs.stat(local);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') {
+      throw new MlopsError('NOT_FOUND', `input_path ${location} does not exist: run data_ingestion_job first or set input_path`, { details: { input_path: location } });
+    }
+    throw toMlopsError(error, `read input_path ${location}`);
+  }
+  if (!stats.isDirectory()) return [{ path: local, name: location }];
+  const found: LocalFile[] = [];
+  const walk = async (directory: string, shown: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(directory, { withFileTypes: true });
+    } catch (error) {
+      throw toMlopsError(error, `list ${shown}`);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
+      const child = path.join(directory, entry.name);
+      const childShown = `${shown.replace(/\/$/, '')}/${entry.name}`;
+      if (entry.isDirectory()) await walk(child, childShown);
+      else if (entry.name.toLowerCase().endsWith('.parquet')) found.push({ path: child, name: childShown });
+    }
+  };
+  await walk(local, location);
+  return found;
+}
+
+async function openVolumeInput(location: string, options: OpenInputOptions): Promise<ScoreInput> {
+  const signal = options.signal ? { signal: options.signal } : {};
+  const stat = await options.volumes.stat(location, signal);
+  if (!stat) throw new MlopsError('NOT_FOUND', `input_path ${location} does not exist: run data_ingestion_job first or set input_path`, { details: { input_path: location } });
+  const files: string[] = [];
+  if (!stat.isDirectory) {
+    files.push(location);
+  } else {
+    for await (const entry of options.volumes.list(location, { recursive: true, ...signal })) {
+      const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
+      const hidden = entry.path.slice(location.length).split('/').some((part) => part.startsWith('.') || part.startsWith('_'));
+      if (!entry.isDirectory && !hidden && name.toLowerCase().endsWith('.parquet')) files.push(entry.path);
+    }
+    files.sort();
+  }
+  // Checked up front (one file in memory at a time) so that a bad file fails before any output.
+  let rows = 0;
+  for (const file of files) {
+    const source = await openParquetBytes(await options.volumes.read(file, signal), file);
+    try {
+      checkFeatures(source.schema, options.featureNames, file);
+      rows += source.rows;
+    } finally {
+      await source.close();
+    }
+  }
+  return {
+    location,
+    rows,
+    files: files.length,
+    async *batches() {
+      for (const file of files) {
+        const source = await openParquetBytes(await options.volumes.read(file, signal), file);
+        try {
+          yield* sourceBatches(source, options);
+        } finally {
+          await source.close();
+        }
+      }
+    },
+  };
+}
+
+async function openTableInput(name: string, options: OpenInputOptions): Promise<ScoreInput> {
+  const signal = options.signal ? { signal: options.signal } : {};
+  const info = await options.tables.describe(name, signal);
+  checkFeatures(info.schema, options.featureNames, `table ${name}`);
+  return {
+    location: name,
+    rows: undefined,
+    files: 1,
+    async *batches() {
+      let firstRow = 0;
+      for await (const batch of options.tables.read(name, signal)) {
+        // Table parts come as whole record batches; slice them to batch_size.
+        for (let offset = 0; offset < batch.numRows; offset += options.batchSize) {
+          const slice = batch.slice(offset, Math.min(batch.numRows, offset + options.batchSize));
+          yield { batch: slice, origin: { source: `table ${name}`, firstRow } };
+          firstRow += slice.numRows;
+        }
+      }
+    },
+  };
+}
+
+/** Every feature must be a numeric column: fails naming the file (or table) and the column. */
+export function checkFeatures(schema: arrow.Schema, featureNames: readonly string[], source: string): void {
+  for (const name of featureNames) {
+    const field = schema.fields.find((candidate) => candidate.name === name);
+    if (field === undefined) {
+      throw new MlopsError('SCHEMA_MISMATCH', `${source}: feature column "${name}" is missing (expected ${featureNames.join(', ')}; found ${schema.fields.map((f) => f.name).join(', ')})`, {
+        details: { source, column: name },
+      });
+    }
+    const numeric = (arrow.DataType.isFloat(field.type) && field.type.precision !== arrow.Precision.HALF) || arrow.DataType.isInt(field.type);
+    if (!numeric) {
+      throw new MlopsError('SCHEMA_MISMATCH', `${source}: feature column "${name}" must be numeric (a float or an integer), found ${String(field.type)}`, {
+        details: { source, column: name, type: String(field.type) },
+      });
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { MlopsError } from '../../errors.js';
+import { FileModelRegistry } from '../file-store/registry-file-store.js';
+import { FileTrackingStore } from '../file-store/tracking-file-store.js';
+import { mlflowErrorFor } from '../rest/errors.js';
+import { artifactProxyRoutes } from './artifact-proxy.js';
+import { Params } from './params.js';
+import { registryRoutes } from './registry-routes.js';
+import { matchRoute, withAjaxAliases, type ApiResult, type Route } from './router.js';
+import { trackingRoutes } from './tracking-routes.js';
+
+export interface RequestLogEvent {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface TrackingHandlerOptions {
+  tracking: FileTrackingStore;
+  registry: FileModelRegistry;
+  /** The proxy's --artifacts-destination folder. */
+  artifactsDestination: string;
+  /** Largest request body accepted (artifact uploads included); default 2 GiB. */
+  maxBodyBytes?: number;
+  onRequest?: (event: RequestLogEvent) => void;
+}
+
+export interface TrackingServerOptions {
+  /** The mlruns folder (MLflow's --backend-store-uri). */
+  root: string;
+  /** Where proxied artifacts live; default `mlartifacts` beside the mlruns folder, as in MLflow's layout. */
+  artifactsDestination?: string;
+  /** New experiments' artifact root; default `mlflow-artifacts:/` so clients upload through the proxy. */
+  defaultArtifactRoot?: string;
+  /** Default 127.0.0.1: the server has no authentication of its own. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  maxBodyBytes?: number;
+  onRequest?: (event: RequestLogEvent) => void;
+  onCorrupt?: (error: MlopsError) => void;
+}
+
+export interface RunningTrackingServer {
+  /** e.g. http://127.0.0.1:5000 — use it as MLFLOW_TRACKING_URI. */
+  url: string;
+  port: number;
+  tracking: FileTrackingStore;
+  registry: FileModelRegistry;
+  artifactsDestination: string;
+  server: Server;
+  /** Stops accepting connections and closes open ones. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 2 * 1024 ** 3;
+/** The MLflow release whose REST API and file layout this server follows (what /version reports). */
+export const MLFLOW_SERVER_VERSION = '2.12.2';
+
+function errorBody(errorCode: string, message: string): string {
+  return JSON.stringify({ error_code: errorCode, message });
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new MlopsError('INVALID_ARGUMENT', `Request body is larger than the limit of ${limit} bytes`, { details: { limit } });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** JSON parameters of a POST, PATCH or DELETE, checked the way MLflow's server checks them. */
+function jsonParams(request: IncomingMessage, body: Buffer): Params {
+  if (body.length === 0) return Params.fromJson({});
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    throw new MlopsError('INVALID_ARGUMENT', "Bad Request. Content-Type must be one of ['application/json'].", { details: { contentType } });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new MlopsError('INVALID_ARGUMENT', `Malformed JSON request body: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new MlopsError('INVALID_ARGUMENT', 'Malformed JSON request body: expected a JSON object', {});
+  }
+  return Params.fromJson(parsed as Record<string, unknown>);
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {
+  response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+function sendResult(response: ServerResponse, result: ApiResult): number {
+  const status = result.status ?? 200;
+  if ('json' in result) send(response, status, 'application/json', JSON.stringify(result.json));
+  else if ('bytes' in result) send(response, status, result.contentType, result.bytes);
+  else send(response, status, result.contentType ?? 'text/plain; charset=utf-8', result.text);
+  return status;
+}
+
+/**
+ * The request handler of an MLflow 2.12–compatible tracking server over the file store: the
+ * tracking and registry APIs, the artifact proxy, /health and /version. Every error is MLflow's
+ * JSON `{error_code, message}` with MLflow's HTTP status.
+ */
+export function createTrackingHandler(options: TrackingHandlerOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  const routes: Route[] = [
+    { method: 'GET', path: '/health', handler: async () => ({ text: 'OK' }) },
+    { method: 'GET', path: '/version', handler: async () => ({ text: MLFLOW_SERVER_VERSION }) },
+    ...withAjaxAliases([...trackingRoutes(options.tracking), ...registryRoutes(options.registry)]),
+    ...artifactProxyRoutes(options.artifactsDestination),
+  ];
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+
+  const handle = async (request: IncomingMessage, response: ServerResponse, abort: AbortController): Promise<number> => {
+    const method = request.method ?? 'GET';
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const match = matchRoute(routes, method, url.pathname);
+    if (match === undefined) {
+      send(response, 404, 'application/json', errorBody('ENDPOINT_NOT_FOUND', `No API endpoint at ${method} ${url.pathname}`));
+      return 404;
+    }
+    if ('allowed' in match) {
+      response.setHeader('Allow', match.allowed.join(', '));
+      send(response, 405, 'application/json', errorBody('BAD_REQUEST', `The method ${method} is not allowed for ${url.pathname}; use ${match.allowed.join(' or ')}`));
+      return 405;
+    }
+    try {
+      const body = await readBody(request, limit);
+      const params = method === 'GET' || match.route.rawBody ? Params.fromQuery(url.searchParams) : jsonParams(request, body);
+      const result = await match.route.handler({ method, path: url.pathname, rest: match.rest, query: url.searchParams, params, body, signal: abort.signal });
+      return sendResult(response, result);
+    } catch (error) {
+      const mlopsError = error instanceof MlopsError ? error : undefined;
+      const { errorCode, status } = mlflowErrorFor(mlopsError?.code ?? 'INTERNAL');
+      const message = error instanceof Error ? error.message : String(error);
+      if (!response.headersSent) send(response, status, 'application/json', errorBody(errorCode, message));
+      else response.destroy();
+      return status;
+    }
+  };
+
+  return (request, response) => {
+    const started = performance.now();
+    const abort = new AbortController();
+    // A client that goes away stops the work done for it.
+    response.on('close', () => {
+      if (!response.writableFinished) abort.abort(new Error('client disconnected'));
+    });
+    void handle(request, response, abort).then((status) => {
+      options.onRequest?.({ method: request.method ?? 'GET', path: new URL(request.url ?? '/', 'http://localhost').pathname, status, durationMs: Math.round(performance.now() - started) });
+    });
+  };
+}
+
+/** Starts the server; resolves once it listens. Stop it with close(). */
+export async function startTrackingServer(options: TrackingServerOptions): Promise<RunningTrackingServer> {
+  const root = resolve(options.root);
+  const artifactsDestination = resolve(options.artifactsDestination ?? join(dirname(root), 'mlartifacts'));
+  const tracking = new FileTrackingStore({
+    root,
+    artifactsDestination,
+    defaultArtifactRoot: options.defaultArtifactRoot ?? 'mlflow-artifacts:/',
+    ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}),
+  });
+  const registry = new FileModelRegistry({ root, ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}) });
+  const server = createServer(
+    createTrackingHandler({
+      tracking,
+      registry,
+      artifactsDestination,
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    }),
+  );
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new MlopsError('IO', `Could not listen on ${host}:${options.port ?? 0}: ${error.message}`, { cause: error, details: { host, port: options.port ?? 0 } }));
+    });
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    tracking,
+    registry,
+    artifactsDestination,
+    server,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}

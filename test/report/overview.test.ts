@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { renderBanner, renderHeader, renderKeyFigures, renderStages } from '../../src/report/overview.js';
+import { failedRun, rejectedRun, succeededRun } from './sample-data.js';
+
+describe('run overview', () => {
+  it('header names job, run, target, workspace and tracking', () => {
+    const out = renderHeader(succeededRun()).value;
+    for (const text of ['pipeline_job', 'run run0001', 'Succeeded', '/tmp/ws/.mlops', 'file:///tmp/ws/.mlops/mlruns', '/Shared/iris', '4.32 s']) {
+      expect(out).toContain(text);
+    }
+  });
+
+  it('banner: a deployed version, a rejection with its reasons, a failure with stage, code, message and how to resume', () => {
+    expect(renderBanner(succeededRun().result).value).toContain('<strong>main.iris.classifier</strong> version <strong>2</strong> is <code>@champion</code>');
+    const rejected = renderBanner(rejectedRun().result).value;
+    expect(rejected).toContain('banner-rejected');
+    expect(rejected).toContain('Rejected: main.iris.classifier version 2 was not deployed');
+    expect(rejected).toContain('<li>accuracy = 0.9667 must be at least 0.99</li>');
+    const failed = renderBanner(failedRun().result).value;
+    expect(failed).toContain('Failed at stage <strong>train</strong>');
+    expect(failed).toContain('<code>NOT_FOUND</code>');
+    expect(failed).toContain('No ingested rows under /Volumes/main/iris/vol/ingested');
+    expect(failed).toContain('mlops run pipeline_job --resume run0001');
+  });
+
+  it('key figures: rows, accuracy against the champion, version, predictions', () => {
+    const out = renderKeyFigures(succeededRun().result).value;
+    expect(out).toContain('<div class="tile-value">150</div><div class="tile-sub">2 row(s) quarantined · 3 new file(s)</div>');
+    expect(out).toContain('<div class="tile-value">0.9667</div><div class="tile-sub">+0.0334 vs champion v1</div>');
+    expect(out).toContain('<div class="tile-value">v2</div><div class="tile-sub">now @champion</div>');
+    expect(renderKeyFigures(failedRun().result).value.match(/class="tile"/g)).toHaveLength(2); // rows ingested, duration
+  });
+
+  it('stages table: one row per stage with status and a duration bar relative to the longest', () => {
+    const out = renderStages(rejectedRun().result).value;
+    const rows = [...out.matchAll(/<tr class="stage-row" data-stage="(\w+)" data-status="(\w+)">/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(rows).toEqual(['ingest:succeeded', 'train:succeeded', 'evaluate:succeeded', 'approve:rejected', 'deploy:skipped', 'score:skipped']);
+    expect(out).toContain('class="duration-bar status-succeeded" style="width:100.0%"'); // train, the longest
+    expect(out).toContain('style="width:2.2%"'); // ingest: 80 of 3600 ms
+  });
+
+  it('marks stages a resumed run reused', () => {
+    const result = succeededRun().result;
+    result.stages = result.stages.map((s) => (s.name === 'ingest' ? { ...s, resumed_from: 'run0001' } : s));
+    expect(renderStages(result).value).toContain('reused from an earlier attempt');
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { isTableName, parseScoreParams, qualifiedTableName } from '../../../src/stages/score/params.js';
+
+const base = { model_name: 'c.s.m', input_path: '/Volumes/c/s/v/ingested', catalog_name: 'c', schema_name: 's' };
+
+describe('parseScoreParams', () => {
+  it('defaults: the champion of model_name, the predictions table, 64Ki-row batches, overwrite, on_invalid error', () => {
+    expect(parseScoreParams(base)).toEqual({
+      modelUri: 'models:/c.s.m@champion',
+      modelName: 'c.s.m',
+      input: { kind: 'path', path: '/Volumes/c/s/v/ingested' },
+      output: { kind: 'table', name: 'c.s.iris_predictions' },
+      batchSize: 65_536,
+      mode: 'overwrite',
+      partitionBy: undefined,
+      onInvalid: 'error',
+    });
+  });
+
+  it('reads every parameter: model_uri, a table as input, output_path, batch_size, mode, partition_by, on_invalid', () => {
+    const parsed = parseScoreParams({ ...base, model_uri: 'models:/c.s.m/3', input_path: 'c.s.features', output_path: './out', batch_size: '1000', mode: 'append', partition_by: 'prediction', on_invalid: 'null' });
+    expect(parsed).toMatchObject({
+      modelUri: 'models:/c.s.m/3',
+      input: { kind: 'table', name: 'c.s.features' },
+      output: { kind: 'path', path: './out' },
+      batchSize: 1000,
+      mode: 'append',
+      partitionBy: 'prediction',
+      onInvalid: 'null',
+    });
+  });
+
+  it('rejects bad values naming the parameter', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ input_path: '' }, /input_path/],
+      [{ model_name: '', model_uri: '' }, /model_uri or model_name/],
+      [{ mode: 'upsert' }, /"mode" must be overwrite or append, got "upsert"/],
+      [{ on_invalid: 'skip' }, /"on_invalid" must be error or null/],
+      [{ batch_size: '0' }, /batch_size must be a positive integer, got "0"/],
+      [{ partition_by: 'prediction' }, /partition_by "prediction" needs output_path/],
+      [{ output_path: '/tmp/p.parquet', mode: 'append' }, /Cannot append to the single Parquet file/],
+      [{ output_path: '/tmp/p.parquet', partition_by: 'prediction' }, /Cannot partition into the single Parquet file/],
+    ];
+    for (const [overrides, message] of cases) expect(() => parseScoreParams({ ...base, ...overrides }), JSON.stringify(overrides)).toThrow(message);
+  });
+});
+
+describe('isTableName / qualifiedTableName', () => {
+  it('tells three-level table names from paths', () => {
+    expect(isTableName('main.iris.features')).toBe(true);
+    expect(isTableName('/Volumes/main/iris/v')).toBe(false);
+    expect(isTableName('data/in.parquet')).toBe(false);
+    expect(isTableName('a.b.parquet')).toBe(false);
+    expect(isTableName('a..b')).toBe(false);
+  });
+
+  it('places a bare output_table in catalog_name.schema_name, or fails saying what is missing', () => {
+    expect(qualifiedTableName({ output_table: 'p', catalog_name: 'c', schema_name: 's' })).toBe('c.s.p');
+    expect(qualifiedTableName({ output_table: 'x.y.z' })).toBe('x.y.z');
+    expect(() => qualifiedTableName({ output_table: 'p' })).toThrow(/catalog_name\/schema_name are not set/);
+  });
+});

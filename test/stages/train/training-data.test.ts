@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { loadLabelledData } from '../../../src/stages/train/training-data.js';
+import { DATA_PATH, ingestIris, localStage } from '../../helpers/stage-context.js';
+import { useTempDirs } from '../../helpers/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+describe('loadLabelledData', () => {
+  it('reads every ingested row with sorted class names', async () => {
+    const { ctx } = await localStage(await tempDir());
+    await ingestIris(ctx);
+    const data = await loadLabelledData(ctx, DATA_PATH);
+    expect(data.rows).toBe(150);
+    expect(data.labelNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(data.features).toHaveLength(600);
+    expect(new Set(data.labels)).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('says to run ingestion first when there is nothing to train on', async () => {
+    const { ctx } = await localStage(await tempDir());
+    await expect(loadLabelledData(ctx, DATA_PATH)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('Run the ingest stage (data_ingestion_job) first') });
+    await ctx.workspace.volumes.mkdirs(DATA_PATH);
+    await expect(loadLabelledData(ctx, DATA_PATH)).rejects.toThrow(`No ingested rows under ${DATA_PATH}: run data_ingestion_job first`);
+  });
+});

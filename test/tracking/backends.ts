@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { FileModelRegistry } from '../../src/tracking/file-store/registry-file-store.js';
+import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
+import type { SearchEntitiesOptions } from '../../src/tracking/file-store/entity-search.js';
+import { openRestTracking } from '../../src/tracking/rest/open-rest.js';
+import { startTrackingServer, type RunningTrackingServer } from '../../src/tracking/server/server.js';
+import type { ModelRegistry, ModelVersion, Page, TrackingStore } from '../../src/tracking/types.js';
+
+/** What both implementations offer beyond the interfaces: filtered searches. */
+export type SearchableRegistry = ModelRegistry & {
+  searchModelVersions(options?: SearchEntitiesOptions): Promise<Page<ModelVersion>>;
+};
+
+export interface Backend {
+  tracking: TrackingStore;
+  registry: SearchableRegistry;
+  /** The mlruns folder behind it. */
+  root: string;
+  /** Set for the REST backend. */
+  server?: RunningTrackingServer;
+  close(): Promise<void>;
+}
+
+export type BackendKind = 'file store' | 'REST client → server';
+
+/** The file store used directly, or the REST client talking to our server (real HTTP on port 0) over a file store. */
+export async function openBackend(kind: BackendKind, dir: string): Promise<Backend> {
+  const root = join(dir, 'mlruns');
+  if (kind === 'file store') {
+    return { tracking: new FileTrackingStore({ root }), registry: new FileModelRegistry({ root }), root, close: async () => undefined };
+  }
+  const server = await startTrackingServer({ root, artifactsDestination: join(dir, 'mlartifacts') });
+  const { tracking, registry } = openRestTracking({ uri: server.url, retry: { maxRetries: 0 } });
+  return { tracking, registry, root, server, close: () => server.close() };
+}
+
+export const BACKENDS: BackendKind[] = ['file store', 'REST client → server'];
