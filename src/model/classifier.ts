@@ -66,12 +66,18 @@ export class Classifier {
     if (rows === 0) return new Float32Array(0);
     const normalized = normalizeRows(features, rows, this.normalization, this.featureNames);
     const tf = this.#tf;
-    return tf.tidy(() => {
+    // tf.tidy walks whatever its callback returns looking for tensors, element by element for a
+    // typed array — so the tensor leaves tidy and is read (and disposed) outside it.
+    const output = tf.tidy(() => {
       const input = tf.tensor2d(normalized, [rows, featureCount], 'float32');
       // predict's default batchSize of 32 makes big batches ~700× slower.
-      const output = this.model.predict(input, { batchSize: rows }) as Tensor;
-      return output.dataSync() as Float32Array;
+      return this.model.predict(input, { batchSize: rows }) as Tensor;
     });
+    try {
+      return output.dataSync() as Float32Array;
+    } finally {
+      output.dispose();
+    }
   }
 
   /** The most probable class of each row (the first one on ties, like numpy's argmax). */

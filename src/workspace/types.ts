@@ -57,6 +57,22 @@ export interface TableStore {
   drop(name: string, options?: CallOptions): Promise<void>;
 }
 
+/** Scores with SQL expressions where the data lives (a Databricks SQL warehouse). */
+export interface SqlScoring {
+  readonly warehouseId: string | undefined;
+  /**
+   * One CREATE OR REPLACE TABLE <outputTable> AS SELECT <passThrough>, <expression> AS <name>, …
+   * FROM <input>: the predictions never leave the warehouse.
+   */
+  scoreOnWarehouse(input: {
+    input: { table: string } | { volumePath: string };
+    outputTable: string;
+    columns: readonly { name: string; expression: string }[];
+    passThrough?: readonly string[] | '*';
+    signal?: AbortSignal;
+  }): Promise<{ table: string; rows: number; statementId: string }>;
+}
+
 /** Everything a stage may touch. Stages receive one of these, never a concrete backend. */
 export interface Workspace {
   readonly kind: 'local' | 'databricks';
@@ -66,4 +82,6 @@ export interface Workspace {
   readonly tables: TableStore;
   readonly tracking: TrackingStore;
   readonly registry: ModelRegistry;
+  /** Present when the workspace can score with SQL in place (Databricks with a warehouse_id). */
+  readonly sqlScoring?: SqlScoring;
 }

@@ -10,6 +10,7 @@ import type { Classifier } from '../../model/classifier.js';
 import type { PipelineState, PredictionSummary } from '../../pipeline/state.js';
 import type { ResolvedModelLocation } from '../../tracking/model-uri.js';
 import type { StageContext } from '../context.js';
+import { canScoreOnWarehouse, scoreOnWarehouse } from './on-warehouse.js';
 import { loadModel } from '../load-model.js';
 import { openScoreInput, type ScoreInput } from './input.js';
 import { ParquetOutput } from './output.js';
@@ -74,6 +75,12 @@ async function scoreWith(
     version: version?.version ?? '',
     uri: version ? `models:/${version.name}/${version.version}` : options.modelUri,
   };
+  const warehouse = ctx.workspace.sqlScoring;
+  if (warehouse?.warehouseId && canScoreOnWarehouse(options)) {
+    const summary = await scoreOnWarehouse(warehouse, options, classifier, model, scoredAt, ctx.signal);
+    ctx.reporter.report({ type: 'log', stage: 'score', message: `${summary.rows} rows scored on SQL warehouse ${warehouse.warehouseId} with ${model.uri} → ${summary.table}` });
+    return summary;
+  }
   const input = await openScoreInput(options.input, {
     featureNames: classifier.featureNames,
     batchSize: options.batchSize,

@@ -120,6 +120,7 @@ export async function openDatabricksWorkspace(input: DatabricksWorkspaceInput, o
     tracking,
     registry,
     scoreOnWarehouse: (scoring) => scoreOnWarehouse(statements, scoring),
+    ...(warehouseId ? { sqlScoring: { warehouseId, scoreOnWarehouse: (scoring: WarehouseScoringInput) => scoreOnWarehouse(statements, scoring) } } : {}),
   };
 }
 

@@ -51,7 +51,19 @@ describe('pipeline_job on the prod target', () => {
     expect(model.aliases.get('champion')).toBe(1);
     // Batch inference wrote the predictions table in the warehouse.
     const info = await fake.sql.tableInfo('hp_az_catalog.hp_iris_ml.iris_predictions');
-    expect((info?.columns as { name: string }[]).map((c) => c.name)).toContain('prediction');
+    expect((info?.columns as { name: string }[]).map((c) => c.name)).toEqual([
+      'sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'prediction',
+      'probability_setosa', 'probability_versicolor', 'probability_virginica', 'model_name', 'model_version', 'scored_at',
+    ]);
+    // …scored inside the warehouse with the compiled model: one CREATE OR REPLACE TABLE … AS SELECT,
+    // no predictions uploaded from this process.
+    const statements = fake.requests
+      .filter((r) => r.method === 'POST' && r.path === '/api/2.0/sql/statements')
+      .map((r) => (JSON.parse(Buffer.from(r.body).toString('utf8')) as { statement: string }).statement);
+    const scoring = statements.filter((sql) => /^CREATE OR REPLACE TABLE .*iris_predictions.* AS SELECT /s.test(sql));
+    expect(scoring).toHaveLength(1);
+    expect(scoring[0]).toContain('EXP(');
+    expect((result as unknown as { predictions: { rows: number } }).predictions.rows).toBe(150);
 
     // The token went only to the workspace API: never to storage, never into MLflow or storage objects.
     expect(fake.cloudRequests().every((r) => r.headers.authorization === undefined)).toBe(true);
