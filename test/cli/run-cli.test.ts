@@ -145,3 +145,16 @@ describe('mlops CLI', () => {
     expect(result.stages.find((s: { name: string }) => s.name === 'deploy').status).toBe('skipped');
   });
 });
+
+describe('mlops <command> --help', () => {
+  it('every command answers --help with usage and at least one example, exit 0', async () => {
+    const { COMMANDS } = await import('../../src/cli/commands/index.js');
+    expect(COMMANDS.length).toBeGreaterThanOrEqual(10);
+    for (const command of COMMANDS) {
+      const { code, stdout } = await cli([command.name, '--help'], await tempDir());
+      expect(code, command.name).toBe(0);
+      expect(stdout, command.name).toMatch(/Usage/i);
+      expect(stdout, command.name).toMatch(/Examples?:?\n\s+mlops /);
+    }
+  });
+});
