@@ -4,6 +4,7 @@ import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config
 import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
 import type { StageContext } from '../stages/context.js';
+import type { Experiment } from '../tracking/types.js';
 import { systemTags } from '../tracking/system-tags.js';
 import { getOrCreateExperiment } from '../tracking/with-run.js';
 import { openWorkspace } from '../workspace/open.js';
@@ -67,6 +68,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
     let done = new Set<string>();
     let previous: StageRecord[] = [];
     let runId: string;
+    let experiment: Experiment;
     if (options.resume) {
       const record = await loadJobRecord(tracking, options.resume, signal);
       if (record.job !== options.job) {
@@ -78,11 +80,12 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       state = record.state;
       previous = record.stages;
       runId = options.resume;
-      await tracking.updateRun(runId, { status: 'RUNNING' }, signal);
+      const reopened = await tracking.updateRun(runId, { status: 'RUNNING' }, signal);
+      experiment = await tracking.getExperiment(reopened.experimentId, signal);
     } else {
       if (options.json !== undefined) job = applyJobOverrides(job, options.json);
       const experimentName = job.parameters.experiment_path || `/Shared/${config.bundle.name}/${config.target}/jobs`;
-      const experiment = await getOrCreateExperiment(tracking, experimentName, signal);
+      experiment = await getOrCreateExperiment(tracking, experimentName, signal);
       const tags = {
         ...(await systemTags({ sourceName: config.configPath ?? 'mlops-e2e', cwd: config.configDir })),
         [JOB_TAG]: options.job,
@@ -90,9 +93,8 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       };
       const run = await tracking.createRun({ experimentId: experiment.experimentId, runName: `${job.displayName}`, startTime: now(), tags, ...signal });
       runId = run.runId;
+      await tracking.logBatch(runId, { params: redactParameters(job.parameters) }, signal);
     }
-    if (!options.resume) await tracking.logBatch(runId, { params: redactParameters(job.parameters) }, signal);
-    const experiment = await tracking.getExperiment((await tracking.getRun(runId, signal)).info.experimentId, signal);
 
     const startedAt = now();
     const stages: StageRecord[] = [];

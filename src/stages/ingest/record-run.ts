@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Metric } from '../../tracking/types.js';
+import type { IngestResult } from './ingest.js';
 import type { LedgerEntry } from './ledger.js';
 
 /** An input file as the ingestion's MLflow run records it (artifact ingestion/input_files.json). */
@@ -42,17 +43,11 @@ export function inputDigest(files: readonly InputFileRecord[]): string {
   return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
 }
 
-export interface RunCounts {
-  files_listed: number;
-  files_ingested: number;
-  files_skipped: number;
-  files_quarantined: number;
-  files_changed: number;
-  files_deferred: number;
-  rows_written: number;
-  rows_quarantined: number;
-  bytes_read: number;
-}
+/** The result's counts, plus the bytes read, logged as the ingestion run's metrics. */
+export type RunCounts = Pick<
+  IngestResult,
+  'files_listed' | 'files_ingested' | 'files_skipped' | 'files_quarantined' | 'files_changed' | 'files_deferred' | 'rows_written' | 'rows_quarantined'
+> & { bytes_read: number };
 
 export function countMetrics(counts: RunCounts, timestamp: number): Metric[] {
   return Object.entries(counts).map(([key, value]) => ({ key, value, timestamp, step: 0 }));
