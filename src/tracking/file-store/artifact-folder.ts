@@ -2,7 +2,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { MlopsError } from '../../errors.js';
 import type { ArtifactInfo } from '../types.js';
-import { errorCode, ioError, writeFileAtomic } from './disk.js';
+import { isTempFileName, writeLocalFileAtomic } from '../../io/atomic-file.js';
+import { errnoCode } from '../../io/fs-errors.js';
+import { ioError, storeWriteOptions } from './disk.js';
 import { validateArtifactPath } from './validation.js';
 
 /**
@@ -11,7 +13,8 @@ import { validateArtifactPath } from './validation.js';
  * names the folder in errors (e.g. "of run 5342e2…").
  */
 
-const OUR_TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+/** How the store named its temporary files before it wrote through writeLocalFileAtomic; a crash may have left some. */
+const EARLIER_TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
 
 function invalid(message: string, details: Record<string, unknown>): MlopsError {
   return new MlopsError('INVALID_ARGUMENT', message, { details });
@@ -29,7 +32,7 @@ export function insideFolder(root: string, relativePath: string): string {
 
 export async function writeArtifactFile(root: string, path: string, data: Uint8Array | string): Promise<void> {
   const relativePath = validateArtifactPath(path, { allowRoot: false });
-  await writeFileAtomic(insideFolder(root, relativePath), data);
+  await writeLocalFileAtomic(insideFolder(root, relativePath), data, storeWriteOptions());
 }
 
 /** The direct children of `path` ('' for the root), sorted; a missing folder or a file lists as empty, as in MLflow. */
@@ -40,13 +43,13 @@ export async function listArtifactFolder(root: string, path: string): Promise<Ar
   try {
     names = await readdir(dir);
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw ioError('list', dir, error);
   }
   const infos: ArtifactInfo[] = [];
   for (const name of names) {
-    if (OUR_TEMP_FILE.test(name)) continue;
+    if (isTempFileName(name) || EARLIER_TEMP_FILE.test(name)) continue;
     const info = await stat(join(dir, name)).catch(() => undefined);
     if (info === undefined) continue;
     const childPath = relativePath === '' ? name : `${relativePath}/${name}`;
@@ -61,7 +64,7 @@ export async function readArtifactFile(root: string, path: string, label: string
   try {
     return new Uint8Array(await readFile(file));
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new MlopsError('NOT_FOUND', `Artifact '${relativePath}' ${label} does not exist (looked for ${file})`, { details: { path: relativePath } });
     }

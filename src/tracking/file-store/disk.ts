@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MlopsError } from '../../errors.js';
+import type { AtomicWriteOptions } from '../../io/atomic-file.js';
+import { errnoCode } from '../../io/fs-errors.js';
 
 /**
- * The file operations both stores share. Whole-file writes go through a temporary file and a
- * rename, so a reader (or MLflow itself) sees the old content or the new, never half a file.
+ * The file operations both stores share. Whole-file writes go through writeLocalFileAtomic (a
+ * temporary file and a rename), so a reader (or MLflow itself) sees the old content or the new,
+ * never half a file.
  */
-
-export function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
 
 export function ioError(action: string, path: string, error: unknown): MlopsError {
   if (error instanceof MlopsError) return error;
@@ -19,28 +17,15 @@ export function ioError(action: string, path: string, error: unknown): MlopsErro
 }
 
 /**
- * Writes `data` to `target` via a temporary file in `tempDir` (same filesystem, so the rename is
- * atomic). The temp file must live where MLflow never enumerates files — the folder that holds
- * meta.yaml, never a tags/, params/ or aliases/ folder, whose every file MLflow reads as an entry.
+ * writeLocalFileAtomic's options for the stores' whole-file writes. `tempDir` must be a folder
+ * MLflow never enumerates files in — the one that holds meta.yaml, never a tags/, params/ or
+ * aliases/ folder, whose every file MLflow reads as an entry. Only meta.yaml is `durable`: its
+ * loss would make a run or model unreadable after a power cut, and an fsync per tag or param
+ * would slow logging. Any failure is IO, as MLflow's own store lets every OS error through as an
+ * internal error.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { tempDir?: string; durable?: boolean } = {}): Promise<void> {
-  const tempDir = options.tempDir ?? dirname(target);
-  const temp = join(tempDir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dirname(target), { recursive: true });
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      // meta.yaml is the one file whose loss would make a run or model unreadable after a power cut.
-      if (options.durable) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw ioError('write', target, error);
-  }
+export function storeWriteOptions(options: { tempDir?: string; durable?: boolean } = {}): AtomicWriteOptions {
+  return { ...options, durable: options.durable ?? false, toError: (error, path) => ioError('write', path, error) };
 }
 
 /** The file's text, or undefined when it does not exist. */
@@ -48,7 +33,7 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw ioError('read', path, error);
   }
@@ -58,7 +43,7 @@ export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw ioError('inspect', path, error);
   }
@@ -69,7 +54,7 @@ export async function pathExists(path: string): Promise<boolean> {
     await stat(path);
     return true;
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw ioError('inspect', path, error);
   }
@@ -84,7 +69,7 @@ export async function listSubdirectories(dir: string): Promise<string[]> {
       .map((entry) => entry.name)
       .sort();
   } catch (error) {
-    const code = errorCode(error);
+    const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw ioError('list', dir, error);
   }
@@ -101,7 +86,7 @@ export async function listFilesRecursive(dir: string): Promise<string[]> {
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
-      const code = errorCode(error);
+      const code = errnoCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw ioError('list', folder, error);
     }
@@ -131,7 +116,7 @@ export async function mkdirExclusive(dir: string): Promise<boolean> {
     await mkdir(dir);
     return true;
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
+    if (errnoCode(error) === 'EEXIST') return false;
     throw ioError('create folder', dir, error);
   }
 }

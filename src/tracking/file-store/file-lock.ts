@@ -1,6 +1,7 @@
 import { open, rm, stat } from 'node:fs/promises';
 import { MlopsError, throwIfAborted } from '../../errors.js';
-import { errorCode, ioError } from './disk.js';
+import { errnoCode } from '../../io/fs-errors.js';
+import { ioError } from './disk.js';
 
 export interface FileLockOptions {
   /** A lock file older than this is taken to be left by a crashed process and removed. */
@@ -28,7 +29,7 @@ export async function withFileLock<T>(path: string, task: () => Promise<T>, opti
       await handle.writeFile(`${process.pid} ${new Date().toISOString()}\n`).finally(() => handle.close());
       break;
     } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw ioError('create the lock file', path, error);
+      if (errnoCode(error) !== 'EEXIST') throw ioError('create the lock file', path, error);
     }
     const info = await stat(path).catch(() => undefined);
     if (info !== undefined && Date.now() - info.mtimeMs > staleMs) {

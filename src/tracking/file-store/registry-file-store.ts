@@ -1,8 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MlopsError, throwIfAborted } from '../../errors.js';
+import { writeLocalFileAtomic } from '../../io/atomic-file.js';
 import type { CallOptions, CreateModelVersionOptions, ModelRegistry, ModelVersion, Page, RegisteredModel } from '../types.js';
-import { ioError, isDirectory, listSubdirectories, mkdirExclusive, pathExists, readKeyValueFolder, readTextIfExists, writeFileAtomic } from './disk.js';
+import { ioError, isDirectory, listSubdirectories, mkdirExclusive, pathExists, readKeyValueFolder, readTextIfExists, storeWriteOptions } from './disk.js';
 import {
   modelVersionFromMeta,
   modelVersionToMeta,
@@ -125,7 +126,7 @@ export class FileModelRegistry implements ModelRegistry {
     return this.metaLock.run(`model:${name}`, async () => {
       const { dir, stored } = await this.requireModel(name);
       const updated = { ...change(stored), lastUpdatedTimestamp: this.now() };
-      await writeFileAtomic(join(dir, META), dumpMetaYaml(registeredModelToMeta(updated, await this.aliases(dir))), { durable: true });
+      await writeLocalFileAtomic(join(dir, META), dumpMetaYaml(registeredModelToMeta(updated, await this.aliases(dir))), storeWriteOptions({ durable: true }));
       return updated;
     });
   }
@@ -139,8 +140,8 @@ export class FileModelRegistry implements ModelRegistry {
     if (!(await mkdirExclusive(dir))) throw new MlopsError('ALREADY_EXISTS', `Registered model '${name}' already exists (${dir})`, { details: { name } });
     const time = this.now();
     const stored: StoredRegisteredModel = { name, creationTimestamp: time, lastUpdatedTimestamp: time, description: options.description ?? null };
-    await writeFileAtomic(join(dir, META), dumpMetaYaml(registeredModelToMeta(stored, {})), { durable: true });
-    for (const [key, value] of Object.entries(tags)) await writeFileAtomic(join(dir, 'tags', ...key.split('/')), value, { tempDir: dir });
+    await writeLocalFileAtomic(join(dir, META), dumpMetaYaml(registeredModelToMeta(stored, {})), storeWriteOptions({ durable: true }));
+    for (const [key, value] of Object.entries(tags)) await writeLocalFileAtomic(join(dir, 'tags', ...key.split('/')), value, storeWriteOptions({ tempDir: dir }));
     if (Object.keys(tags).length > 0) await this.touchModel(name);
     return this.getRegisteredModel(name, options);
   }
@@ -221,7 +222,7 @@ export class FileModelRegistry implements ModelRegistry {
     throwIfAborted(options.signal);
     validateTags('Registered model', { [key]: value });
     const { dir } = await this.requireModel(name);
-    await writeFileAtomic(join(dir, 'tags', ...key.split('/')), value, { tempDir: dir });
+    await writeLocalFileAtomic(join(dir, 'tags', ...key.split('/')), value, storeWriteOptions({ tempDir: dir }));
     await this.touchModel(name);
   }
 
@@ -320,8 +321,8 @@ export class FileModelRegistry implements ModelRegistry {
       storageLocation,
       userId: null,
     };
-    await writeFileAtomic(join(versionDir, META), dumpMetaYaml(modelVersionToMeta(stored, [])), { tempDir: modelDir, durable: true });
-    for (const [key, value] of Object.entries(tags)) await writeFileAtomic(join(versionDir, 'tags', ...key.split('/')), value, { tempDir: versionDir });
+    await writeLocalFileAtomic(join(versionDir, META), dumpMetaYaml(modelVersionToMeta(stored, [])), storeWriteOptions({ tempDir: modelDir, durable: true }));
+    for (const [key, value] of Object.entries(tags)) await writeLocalFileAtomic(join(versionDir, 'tags', ...key.split('/')), value, storeWriteOptions({ tempDir: versionDir }));
     await this.touchModel(name);
     return toModelVersion(stored, { ...tags }, []);
   }
@@ -373,7 +374,7 @@ export class FileModelRegistry implements ModelRegistry {
       const { modelDir, dir, stored } = await this.requireVersion(name, version);
       const updated = { ...change(stored), lastUpdatedTimestamp: this.now() };
       const aliases = this.aliasesOf(await this.aliases(modelDir), updated.version);
-      await writeFileAtomic(join(dir, META), dumpMetaYaml(modelVersionToMeta(updated, aliases)), { tempDir: modelDir, durable: true });
+      await writeLocalFileAtomic(join(dir, META), dumpMetaYaml(modelVersionToMeta(updated, aliases)), storeWriteOptions({ tempDir: modelDir, durable: true }));
     });
   }
 
@@ -387,7 +388,7 @@ export class FileModelRegistry implements ModelRegistry {
     throwIfAborted(options.signal);
     validateTags('Model version', { [key]: value });
     const { dir } = await this.requireVersion(name, version);
-    await writeFileAtomic(join(dir, 'tags', ...key.split('/')), value, { tempDir: dir });
+    await writeLocalFileAtomic(join(dir, 'tags', ...key.split('/')), value, storeWriteOptions({ tempDir: dir }));
     // MLflow marks the registered model (not the version) as updated when a version tag changes.
     await this.touchModel(name);
   }
@@ -411,7 +412,7 @@ export class FileModelRegistry implements ModelRegistry {
     validateAlias(alias);
     const { modelDir, version: canonical } = await this.requireVersion(name, version);
     // Just the number, no newline: the format MLflow writes and reads.
-    await writeFileAtomic(join(modelDir, 'aliases', alias), canonical, { tempDir: modelDir });
+    await writeLocalFileAtomic(join(modelDir, 'aliases', alias), canonical, storeWriteOptions({ tempDir: modelDir }));
     await this.touchModel(name);
   }
 

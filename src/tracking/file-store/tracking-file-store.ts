@@ -2,6 +2,7 @@ import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MlopsError, throwIfAborted } from '../../errors.js';
+import { writeLocalFileAtomic } from '../../io/atomic-file.js';
 import type {
   ArtifactInfo,
   CallOptions,
@@ -28,7 +29,7 @@ import {
   pathExists,
   readKeyValueFolder,
   readTextIfExists,
-  writeFileAtomic,
+  storeWriteOptions,
 } from './disk.js';
 import {
   experimentFromMeta,
@@ -189,7 +190,7 @@ export class FileTrackingStore implements TrackingStore {
   // ---------------------------------------------------------------- experiments
 
   private async writeExperimentMeta(dir: string, experiment: StoredExperiment): Promise<void> {
-    await writeFileAtomic(join(dir, META), dumpMetaYaml(experimentToMeta(experiment)), { durable: true });
+    await writeLocalFileAtomic(join(dir, META), dumpMetaYaml(experimentToMeta(experiment)), storeWriteOptions({ durable: true }));
   }
 
   private async readExperimentAt(dir: string): Promise<LocatedExperiment> {
@@ -319,7 +320,7 @@ export class FileTrackingStore implements TrackingStore {
   }
 
   private async writeExperimentTag(dir: string, key: string, value: string): Promise<void> {
-    await writeFileAtomic(join(dir, 'tags', ...key.split('/')), value, { tempDir: dir });
+    await writeLocalFileAtomic(join(dir, 'tags', ...key.split('/')), value, storeWriteOptions({ tempDir: dir }));
   }
 
   async setExperimentTag(experimentId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
@@ -385,7 +386,7 @@ export class FileTrackingStore implements TrackingStore {
   }
 
   private async writeRunMeta(dir: string, run: StoredRun): Promise<void> {
-    await writeFileAtomic(join(dir, META), dumpMetaYaml(runToMeta(run)), { durable: true });
+    await writeLocalFileAtomic(join(dir, META), dumpMetaYaml(runToMeta(run)), storeWriteOptions({ durable: true }));
   }
 
   /** Re-reads the run's meta.yaml under the lock, applies `change` and writes it back. */
@@ -500,7 +501,7 @@ export class FileTrackingStore implements TrackingStore {
   }
 
   private async writeRunTag(runDir: string, key: string, value: string): Promise<void> {
-    await writeFileAtomic(join(runDir, 'tags', ...key.split('/')), value, { tempDir: runDir });
+    await writeLocalFileAtomic(join(runDir, 'tags', ...key.split('/')), value, storeWriteOptions({ tempDir: runDir }));
   }
 
   /**
@@ -536,7 +537,7 @@ export class FileTrackingStore implements TrackingStore {
         );
       }
     }
-    for (const [key, value] of paramsToWrite) await writeFileAtomic(join(dir, 'params', ...key.split('/')), value, { tempDir: dir });
+    for (const [key, value] of paramsToWrite) await writeLocalFileAtomic(join(dir, 'params', ...key.split('/')), value, storeWriteOptions({ tempDir: dir }));
 
     const linesByKey = new Map<string, string>();
     for (const metric of metrics) linesByKey.set(metric.key, (linesByKey.get(metric.key) ?? '') + formatMetricLine(metric));

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TEMP_FILE_PREFIX } from '../../../src/io/atomic-file.js';
 import { insideFolder, listArtifactFolder, readArtifactFile, writeArtifactFile } from '../../../src/tracking/file-store/artifact-folder.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
@@ -28,5 +29,12 @@ describe('artifact folders', () => {
     await expect(writeArtifactFile(root, '../escape', 'x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(readArtifactFile(root, 'nope.txt', 'of run r1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining("Artifact 'nope.txt' of run r1 does not exist") });
     await expect(readArtifactFile(root, 'dir', 'of run r1')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('is a folder') });
+  });
+
+  it('hides the temporary files of writeLocalFileAtomic that a crash left behind', async () => {
+    const root = await tempDir();
+    await writeArtifactFile(root, 'a.txt', 'text');
+    await writeFile(join(root, `${TEMP_FILE_PREFIX}a.txt.6f1c2a9e-0b7d-4c3e-9a51-2d8e4f7b1c30.tmp`), 'half-written');
+    expect(await listArtifactFolder(root, '')).toEqual([{ path: 'a.txt', isDir: false, fileSize: 4 }]);
   });
 });
