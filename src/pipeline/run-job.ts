@@ -28,7 +28,10 @@ export interface RunJobOptions {
   job: JobName;
   /** An already resolved configuration; otherwise it is loaded with `load`. */
   config?: ResolvedConfig;
-  /** How to find and resolve mlops.yml (path, target, --var values, environment). */
+  /**
+   * How to find and resolve mlops.yml (path, target, --var values, environment). Its `env` (default
+   * process.env) is also where the workspace and the stages find credentials, e.g. AZURE_STORAGE_*.
+   */
   load?: LoadConfigOptions;
   /** `--json` overrides of the job's parameters. */
   json?: string | Record<string, unknown>;
@@ -60,7 +63,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
   const release = workspace.kind === 'local' ? await acquireWorkspaceLock(workspace.location, `mlops ${options.job}`) : async () => {};
   try {
-    const ctx: StageContext = { workspace, config, reporter, now, ...signal };
+    const ctx: StageContext = { workspace, config, reporter, now, env: options.load?.env ?? process.env, ...signal };
     const { tracking } = workspace;
 
     let job: JobConfig = config.jobs[options.job];

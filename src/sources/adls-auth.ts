@@ -7,12 +7,15 @@ export type AdlsAuth =
   | { kind: 'connection-string'; connectionString: string }
   | { kind: 'sas'; sas: string; from: 'url' | 'AZURE_STORAGE_SAS_TOKEN' }
   | { kind: 'account-key'; account: string; key: string; from: string }
+  | { kind: 'service-principal'; tenantId: string; clientId: string; clientSecret: string; authorityHost?: string }
   | { kind: 'default-credential' };
 
 export const CONNECTION_STRING_ENV = 'AZURE_STORAGE_CONNECTION_STRING';
 export const ACCOUNT_KEY_ENVS = ['AZURE_STORAGE_KEY', 'AZURE_STORAGE_ACCOUNT_KEY'] as const;
 export const SAS_TOKEN_ENV = 'AZURE_STORAGE_SAS_TOKEN';
 export const ACCOUNT_ENV = 'AZURE_STORAGE_ACCOUNT';
+export const SERVICE_PRINCIPAL_ENVS = { tenantId: 'AZURE_TENANT_ID', clientId: 'AZURE_CLIENT_ID', clientSecret: 'AZURE_CLIENT_SECRET' } as const;
+export const AUTHORITY_HOST_ENV = 'AZURE_AUTHORITY_HOST';
 
 /**
  * Picks the credential, first match wins:
@@ -23,8 +26,9 @@ export const ACCOUNT_ENV = 'AZURE_STORAGE_ACCOUNT';
  *  4. an account key in AZURE_STORAGE_KEY (or AZURE_STORAGE_ACCOUNT_KEY), unless AZURE_STORAGE_ACCOUNT
  *     names another account;
  *  5. a SAS token in AZURE_STORAGE_SAS_TOKEN;
- *  6. DefaultAzureCredential: service principal (AZURE_CLIENT_ID/SECRET/TENANT_ID), workload or managed
- *     identity, then the Azure CLI's `az login`.
+ *  6. a service principal in AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID (read here, from
+ *     `env`, because DefaultAzureCredential would read them from process.env whatever env was passed);
+ *  7. DefaultAzureCredential: workload or managed identity, then the Azure CLI's `az login`.
  */
 export function chooseAdlsAuth(location: AdlsLocation, env: Record<string, string | undefined>, credential?: TokenCredential): AdlsAuth {
   if (credential !== undefined) return { kind: 'token-credential', credential };
@@ -40,6 +44,13 @@ export function chooseAdlsAuth(location: AdlsLocation, env: Record<string, strin
   }
   const sas = nonEmpty(env[SAS_TOKEN_ENV]);
   if (sas !== undefined) return { kind: 'sas', sas: sas.replace(/^\?/, ''), from: SAS_TOKEN_ENV };
+  const tenantId = nonEmpty(env[SERVICE_PRINCIPAL_ENVS.tenantId]);
+  const clientId = nonEmpty(env[SERVICE_PRINCIPAL_ENVS.clientId]);
+  const clientSecret = nonEmpty(env[SERVICE_PRINCIPAL_ENVS.clientSecret]);
+  if (tenantId !== undefined && clientId !== undefined && clientSecret !== undefined) {
+    const authorityHost = nonEmpty(env[AUTHORITY_HOST_ENV]);
+    return { kind: 'service-principal', tenantId, clientId, clientSecret, ...(authorityHost === undefined ? {} : { authorityHost }) };
+  }
   return { kind: 'default-credential' };
 }
 
@@ -54,6 +65,8 @@ export function describeAdlsAuth(auth: AdlsAuth): string {
       return auth.from === 'url' ? "the SAS token in the URL's query string" : `the SAS token in ${SAS_TOKEN_ENV}`;
     case 'account-key':
       return `the account key in ${auth.from}`;
+    case 'service-principal':
+      return `the service principal in ${SERVICE_PRINCIPAL_ENVS.clientId}, ${SERVICE_PRINCIPAL_ENVS.clientSecret} and ${SERVICE_PRINCIPAL_ENVS.tenantId}`;
     case 'default-credential':
       return 'DefaultAzureCredential (service principal environment variables, managed identity or `az login`)';
   }
@@ -77,6 +90,8 @@ export function adlsSecrets(auth: AdlsAuth): string[] {
       return [auth.sas, ...sasSignatures(auth.sas)];
     case 'account-key':
       return [auth.key];
+    case 'service-principal':
+      return [auth.clientSecret];
     default:
       return [];
   }

@@ -1,4 +1,4 @@
-import { DefaultAzureCredential } from '@azure/identity';
+import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
@@ -174,6 +174,12 @@ function serviceClient(location: AdlsLocation, auth: AdlsAuth, pipeline: Storage
       return new BlobServiceClient(`${location.blobEndpoint}?${auth.sas}`, new AnonymousCredential(), pipeline);
     case 'token-credential':
       return new BlobServiceClient(location.blobEndpoint, auth.credential, pipeline);
+    case 'service-principal':
+      return new BlobServiceClient(
+        location.blobEndpoint,
+        new ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, auth.authorityHost === undefined ? {} : { authorityHost: auth.authorityHost }),
+        pipeline,
+      );
     case 'default-credential':
       return new BlobServiceClient(location.blobEndpoint, new DefaultAzureCredential(), pipeline);
   }

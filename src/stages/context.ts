@@ -10,4 +10,9 @@ export interface StageContext {
   /** Injected clock (milliseconds since the epoch) so tests can pin time. */
   now: () => number;
   signal?: AbortSignal;
+  /**
+   * The environment variables a stage may read (an ADLS source's AZURE_STORAGE_* credentials); default
+   * process.env. Stages read it, never record it: its values may be secrets.
+   */
+  env?: Record<string, string | undefined>;
 }

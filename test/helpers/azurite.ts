@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,20 @@ export function useAzurite(): () => Azurite {
     if (azurite === undefined) throw new Error('azurite is not started: call useAzurite() at describe level and use it inside tests');
     return azurite;
   };
+}
+
+/**
+ * Creates the container and uploads every file of a local folder under `<folder>/` in it; returns the
+ * folder's abfss:// URL (a connection string to this azurite makes it reach the emulator).
+ */
+export async function uploadLanding(azurite: Azurite, container: string, localDir: string, folder = 'landing'): Promise<string> {
+  const client = azurite.service.getContainerClient(container);
+  await client.create();
+  for (const name of await readdir(localDir)) {
+    const bytes = await readFile(path.join(localDir, name));
+    await client.getBlockBlobClient(`${folder}/${name}`).upload(bytes, bytes.length);
+  }
+  return `abfss://${container}@${AZURITE_ACCOUNT}.dfs.core.windows.net/${folder}`;
 }
 
 function listeningOrigin(child: ChildProcess): Promise<string> {

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { RecordingReporter } from '../../src/pipeline/reporter.js';
 import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
 import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
+import { AZURITE_KEY, uploadLanding, useAzurite } from '../helpers/azurite.js';
+import { SAMPLE_LANDING } from '../helpers/ingest-workspace.js';
 import { readParquetFolder } from '../helpers/read-parquet.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
@@ -105,6 +107,52 @@ describe('pipeline_job on the local workspace', () => {
     await expect(runJob({ job: 'nope' as never, load: { cwd, env: {} } })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });
+
+describe('pipeline_job reading its landing from ADLS Gen2 (azurite)', () => {
+  const azurite = useAzurite();
+
+  it('takes the storage credentials from load.env alone, and no secret reaches params, records, reports or errors', async () => {
+    // The credentials must come from the env passed in, not from the process.
+    expect(process.env.AZURE_STORAGE_CONNECTION_STRING).toBeUndefined();
+    const { connectionString } = azurite();
+    const url = await uploadLanding(azurite(), 'pipeline', SAMPLE_LANDING);
+    const cwd = await tempDir();
+    const reporter = new RecordingReporter();
+    const result = await runPipeline({ load: { cwd, env: { AZURE_STORAGE_CONNECTION_STRING: connectionString } }, json: { source_path: url }, reporter });
+    expect(result.status, JSON.stringify(result.failure)).toBe('succeeded');
+    expect(result.ingestion).toMatchObject({ files_listed: 3, files_ingested: 3, rows_written: 150 });
+    expect(result.predictions?.rows).toBe(150);
+    const tracking = new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') });
+    expect((await tracking.getRun(result.run_id)).data.params.source_path).toBe(url);
+
+    // A wrong key in the passed env is what is used (and refused), named but never shown.
+    const wrongKey = Buffer.from('a wrong key that looks like a real one').toString('base64');
+    const wrongConnectionString = connectionString.replace(AZURITE_KEY, wrongKey);
+    const failedCwd = await tempDir();
+    const failed = await runJob({ job: 'data_ingestion_job', load: { cwd: failedCwd, env: { AZURE_STORAGE_CONNECTION_STRING: wrongConnectionString } }, json: { source_path: url } });
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({ stage: 'ingest', code: 'HTTP', message: expect.stringContaining('access denied') });
+    expect(failed.failure?.message).toContain('AZURE_STORAGE_CONNECTION_STRING');
+
+    const written = [...(await filesBelow(join(cwd, '.mlops'))), ...(await filesBelow(join(failedCwd, '.mlops')))];
+    expect(written.length).toBeGreaterThan(10);
+    const cause = failed.failure?.cause;
+    const everything = [
+      JSON.stringify(result.failure ?? null),
+      JSON.stringify(result.ingestion),
+      JSON.stringify(reporter.events),
+      JSON.stringify(failed.stages),
+      `${failed.failure?.message} ${cause instanceof Error ? `${cause.stack} ${JSON.stringify(cause)}` : String(cause)}`,
+      ...(await Promise.all(written.map((file) => readFile(file, 'latin1')))),
+    ].join('\n');
+    for (const secret of [AZURITE_KEY, connectionString, wrongKey, wrongConnectionString]) expect(everything).not.toContain(secret);
+  });
+});
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
 
 /** The shipped config with an accuracy threshold no model can meet. */
 function strictConfig(yaml: string): string {

@@ -106,6 +106,22 @@ describe('AdlsSource on azurite', () => {
     expect(source.authDescription).toMatch(/^DefaultAzureCredential/);
   });
 
+  it('uses a service principal from the env it is given (DefaultAzureCredential would read process.env), authority host included', () => {
+    const principal = { AZURE_TENANT_ID: 'tenant-1', AZURE_CLIENT_ID: 'client-1', AZURE_CLIENT_SECRET: 'sp-secret-value-1' };
+    const source = new AdlsSource({ url: 'abfss://landing@acct.dfs.core.windows.net/iris', env: principal });
+    expect(source.authDescription).toBe('the service principal in AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID');
+    // Proof that the credential is built from this env: its AZURE_AUTHORITY_HOST is used (and refused, as not https).
+    let caught: (Error & { code?: string; details?: unknown }) | undefined;
+    try {
+      new AdlsSource({ url: 'abfss://landing@acct.dfs.core.windows.net/iris', env: { ...principal, AZURE_AUTHORITY_HOST: 'http://127.0.0.1:9' } });
+    } catch (error) {
+      caught = error as Error & { code?: string; details?: unknown };
+    }
+    expect(caught?.code).toBe('CONFIG_INVALID');
+    expect(caught?.message).toMatch(/service principal.*https/);
+    expect(`${caught?.message} ${JSON.stringify(caught?.details)} ${caught?.stack}`).not.toContain('sp-secret-value-1');
+  });
+
   it('pages the listing: with a page size of 2, seven files take four listing requests', async () => {
     const files = ['1.csv', '2.csv', '3.csv', '4.csv', '5.csv', '6.csv', '7.csv'];
     const { name } = await landing(files);

@@ -55,7 +55,7 @@ async function rows(iterable: AsyncIterable<arrow.RecordBatch>): Promise<Record<
   return out;
 }
 
-// Plain Utf8 strings: tableFromArrays would dictionary-encode them, which the local store cannot append yet.
+// Plain Utf8 strings; `dictionaryBatch` makes the tableFromArrays kind.
 function irisBatch(ids: number[], species: string[]): arrow.RecordBatch {
   const table = new arrow.Table({
     id: arrow.vectorFromArray(Int32Array.from(ids)),
@@ -63,6 +63,13 @@ function irisBatch(ids: number[], species: string[]): arrow.RecordBatch {
     species: arrow.vectorFromArray(species, new arrow.Utf8()),
   });
   return table.batches[0]!;
+}
+
+/** What apache-arrow's tableFromArrays makes of a string array: Dictionary<Int32, Utf8>. */
+function dictionaryBatch(ids: number[], species: string[]): arrow.RecordBatch {
+  const batch = arrow.tableFromArrays({ id: Int32Array.from(ids), sepal_length: Float64Array.from(ids.map((i) => i + 0.5)), species }).batches[0]!;
+  expect(arrow.DataType.isDictionary(batch.schema.fields[2]!.type)).toBe(true);
+  return batch;
 }
 
 const MLMODEL = stringifyMLmodel({
@@ -165,6 +172,65 @@ describe.each([
       await tables.drop(name);
       expect(await tables.exists(name)).toBe(false);
       await tables.drop(name);
+    });
+
+    it('appends dictionary-encoded and plain strings to each other: they are the same string column', async () => {
+      const { tables } = await workspace();
+      const plainFirst = 'contract.data.plain_first';
+      await tables.write(plainFirst, [irisBatch([1], ['setosa'])], { mode: 'overwrite' });
+      await tables.write(plainFirst, [dictionaryBatch([2, 3], ['virginica', 'setosa'])], { mode: 'append' });
+      await tables.write(plainFirst, [dictionaryBatch([4], ['versicolor'])], { mode: 'append' });
+      const dictionaryFirst = 'contract.data.dictionary_first';
+      await tables.write(dictionaryFirst, [dictionaryBatch([1], ['setosa'])], { mode: 'overwrite' });
+      await tables.write(dictionaryFirst, [dictionaryBatch([2], ['virginica'])], { mode: 'append' });
+      await tables.write(dictionaryFirst, [irisBatch([3], ['versicolor']), dictionaryBatch([4], ['setosa'])], { mode: 'append' });
+      const mixedCreate = 'contract.data.mixed_create';
+      await tables.write(mixedCreate, [irisBatch([1], ['setosa']), dictionaryBatch([2, 3], ['virginica', 'setosa']), irisBatch([4], ['versicolor'])], { mode: 'overwrite' });
+
+      const expected: [string, [number, string][]][] = [
+        [plainFirst, [[1, 'setosa'], [2, 'virginica'], [3, 'setosa'], [4, 'versicolor']]],
+        [dictionaryFirst, [[1, 'setosa'], [2, 'virginica'], [3, 'versicolor'], [4, 'setosa']]],
+        [mixedCreate, [[1, 'setosa'], [2, 'virginica'], [3, 'setosa'], [4, 'versicolor']]],
+      ];
+      for (const [name, want] of expected) {
+        const read = await rows(tables.read(name));
+        expect(read.map((r) => [Number(r.id), String(r.species)]).sort(), name).toEqual(want);
+        const species = (await tables.describe(name)).schema.fields[2]!.type;
+        expect(arrow.DataType.isUtf8(species) || (arrow.DataType.isDictionary(species) && arrow.DataType.isUtf8(species.dictionary)), name).toBe(true);
+      }
+    });
+
+    it('writes batches of one write that differ in nullability: the column becomes nullable', async () => {
+      const { tables } = await workspace();
+      const required = new arrow.Field('species', new arrow.Utf8(), false);
+      const strict = new arrow.RecordBatch(
+        new arrow.Schema([required]),
+        arrow.makeData({ type: new arrow.Struct([required]), length: 1, nullCount: 0, children: [arrow.vectorFromArray(['setosa'], new arrow.Utf8()).data[0]!] }),
+      );
+      const withNull = arrow.tableFromArrays({ species: ['virginica', null] }).batches[0]!;
+      await tables.write('contract.data.nullable', [strict, withNull], { mode: 'overwrite' });
+      expect((await rows(tables.read('contract.data.nullable'))).map((r) => r.species)).toEqual(['setosa', 'virginica', null]);
+    });
+
+    it('still refuses a genuinely different string column, naming the table, the column, what it expected and found', async () => {
+      const { tables } = await workspace();
+      const name = 'contract.data.typed';
+      await tables.write(name, [irisBatch([1], ['setosa'])]);
+      const doubles = arrow.tableFromArrays({ id: Int32Array.from([2]), sepal_length: Float64Array.from([1]), species: Float64Array.from([2]) }).batches[0]!;
+      const error = await tables.write(name, [doubles], { mode: 'append' }).then(
+        () => undefined,
+        (caught: unknown) => caught as Error & { code?: string },
+      );
+      expect(error?.code).toBe('SCHEMA_MISMATCH');
+      expect(error?.message).toContain(name);
+      expect(error?.message).toMatch(/different type species \((Utf8|STRING) → (Float64|DOUBLE)\)/);
+      const renamed = arrow.tableFromArrays({ id: Int32Array.from([2]), sepal_length: Float64Array.from([1]), kind: ['setosa'] }).batches[0]!;
+      await expect(tables.write(name, [renamed], { mode: 'append' })).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringMatching(/missing species.*unexpected kind/) });
+      const extra = arrow.tableFromArrays({ id: Int32Array.from([2]), sepal_length: Float64Array.from([1]), species: ['setosa'], petal: ['x'] }).batches[0]!;
+      await expect(tables.write(name, [extra], { mode: 'append' })).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringContaining('unexpected petal') });
+      const mixed = [irisBatch([2], ['setosa']), doubles];
+      await expect(tables.write('contract.data.mixed_types', mixed, { mode: 'overwrite' })).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH' });
+      expect((await rows(tables.read(name))).map((r) => Number(r.id))).toEqual([1]);
     });
 
     it('refuses appends with other columns, unknown tables and schema-less creates', async () => {

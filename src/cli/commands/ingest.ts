@@ -59,19 +59,18 @@ Examples:
     if (action !== 'status' && files.length === 0) throw new MlopsError('USAGE', `mlops ingest ${action} needs at least one file (as mlops ingest status lists them)`);
     const format = outputFormat(values.output);
     const { ctx, params } = await ingestContext(values, io);
-    const options = { env: io.env };
 
     if (action === 'status') {
-      const status = await ingestStatus(ctx, params, options);
+      const status = await ingestStatus(ctx, params);
       io.stdout(format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
       return EXIT_OK;
     }
     if (action === 'forget') {
-      const result = await forgetIngested(ctx, params, files, options);
+      const result = await forgetIngested(ctx, params, files);
       io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : result.forgotten.map((file) => `forgot ${file.path}: ${file.rows} row(s), ${file.rows_quarantined} quarantined row(s), ${file.files_deleted} file(s) deleted\n`).join(''));
       return EXIT_OK;
     }
-    const result = await replayIngested(ctx, params, files, options);
+    const result = await replayIngested(ctx, params, files);
     io.stdout(
       format === 'json'
         ? `${JSON.stringify(result, null, 2)}\n`
@@ -93,6 +92,7 @@ async function ingestContext(
     config,
     reporter: new LineReporter(io.stderr, { quiet: values.quiet === true, tty: io.isTTY === true }),
     now: Date.now,
+    env: io.env,
     ...(io.signal ? { signal: io.signal } : {}),
   };
   return { ctx, params: job.parameters as unknown as IngestParams };

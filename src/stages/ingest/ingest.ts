@@ -53,7 +53,7 @@ export interface IngestResult {
 }
 
 export interface IngestOptions {
-  /** AZURE_STORAGE_* variables for ADLS sources; default process.env. */
+  /** AZURE_STORAGE_* variables for ADLS sources; default ctx.env, then process.env. */
   env?: Record<string, string | undefined>;
   /** ADLS: a credential to use instead of the environment's. */
   credential?: TokenCredential;
@@ -89,7 +89,7 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
   const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
   const source = await openSource(settings.sourcePath, {
     baseDir: ctx.config.configDir,
-    env: options.env ?? process.env,
+    env: options.env ?? ctx.env ?? process.env,
     ...(options.credential ? { credential: options.credential } : {}),
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
   });

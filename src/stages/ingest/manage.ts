@@ -47,7 +47,7 @@ export async function ingestStatus(ctx: StageContext, params: IngestParams, opti
   const settings = parseIngestSettings(params);
   const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
-  const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
+  const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? ctx.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
   const ledger = await loadLedger(ctx.workspace.volumes, ledgerPath, source.url, call);
   const files: IngestStatusFile[] = ledger.files.map((entry) => ({
     path: entry.source_path,
@@ -111,7 +111,7 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
   const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const volumes = ctx.workspace.volumes;
   const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
-  const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
+  const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? ctx.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
   const log = (message: string): void => ctx.reporter.report({ type: 'log', stage: 'ingest', message });
   const release = await acquireCheckpointLock(volumes, settings.checkpointPath, `forget in ${source.url}`, ctx.now, call);
   try {
@@ -142,7 +142,7 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
 /** Reads files again and replaces their rows (one MLflow run), whether or not they changed. */
 export async function replayIngested(ctx: StageContext, params: IngestParams, files: readonly string[], options: IngestOptions = {}): Promise<IngestResult> {
   const settings = parseIngestSettings(params);
-  const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
+  const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? ctx.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
   return runIngest(ctx, params, { ...options, only: files.map((file) => toSourcePath(source, file)) });
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
+import { conformBatch, sameLogicalType, widenNullability } from '../../io/conform-batch.js';
 import { tableToParquet } from '../../io/parquet.js';
 import { formatTableName, parseTableName, type TableNameParts } from '../local/paths.js';
 import type { CallOptions, TableInfo, TableStore, VolumeStore, WriteMode } from '../types.js';
@@ -101,7 +102,8 @@ export class DatabricksTableStore implements TableStore {
     const flush = async (force: boolean): Promise<void> => {
       if (schema === undefined || (pendingRows === 0 && !force)) return;
       const partSchema = schema;
-      const table = pending.length > 0 ? new arrow.Table(pending.map((b) => new arrow.RecordBatch(partSchema, b.data))) : new arrow.Table(partSchema);
+      // A part has one schema; batches of one write may differ in string encoding and nullability.
+      const table = pending.length > 0 ? new arrow.Table(pending.map((b) => conformBatch(b, partSchema))) : new arrow.Table(partSchema);
       await this.#volumes.write(`${stagingDir}/part-${String(partIndex++).padStart(5, '0')}.parquet`, tableToParquet(table), { overwrite: false, ...signalOf(options) });
       rows += pendingRows;
       pending = [];
@@ -117,7 +119,8 @@ export class DatabricksTableStore implements TableStore {
           batchSchema = batch.schema;
           schema = batch.schema;
         } else {
-          checkSameColumns(full, batchSchema, batch.schema, 'the first batch');
+          checkSameArrowColumns(full, batchSchema, batch.schema);
+          schema = widenNullability(schema ?? batchSchema, batch.schema);
         }
         if (batch.numRows === 0) continue;
         pending.push(batch);
@@ -167,27 +170,48 @@ function signalOf(options: CallOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
 }
 
-function describeColumns(schema: arrow.Schema): string {
-  return schema.fields.map((field) => `${field.name}: ${sqlTypeOf(field.type)}`).join(', ');
-}
-
 /** Same column names in the same order with the same SQL types (what Delta would accept unchanged). */
 function checkSameColumns(table: string, expected: arrow.Schema, found: arrow.Schema, expectedFrom: string): void {
-  const same =
-    expected.fields.length === found.fields.length &&
-    expected.fields.every((field, i) => {
-      const other = found.fields[i];
-      return other !== undefined && other.name.toLowerCase() === field.name.toLowerCase() && sqlTypeOf(other.type) === sqlTypeOf(field.type);
-    });
-  if (same) return;
-  const foundNames = new Set(found.fields.map((f) => f.name.toLowerCase()));
+  const sameColumn = (a: arrow.Field, b: arrow.Field) => a.name.toLowerCase() === b.name.toLowerCase() && sqlTypeOf(a.type) === sqlTypeOf(b.type);
+  if (expected.fields.length === found.fields.length && expected.fields.every((field, i) => found.fields[i] !== undefined && sameColumn(field, found.fields[i]!))) return;
+  throwMismatch(table, expected, found, expectedFrom, (type) => sqlTypeOf(type), (a, b) => sqlTypeOf(a) === sqlTypeOf(b));
+}
+
+/**
+ * The batches of one write become Parquet parts of one schema, so beyond their SQL types they must
+ * hold the same Arrow values (a dictionary-encoded and a plain string column do; TIMESTAMP in
+ * milliseconds and in microseconds do not).
+ */
+function checkSameArrowColumns(table: string, first: arrow.Schema, found: arrow.Schema): void {
+  const sameColumn = (a: arrow.Field, b: arrow.Field) => a.name === b.name && sameLogicalType(a.type, b.type);
+  if (first.fields.length === found.fields.length && first.fields.every((field, i) => found.fields[i] !== undefined && sameColumn(field, found.fields[i]!))) return;
+  throwMismatch(table, first, found, 'the first batch', (type) => String(type), sameLogicalType);
+}
+
+function throwMismatch(
+  table: string,
+  expected: arrow.Schema,
+  found: arrow.Schema,
+  expectedFrom: string,
+  typeName: (type: arrow.DataType) => string,
+  sameType: (a: arrow.DataType, b: arrow.DataType) => boolean,
+): never {
+  const describe = (schema: arrow.Schema) => schema.fields.map((field) => `${field.name}: ${typeName(field.type)}`).join(', ');
+  const foundByName = new Map(found.fields.map((f) => [f.name.toLowerCase(), f]));
   const expectedNames = new Set(expected.fields.map((f) => f.name.toLowerCase()));
-  const missing = expected.fields.filter((f) => !foundNames.has(f.name.toLowerCase())).map((f) => f.name);
+  const missing = expected.fields.filter((f) => !foundByName.has(f.name.toLowerCase())).map((f) => f.name);
   const unexpected = found.fields.filter((f) => !expectedNames.has(f.name.toLowerCase())).map((f) => f.name);
-  throw new MlopsError(
-    'SCHEMA_MISMATCH',
-    `Cannot write to table ${table}: the batch columns [${describeColumns(found)}] do not match ${expectedFrom} [${describeColumns(expected)}]` +
-      `${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${unexpected.length > 0 ? `; unexpected ${unexpected.join(', ')}` : ''}`,
-    { details: { table, expected: describeColumns(expected), found: describeColumns(found), missing, unexpected } },
-  );
+  const retyped = expected.fields.flatMap((field) => {
+    const other = foundByName.get(field.name.toLowerCase());
+    return other !== undefined && !sameType(field.type, other.type) ? [`${field.name} (${typeName(field.type)} → ${typeName(other.type)})`] : [];
+  });
+  const problems = [
+    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+    unexpected.length > 0 ? `unexpected ${unexpected.join(', ')}` : '',
+    retyped.length > 0 ? `different type ${retyped.join(', ')}` : '',
+    missing.length + unexpected.length + retyped.length === 0 ? 'columns in a different order or case' : '',
+  ].filter((problem) => problem !== '');
+  throw new MlopsError('SCHEMA_MISMATCH', `Cannot write to table ${table}: the batch columns [${describe(found)}] do not match ${expectedFrom} [${describe(expected)}]: ${problems.join('; ')}`, {
+    details: { table, expected: describe(expected), found: describe(found), missing, unexpected },
+  });
 }

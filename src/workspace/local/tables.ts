@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { writeLocalFileAtomic } from '../../io/atomic-file.js';
+import { conformBatch, sameLogicalType, widenNullability } from '../../io/conform-batch.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
 import { readParquetBatches, tableToParquet } from '../../io/parquet.js';
 import type { CallOptions, TableInfo, TableStore, WriteMode } from '../types.js';
@@ -91,8 +92,9 @@ export class LocalTableStore implements TableStore {
         throw toMlopsError(error, `read part ${part.file} of table ${manifest.name} (it may have been replaced by a concurrent overwrite)`);
       }
       for (const batch of readParquetBatches(bytes, { source: file })) {
-        // Parts written by different commits may differ in nullability; present the table's schema.
-        yield conformBatch(batch, schema, manifest.name, part.file);
+        // Parts written by different commits may differ in nullability, and a Parquet reader numbers
+        // dictionaries its own way; present the table's schema.
+        yield asTableSchema(batch, schema, manifest.name, part.file);
       }
     }
   }
@@ -123,7 +125,8 @@ export class LocalTableStore implements TableStore {
     const flush = async (): Promise<void> => {
       if (pendingRows === 0 || schema === undefined) return;
       const partSchema = schema;
-      const table = new arrow.Table(pending.map((batch) => new arrow.RecordBatch(partSchema, batch.data)));
+      // Batches may differ from the table in nullability and string encoding; a part has one schema.
+      const table = new arrow.Table(pending.map((batch) => conformBatch(batch, partSchema)));
       const bytes = tableToParquet(table);
       const file = `part-${String(newParts.length).padStart(5, '0')}-${commitId}.parquet`;
       // Recorded before writing so a failed write's leftovers are cleaned up with the rest.
@@ -257,14 +260,14 @@ function describeColumns(schema: arrow.Schema): string {
   return schema.fields.map((field) => `${field.name}: ${String(field.type)}`).join(', ');
 }
 
-/** Same column names, order and types; nullability may differ (it is widened instead). */
+/** Same column names, order and logical types; nullability and dictionary encoding may differ. */
 function checkSameColumns(tableName: string, expected: arrow.Schema, found: arrow.Schema, expectedFrom: string): void {
   const sameLength = expected.fields.length === found.fields.length;
   const same =
     sameLength &&
     expected.fields.every((field, index) => {
       const other = found.fields[index];
-      return other !== undefined && other.name === field.name && arrow.util.compareTypes(field.type, other.type);
+      return other !== undefined && other.name === field.name && sameLogicalType(field.type, other.type);
     });
   if (same) return;
   const foundByName = new Map(found.fields.map((field) => [field.name, field]));
@@ -274,7 +277,7 @@ function checkSameColumns(tableName: string, expected: arrow.Schema, found: arro
   const retyped = expected.fields
     .filter((field) => {
       const other = foundByName.get(field.name);
-      return other !== undefined && !arrow.util.compareTypes(field.type, other.type);
+      return other !== undefined && !sameLogicalType(field.type, other.type);
     })
     .map((field) => `${field.name} (${String(field.type)} → ${String(foundByName.get(field.name)?.type)})`);
   const problems = [
@@ -290,22 +293,13 @@ function checkSameColumns(tableName: string, expected: arrow.Schema, found: arro
   );
 }
 
-function widenNullability(schema: arrow.Schema, other: arrow.Schema): arrow.Schema {
-  const needsWidening = schema.fields.some((field, index) => !field.nullable && other.fields[index]?.nullable === true);
-  if (!needsWidening) return schema;
-  const fields = schema.fields.map((field, index) =>
-    !field.nullable && other.fields[index]?.nullable === true ? field.clone({ nullable: true }) : field,
-  );
-  return new arrow.Schema(fields, schema.metadata);
-}
-
-function conformBatch(batch: arrow.RecordBatch, schema: arrow.Schema, tableName: string, partFile: string): arrow.RecordBatch {
+function asTableSchema(batch: arrow.RecordBatch, schema: arrow.Schema, tableName: string, partFile: string): arrow.RecordBatch {
   if (batch.schema === schema) return batch;
   const compatible =
     batch.schema.fields.length === schema.fields.length &&
     schema.fields.every((field, index) => {
       const other = batch.schema.fields[index];
-      return other !== undefined && other.name === field.name && arrow.util.compareTypes(field.type, other.type);
+      return other !== undefined && other.name === field.name && sameLogicalType(field.type, other.type);
     });
   if (!compatible) {
     throw new MlopsError(
@@ -314,7 +308,7 @@ function conformBatch(batch: arrow.RecordBatch, schema: arrow.Schema, tableName:
       { details: { table: tableName, part: partFile } },
     );
   }
-  return new arrow.RecordBatch(schema, batch.data);
+  return conformBatch(batch, schema);
 }
 
 async function removeParts(directory: string, parts: readonly ManifestPart[]): Promise<void> {

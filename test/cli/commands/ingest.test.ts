@@ -2,16 +2,17 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
+import { uploadLanding, useAzurite } from '../../helpers/azurite.js';
 import { SAMPLE_LANDING } from '../../helpers/ingest-workspace.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
 const HEADER = 'sepal_length,sepal_width,petal_length,petal_width,species';
 
-async function cli(args: string[], cwd: string) {
+async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {}, cwd });
+  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd });
   return { code, stdout, stderr };
 }
 
@@ -79,5 +80,23 @@ describe('mlops ingest', () => {
     const help = await cli(['ingest', '--help'], cwd);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('mlops ingest replay iris_part_002.csv');
+  });
+});
+
+describe('mlops run / ingest on an ADLS Gen2 landing (azurite)', () => {
+  const azurite = useAzurite();
+
+  it("take the storage credentials from the CLI's environment, not the process's", async () => {
+    expect(process.env.AZURE_STORAGE_CONNECTION_STRING).toBeUndefined();
+    const cwd = await tempDir();
+    const json = JSON.stringify({ source_path: await uploadLanding(azurite(), 'cli', SAMPLE_LANDING) });
+    const env = { AZURE_STORAGE_CONNECTION_STRING: azurite().connectionString };
+    const run = await cli(['run', 'data_ingestion_job', '-o', 'json', '-q', '--json', json], cwd, env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).ingestion).toMatchObject({ files_ingested: 3, rows_written: 150 });
+    const status = await cli(['ingest', 'status', '-o', 'json', '--json', json], cwd, env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ totals: { ingested: 3, new: 0, rows: 150 } });
+    expect(JSON.parse(status.stdout).listing_error).toBeUndefined();
   });
 });

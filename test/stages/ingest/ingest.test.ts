@@ -391,6 +391,17 @@ describe('runIngest from ADLS Gen2 (azurite)', () => {
     expect((await readIngested(s.volumes, third.output_path)).numRows).toBe(100 + 1 + 1);
   });
 
+  it('takes the credentials from the stage context env when no env option is given, not from process.env', async () => {
+    const { url } = await adlsLanding();
+    const s = await ingestSetup(await tempDir(), { copySample: false });
+    expect(process.env.AZURE_STORAGE_CONNECTION_STRING).toBeUndefined();
+    const ctx = { ...s.ctx, env: { AZURE_STORAGE_CONNECTION_STRING: azurite().connectionString } };
+    const result = await runIngest(ctx, { ...s.params, source_path: url });
+    expect(result).toMatchObject({ files_listed: 3, files_ingested: 3, rows_written: 150 });
+    const run = await s.ctx.workspace.tracking.getRun(result.run_id);
+    expect(JSON.stringify(run)).not.toContain(AZURITE_KEY);
+  });
+
   it('never lets a SAS token, an account key or a connection string into logs, errors, run params, artifacts, the ledger or the data', async () => {
     const { name, url } = await adlsLanding();
     const container = azurite().service.getContainerClient(name);

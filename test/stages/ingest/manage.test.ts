@@ -2,9 +2,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LocalSource } from '../../../src/sources/local.js';
-import { ingestStatus, toSourcePath } from '../../../src/stages/ingest/manage.js';
+import { ingestStatus, replayIngested, toSourcePath } from '../../../src/stages/ingest/manage.js';
 import { runIngest } from '../../../src/stages/ingest/ingest.js';
-import { ingestSetup } from '../../helpers/ingest-workspace.js';
+import { uploadLanding, useAzurite } from '../../helpers/azurite.js';
+import { ingestSetup, SAMPLE_LANDING } from '../../helpers/ingest-workspace.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -29,5 +30,23 @@ describe('ingestStatus', () => {
     expect(status.totals).toMatchObject({ ingested: 3, rows: 150 });
     expect(status.files.map((file) => file.status)).toEqual(['ingested', 'ingested', 'ingested']);
     expect(status.interrupted).toEqual([]);
+  });
+});
+
+describe('status and replay of an ADLS Gen2 source (azurite)', () => {
+  const azurite = useAzurite();
+
+  it('take the credentials from the stage context env, not from process.env', async () => {
+    expect(process.env.AZURE_STORAGE_CONNECTION_STRING).toBeUndefined();
+    const url = await uploadLanding(azurite(), 'manage', SAMPLE_LANDING);
+    const s = await ingestSetup(await tempDir(), { copySample: false });
+    const ctx = { ...s.ctx, env: { AZURE_STORAGE_CONNECTION_STRING: azurite().connectionString } };
+    const params = { ...s.params, source_path: url };
+    await runIngest(ctx, params);
+    const status = await ingestStatus(ctx, params);
+    expect(status.listing_error).toBeUndefined();
+    expect(status.totals).toMatchObject({ ingested: 3, new: 0, changed: 0, missing: 0, rows: 150 });
+    const replayed = await replayIngested(ctx, params, ['iris_part_002.csv']);
+    expect(replayed).toMatchObject({ files_ingested: 1, rows_written: 50 });
   });
 });
