@@ -1,11 +1,13 @@
+import { buildFixedDictionary } from './parquet-dictionary.js';
 import { snappyCompress, snappyMaxCompressedLength } from './snappy.js';
 import { ThriftCompactWriter, ThriftType } from './thrift-compact.js';
 
 /**
  * A Parquet encoder for flat schemas, without Arrow or wasm, so that it runs in worker threads on
  * plain typed arrays (Arrow's buffer layout). One call encodes one row group: per column one
- * optional dictionary page and one data page (v1). Numbers are PLAIN, strings PLAIN or
- * dictionary (RLE_DICTIONARY), nulls as RLE definition levels; pages SNAPPY or uncompressed.
+ * optional dictionary page and one data page (v1). Strings are PLAIN or dictionary (RLE_DICTIONARY)
+ * as the caller gives them; numbers are RLE_DICTIONARY while a column chunk has few distinct values,
+ * else PLAIN; nulls as RLE definition levels; pages SNAPPY or uncompressed.
  * The footer is written separately (`encodeParquetFooter`) once every row group's place is known.
  * Format: https://github.com/apache/parquet-format
  */
@@ -226,13 +228,25 @@ function encodeColumnChunk(spec: ParquetColumnSpec, column: ParquetColumnValues,
   } else if (column.layout === 'utf8') {
     page.append(plainByteArrays(column.offsets, column.data, validity, rows));
   } else {
-    const bytes = nonNullValueBytes(column.values, validity, rows, nullCount);
-    page.append(bytes);
-    stats = statistics(spec.kind, bytes);
-    if (codec === 'snappy' && minSavings > 0 && !compressionPaysOff(bytes, minSavings)) codec = 'none';
+    const dictionary = buildFixedDictionary(column.values, nullCount > 0 ? validity : undefined, rows);
+    if (dictionary !== undefined) {
+      const body = hybridIndices(dictionary.indices, dictionary.count, dictionary.size);
+      page.append(body);
+      stats = statistics(spec.kind, dictionary.values);
+      // The codec is the column chunk's, so it is settled before the dictionary page is written.
+      if (codec === 'snappy' && minSavings > 0 && !compressionPaysOff(body, minSavings)) codec = 'none';
+      dictionaryPageOffset = out.length - start;
+      uncompressedSize += writePage(out, PageType.DICTIONARY_PAGE, dictionary.values, codec, dictionary.size, Encoding.PLAIN);
+      encodings.push(Encoding.RLE_DICTIONARY);
+    } else {
+      const bytes = nonNullValueBytes(column.values, validity, rows, nullCount);
+      page.append(bytes);
+      stats = statistics(spec.kind, bytes);
+      if (codec === 'snappy' && minSavings > 0 && !compressionPaysOff(bytes, minSavings)) codec = 'none';
+    }
   }
   const dataPageOffset = out.length - start;
-  uncompressedSize += writePage(out, PageType.DATA_PAGE, page.view(), codec, rows, column.layout === 'dictionary' ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
+  uncompressedSize += writePage(out, PageType.DATA_PAGE, page.view(), codec, rows, dictionaryPageOffset === undefined ? Encoding.PLAIN : Encoding.RLE_DICTIONARY);
   pageScratch = page.bytes;
   return {
     ...(dictionaryPageOffset === undefined ? {} : { dictionaryPageOffset: dictionaryPageOffset + start }),
@@ -330,7 +344,6 @@ function definitionLevels(validity: Uint8Array | undefined, rows: number, nullCo
 
 /** RLE_DICTIONARY data: the bit width, then the indices of the non-null values as a hybrid run. */
 function dictionaryIndices(indices: Int32Array, validity: Uint8Array | undefined, rows: number, nullCount: number, dictionaryLength: number): Uint8Array {
-  const bitWidth = Math.max(1, 32 - Math.clz32(Math.max(0, dictionaryLength - 1)));
   let values = indices;
   if (nullCount > 0) {
     values = new Int32Array(rows - nullCount);
@@ -342,7 +355,13 @@ function dictionaryIndices(indices: Int32Array, validity: Uint8Array | undefined
     const index = values[i]!;
     if (index < 0 || index >= dictionaryLength) throw new RangeError(`Dictionary index ${index} at row ${i} is outside the dictionary of ${dictionaryLength}`);
   }
-  const hybrid = encodeHybrid(values, count, bitWidth);
+  return hybridIndices(values, count, dictionaryLength);
+}
+
+/** The bit width byte, then the first `count` indices as an RLE/bit-packed hybrid run. */
+function hybridIndices(indices: Int32Array, count: number, dictionaryLength: number): Uint8Array {
+  const bitWidth = Math.max(1, 32 - Math.clz32(Math.max(0, dictionaryLength - 1)));
+  const hybrid = encodeHybrid(indices, count, bitWidth);
   const bytes = new Uint8Array(1 + hybrid.length);
   bytes[0] = bitWidth;
   bytes.set(hybrid, 1);

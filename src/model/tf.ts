@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type * as TfModule from '@tensorflow/tfjs';
 import { MlopsError } from '../errors.js';
 
@@ -42,12 +43,20 @@ export function loadedTf(): Tf {
   return initialised;
 }
 
+/**
+ * tfjs ships CommonJS bundles. Loaded by `import()`, Node first scans their source with its CJS
+ * export lexer to find named exports: measured here, that doubled the load (0.44 s → 0.22 s wall,
+ * 0.75 s → 0.37 s CPU with the lexer's own background compilation). `require` skips the scan and
+ * returns the same module instance, so the wasm backend still registers with it.
+ */
+const requireCjs = createRequire(import.meta.url);
+
 async function initialise(): Promise<Tf> {
-  const tf: Tf = await import('@tensorflow/tfjs');
+  const tf = requireCjs('@tensorflow/tfjs') as Tf;
   // Prod mode skips per-op debug checks and keeps tfjs from printing its Node banner.
   tf.enableProdMode();
   if (await tryNativeBackend(tf)) return tf;
-  await import('@tensorflow/tfjs-backend-wasm');
+  requireCjs('@tensorflow/tfjs-backend-wasm');
   // In Node the wasm binary is found next to the package's own files; no setWasmPaths needed.
   const selected = await tf.setBackend('wasm');
   if (!selected) {

@@ -173,6 +173,74 @@ describe('encodeRowGroup + encodeParquetFooter', () => {
     expect(encodeRowGroup(specs, [{ layout: 'fixed', values: noise }, { layout: 'fixed', values: steps }], rows, 'snappy').columns.map((c) => c.codec)).toEqual([1, 1]);
   });
 
+  it('writes numeric columns with few distinct values as RLE_DICTIONARY, which hyparquet, DuckDB and parquet-wasm read back exactly', async () => {
+    const rows = 20_000;
+    const specs: ParquetColumnSpec[] = [
+      { name: 'feature', kind: 'double', nullable: true },
+      { name: 'odd', kind: 'double', nullable: false },
+      { name: 'count', kind: 'int32', nullable: false },
+      { name: 'ratio', kind: 'float', nullable: false },
+      { name: 'scored_at', kind: 'timestamp-millis', nullable: false, utc: true },
+      { name: 'noise', kind: 'double', nullable: false },
+    ];
+    const ODD = [0, -0, NaN, -1.5];
+    const feature = Float64Array.from({ length: rows }, (_, r) => Math.round(((r * 7919) % 61) + 10) / 10);
+    const nulls = Array.from({ length: rows }, (_, r) => r).filter((r) => r % 13 === 0);
+    const columns: ParquetColumnValues[] = [
+      { layout: 'fixed', values: feature, validity: validity(rows, nulls) },
+      { layout: 'fixed', values: Float64Array.from({ length: rows }, (_, r) => ODD[r % 4]!) },
+      { layout: 'fixed', values: Int32Array.from({ length: rows }, (_, r) => r % 5) },
+      { layout: 'fixed', values: Float32Array.from({ length: rows }, (_, r) => (r % 3) / 4) },
+      { layout: 'fixed', values: new BigInt64Array(rows).fill(1_764_115_200_000n) },
+      { layout: 'fixed', values: Float64Array.from({ length: rows }, (_, r) => Math.sin(r) * 1e6) },
+    ];
+    const group = encodeRowGroup(specs, columns, rows, 'snappy', { minSavings: 0.3 });
+    const RLE_DICTIONARY = 8;
+    expect(group.columns.map((c) => c.encodings.includes(RLE_DICTIONARY))).toEqual([true, true, true, true, true, false]);
+    expect(group.columns.map((c) => c.dictionaryPageOffset !== undefined)).toEqual([true, true, true, true, true, false]);
+    // The constant column is a dictionary of one value and one run: a few dozen bytes for 20,000 rows.
+    expect(group.columns[4]!.compressedSize).toBeLessThan(100);
+    const file = join(await tempDir(), 'numeric-dictionary.parquet');
+    await writeFile(file, Buffer.concat([PARQUET_MAGIC, group.bytes.subarray(0, group.length), encodeParquetFooter(specs, [{ fileOffset: 4, rows, columns: group.columns }])]));
+    const bytes = await readFile(file);
+
+    const read = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+    expect(read).toHaveLength(rows);
+    for (const r of [0, 1, 2, 3, 13, 14, 4321, rows - 1]) {
+      const row = read[r]!;
+      expect(row.feature).toBe(r % 13 === 0 ? null : feature[r]);
+      expect(Object.is(row.odd, ODD[r % 4]) || (Number.isNaN(row.odd as number) && Number.isNaN(ODD[r % 4]!))).toBe(true);
+      expect(row).toMatchObject({ count: r % 5, ratio: (r % 3) / 4, noise: Math.sin(r) * 1e6 });
+      expect(new Date(row.scored_at as Date).getTime()).toBe(1_764_115_200_000);
+    }
+
+    const table = parquetToTable(bytes);
+    const wasmFeature = table.getChild('feature')!;
+    for (let r = 0; r < rows; r++) {
+      const expected = r % 13 === 0 ? null : feature[r];
+      if (wasmFeature.get(r) !== expected) throw new Error(`parquet-wasm read ${wasmFeature.get(r)} at row ${r}, expected ${expected}`);
+    }
+    expect(Object.is(table.getChild('odd')!.get(1), -0)).toBe(true);
+
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const sums = (await connection.runAndReadAll(`SELECT count(feature) AS n, sum(feature) AS total, sum("count") AS counts, count(DISTINCT scored_at) AS stamps FROM '${file}'`)).getRowObjectsJS()[0]!;
+      const expectedTotal = feature.reduce((sum, value, r) => (r % 13 === 0 ? sum : sum + value), 0);
+      expect(sums).toMatchObject({ n: BigInt(rows - nulls.length), counts: BigInt(Array.from({ length: rows }, (_, r) => r % 5).reduce((a, b) => a + b, 0)), stamps: 1n });
+      expect(sums.total).toBeCloseTo(expectedTotal, 6);
+      const stats = (await connection.runAndReadAll(`SELECT path_in_schema AS name, encodings, stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${file}')`)).getRowObjectsJS();
+      const byName = Object.fromEntries(stats.map((s) => [s.name, s]));
+      expect(byName.feature).toMatchObject({ min: '1.0', max: '7.0' });
+      expect(String(byName.feature!.encodings)).toContain('RLE_DICTIONARY');
+      expect(String(byName.noise!.encodings)).not.toContain('RLE_DICTIONARY');
+      expect(byName.count).toMatchObject({ min: '0', max: '4' });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it('writes a valid file with no row groups: the schema and zero rows', async () => {
     const file = join(await tempDir(), 'empty.parquet');
     await writeFile(file, Buffer.concat([PARQUET_MAGIC, encodeParquetFooter(SPECS, [])]));
