@@ -23,9 +23,13 @@ export class BufferPool {
 
   /** A buffer of exactly `byteLength` bytes (recycled when one is idle). */
   take(byteLength: number): ArrayBuffer {
+    return this.takeIdle(byteLength) ?? new ArrayBuffer(byteLength);
+  }
+
+  /** An idle buffer of exactly `byteLength` bytes, or undefined when none is idle (never allocates). */
+  takeIdle(byteLength: number): ArrayBuffer | undefined {
     const buffer = this.#free.get(byteLength)?.pop();
-    if (buffer === undefined) return new ArrayBuffer(byteLength);
-    this.#bytes -= byteLength;
+    if (buffer !== undefined) this.#bytes -= byteLength;
     return buffer;
   }
 

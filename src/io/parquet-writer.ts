@@ -191,10 +191,16 @@ function sameLogicalType(a: arrow.DataType, b: arrow.DataType): boolean {
   return arrow.util.compareTypes(unwrap(a), unwrap(b));
 }
 
+/** Bytes written between background flushes of a FileSink. */
+const BACKGROUND_FLUSH_BYTES = 32 * 1024 * 1024;
+
 /** A local file written sequentially; `close` fsyncs it. */
 export class FileSink implements ByteSink {
   readonly path: string;
   #handle: fs.FileHandle;
+  #unflushed = 0;
+  /** A flush started in the background, with its failure kept for close() to report. */
+  #flushing: Promise<unknown> | undefined;
 
   private constructor(path: string, handle: fs.FileHandle) {
     this.path = path;
@@ -216,10 +222,25 @@ export class FileSink implements ByteSink {
       const { bytesWritten } = await this.#handle.write(bytes, written, bytes.length - written);
       written += bytesWritten;
     }
+    this.#unflushed += bytes.length;
+    // Without this the kernel would hold every page until close(): fsync of ~250 MB of scores
+    // took ~165 ms there. Flushed as it grows, on a libuv thread, the disk works while we compute.
+    if (this.#unflushed >= BACKGROUND_FLUSH_BYTES && this.#flushing === undefined) {
+      this.#unflushed = 0;
+      const flushing = this.#handle.datasync().then(
+        () => {
+          if (this.#flushing === flushing) this.#flushing = undefined;
+        },
+        (error: unknown) => error,
+      );
+      this.#flushing = flushing;
+    }
   }
 
   async close(options: { sync?: boolean } = {}): Promise<void> {
     try {
+      const failed = await this.#flushing;
+      if (failed !== undefined) throw toMlopsError(failed, `flush ${this.path} to disk`);
       if (options.sync ?? true) await this.#handle.sync();
     } finally {
       await this.#handle.close();

@@ -1,10 +1,9 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import * as arrow from 'apache-arrow';
 import * as pq from 'parquet-wasm';
-import { MlopsError, throwIfAborted } from '../errors.js';
+import { MlopsError } from '../errors.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
 import { threadBufferPool } from './buffer-pool.js';
-import { toMlopsError } from './fs-errors.js';
+import { describe, openWasmParquetBytes, openWasmParquetFile, streamWasmBatches, type WasmParquetFile } from './parquet-file.js';
 
 export type ParquetCompression = 'snappy' | 'zstd' | 'none';
 
@@ -104,9 +103,6 @@ function isStringLike(type: arrow.DataType): boolean {
   return arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** A Parquet file opened by its footer, whose row groups are read only when streamed. */
 export interface ParquetSource {
@@ -136,91 +132,37 @@ export interface ParquetStreamOptions {
  * one row group whatever the file's size.
  */
 export async function openParquetFile(path: string, options: { name?: string } = {}): Promise<ParquetSource> {
-  const name = options.name ?? path;
-  let handle: FileHandle;
-  let size: number;
-  try {
-    handle = await open(path, 'r');
-    size = (await handle.stat()).size;
-  } catch (error) {
-    throw toMlopsError(error, `open ${name}`);
-  }
-  try {
-    return await openParquetBlob(fileRanges(handle, size, name), name, () => handle.close());
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
-  }
+  return sourceOf(await openWasmParquetFile(path, options.name ?? path));
 }
 
 /** The same over bytes already in memory (a file read through a VolumeStore). */
 export async function openParquetBytes(bytes: Uint8Array, name: string): Promise<ParquetSource> {
-  return openParquetBlob(new Blob([bytes as Uint8Array<ArrayBuffer>]), name, async () => undefined);
+  return sourceOf(await openWasmParquetBytes(bytes, name));
 }
 
-/**
- * What parquet-wasm's ParquetFile.fromFile uses of a Blob — `size` and `slice(start, end).arrayBuffer()`
- * — over an open file: one positioned read per byte range. Node's file-backed Blob reads the same
- * ranges in small chunks and concatenates them, which measured ~1.5× slower for whole scoring runs.
- */
-function fileRanges(handle: FileHandle, size: number, name: string): Blob {
-  const ranges = {
-    size,
-    slice: (start = 0, end = size) => ({
-      arrayBuffer: async (): Promise<ArrayBuffer> => {
-        const length = Math.max(0, Math.min(end, size) - start);
-        const buffer = new ArrayBuffer(length);
-        let filled = 0;
-        try {
-          while (filled < length) {
-            const { bytesRead } = await handle.read(new Uint8Array(buffer, filled), 0, length - filled, start + filled);
-            if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + filled} of ${size}`);
-            filled += bytesRead;
-          }
-        } catch (error) {
-          throw toMlopsError(error, `read bytes ${start}–${end} of ${name}`);
-        }
-        return buffer;
-      },
-    }),
-  };
-  return ranges as unknown as Blob;
-}
-
-async function openParquetBlob(blob: Blob, name: string, release: () => Promise<void>): Promise<ParquetSource> {
-  let file: pq.ParquetFile;
-  try {
-    file = await pq.ParquetFile.fromFile(blob);
-  } catch (error) {
-    throw new MlopsError('CORRUPT', `Cannot read ${name} as Parquet (${blob.size} bytes): ${describe(error)}`, { cause: error, details: { source: name, bytes: blob.size } });
-  }
+async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {
+  const { file, name } = opened;
   try {
     const schema = arrow.tableFromIPC(file.schema().intoIPCStream()).schema;
     const metadata = file.metadata();
     const rows = metadata.fileMetadata().numRows();
     const rowGroups = metadata.numRowGroups();
     metadata.free();
-    let closed = false;
     return {
       schema,
       rows,
       rowGroups,
       name,
-      batches: (streamOptions = {}) => streamBatches(file, schema, name, streamOptions),
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        file.free();
-        await release();
-      },
+      batches: (streamOptions = {}) => streamBatches(opened, schema, streamOptions),
+      close: () => opened.close(),
     };
   } catch (error) {
-    file.free();
+    await opened.close();
     throw new MlopsError('CORRUPT', `Cannot read the schema of Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
   }
 }
 
-async function* streamBatches(file: pq.ParquetFile, schema: arrow.Schema, name: string, options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+async function* streamBatches(opened: WasmParquetFile, schema: arrow.Schema, options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
   const batchSize = options.batchSize ?? DEFAULT_PARQUET_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new MlopsError('INVALID_ARGUMENT', `Parquet batchSize must be a positive integer; found ${batchSize}`);
@@ -228,32 +170,13 @@ async function* streamBatches(file: pq.ParquetFile, schema: arrow.Schema, name: 
   const columns = options.columns ?? schema.fields.map((field) => field.name);
   for (const column of columns) {
     if (schema.fields.every((field) => field.name !== column)) {
-      throw new MlopsError('SCHEMA_MISMATCH', `Parquet file ${name} has no column "${column}"`, { details: { source: name, column } });
+      throw new MlopsError('SCHEMA_MISMATCH', `Parquet file ${opened.name} has no column "${column}"`, { details: { source: opened.name, column } });
     }
   }
   // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
   const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
-  let stream: ReadableStream<pq.RecordBatch>;
-  try {
-    stream = (await file.stream({ batchSize, columns: [...columns] })) as ReadableStream<pq.RecordBatch>;
-  } catch (error) {
-    throw new MlopsError('CORRUPT', `Cannot read Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
-  }
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      throwIfAborted(options.signal);
-      let next: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        throw new MlopsError('CORRUPT', `Cannot read Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
-      }
-      if (next.done) return;
-      yield direct ? copyBatch(next.value) : arrow.tableFromIPC(next.value.intoIPCStream()).batches[0]!;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...(options.signal ? { signal: options.signal } : {}) })) {
+    yield direct ? copyBatch(batch) : arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
   }
 }
 

@@ -133,12 +133,30 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
   return files;
 }
 
+/** A model directory's files, read and checked, ready for TensorFlow.js: what readModelFiles returns. */
+export interface ModelFilesRead {
+  modelJsonPath: string;
+  preprocessingPath: string;
+  modelTopology: io.ModelJSON['modelTopology'];
+  weightSpecs: io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+  preprocessing: Preprocessing;
+}
+
 /**
  * Loads a classifier from a model directory written by modelToFiles; `read` returns a file's
  * bytes by its path relative to the model directory. A model without the tfjs flavor (e.g. a
  * Python pyfunc model) is INVALID_ARGUMENT; damaged files are CORRUPT.
  */
 export async function modelFromFiles(read: (relativePath: string) => Promise<Uint8Array>): Promise<Classifier> {
+  return classifierFromFiles(await readModelFiles(read));
+}
+
+/**
+ * The first half of modelFromFiles, without TensorFlow.js: reads and checks the files, so that a
+ * caller learns the feature names (and starts reading data) while tfjs is still loading.
+ */
+export async function readModelFiles(read: (relativePath: string) => Promise<Uint8Array>): Promise<ModelFilesRead> {
   const mlmodel = parseMLmodel(decode(await read(MODEL_FILES.mlmodel)), MODEL_FILES.mlmodel);
   const flavor = mlmodel.flavors[TFJS_FLAVOR];
   if (flavor === undefined) {
@@ -170,12 +188,17 @@ export async function modelFromFiles(read: (relativePath: string) => Promise<Uin
       details: { file: weightsPath, expected: expectedBytes, found: weightBytes.byteLength },
     });
   }
+  return { modelJsonPath, preprocessingPath, modelTopology: modelJson.modelTopology, weightSpecs, weightData: toArrayBuffer(weightBytes), preprocessing };
+}
 
+/** The second half of modelFromFiles: the files made into a classifier by TensorFlow.js. */
+export async function classifierFromFiles(files: ModelFilesRead): Promise<Classifier> {
+  const { modelJsonPath, preprocessingPath, preprocessing } = files;
   const tf = await getTf();
   let model: LayersModel;
   try {
     // Without trainingConfig the model loads uncompiled: prediction needs no optimizer.
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: toArrayBuffer(weightBytes) }));
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightSpecs, weightData: files.weightData }));
   } catch (error) {
     throw new MlopsError('CORRUPT', `${modelJsonPath} could not be loaded by TensorFlow.js: ${(error as Error).message}`, { cause: error });
   }

@@ -1,5 +1,5 @@
 import type { Classifier } from '../model/classifier.js';
-import { modelFromFiles } from '../model/format.js';
+import { classifierFromFiles, readModelFiles, type ModelFilesRead } from '../model/format.js';
 import { resolveModelUri, type ResolvedModelLocation } from '../tracking/model-uri.js';
 import type { Workspace } from '../workspace/types.js';
 
@@ -8,9 +8,25 @@ export interface LoadedModel {
   location: ResolvedModelLocation;
 }
 
+/** A model's files, fetched and checked but not yet handed to TensorFlow.js. */
+export interface FetchedModel {
+  location: ResolvedModelLocation;
+  files: ModelFilesRead;
+  featureNames: string[];
+}
+
 /** Loads a tfjs model from any MLflow model URI (runs:/, models:/name/version, @alias, /latest). */
 export async function loadModel(workspace: Workspace, uri: string, options: { signal?: AbortSignal } = {}): Promise<LoadedModel> {
+  const fetched = await fetchModel(workspace, uri, options);
+  return { classifier: await classifierFromFiles(fetched.files), location: fetched.location };
+}
+
+/**
+ * The part of loadModel that needs no TensorFlow.js: resolves the URI and reads the model's files.
+ * Batch scoring uses it to know the feature columns, and start reading them, while tfjs loads.
+ */
+export async function fetchModel(workspace: Workspace, uri: string, options: { signal?: AbortSignal } = {}): Promise<FetchedModel> {
   const location = await resolveModelUri(uri, workspace, options);
-  const classifier = await modelFromFiles((relative) => workspace.tracking.downloadArtifact(location.runId, `${location.artifactPath}/${relative}`, options));
-  return { classifier, location };
+  const files = await readModelFiles((relative) => workspace.tracking.downloadArtifact(location.runId, `${location.artifactPath}/${relative}`, options));
+  return { location, files, featureNames: files.preprocessing.featureNames };
 }

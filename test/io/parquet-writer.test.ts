@@ -99,6 +99,24 @@ describe('ParquetStreamWriter', () => {
     await writeFile(join(await tempDir(), 'x'), '');
     await expect(FileSink.create(file)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
   });
+
+  it('keeps every byte in order while it flushes to disk in the background (100 MiB in 1 MiB writes)', async () => {
+    const file = join(await tempDir(), 'big.bin');
+    const sink = await FileSink.create(file);
+    const chunk = new Uint8Array(1 << 20);
+    for (let index = 0; index < 100; index++) {
+      // Each chunk tells its place, so a lost, repeated or reordered write shows.
+      chunk.fill(index);
+      await sink.write(chunk);
+    }
+    await sink.close();
+    const bytes = await readFile(file);
+    expect(bytes.length).toBe(100 << 20);
+    for (let index = 0; index < 100; index++) {
+      const at = index << 20;
+      if (bytes[at] !== index || bytes[at + (1 << 20) - 1] !== index) throw new Error(`chunk ${index} holds ${bytes[at]}…${bytes[at + (1 << 20) - 1]}`);
+    }
+  });
 });
 
 describe('ParquetStreamWriter with minCompressionSavings', () => {

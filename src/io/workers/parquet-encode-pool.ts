@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../buffer-pool.js';
 import type { EncodedRowGroup } from '../parquet-encode.js';
 import type { RowGroupEncoder, RowGroupJob } from '../parquet-writer.js';
 import type { EncodeReply, EncodeRequest } from './parquet-encode-protocol.js';
+import { workerScript } from './worker-script.js';
 
 interface PendingJob {
   resolve: (group: EncodedRowGroup) => void;
@@ -33,7 +32,7 @@ export class ParquetEncodePool implements RowGroupEncoder {
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new MlopsError('INVALID_ARGUMENT', `A Parquet encoding pool needs at least one worker; got ${size}`);
     this.size = size;
-    const url = workerScript();
+    const url = workerScript('parquet-encode-worker.js');
     this.#workers = Array.from({ length: size }, () => this.#start(url));
   }
 
@@ -98,16 +97,4 @@ export class ParquetEncodePool implements RowGroupEncoder {
 function fail(pending: Map<number, PendingJob>, error: MlopsError): void {
   for (const job of pending.values()) job.reject(error);
   pending.clear();
-}
-
-/**
- * The compiled worker beside this module; when this module runs from the TypeScript sources (the
- * tests), the compiled copy in dist/ that `npm run build` leaves — worker threads run JavaScript only.
- */
-function workerScript(): URL {
-  const beside = new URL('./parquet-encode-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL('../../../dist/io/workers/parquet-encode-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new MlopsError('INTERNAL', `The Parquet encoding worker script is missing (looked for ${fileURLToPath(beside)} and ${fileURLToPath(built)}): run npm run build`);
 }

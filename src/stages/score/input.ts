@@ -5,6 +5,7 @@ import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
 import { openParquetBytes, openParquetFile, type ParquetSource } from '../../io/parquet.js';
+import { ParquetReadAhead } from '../../io/workers/parquet-read-ahead.js';
 import type { TableStore, VolumeStore } from '../../workspace/types.js';
 import type { DataRef } from './params.js';
 import type { BatchOrigin } from './score-batch.js';
@@ -16,7 +17,10 @@ export interface ScoreInput {
   /** Total rows when known up front (Parquet footers), else undefined. */
   rows: number | undefined;
   files: number;
+  /** Iterate once. Ending the iteration (or breaking out of it) releases what the input holds. */
   batches(): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }, void, undefined>;
+  /** Releases the input when `batches` is never iterated to its end (e.g. the model failed to load). */
+  close(): Promise<void>;
 }
 
 export interface OpenInputOptions {
@@ -26,6 +30,12 @@ export interface OpenInputOptions {
   tables: TableStore;
   /** Relative local paths resolve against this folder (mlops.yml's). */
   baseDir: string;
+  /**
+   * From this many rows on, local files are decoded on a worker thread, starting at once: the
+   * first batches are ready by the time the caller (which may still be loading its model) asks
+   * for them. Default: never.
+   */
+  readAheadMinRows?: number;
   signal?: AbortSignal;
 }
 
@@ -55,20 +65,47 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   const files = await listLocalParquet(local, location);
   // Every footer is checked now; files are opened again one at a time when streamed.
   let rows = 0;
+  const schemas: arrow.Schema[] = [];
   for (const file of files) {
     throwIfAborted(options.signal);
     const source = await openParquetFile(file.path, { name: file.name });
     try {
       checkFeatures(source.schema, options.featureNames, source.name);
       rows += source.rows;
+      schemas.push(source.schema);
     } finally {
       await source.close();
     }
+  }
+  if (options.readAheadMinRows !== undefined && rows >= options.readAheadMinRows && rows > 0) {
+    const reader = new ParquetReadAhead(
+      files.map((file, index) => ({ ...file, schema: schemas[index]! })),
+      { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    return {
+      location,
+      rows,
+      files: files.length,
+      async *batches() {
+        let source = '';
+        let firstRow = 0;
+        for await (const next of reader.batches()) {
+          if (next.source !== source) {
+            source = next.source;
+            firstRow = 0;
+          }
+          yield { batch: next.batch, origin: { source, firstRow } };
+          firstRow += next.batch.numRows;
+        }
+      },
+      close: () => reader.close(),
+    };
   }
   return {
     location,
     rows,
     files: files.length,
+    close: async () => undefined,
     async *batches() {
       for (const file of files) {
         const source = await openParquetFile(file.path, { name: file.name });
@@ -160,6 +197,7 @@ async function openVolumeInput(location: string, options: OpenInputOptions): Pro
     location,
     rows,
     files: files.length,
+    close: async () => undefined,
     async *batches() {
       for (const file of files) {
         const source = await openParquetBytes(await options.volumes.read(file, signal), file);
@@ -181,6 +219,7 @@ async function openTableInput(name: string, options: OpenInputOptions): Promise<
     location: name,
     rows: undefined,
     files: 1,
+    close: async () => undefined,
     async *batches() {
       let firstRow = 0;
       for await (const batch of options.tables.read(name, signal)) {

@@ -108,28 +108,7 @@ export class BatchScorer {
     const predicted = pool.int32(rows);
     const columns = Array.from({ length: labelCount }, () => pool.float64(rows));
     if (rows > 0) {
-      withProbabilities(this.#options.classifier, normalized, rows, featureCount, (probabilities) => {
-        // Column by column: one tight loop per output array.
-        for (let label = 0; label < labelCount; label++) {
-          const column = columns[label]!;
-          for (let row = 0, at = label; row < rows; row++, at += labelCount) column[row] = probabilities[at]!;
-        }
-        // Strictly greater: the first label wins ties, as Classifier.predictLabels and numpy's argmax.
-        predicted.fill(0);
-        const best = pool.float64(rows);
-        best.set(columns[0]!);
-        for (let label = 1; label < labelCount; label++) {
-          const column = columns[label]!;
-          for (let row = 0; row < rows; row++) {
-            const value = column[row]!;
-            if (value > best[row]!) {
-              best[row] = value;
-              predicted[row] = label;
-            }
-          }
-        }
-        pool.give(best.buffer);
-      });
+      withProbabilities(this.#options.classifier, normalized, rows, featureCount, (probabilities) => splitProbabilities(probabilities, rows, columns, predicted));
     }
 
     const validRows = invalid === undefined ? undefined : validityOf(invalid, rows);
@@ -185,6 +164,43 @@ export function withProbabilities(classifier: Classifier, normalized: Float32Arr
     use(typeof backend.typedArrayFromHeap === 'function' && output.dtype === 'float32' ? backend.typedArrayFromHeap(output) : (output.dataSync() as Float32Array));
   } finally {
     output.dispose();
+  }
+}
+
+/**
+ * One pass over the row-major probabilities: each label's column, and the predicted label per row.
+ * Strictly greater wins, so the first label takes ties, as Classifier.predictLabels and numpy's
+ * argmax do (and a NaN probability never wins over the label before it).
+ */
+export function splitProbabilities(probabilities: Float32Array, rows: number, columns: Float64Array[], predicted: Int32Array): void {
+  const labelCount = columns.length;
+  if (labelCount === 3) {
+    // The common case (Iris and most small classifiers), with the columns held in locals.
+    const [first, second, third] = columns as [Float64Array, Float64Array, Float64Array];
+    for (let row = 0, at = 0; row < rows; row++, at += 3) {
+      const a = probabilities[at]!;
+      const b = probabilities[at + 1]!;
+      const c = probabilities[at + 2]!;
+      first[row] = a;
+      second[row] = b;
+      third[row] = c;
+      predicted[row] = c > (b > a ? b : a) ? 2 : b > a ? 1 : 0;
+    }
+    return;
+  }
+  for (let row = 0, at = 0; row < rows; row++, at += labelCount) {
+    let best = probabilities[at]!;
+    let label = 0;
+    columns[0]![row] = best;
+    for (let candidate = 1; candidate < labelCount; candidate++) {
+      const value = probabilities[at + candidate]!;
+      columns[candidate]![row] = value;
+      if (value > best) {
+        best = value;
+        label = candidate;
+      }
+    }
+    predicted[row] = label;
   }
 }
 

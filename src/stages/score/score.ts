@@ -7,11 +7,11 @@ import type { ParquetCodec } from '../../io/parquet-encode.js';
 import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.js';
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
 import type { Classifier } from '../../model/classifier.js';
-import type { PipelineState, PredictionSummary } from '../../pipeline/state.js';
-import type { ResolvedModelLocation } from '../../tracking/model-uri.js';
+import { classifierFromFiles } from '../../model/format.js';
+import type { ModelRef, PipelineState, PredictionSummary } from '../../pipeline/state.js';
 import type { StageContext } from '../context.js';
+import { fetchModel, type FetchedModel } from '../load-model.js';
 import { canScoreOnWarehouse, scoreOnWarehouse } from './on-warehouse.js';
-import { loadModel } from '../load-model.js';
 import { openScoreInput, type ScoreInput } from './input.js';
 import { ParquetOutput } from './output.js';
 import { stageLocalOutput, stageVolumeOutput, type StagedOutput } from './output-files.js';
@@ -19,7 +19,7 @@ import { withPlainStrings } from './output-schema.js';
 import { isParquetFileName, parseScoreParams, type ScoreJobOptions } from './params.js';
 import { BatchScorer } from './score-batch.js';
 
-/** Below this many input rows, starting encoding workers costs more than it saves. */
+/** Below this many input rows, starting worker threads (to decode or encode) costs more than it saves. */
 const WORKER_THRESHOLD_ROWS = 200_000;
 /** Part files written through a VolumeStore are collected in memory: start a new one after this many rows. */
 const VOLUME_ROWS_PER_FILE = 1_000_000;
@@ -51,44 +51,63 @@ export async function runScore(ctx: StageContext, params: Record<string, string>
   const options = parseScoreParams(params);
   const scoredAt = ctx.now();
   const signal = ctx.signal ? { signal: ctx.signal } : {};
-  const { classifier, location } = await loadModel(ctx.workspace, options.modelUri, signal);
-  try {
-    return await scoreWith(ctx, options, classifier, location, scoredAt, tuning);
-  } finally {
-    // The weights live in wasm memory: a long-lived process running many jobs must give them back.
-    classifier.dispose();
-  }
-}
-
-async function scoreWith(
-  ctx: StageContext,
-  options: ScoreJobOptions,
-  classifier: Classifier,
-  location: ResolvedModelLocation,
-  scoredAt: number,
-  tuning: ScoreTuning,
-): Promise<PredictionSummary> {
-  const signal = ctx.signal ? { signal: ctx.signal } : {};
-  const version = location.version;
-  const model = {
-    name: version?.name ?? options.modelName,
-    version: version?.version ?? '',
-    uri: version ? `models:/${version.name}/${version.version}` : options.modelUri,
-  };
+  // The model's files first, without TensorFlow.js: they name the feature columns, so the input
+  // can be opened (and, when large, decoded on a worker) while tfjs loads.
+  const fetched = await fetchModel(ctx.workspace, options.modelUri, signal);
+  const model = modelRef(fetched, options);
   const warehouse = ctx.workspace.sqlScoring;
   if (warehouse?.warehouseId && canScoreOnWarehouse(options)) {
-    const summary = await scoreOnWarehouse(warehouse, options, classifier, model, scoredAt, ctx.signal);
-    ctx.reporter.report({ type: 'log', stage: 'score', message: `${summary.rows} rows scored on SQL warehouse ${warehouse.warehouseId} with ${model.uri} → ${summary.table}` });
-    return summary;
+    return withClassifier(fetched, async (classifier) => {
+      const summary = await scoreOnWarehouse(warehouse, options, classifier, model, scoredAt, ctx.signal);
+      ctx.reporter.report({ type: 'log', stage: 'score', message: `${summary.rows} rows scored on SQL warehouse ${warehouse.warehouseId} with ${model.uri} → ${summary.table}` });
+      return summary;
+    });
   }
   const input = await openScoreInput(options.input, {
-    featureNames: classifier.featureNames,
+    featureNames: fetched.featureNames,
     batchSize: options.batchSize,
     volumes: ctx.workspace.volumes,
     tables: ctx.workspace.tables,
     baseDir: ctx.config.configDir,
+    ...(tuning.workers === 0 ? {} : { readAheadMinRows: tuning.workers === undefined ? WORKER_THRESHOLD_ROWS : 0 }),
     ...signal,
   });
+  try {
+    return await withClassifier(fetched, (classifier) => scoreInput(ctx, options, classifier, model, input, scoredAt, tuning));
+  } finally {
+    await input.close();
+  }
+}
+
+/** Builds the classifier for `use`, then frees it: its weights live in wasm memory, which a long-lived process running many jobs must get back. */
+async function withClassifier<T>(fetched: FetchedModel, use: (classifier: Classifier) => Promise<T>): Promise<T> {
+  const classifier = await classifierFromFiles(fetched.files);
+  try {
+    return await use(classifier);
+  } finally {
+    classifier.dispose();
+  }
+}
+
+function modelRef(fetched: FetchedModel, options: ScoreJobOptions): ModelRef {
+  const version = fetched.location.version;
+  return {
+    name: version?.name ?? options.modelName,
+    version: version?.version ?? '',
+    uri: version ? `models:/${version.name}/${version.version}` : options.modelUri,
+  };
+}
+
+async function scoreInput(
+  ctx: StageContext,
+  options: ScoreJobOptions,
+  classifier: Classifier,
+  model: ModelRef,
+  input: ScoreInput,
+  scoredAt: number,
+  tuning: ScoreTuning,
+): Promise<PredictionSummary> {
+  const signal = ctx.signal ? { signal: ctx.signal } : {};
   const scorer = new BatchScorer({ classifier, modelName: model.name, modelVersion: model.version, scoredAt, onInvalid: options.onInvalid });
 
   let rows = 0;

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Classifier } from '../../../src/model/classifier.js';
-import { BatchScorer } from '../../../src/stages/score/score-batch.js';
+import { BatchScorer, splitProbabilities } from '../../../src/stages/score/score-batch.js';
 import { IRIS_FEATURES, IRIS_LABELS, irisClassifier, irisColumns } from '../../helpers/scoring-model.js';
 
 let classifier: Classifier;
@@ -115,3 +115,39 @@ describe('BatchScorer', () => {
     expect(out.schema.fields).toHaveLength(11);
   });
 });
+
+describe('splitProbabilities', () => {
+  /** The argmax rule spelled out: the first label with the largest value, NaN never larger. */
+  function reference(probabilities: Float32Array, labelCount: number): number[] {
+    const labels: number[] = [];
+    for (let at = 0; at < probabilities.length; at += labelCount) {
+      let label = 0;
+      for (let candidate = 1; candidate < labelCount; candidate++) if (probabilities[at + candidate]! > probabilities[at + label]!) label = candidate;
+      labels.push(label);
+    }
+    return labels;
+  }
+
+  it.each([2, 3, 4])('with %i labels: columns by label, and the first label wins ties', (labelCount) => {
+    const rows = 400;
+    let state = labelCount;
+    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    // Values from a few levels, so that ties (and NaNs) are frequent.
+    const probabilities = Float32Array.from({ length: rows * labelCount }, () => (random() < 0.05 ? NaN : Math.floor(random() * 3) / 2));
+    const columns = Array.from({ length: labelCount }, () => new Float64Array(rows));
+    const predicted = new Int32Array(rows);
+    splitProbabilities(probabilities, rows, columns, predicted);
+    expect(Array.from(predicted)).toEqual(reference(probabilities, labelCount));
+    for (let label = 0; label < labelCount; label++) {
+      expect(Array.from(columns[label]!)).toEqual(Array.from({ length: rows }, (_, row) => probabilities[row * labelCount + label]));
+    }
+    // A tie between every label picks label 0; a tie between the last two picks the earlier one.
+    const tied = new Float32Array(labelCount).fill(0.25);
+    splitProbabilities(tied, 1, columns, predicted);
+    expect(predicted[0]).toBe(0);
+    tied[0] = 0;
+    splitProbabilities(tied, 1, columns, predicted);
+    expect(predicted[0]).toBe(1);
+  });
+});
+
