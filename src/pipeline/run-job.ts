@@ -63,7 +63,6 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
   const release = workspace.kind === 'local' ? await acquireWorkspaceLock(workspace.location, `mlops ${options.job}`) : async () => {};
   try {
-    const ctx: StageContext = { workspace, config, reporter, now, env: options.load?.env ?? process.env, ...signal };
     const { tracking } = workspace;
 
     let job: JobConfig = config.jobs[options.job];
@@ -99,6 +98,8 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       await tracking.logBatch(runId, { params: redactParameters(job.parameters) }, signal);
     }
 
+    // Every stage's MLflow run is nested under the job run, a resumed job's under the same run.
+    const ctx: StageContext = { workspace, config, reporter, now, env: options.load?.env ?? process.env, parentRunId: runId, ...signal };
     const startedAt = now();
     const stages: StageRecord[] = [];
     let status: JobResult['status'] = 'succeeded';

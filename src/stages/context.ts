@@ -15,4 +15,9 @@ export interface StageContext {
    * process.env. Stages read it, never record it: its values may be secrets.
    */
   env?: Record<string, string | undefined>;
+  /**
+   * The MLflow run that the runs this stage creates are nested under (tag mlflow.parentRunId):
+   * runJob sets it to the job run. Unset, a stage's run is a top-level run.
+   */
+  parentRunId?: string;
 }

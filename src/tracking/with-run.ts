@@ -1,4 +1,5 @@
 import { MlopsError } from '../errors.js';
+import { PARENT_RUN_ID_TAG } from './nested-runs.js';
 import type { Experiment, Metric, RunInfo, TrackingStore } from './types.js';
 
 /** Finds an experiment by name, creating it when absent (MLflow's set_experiment). */
@@ -29,21 +30,24 @@ export interface WithRunOptions {
   experimentId: string;
   runName: string;
   tags?: Record<string, string>;
+  /** Nest the run under this one (tag mlflow.parentRunId, set at create time), like `start_run(nested=True)`. */
+  parentRunId?: string | undefined;
   now: () => number;
   signal?: AbortSignal;
 }
 
 /**
  * Runs `body` inside an MLflow run: FINISHED when it returns, FAILED when it throws (the error
- * is rethrown), like `with mlflow.start_run():`.
+ * is rethrown), like `with mlflow.start_run():` (`nested=True` when `parentRunId` is given).
  */
 export async function withRun<T>(tracking: TrackingStore, options: WithRunOptions, body: (run: RunInfo) => Promise<T>): Promise<T> {
   const signalOpt = options.signal ? { signal: options.signal } : {};
+  const tags = options.parentRunId ? { ...options.tags, [PARENT_RUN_ID_TAG]: options.parentRunId } : options.tags;
   const run = await tracking.createRun({
     experimentId: options.experimentId,
     runName: options.runName,
     startTime: options.now(),
-    ...(options.tags ? { tags: options.tags } : {}),
+    ...(tags ? { tags } : {}),
     ...signalOpt,
   });
   try {

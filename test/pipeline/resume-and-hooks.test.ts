@@ -5,6 +5,7 @@ import type { StageName } from '../../src/config/types.js';
 import { acquireWorkspaceLock } from '../../src/pipeline/lock.js';
 import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
 import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
+import { childRuns } from '../../src/tracking/nested-runs.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -31,6 +32,13 @@ describe('resuming a failed job run', () => {
     const run = await tracking.getRun(failed.run_id);
     expect(run.info.status).toBe('FINISHED');
     expect(run.data.tags['mlops.job_status']).toBe('succeeded');
+
+    // The stages run again are nested under the resumed job run, beside the first attempt's: no other parent exists.
+    const experimentIds = (await tracking.searchExperiments()).items.map((e) => e.experimentId);
+    const children = await childRuns(tracking, failed.run_id, { experimentIds });
+    expect(children.map((child) => child.info.runId)).toEqual(expect.arrayContaining([failed.ingestion!.run_id, resumed.training!.run_id, resumed.evaluation!.run_id]));
+    const nested = await tracking.searchRuns({ experimentIds, filter: "tags.`mlflow.parentRunId` != ''" });
+    expect(nested.items.map((r) => r.info.runId).sort()).toEqual(children.map((child) => child.info.runId).sort());
   });
 
   it('refuses to resume a run that succeeded, or with the wrong job', async () => {

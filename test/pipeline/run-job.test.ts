@@ -4,13 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { RecordingReporter } from '../../src/pipeline/reporter.js';
 import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
 import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
+import { startTrackingServer } from '../../src/tracking/server/server.js';
 import { AZURITE_KEY, uploadLanding, useAzurite } from '../helpers/azurite.js';
 import { SAMPLE_LANDING } from '../helpers/ingest-workspace.js';
+import { callMlflowApi } from '../helpers/mlflow-api.js';
 import { readParquetFolder } from '../helpers/read-parquet.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const tempDir = useTempDirs();
+
+/** The run folders of an MLflow file store: <mlruns>/<experiment id>/<run id>/. */
+async function runFolders(mlruns: string): Promise<{ experimentId: string; runId: string; dir: string }[]> {
+  const runs = [];
+  for (const experiment of await readdir(mlruns, { withFileTypes: true })) {
+    if (!experiment.isDirectory() || !/^\d+$/.test(experiment.name)) continue;
+    for (const run of await readdir(join(mlruns, experiment.name), { withFileTypes: true })) {
+      if (run.isDirectory() && /^[0-9a-f]{32}$/.test(run.name)) runs.push({ experimentId: experiment.name, runId: run.name, dir: join(mlruns, experiment.name, run.name) });
+    }
+  }
+  return runs;
+}
 
 describe('pipeline_job on the local workspace', () => {
   it('runs all six stages on the bundled data, then again without re-ingesting, promoting version 2', async () => {
@@ -76,6 +90,33 @@ describe('pipeline_job on the local workspace', () => {
     const again = await readParquetFolder(second.predictions!.path);
     expect(again).toHaveLength(150);
     expect(new Set(again.map((r) => r.model_version))).toEqual(new Set(['2']));
+
+    // Every stage run is nested under its job run, as MLflow lays the tag out on disk; job runs are top-level.
+    const mlruns = join(cwd, '.mlops', 'mlruns');
+    const onDisk = await runFolders(mlruns);
+    const parentOf = async (run: { dir: string }) => readFile(join(run.dir, 'tags', 'mlflow.parentRunId'), 'utf8').catch(() => undefined);
+    const stageRuns = (job: typeof first) => [job.ingestion!.run_id, job.training!.run_id, job.evaluation!.run_id].sort();
+    const nestedUnder = new Map<string | undefined, string[]>();
+    for (const run of onDisk) {
+      const parent = await parentOf(run);
+      nestedUnder.set(parent, [...(nestedUnder.get(parent) ?? []), run.runId]);
+    }
+    expect(nestedUnder.get(undefined)?.sort()).toEqual([first.run_id, second.run_id].sort());
+    expect(nestedUnder.get(first.run_id)?.sort()).toEqual(stageRuns(first));
+    expect(nestedUnder.get(second.run_id)?.sort()).toEqual(stageRuns(second));
+    expect(nestedUnder.size).toBe(3);
+
+    // MLflow's own query for child runs, through the tracking server over this store, finds exactly them.
+    const server = await startTrackingServer({ root: mlruns });
+    try {
+      const experimentIds = [...new Set(onDisk.map((run) => run.experimentId))];
+      const search = await callMlflowApi(server.url, 'POST', 'runs/search', { experiment_ids: experimentIds, filter: `tags.mlflow.parentRunId = '${first.run_id}'` });
+      expect(search.status).toBe(200);
+      const found = (search.json.runs as { info: { run_id: string } }[]).map((run) => run.info.run_id).sort();
+      expect(found).toEqual(stageRuns(first));
+    } finally {
+      await server.close();
+    }
   });
 
   it('stops at approve when the thresholds reject the model: status rejected, nothing deployed', async () => {

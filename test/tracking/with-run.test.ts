@@ -33,6 +33,21 @@ describe('withRun', () => {
     expect(run.info.endTime).toBeGreaterThan(run.info.startTime);
   });
 
+  it('nests the run under parentRunId with the mlflow.parentRunId tag from creation on, and leaves a run without one top-level', async () => {
+    const tracking = await store();
+    const exp = await getOrCreateExperiment(tracking, 'e');
+    const parent = await tracking.createRun({ experimentId: exp.experimentId, runName: 'parent' });
+    let tagsWhileRunning: Record<string, string> = {};
+    const childId = await withRun(tracking, { experimentId: exp.experimentId, runName: 'child', tags: { stage: 'x' }, parentRunId: parent.runId, now: Date.now }, async (run) => {
+      tagsWhileRunning = (await tracking.getRun(run.runId)).data.tags;
+      return run.runId;
+    });
+    expect(tagsWhileRunning).toMatchObject({ 'mlflow.parentRunId': parent.runId, stage: 'x' });
+    expect((await tracking.getRun(childId)).data.tags['mlflow.parentRunId']).toBe(parent.runId);
+    const topLevelId = await withRun(tracking, { experimentId: exp.experimentId, runName: 'alone', parentRunId: undefined, now: Date.now }, async (run) => run.runId);
+    expect((await tracking.getRun(topLevelId)).data.tags).not.toHaveProperty('mlflow.parentRunId');
+  });
+
   it('marks the run FAILED and rethrows the original error', async () => {
     const tracking = await store();
     const exp = await getOrCreateExperiment(tracking, 'e');

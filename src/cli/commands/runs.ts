@@ -1,5 +1,6 @@
 import { MlopsError } from '../../errors.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord } from '../../pipeline/job-record.js';
+import { childRuns, childRunsByParent, parentRunIdOf } from '../../tracking/nested-runs.js';
 import type { Run, TrackingStore } from '../../tracking/types.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
@@ -7,61 +8,100 @@ import type { Command } from '../io.js';
 import { openTargetWorkspace } from '../open-from-args.js';
 import { formatTable, formatTime } from '../table.js';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, limit: { type: 'string', short: 'n' } } as const;
+const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, limit: { type: 'string', short: 'n' }, parent: { type: 'string' } } as const;
+/** The tag each stage puts on the MLflow run it creates (ingest, train, evaluate). */
+const STAGE_TAG = 'mlops.stage';
+const LIST_HEADER = ['RUN ID', 'JOB/STAGE', 'TARGET', 'STATUS', 'STARTED', 'SECONDS'];
 
 export const runsCommand: Command = {
   name: 'runs',
   summary: 'list job runs, or show one (stages, params, metrics, how to resume)',
   help: `Usage:
-  mlops runs list [--limit N] [--target T] [-o json]
+  mlops runs list [--limit N] [--parent RUN_ID] [--target T] [-o json]
   mlops runs show <run-id> [--target T] [-o json]
 
 Every job run is an MLflow run tagged mlops.job; its stages and what they produced are stored with it.
+The MLflow runs its stages create (ingest, train, evaluate) are nested under it, as MLflow nests runs
+(tag mlflow.parentRunId): \`runs list\` shows them indented under their job run, \`runs list --parent\`
+lists the runs nested under one run, and \`runs show\` names a run's parent and its nested runs.
 
 Examples:
   mlops runs list
+  mlops runs list --parent 3f2a…   # the stage runs of one job run
   mlops runs show 3f2a…   # then, if it failed: mlops run pipeline_job --resume 3f2a…
 `,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS);
     const [sub, id, ...extra] = positionals;
-    if (values.help || (sub !== 'list' && sub !== 'show') || extra.length > 0 || (sub === 'show' && !id) || (sub === 'list' && id)) {
+    if (values.help || (sub !== 'list' && sub !== 'show') || extra.length > 0 || (sub === 'show' && (!id || values.parent !== undefined)) || (sub === 'list' && id)) {
       io.stdout(this.help);
       return values.help ? EXIT_OK : EXIT_USAGE;
     }
     const format = outputFormat(values.output);
     const { workspace } = await openTargetWorkspace(values, io);
+    const call = io.signal ? { signal: io.signal } : {};
     if (sub === 'list') {
       const limit = values.limit === undefined ? 20 : Number(values.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new MlopsError('USAGE', `--limit must be a positive integer, got "${values.limit}"`);
-      const runs = await jobRuns(workspace.tracking, limit, io.signal);
-      if (format === 'json') io.stdout(JSON.stringify(runs.map(summary), null, 2) + '\n');
+      const experimentIds = await allExperimentIds(workspace.tracking, io.signal);
+      if (values.parent !== undefined) {
+        const parent = await workspace.tracking.getRun(values.parent, call);
+        const children = await childRuns(workspace.tracking, parent.info.runId, { experimentIds, maxResults: limit, ...call });
+        if (format === 'json') io.stdout(JSON.stringify(children.map(summary), null, 2) + '\n');
+        else if (children.length === 0) io.stdout(`No runs are nested under run ${parent.info.runId}.\n`);
+        else io.stdout(formatTable(LIST_HEADER, children.map((child) => listRow(child))));
+        return EXIT_OK;
+      }
+      const runs = await jobRuns(workspace.tracking, experimentIds, limit, io.signal);
+      const children = await childRunsByParent(workspace.tracking, runs, { experimentIds, ...call });
+      const childrenOf = (run: Run): Run[] => children.get(run.info.runId) ?? [];
+      if (format === 'json') io.stdout(JSON.stringify(runs.map((r) => ({ ...summary(r), children: childrenOf(r).map(summary) })), null, 2) + '\n');
       else if (runs.length === 0) io.stdout('No job runs yet: try `mlops run pipeline_job`.\n');
       else {
-        io.stdout(
-          formatTable(
-            ['RUN ID', 'JOB', 'TARGET', 'STATUS', 'STARTED', 'SECONDS'],
-            runs.map((r) => {
-              const s = summary(r);
-              return [s.run_id, s.job, s.target, s.status, formatTime(s.start_time), s.duration_ms === undefined ? '' : (s.duration_ms / 1000).toFixed(1)];
-            }),
-          ),
-        );
+        const rows = runs.flatMap((r) => {
+          const nested = childrenOf(r);
+          return [listRow(r), ...nested.map((child, i) => listRow(child, i === nested.length - 1 ? '└─ ' : '├─ '))];
+        });
+        io.stdout(formatTable(LIST_HEADER, rows));
       }
       return EXIT_OK;
     }
-    const run = await workspace.tracking.getRun(id!, io.signal ? { signal: io.signal } : {});
+    const run = await workspace.tracking.getRun(id!, call);
     const record = run.data.tags[JOB_TAG] ? await loadJobRecord(workspace.tracking, run.info.runId).catch(() => undefined) : undefined;
+    const children = await childRuns(workspace.tracking, run.info.runId, { experimentIds: await allExperimentIds(workspace.tracking, io.signal), ...call });
+    const parentId = parentRunIdOf(run);
     if (format === 'json') {
-      io.stdout(JSON.stringify({ ...summary(run), params: run.data.params, metrics: Object.fromEntries(Object.entries(run.data.metrics).map(([k, m]) => [k, m.value])), tags: run.data.tags, stages: record?.stages }, null, 2) + '\n');
+      io.stdout(
+        JSON.stringify(
+          {
+            ...summary(run),
+            params: run.data.params,
+            metrics: Object.fromEntries(Object.entries(run.data.metrics).map(([k, m]) => [k, m.value])),
+            tags: run.data.tags,
+            stages: record?.stages,
+            children: children.map(summary),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
       return EXIT_OK;
     }
     const s = summary(run);
-    const lines = [`run ${s.run_id} (${run.info.runName}) — ${s.job || 'not a job run'} on ${s.target || '?'}: ${s.status}`, `  started ${formatTime(s.start_time)}, artifacts ${run.info.artifactUri}`];
+    const what = s.job || (s.stage ? `${s.stage} stage run` : 'not a job run');
+    const lines = [`run ${s.run_id} (${run.info.runName}) — ${what} on ${s.target || '?'}: ${s.status}`, `  started ${formatTime(s.start_time)}, artifacts ${run.info.artifactUri}`];
+    if (parentId) lines.push(`  nested under run ${parentId}${await describeRun(workspace.tracking, parentId, io.signal)}`);
     if (record) {
       lines.push('  stages:');
       for (const st of record.stages) lines.push(`    ${st.name.padEnd(9)} ${st.status.padEnd(9)} ${String(st.duration_ms).padStart(7)} ms${st.error ? `  ${st.error}` : ''}`);
       if (record.stages.some((st) => st.status === 'failed')) lines.push(`  resume with: mlops run ${record.job} --resume ${run.info.runId}`);
+    }
+    if (children.length) {
+      lines.push('  nested runs:');
+      for (const child of children) {
+        const c = summary(child);
+        lines.push(`    ${c.run_id}  ${(c.stage || '-').padEnd(9)} ${c.status.padEnd(9)} ${formatTime(c.start_time)}  ${c.run_name}`);
+      }
     }
     const params = Object.entries(run.data.params);
     if (params.length) lines.push('  params:', ...params.map(([k, v]) => `    ${k} = ${v}`));
@@ -80,11 +120,30 @@ function summary(run: Run) {
     status: run.data.tags[JOB_STATUS_TAG] ?? run.info.status.toLowerCase(),
     start_time: run.info.startTime,
     duration_ms: run.info.endTime === undefined ? undefined : run.info.endTime - run.info.startTime,
+    run_name: run.info.runName,
+    stage: run.data.tags[STAGE_TAG] ?? '',
+    parent_run_id: parentRunIdOf(run) ?? null,
   };
 }
 
-/** The newest job runs across all experiments. */
-async function jobRuns(tracking: TrackingStore, limit: number, signal: AbortSignal | undefined): Promise<Run[]> {
+/** One row of the list table; a nested run's id is indented under its parent's by `branch`. */
+function listRow(run: Run, branch = ''): string[] {
+  const s = summary(run);
+  return [branch + s.run_id, s.job || s.stage || s.run_name, s.target, s.status, formatTime(s.start_time), s.duration_ms === undefined ? '' : (s.duration_ms / 1000).toFixed(1)];
+}
+
+/** " (name, job)" of a run, or "" when it cannot be read (deleted, or in a store we cannot see). */
+async function describeRun(tracking: TrackingStore, runId: string, signal: AbortSignal | undefined): Promise<string> {
+  const run = await tracking.getRun(runId, signal ? { signal } : {}).catch((error: unknown) => {
+    if (error instanceof MlopsError && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  });
+  if (!run) return ' (not found)';
+  const job = run.data.tags[JOB_TAG];
+  return ` (${run.info.runName}${job ? `, ${job}` : ''})`;
+}
+
+async function allExperimentIds(tracking: TrackingStore, signal: AbortSignal | undefined): Promise<string[]> {
   const experimentIds: string[] = [];
   let pageToken: string | undefined;
   do {
@@ -92,6 +151,11 @@ async function jobRuns(tracking: TrackingStore, limit: number, signal: AbortSign
     experimentIds.push(...page.items.map((e) => e.experimentId));
     pageToken = page.nextPageToken;
   } while (pageToken);
+  return experimentIds;
+}
+
+/** The newest job runs across all experiments. */
+async function jobRuns(tracking: TrackingStore, experimentIds: string[], limit: number, signal: AbortSignal | undefined): Promise<Run[]> {
   if (experimentIds.length === 0) return [];
   const page = await tracking.searchRuns({
     experimentIds,

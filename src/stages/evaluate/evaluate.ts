@@ -95,7 +95,7 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
       [EVAL_SET_DIGEST_TAG]: digest,
     };
     const runName = `evaluate-${model.name.split('.').pop()}-v${model.version}`;
-    return await withRun(tracking, { experimentId: experiment.experimentId, runName, tags, now: ctx.now, ...signal }, async (run) => {
+    return await withRun(tracking, { experimentId: experiment.experimentId, runName, tags, parentRunId: ctx.parentRunId, now: ctx.now, ...signal }, async (run) => {
       const now = ctx.now();
       const point = (key: string, value: number): Metric => ({ key, value, timestamp: now, step: 0 });
       const logged = [...Object.entries(metrics), ...Object.entries(perClassMetricsForMlflow(full))]

@@ -108,7 +108,7 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
       'mlops.source': source.url,
     };
     const runName = options.only === undefined ? 'ingest' : 'ingest-replay';
-    return await withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, now: ctx.now, ...call }, async (run) => {
+    return await withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, parentRunId: ctx.parentRunId, now: ctx.now, ...call }, async (run) => {
       await ctx.workspace.tracking.logBatch(run.runId, { params: runParams(settings, source, outputPath, quarantinePath, options.only) }, call);
 
       ledger = await recover(volumes, ledger, ledgerPath, log, call);

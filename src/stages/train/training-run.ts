@@ -28,5 +28,5 @@ export async function withTrainingRun<T>(
     ...input.tags,
   };
   const runName = `${input.verb}-${input.modelName.split('.').pop()}`;
-  return withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, now: ctx.now, ...signal }, (run) => body(run, experiment));
+  return withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, parentRunId: ctx.parentRunId, now: ctx.now, ...signal }, (run) => body(run, experiment));
 }

@@ -2,6 +2,7 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
+import { FileTrackingStore } from '../../../src/tracking/file-store/tracking-file-store.js';
 import { uploadLanding, useAzurite } from '../../helpers/azurite.js';
 import { SAMPLE_LANDING } from '../../helpers/ingest-workspace.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
@@ -53,7 +54,12 @@ describe('mlops ingest', () => {
     const { cwd, json } = await ingestedProject();
     const { code, stdout } = await cli(['ingest', 'replay', 'iris_part_002.csv', '-o', 'json', '--json', json], cwd);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ files_ingested: 1, rows_written: 50, files: ['iris_part_002.csv'] });
+    const replayed = JSON.parse(stdout);
+    expect(replayed).toMatchObject({ files_ingested: 1, rows_written: 50, files: ['iris_part_002.csv'] });
+    // A replay is no job run: its MLflow run is not nested under anything.
+    const run = await new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') }).getRun(replayed.run_id);
+    expect(run.info.runName).toBe('ingest-replay');
+    expect(run.data.tags).not.toHaveProperty('mlflow.parentRunId');
     const status = JSON.parse((await cli(['ingest', 'status', '-o', 'json', '--json', json], cwd)).stdout);
     expect(status.totals.rows).toBe(150);
   });

@@ -116,6 +116,8 @@ describe('runIngest on a local folder', () => {
       files_quarantined: 0,
     });
     expect(run.data.tags['mlops.stage']).toBe('ingest');
+    // Called on its own, outside a job, the stage's run is a top-level run.
+    expect(run.data.tags).not.toHaveProperty('mlflow.parentRunId');
     expect(run.data.tags['mlops.data_digest']).toBe(result.data_digest);
     expect(result.data_digest).toMatch(/^[0-9a-f]{16}$/);
     const experiment = await tracking.getExperiment(run.info.experimentId);

@@ -25,4 +25,12 @@ describe('withTrainingRun', () => {
     ).rejects.toThrow('boom');
     expect((await ctx.workspace.tracking.getRun(failedId)).info.status).toBe('FAILED');
   });
+
+  it('nests the run under the context\'s parentRunId (a job run); without one it is top-level', async () => {
+    const { ctx } = await localStage(await tempDir());
+    const alone = await withTrainingRun(ctx, { modelName: 'm', experimentName: EXPERIMENT, verb: 'train' }, async (run) => run.runId);
+    expect((await ctx.workspace.tracking.getRun(alone)).data.tags).not.toHaveProperty('mlflow.parentRunId');
+    const nested = await withTrainingRun({ ...ctx, parentRunId: alone }, { modelName: 'm', experimentName: EXPERIMENT, verb: 'train' }, async (run) => run.runId);
+    expect((await ctx.workspace.tracking.getRun(nested)).data.tags['mlflow.parentRunId']).toBe(alone);
+  });
 });

@@ -39,6 +39,18 @@ describe('pipeline_job on the prod target', () => {
     const result = JSON.parse(stdout) as { status: string; stages: { stage: string; status: string }[] };
     expect(result.status).toBe('succeeded');
 
+    // The stages' MLflow runs are nested under the job run, tagged when created.
+    const jobRunId = (result as unknown as { run_id: string }).run_id;
+    const stageRuns = [...fake.mlflow.runs.values()].map((r) => r.run).filter((run) => run.info.runId !== jobRunId);
+    expect(stageRuns.map((run) => [run.data.tags['mlops.stage'], run.data.tags['mlflow.parentRunId']])).toEqual([
+      ['ingest', jobRunId],
+      ['train', jobRunId],
+      ['evaluate', jobRunId],
+    ]);
+    expect(fake.mlflow.runs.get(jobRunId)?.run.data.tags).not.toHaveProperty('mlflow.parentRunId');
+    const created = fake.requests.filter((r) => r.method === 'POST' && r.path === '/api/2.0/mlflow/runs/create').map((r) => JSON.parse(Buffer.from(r.body).toString('utf8')) as { tags: { key: string; value: string }[] });
+    expect(created.filter((body) => body.tags.some((tag) => tag.key === 'mlflow.parentRunId' && tag.value === jobRunId))).toHaveLength(3);
+
     // Ingest wrote Parquet into the UC volume through the Files API.
     const ingested = await readdir(join(fake.files.root, 'Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol'), { recursive: true });
     expect(ingested.some((file) => file.endsWith('.parquet'))).toBe(true);
