@@ -17,6 +17,8 @@ export interface ScoreInput {
   /** Total rows when known up front (Parquet footers), else undefined. */
   rows: number | undefined;
   files: number;
+  /** Worker threads decoding the input (0 or 1): the caller leaves them their share of the cores. */
+  readerThreads: number;
   /** Iterate once. Ending the iteration (or breaking out of it) releases what the input holds. */
   batches(): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }, void, undefined>;
   /** Releases the input when `batches` is never iterated to its end (e.g. the model failed to load). */
@@ -86,6 +88,7 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
       location,
       rows,
       files: files.length,
+      readerThreads: 1,
       async *batches() {
         let source = '';
         let firstRow = 0;
@@ -105,6 +108,7 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
     location,
     rows,
     files: files.length,
+    readerThreads: 0,
     close: async () => undefined,
     async *batches() {
       for (const file of files) {
@@ -197,6 +201,7 @@ async function openVolumeInput(location: string, options: OpenInputOptions): Pro
     location,
     rows,
     files: files.length,
+    readerThreads: 0,
     close: async () => undefined,
     async *batches() {
       for (const file of files) {
@@ -219,6 +224,7 @@ async function openTableInput(name: string, options: OpenInputOptions): Promise<
     location: name,
     rows: undefined,
     files: 1,
+    readerThreads: 0,
     close: async () => undefined,
     async *batches() {
       let firstRow = 0;
