@@ -417,20 +417,25 @@ function runLength(values: Int32Array, from: number, count: number): number {
 /** LSB-first bit packing of values[from..to), padded with zeros to `padded` values. */
 function bitPack(values: Int32Array, from: number, to: number, padded: number, bitWidth: number, out: GrowableBytes): void {
   if (bitWidth <= 24) {
-    // The accumulator holds < 8 leftover bits plus one value of ≤ 24 bits: it fits in 32.
+    // The accumulator holds < 8 leftover bits plus one value of ≤ 24 bits: it fits in 32. Bytes go
+    // straight into the output's array (a call per byte measured ~3× slower for dictionary indices).
+    const bytes = out.reserve(Math.ceil((padded * bitWidth) / 8));
+    let at = out.length;
+    const real = to - from;
     let buffer = 0;
     let bits = 0;
     for (let k = 0; k < padded; k++) {
-      const value = from + k < to ? values[from + k]! : 0;
-      buffer = (buffer | (value << bits)) >>> 0;
+      const value = k < real ? values[from + k]! : 0;
+      buffer |= value << bits;
       bits += bitWidth;
       while (bits >= 8) {
-        out.byte(buffer & 0xff);
+        bytes[at++] = buffer;
         buffer >>>= 8;
         bits -= 8;
       }
     }
-    if (bits > 0) out.byte(buffer & 0xff);
+    if (bits > 0) bytes[at++] = buffer;
+    out.length = at;
     return;
   }
   // Wider values are fed 16 bits at a time so that the float accumulator stays exact.
@@ -551,6 +556,12 @@ class GrowableBytes {
     this.#ensure(chunk.length);
     this.bytes.set(chunk, this.length);
     this.length += chunk.length;
+  }
+
+  /** Room for `extra` more bytes; returns the array to write them into, from `length` on. */
+  reserve(extra: number): Uint8Array {
+    this.#ensure(extra);
+    return this.bytes;
   }
 
   byte(value: number): void {
