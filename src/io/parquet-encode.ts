@@ -83,6 +83,8 @@ export interface EncodeOptions {
   minSavings?: number;
   /** Columns (by index) to store uncompressed without sampling: an earlier row group found snappy not worth it. */
   uncompressed?: readonly boolean[];
+  /** Numeric columns (by index) to write PLAIN without trying a dictionary: an earlier row group had too many distinct values. */
+  plain?: readonly boolean[];
 }
 
 const SAVINGS_SAMPLE_BYTES = 1 << 16;
@@ -95,7 +97,9 @@ export function encodeRowGroup(specs: readonly ParquetColumnSpec[], columns: rea
   // The estimate is an upper bound, so the output never has to grow (and be copied).
   const size = estimateSize(columns, rows, codec);
   const out = new GrowableBytes(size, options.allocate ? new Uint8Array(options.allocate(size)) : undefined);
-  const chunks = specs.map((spec, index) => encodeColumnChunk(spec, columns[index]!, rows, options.uncompressed?.[index] ? 'none' : codec, options.minSavings ?? 0, out));
+  const chunks = specs.map((spec, index) =>
+    encodeColumnChunk(spec, columns[index]!, rows, options.uncompressed?.[index] ? 'none' : codec, options.minSavings ?? 0, options.plain?.[index] === true, out),
+  );
   return { bytes: out.bytes, length: out.length, rows, columns: chunks };
 }
 
@@ -199,7 +203,15 @@ function physicalType(kind: ParquetColumnKind): number {
   }
 }
 
-function encodeColumnChunk(spec: ParquetColumnSpec, column: ParquetColumnValues, rows: number, requestedCodec: ParquetCodec, minSavings: number, out: GrowableBytes): EncodedColumnChunk {
+function encodeColumnChunk(
+  spec: ParquetColumnSpec,
+  column: ParquetColumnValues,
+  rows: number,
+  requestedCodec: ParquetCodec,
+  minSavings: number,
+  plain: boolean,
+  out: GrowableBytes,
+): EncodedColumnChunk {
   let codec = requestedCodec;
   const validity = column.validity;
   const nullCount = validity === undefined ? 0 : rows - countSetBits(validity, rows);
@@ -228,7 +240,7 @@ function encodeColumnChunk(spec: ParquetColumnSpec, column: ParquetColumnValues,
   } else if (column.layout === 'utf8') {
     page.append(plainByteArrays(column.offsets, column.data, validity, rows));
   } else {
-    const dictionary = buildFixedDictionary(column.values, nullCount > 0 ? validity : undefined, rows);
+    const dictionary = plain ? undefined : buildFixedDictionary(column.values, nullCount > 0 ? validity : undefined, rows);
     if (dictionary !== undefined) {
       const body = hybridIndices(dictionary.indices, dictionary.count, dictionary.size);
       page.append(body);
@@ -261,14 +273,19 @@ function encodeColumnChunk(spec: ParquetColumnSpec, column: ParquetColumnValues,
   };
 }
 
-/** Compresses a sample from the middle of the values: does snappy save at least `minSavings` of it? */
+/**
+ * Does snappy save at least `minSavings` of these bytes? Judged on a 64 KiB sample from their
+ * middle, or on all of them when they are smaller than two samples (a row group's bit-packed
+ * dictionary indices often are: ~57 KiB, which snappy hardly shrinks).
+ */
 function compressionPaysOff(values: Uint8Array, minSavings: number): boolean {
-  if (values.length < 2 * SAVINGS_SAMPLE_BYTES) return true;
-  const start = Math.floor((values.length - SAVINGS_SAMPLE_BYTES) / 2);
-  const bound = snappyMaxCompressedLength(SAVINGS_SAMPLE_BYTES);
+  if (values.length === 0) return true;
+  const length = Math.min(values.length, SAVINGS_SAMPLE_BYTES);
+  const start = Math.floor((values.length - length) / 2);
+  const bound = snappyMaxCompressedLength(length);
   if (compressScratch.length < bound) compressScratch = new Uint8Array(bound);
-  const compressed = snappyCompress(values.subarray(start, start + SAVINGS_SAMPLE_BYTES), compressScratch).length;
-  return compressed <= (1 - minSavings) * SAVINGS_SAMPLE_BYTES;
+  const compressed = snappyCompress(values.subarray(start, start + length), compressScratch).length;
+  return compressed <= (1 - minSavings) * length;
 }
 
 // Reused between row groups (per thread): a page is built here, then compressed into the output.

@@ -26,6 +26,8 @@ export interface RowGroupJob {
   minSavings: number;
   /** See EncodeOptions.uncompressed. */
   uncompressed?: boolean[];
+  /** See EncodeOptions.plain. */
+  plain?: boolean[];
 }
 
 export interface RowGroupEncoder {
@@ -35,13 +37,17 @@ export interface RowGroupEncoder {
   recycle?(buffer: ArrayBuffer): void;
 }
 
-/** How often (in row groups) a column stored uncompressed is sampled again. */
+/** How often (in row groups) a column stored uncompressed is sampled again, and a PLAIN numeric column tried with a dictionary again. */
 const RECHECK_EVERY = 16;
 
 /** Encodes on the calling thread: no start-up cost, for small outputs. */
 export const inThreadEncoder: RowGroupEncoder = {
   encode: async (job, transfer = []) => {
-    const group = encodeRowGroup(job.specs, job.columns, job.rows, job.codec, { minSavings: job.minSavings, ...(job.uncompressed ? { uncompressed: job.uncompressed } : {}) });
+    const group = encodeRowGroup(job.specs, job.columns, job.rows, job.codec, {
+      minSavings: job.minSavings,
+      ...(job.uncompressed ? { uncompressed: job.uncompressed } : {}),
+      ...(job.plain ? { plain: job.plain } : {}),
+    });
     // Handed over and now encoded: the buffers can serve the next batches.
     threadBufferPool.give(...transfer);
     return group;
@@ -89,6 +95,8 @@ export class ParquetStreamWriter {
    * sample (and store them uncompressed), except every RECHECK_EVERY-th, which samples again.
    */
   #uncompressed: boolean[];
+  /** Likewise, numeric columns whose last row group had too many distinct values for a dictionary. */
+  #plain: boolean[];
   #groups = 0;
   readonly #encoder: RowGroupEncoder;
   readonly #maxPending: number;
@@ -110,6 +118,7 @@ export class ParquetStreamWriter {
     }
     this.#minSavings = options.minCompressionSavings ?? 0;
     this.#uncompressed = this.specs.map(() => false);
+    this.#plain = this.specs.map(() => false);
     this.#encoder = options.encoder ?? inThreadEncoder;
     this.#maxPending = options.maxPending ?? 4;
     this.#target = options.target ?? 'the Parquet output';
@@ -134,6 +143,7 @@ export class ParquetStreamWriter {
     const recheck = this.#groups++ % RECHECK_EVERY === 0;
     const job: RowGroupJob = { specs: this.specs, columns, rows: batch.numRows, codec: this.#codec, minSavings: this.#minSavings };
     if (this.#minSavings > 0 && !recheck && this.#uncompressed.some(Boolean)) job.uncompressed = [...this.#uncompressed];
+    if (!recheck && this.#plain.some(Boolean)) job.plain = [...this.#plain];
     const group = this.#encoder.encode(job, options.transfer ? transferable : []);
     // Failures surface when the group's turn to be written comes; until then nobody awaits it.
     group.catch(() => undefined);
@@ -159,6 +169,7 @@ export class ParquetStreamWriter {
     if (this.#offset === 0) await this.#append(PARQUET_MAGIC);
     this.#placed.push({ fileOffset: this.#offset, rows: group.rows, columns: group.columns });
     if (this.#minSavings > 0 && this.#codec === 'snappy') group.columns.forEach((chunk, index) => (this.#uncompressed[index] = chunk.codec === 0));
+    group.columns.forEach((chunk, index) => (this.#plain[index] = this.specs[index]!.kind !== 'string' && chunk.dictionaryPageOffset === undefined && chunk.numValues > chunk.nullCount));
     await this.#append(group.bytes.subarray(0, group.length));
     this.#encoder.recycle?.(group.bytes.buffer as ArrayBuffer);
   }

@@ -130,7 +130,8 @@ describe('ParquetStreamWriter with minCompressionSavings', () => {
     for (let g = 0; g < 20; g++) {
       const table = new arrow.Table({
         noise: arrow.makeVector(Float64Array.from({ length: rows }, () => random())),
-        steps: arrow.makeVector(Float64Array.from({ length: rows }, (_, r) => Math.floor(r / 100))),
+        // Each value twice in a row: too many values for a dictionary, and snappy halves them.
+        steps: arrow.makeVector(Float64Array.from({ length: rows }, (_, r) => g * rows + Math.floor(r / 2))),
       });
       await writer.write(new arrow.RecordBatch(noiseSchema, table.batches[0]!.data));
     }
@@ -141,5 +142,46 @@ describe('ParquetStreamWriter with minCompressionSavings', () => {
     expect(metadata.row_groups.map((g) => g.columns[0]!.meta_data?.codec)).toEqual(new Array(20).fill('UNCOMPRESSED'));
     expect(metadata.row_groups.map((g) => g.columns[1]!.meta_data?.codec)).toEqual(new Array(20).fill('SNAPPY'));
     expect(await rowsOf(bytes)).toHaveLength(400_000);
+  });
+
+  it('stops trying a dictionary for a numeric column with too many distinct values, and tries again now and then', async () => {
+    const schema = new arrow.Schema([new arrow.Field('x', new arrow.Float64(), false)]);
+    const sink = new MemorySink();
+    const writer = new ParquetStreamWriter(schema, sink, { maxPending: 0 });
+    const rows = 10_000;
+    for (let g = 0; g < 20; g++) {
+      // Row group 0 has 10,000 distinct values; every later one has 10.
+      const values = Float64Array.from({ length: rows }, (_, r) => (g === 0 ? r : r % 10));
+      await writer.write(new arrow.RecordBatch(schema, new arrow.Table({ x: arrow.makeVector(values) }).batches[0]!.data));
+    }
+    await writer.finish();
+    const bytes = sink.bytes();
+    const { parquetMetadata } = await import('hyparquet');
+    const dictionary = parquetMetadata(bytes.slice().buffer as ArrayBuffer).row_groups.map((g) => g.columns[0]!.meta_data!.encodings.includes('RLE_DICTIONARY'));
+    // PLAIN from the first group on, until the 16th group tries again and finds 10 values.
+    expect(dictionary).toEqual([false, ...new Array(15).fill(false), true, true, true, true]);
+    const read = await rowsOf(bytes);
+    expect(read[5]).toEqual({ x: 5 });
+    expect(read[rows + 12]).toEqual({ x: 2 });
+  });
+
+  it('stores small pages uncompressed when snappy would not save enough of them (a row group of bit-packed dictionary indices)', async () => {
+    let state = 3;
+    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const schema = new arrow.Schema([new arrow.Field('feature', new arrow.Float64(), false)]);
+    const sink = new MemorySink();
+    const writer = new ParquetStreamWriter(schema, sink, { minCompressionSavings: 0.3, maxPending: 0 });
+    // 40 one-decimal values in random order: 6-bit indices that snappy cannot shrink.
+    const values = Float64Array.from({ length: 30_000 }, () => Math.floor(random() * 40) / 10);
+    await writer.write(new arrow.RecordBatch(schema, new arrow.Table({ feature: arrow.makeVector(values) }).batches[0]!.data));
+    await writer.finish();
+    const bytes = sink.bytes();
+    const { parquetMetadata } = await import('hyparquet');
+    const chunk = parquetMetadata(bytes.slice().buffer as ArrayBuffer).row_groups[0]!.columns[0]!.meta_data!;
+    expect(chunk.encodings).toContain('RLE_DICTIONARY');
+    expect(chunk.codec).toBe('UNCOMPRESSED');
+    expect(Number(chunk.total_compressed_size)).toBeLessThan(30_000);
+    const read = await rowsOf(bytes);
+    expect(read[29_999]).toEqual({ feature: values[29_999] });
   });
 });

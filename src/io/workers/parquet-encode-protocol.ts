@@ -9,6 +9,7 @@ export interface EncodeRequest {
   codec: ParquetCodec;
   minSavings: number;
   uncompressed?: boolean[];
+  plain?: boolean[];
   /** Output buffers of earlier replies, given back for reuse. */
   recycle: ArrayBuffer[];
 }

@@ -28,6 +28,7 @@ port.on('message', (request: EncodeRequest) => {
       allocate,
       minSavings: request.minSavings,
       ...(request.uncompressed ? { uncompressed: request.uncompressed } : {}),
+      ...(request.plain ? { plain: request.plain } : {}),
     });
     reply = { id: request.id, ok: true, group, returned };
     port.postMessage(reply, [group.bytes.buffer as ArrayBuffer, ...returned]);
