@@ -100,7 +100,11 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     // 64-row batches are 64-row row groups: the files were streamed batch by batch.
     const metadata = parquetMetadata((await readFile(summary.path)).buffer as ArrayBuffer);
     expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([64, 36, 50]);
-    expect(metadata.row_groups[0]!.columns[0]!.meta_data?.codec).toBe('SNAPPY');
+    // Snappy, except where it would save < 30% of a chunk: here every page is too small to shrink.
+    const codecs = (bytes: Buffer) => new Set(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)));
+    expect([...codecs(await readFile(summary.path))].every((codec) => codec === 'SNAPPY' || codec === 'UNCOMPRESSED')).toBe(true);
+    const allSnappy = await runScore(ctx, params({ input_path: folder, output_path: join(dir, 'out', 'all-snappy.parquet') }), {}, { minCompressionSavings: 0 });
+    expect(codecs(await readFile(allSnappy.path))).toEqual(new Set(['SNAPPY']));
   });
 
   it('writes the predictions table by default (the pipeline e2e path), with plain string columns', async () => {
