@@ -212,11 +212,14 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     const widths = Array.from(columns[1]!, (v, r) => (r === 130 ? null : v));
     await writeInput(input, columns, { sepal_width: arrow.vectorFromArray(widths, new arrow.Float64()) });
     const out = join(dir, 'out.parquet');
-    await expect(runScore(ctx, params({ input_path: input, output_path: out }), {})).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
-      message: expect.stringMatching(/bad\.parquet, row 131: feature "sepal_width" is null/),
-    });
-    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    // In this thread, and with the input decoded on a reader thread (row numbers and nulls cross it).
+    for (const tuning of [{}, { workers: 1 }]) {
+      await expect(runScore(ctx, params({ input_path: input, output_path: out, batch_size: '16' }), {}, tuning)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/bad\.parquet, row 131: feature "sepal_width" is null/),
+      });
+      await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    }
   });
 
   it('with on_invalid: null, writes such rows with a null prediction and probabilities and says why in invalid_reason', async () => {
@@ -237,6 +240,9 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     rows.forEach((row, r) => {
       if (r < 3 || r > 5) expect(row).toMatchObject({ prediction: labels[r], invalid_reason: null });
     });
+    // The same file when a reader thread decodes the input and an encoding thread writes it.
+    const threaded = await runScore(ctx, params({ input_path: input, output_path: join(dir, 'threaded.parquet'), on_invalid: 'null' }), {}, { workers: 1 });
+    expect((await readFile(threaded.path)).equals(await readFile(summary.path))).toBe(true);
   });
 
   it('turns an empty input into an empty output with the prediction schema', async () => {
@@ -257,7 +263,7 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     expect((await ctx.workspace.tables.describe(table.table!)).schema.fields.map((f) => f.name)).toEqual(EXPECTED_COLUMNS);
   });
 
-  it('gives the same file with encoding worker threads as without', async () => {
+  it('gives the same file with reader and encoding worker threads as without', async () => {
     const { dir, ctx } = await setup();
     const { folder } = await irisFolder(dir);
     const withWorkers = await runScore(ctx, params({ input_path: folder, output_path: join(dir, 'a.parquet'), batch_size: '16' }), {}, { workers: 2 });
