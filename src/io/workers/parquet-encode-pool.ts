@@ -1,10 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../buffer-pool.js';
 import type { EncodedRowGroup } from '../parquet-encode.js';
 import type { RowGroupEncoder, RowGroupJob } from '../parquet-writer.js';
 import type { EncodeReply, EncodeRequest } from './parquet-encode-protocol.js';
-import { workerScript } from './worker-script.js';
+import { startWorker } from './worker-script.js';
 
 interface PendingJob {
   resolve: (group: EncodedRowGroup) => void;
@@ -32,8 +32,7 @@ export class ParquetEncodePool implements RowGroupEncoder {
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new MlopsError('INVALID_ARGUMENT', `A Parquet encoding pool needs at least one worker; got ${size}`);
     this.size = size;
-    const url = workerScript('parquet-encode-worker.js');
-    this.#workers = Array.from({ length: size }, () => this.#start(url));
+        this.#workers = Array.from({ length: size }, () => this.#start());
   }
 
   encode(job: RowGroupJob, transfer: ArrayBuffer[] = []): Promise<EncodedRowGroup> {
@@ -71,8 +70,8 @@ export class ParquetEncodePool implements RowGroupEncoder {
     );
   }
 
-  #start(url: URL): PooledWorker {
-    const worker = new Worker(url);
+  #start(): PooledWorker {
+    const worker = startWorker('parquet-encode-worker.js');
     const pooled: PooledWorker = { worker, pending: new Map() };
     // Only a busy worker keeps the process alive: a pool someone forgot to close must not hang the CLI.
     worker.unref();

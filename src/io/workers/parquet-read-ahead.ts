@@ -1,9 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { threadBufferPool } from '../buffer-pool.js';
 import type { ReadCredit, ReadJob, ReadMessage } from './parquet-read-protocol.js';
-import { workerScript } from './worker-script.js';
+import { startWorker } from './worker-script.js';
 
 export interface ReadAheadFile {
   path: string;
@@ -59,7 +59,9 @@ export class ParquetReadAhead {
       batchSize: options.batchSize,
       ahead: options.ahead ?? DEFAULT_AHEAD,
     };
-    this.#worker = new Worker(workerScript('parquet-read-worker.js'), { workerData: job });
+    this.#worker = startWorker('parquet-read-worker.js', { workerData: job });
+    // Only a consumer waiting for a batch keeps the process alive: a reader someone forgot to close must not hang the CLI.
+    this.#worker.unref();
     this.#worker.on('message', (message: ReadMessage) => this.#push(message));
     this.#worker.on('error', (error) => this.#fail(new MlopsError('INTERNAL', `The Parquet reading worker crashed: ${error.message}`, { cause: error })));
     this.#worker.on('exit', (code) => {
@@ -110,8 +112,10 @@ export class ParquetReadAhead {
         else if (this.#failure !== undefined) reject(this.#failure);
         else {
           this.#waiting = take;
+          this.#worker.ref();
           return;
         }
+        if (this.#waiting !== undefined) this.#worker.unref();
         this.#waiting = undefined;
       };
       take();

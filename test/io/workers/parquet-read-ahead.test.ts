@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { openParquetFile, tableToParquet } from '../../../src/io/parquet.js';
@@ -121,5 +124,24 @@ describe('ParquetReadAhead', () => {
       for await (const _ of aborted.batches()) if (++taken === 2) controller.abort();
     }, 'ABORTED');
     expect(taken).toBe(2);
+  });
+
+  it('does not keep the process alive once nobody waits for a batch, even if never closed', async () => {
+    const dir = await tempDir();
+    const file = await writePart(dir, 'a.parquet', 0, 5000);
+    const module = fileURLToPath(new URL('../../../dist/io/workers/parquet-read-ahead.js', import.meta.url));
+    const parquet = fileURLToPath(new URL('../../../dist/io/parquet.js', import.meta.url));
+    // A script that takes one batch and forgets the reader: it must end by itself.
+    const script = `
+      const { ParquetReadAhead } = await import(${JSON.stringify(module)});
+      const { openParquetFile } = await import(${JSON.stringify(parquet)});
+      const source = await openParquetFile(${JSON.stringify(file)});
+      const reader = new ParquetReadAhead([{ path: ${JSON.stringify(file)}, name: 'a', schema: source.schema }], { columns: ['x'], batchSize: 100 });
+      await source.close();
+      const first = await reader.batches().next();
+      console.log(first.value.batch.numRows);
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('100');
   });
 });
