@@ -3,7 +3,7 @@ import * as pq from 'parquet-wasm';
 import { MlopsError } from '../errors.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
 import { threadBufferPool } from './buffer-pool.js';
-import { describe, openWasmParquetBytes, openWasmParquetFile, streamWasmBatches, type WasmParquetFile } from './parquet-file.js';
+import { describe, openWasmParquetBytes, openWasmParquetFile, openWasmParquetRanges, streamWasmBatches, type ReadRange, type WasmParquetFile } from './parquet-file.js';
 
 export type ParquetCompression = 'snappy' | 'zstd' | 'none';
 
@@ -138,6 +138,14 @@ export async function openParquetFile(path: string, options: { name?: string } =
 /** The same over bytes already in memory (a file read through a VolumeStore). */
 export async function openParquetBytes(bytes: Uint8Array, name: string): Promise<ParquetSource> {
   return sourceOf(await openWasmParquetBytes(bytes, name));
+}
+
+/**
+ * The same over any ranged reader of a file of `size` bytes (a file on a volume of another
+ * backend): the footer is read now, each row group's column chunks when the stream reaches them.
+ */
+export async function openParquetRanges(size: number, read: ReadRange, name: string): Promise<ParquetSource> {
+  return sourceOf(await openWasmParquetRanges(size, read, name));
 }
 
 async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {

@@ -21,6 +21,14 @@ export interface VolumeEntry {
  */
 export interface VolumeStore {
   read(path: string, options?: CallOptions): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end) of a file, zero-based and end exclusive, without reading the rest of it (a
+   * Parquet footer, one row group). A range that runs past the end of the file is cut short
+   * there, as Blob.slice and HTTP ranges are, so the result may be shorter than asked, or empty
+   * when start is at or past the end. INVALID_ARGUMENT unless 0 ≤ start ≤ end are whole numbers;
+   * NOT_FOUND naming the path when no file is there, whatever the range (an empty one included).
+   */
+  readRange(path: string, start: number, end: number, options?: CallOptions): Promise<Uint8Array>;
   /** Writes the whole file atomically: readers see the old content or the new, never a part. */
   write(path: string, data: Uint8Array | string, options?: CallOptions & { overwrite?: boolean }): Promise<void>;
   exists(path: string, options?: CallOptions): Promise<boolean>;

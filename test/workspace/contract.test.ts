@@ -143,6 +143,37 @@ describe.each([
       await volumes.delete(`${V}/never`);
       await expect(volumes.delete(V)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     });
+
+    it('reads byte ranges [start, end): the middle, to the end and past it (cut short), empty ones', async () => {
+      const { volumes } = await workspace();
+      const data = new Uint8Array(1000).map((_, i) => (i * 7 + 3) % 256);
+      await volumes.write(`${V}/r/data.bin`, data);
+      const range = async (start: number, end: number) => [...(await volumes.readRange(`${V}/r/data.bin`, start, end))];
+      expect(await range(100, 200)).toEqual([...data.subarray(100, 200)]);
+      expect(await range(0, 1)).toEqual([data[0]]);
+      expect(await range(999, 1000)).toEqual([data[999]]);
+      expect(await range(900, 1000)).toEqual([...data.subarray(900)]);
+      expect(await range(0, 1000)).toEqual([...data]);
+      expect(await range(990, 5000)).toEqual([...data.subarray(990)]);
+      expect(await range(10, 10)).toEqual([]);
+      expect(await range(1000, 1010)).toEqual([]);
+      expect(await range(5000, 6000)).toEqual([]);
+      await volumes.write(`${V}/r/empty.bin`, new Uint8Array());
+      expect([...(await volumes.readRange(`${V}/r/empty.bin`, 0, 10))]).toEqual([]);
+      expect([...(await volumes.readRange(`${V}/r/empty.bin`, 0, 0))]).toEqual([]);
+    });
+
+    it('refuses a missing file with NOT_FOUND naming it (empty range too), a bad range with INVALID_ARGUMENT, an aborted call with ABORTED', async () => {
+      const { volumes } = await workspace();
+      await volumes.write(`${V}/r/data.bin`, new Uint8Array(10));
+      for (const [start, end] of [[0, 10], [0, 0]] as const) {
+        await expect(volumes.readRange(`${V}/r/missing.bin`, start, end)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(`${V}/r/missing.bin`) });
+      }
+      for (const [start, end] of [[5, 4], [-1, 3], [1.5, 3], [0, Number.POSITIVE_INFINITY]] as const) {
+        await expect(volumes.readRange(`${V}/r/data.bin`, start, end)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${V}/r/data.bin`) });
+      }
+      await expect(volumes.readRange(`${V}/r/data.bin`, 0, 5, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    });
   });
 
   describe('tables', () => {

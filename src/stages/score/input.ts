@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
-import { openParquetBytes, openParquetFile, type ParquetSource } from '../../io/parquet.js';
+import { openParquetFile, openParquetRanges, type ParquetSource } from '../../io/parquet.js';
 import { ParquetReadAhead } from '../../io/workers/parquet-read-ahead.js';
 import type { TableStore, VolumeStore } from '../../workspace/types.js';
 import type { DataRef } from './params.js';
@@ -46,7 +46,7 @@ export interface OpenInputOptions {
  * ingest stage's ingested/ingest_date=…/ folders), or a table. Every file's schema is checked for
  * the feature columns before any row is read, so a missing or non-numeric column fails before
  * any output exists. Local files (plain paths, and volumes of a local workspace) are streamed
- * from disk row group by row group; a volume of another backend is read one whole file at a time.
+ * from disk row group by row group; a volume of another backend likewise, by ranged reads.
  */
 export async function openScoreInput(ref: DataRef, options: OpenInputOptions): Promise<ScoreInput> {
   if (ref.kind === 'table') return openTableInput(ref.name, options);
@@ -175,42 +175,50 @@ async function openVolumeInput(location: string, options: OpenInputOptions): Pro
   const signal = options.signal ? { signal: options.signal } : {};
   const stat = await options.volumes.stat(location, signal);
   if (!stat) throw new MlopsError('NOT_FOUND', `input_path ${location} does not exist: run data_ingestion_job first or set input_path`, { details: { input_path: location } });
-  const files: string[] = [];
+  const files: { path: string; size: number }[] = [];
   if (!stat.isDirectory) {
-    files.push(location);
+    files.push({ path: location, size: stat.size });
   } else {
     for await (const entry of options.volumes.list(location, { recursive: true, ...signal })) {
       const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
       const hidden = entry.path.slice(location.length).split('/').some((part) => part.startsWith('.') || part.startsWith('_'));
-      if (!entry.isDirectory && !hidden && name.toLowerCase().endsWith('.parquet')) files.push(entry.path);
+      if (!entry.isDirectory && !hidden && name.toLowerCase().endsWith('.parquet')) files.push({ path: entry.path, size: entry.size });
     }
-    files.sort();
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
-  // Checked up front (one file in memory at a time) so that a bad file fails before any output.
+  // Every footer is checked up front (by ranged reads of just the footer) so that a bad file fails
+  // before any output. The files stay open, their footers in memory, so streaming reads only row groups.
+  const sources: ParquetSource[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const source of sources.splice(0)) await source.close();
+  };
   let rows = 0;
-  for (const file of files) {
-    const source = await openParquetBytes(await options.volumes.read(file, signal), file);
-    try {
-      checkFeatures(source.schema, options.featureNames, file);
+  try {
+    for (const file of files) {
+      throwIfAborted(options.signal);
+      const source = await openParquetRanges(file.size, (start, end) => options.volumes.readRange(file.path, start, end, signal), file.path);
+      sources.push(source);
+      checkFeatures(source.schema, options.featureNames, file.path);
       rows += source.rows;
-    } finally {
-      await source.close();
     }
+  } catch (error) {
+    await closeAll();
+    throw error;
   }
   return {
     location,
     rows,
     files: files.length,
     readerThreads: 0,
-    close: async () => undefined,
+    close: closeAll,
     async *batches() {
-      for (const file of files) {
-        const source = await openParquetBytes(await options.volumes.read(file, signal), file);
-        try {
+      try {
+        for (const source of [...sources]) {
           yield* sourceBatches(source, options);
-        } finally {
           await source.close();
         }
+      } finally {
+        await closeAll();
       }
     },
   };

@@ -1,8 +1,10 @@
 import { HttpError, MlopsError, throwIfAborted } from '../../errors.js';
+import { checkByteRange } from '../byte-range.js';
 import { formatVolumePath, parseVolumePath } from '../local/paths.js';
 import type { CallOptions, VolumeEntry, VolumeStore } from '../types.js';
 import type { StorageClient } from './cloud-storage.js';
-import { encodePath, type DatabricksClient } from './http-client.js';
+import { encodePath, isHttpStatus, type DatabricksClient, type RawResponse } from './http-client.js';
+import { parseContentRange, rangeHeader } from './http-range.js';
 import { uploadMultipart } from './multipart-upload.js';
 
 export interface DatabricksVolumeStoreOptions {
@@ -41,13 +43,46 @@ export class DatabricksVolumeStore implements VolumeStore {
   }
 
   async read(volumePath: string, options: CallOptions = {}): Promise<Uint8Array> {
+    return (await this.#download(normalize(volumePath), {}, options)).body;
+  }
+
+  /** One GET with a Range header (the Files API's documented range download); see VolumeStore. */
+  async readRange(volumePath: string, start: number, end: number, options: CallOptions = {}): Promise<Uint8Array> {
     const path = normalize(volumePath);
-    try {
-      const response = await this.#client.raw('GET', filesPath(path), { headers: { Accept: 'application/octet-stream' }, ...signalOf(options) });
-      return response.body;
-    } catch (error) {
-      throw notFoundAs(error, `Cannot read ${path}: no such file in the volume`, path);
+    checkByteRange(path, start, end);
+    if (start === end) {
+      // No Range header asks for nothing, yet an absent file must still be NOT_FOUND.
+      try {
+        await this.#client.raw('HEAD', filesPath(path), signalOf(options));
+      } catch (error) {
+        throw notFoundAs(error, missingFile(path), path);
+      }
+      return new Uint8Array();
     }
+    const range = rangeHeader(start, end);
+    let response: RawResponse;
+    try {
+      response = await this.#download(path, { Range: range }, options);
+    } catch (error) {
+      // 416 Range Not Satisfiable: start is at or past the end of the file, which the contract answers with no bytes.
+      if (isHttpStatus(error, 416)) return new Uint8Array();
+      throw error;
+    }
+    if (response.status === 200) {
+      // A server or proxy may ignore Range (RFC 9110 allows it) and send the whole file. Still correct, if
+      // costly (each range then downloads the file); keep only the range, copied, so the rest can be collected.
+      return response.body.slice(start, end);
+    }
+    const header = response.headers.get('content-range');
+    const served = parseContentRange(header);
+    if (response.status !== 206 || served === undefined || served.first !== start || served.last >= end || served.last - served.first + 1 !== response.body.byteLength) {
+      throw new MlopsError(
+        'HTTP',
+        `Databricks GET ${filesPath(path)} with Range ${range} answered ${response.status} with Content-Range ${header ?? '(none)'} and ${response.body.byteLength} bytes; expected 206 with Content-Range bytes ${start}-<at most ${end - 1}>/<size> and as many bytes`,
+        { details: { path, range, status: response.status, contentRange: header } },
+      );
+    }
+    return response.body;
   }
 
   async write(volumePath: string, data: Uint8Array | string, options: CallOptions & { overwrite?: boolean } = {}): Promise<void> {
@@ -128,6 +163,15 @@ export class DatabricksVolumeStore implements VolumeStore {
         throw new MlopsError('ALREADY_EXISTS', `Cannot create directory ${path}: a file is in the way`, { cause: error, details: { path } });
       }
       throw error;
+    }
+  }
+
+  /** GET of a file's bytes (all of them, or what `headers` ask for); NOT_FOUND naming the path when there is no file. */
+  async #download(path: string, headers: Record<string, string>, options: CallOptions): Promise<RawResponse> {
+    try {
+      return await this.#client.raw('GET', filesPath(path), { headers: { Accept: 'application/octet-stream', ...headers }, ...signalOf(options) });
+    } catch (error) {
+      throw notFoundAs(error, missingFile(path), path);
     }
   }
 
@@ -215,6 +259,10 @@ function directoriesPath(path: string): string {
 
 function signalOf(options: CallOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
+}
+
+function missingFile(path: string): string {
+  return `Cannot read ${path}: no such file in the volume`;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -3,7 +3,9 @@ import * as fs from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { isTempFileName, writeLocalFileAtomic } from '../../io/atomic-file.js';
+import { readFileRange } from '../../io/file-range.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
+import { checkByteRange } from '../byte-range.js';
 import type { CallOptions, VolumeEntry, VolumeStore } from '../types.js';
 import { formatVolumePath, parseVolumePath, volumePathToLocal } from './paths.js';
 
@@ -33,6 +35,28 @@ export class LocalVolumeStore implements VolumeStore {
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     } catch (error) {
       throw toMlopsError(error, `read ${volumePath}`);
+    }
+  }
+
+  async readRange(volumePath: string, start: number, end: number, options: CallOptions = {}): Promise<Uint8Array> {
+    checkByteRange(volumePath, start, end);
+    const file = this.localPath(volumePath);
+    throwIfAborted(options.signal);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, 'r');
+    } catch (error) {
+      throw toMlopsError(error, `read ${volumePath}`);
+    }
+    try {
+      const stats = await handle.stat();
+      // Opening a directory for reading succeeds on Linux; reading it is what fails.
+      if (stats.isDirectory()) throw new MlopsError('INVALID_ARGUMENT', `Cannot read ${volumePath}: it is a directory, a file was expected`, { details: { path: volumePath } });
+      return await readFileRange(handle, start, Math.max(0, Math.min(end, stats.size) - start), options.signal);
+    } catch (error) {
+      throw toMlopsError(error, `read bytes [${start}, ${end}) of ${volumePath}`);
+    } finally {
+      await handle.close();
     }
   }
 

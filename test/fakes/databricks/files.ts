@@ -54,12 +54,18 @@ export class FakeFiles {
       case 'GET':
       case 'HEAD': {
         if (stats === undefined || !stats.isFile()) return apiError(404, 'NOT_FOUND', 'The file being accessed is not found.');
+        const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'last-modified': stats.mtime.toUTCString() };
+        const range = req.method === 'GET' ? byteRange(req.headers.range, stats.size) : undefined;
+        if (range === 'unsatisfiable') return { status: 416, headers: { ...headers, 'content-range': `bytes */${stats.size}` }, body: '' };
+        if (range !== undefined) {
+          return {
+            status: 206,
+            headers: { ...headers, 'content-length': String(range.last - range.first + 1), 'content-range': `bytes ${range.first}-${range.last}/${stats.size}` },
+            body: await readBytes(local, range.first, range.last + 1),
+          };
+        }
         const data = req.method === 'GET' ? new Uint8Array(await fs.readFile(local)) : new Uint8Array();
-        return {
-          status: 200,
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(stats.size), 'last-modified': stats.mtime.toUTCString() },
-          body: data,
-        };
+        return { status: 200, headers: { ...headers, 'content-length': String(stats.size) }, body: data };
       }
       case 'DELETE': {
         if (stats === undefined || !stats.isFile()) return apiError(404, 'NOT_FOUND', 'The file being accessed is not found.');
@@ -188,6 +194,38 @@ export class FakeFiles {
   /** Whether a recorded request is one of the part PUTs (for assertions). */
   static isPartUpload(request: RecordedRequest): boolean {
     return request.path.startsWith('/_s3/fsparts/');
+  }
+}
+
+/**
+ * A GET's Range header as RFC 9110 §14 reads it against a file of `size` bytes: `bytes=a-b` (b cut
+ * to the last byte), `bytes=a-` or a suffix `bytes=-n`. undefined means answer 200 with the whole
+ * file, which the RFC allows for a header that is absent, malformed, or asks for several ranges
+ * (a multipart/byteranges answer the fake does not make).
+ */
+function byteRange(header: string | undefined, size: number): { first: number; last: number } | 'unsatisfiable' | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (match === null || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { first: Math.max(0, size - suffix), last: size - 1 };
+  }
+  const first = Number(match[1]);
+  const last = match[2] === '' ? size - 1 : Number(match[2]);
+  if (last < first) return undefined;
+  if (first >= size) return 'unsatisfiable';
+  return { first, last: Math.min(last, size - 1) };
+}
+
+async function readBytes(file: string, start: number, end: number): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const bytes = new Uint8Array(end - start);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, start);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 

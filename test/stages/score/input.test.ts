@@ -1,14 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { checkFeatures, openScoreInput } from '../../../src/stages/score/input.js';
+import { DatabricksVolumeStore } from '../../../src/workspace/databricks/volumes.js';
 import { LocalTableStore } from '../../../src/workspace/local/tables.js';
 import { LocalVolumeStore } from '../../../src/workspace/local/volumes.js';
+import type { VolumeStore } from '../../../src/workspace/types.js';
+import { patClient, useFakeDatabricks } from '../../fakes/databricks/helpers.js';
+import { parquetWithRowGroups, rowGroupExtents } from '../../helpers/row-groups.js';
 import { IRIS_FEATURES, writeInput } from '../../helpers/scoring-model.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
+const startFake = useFakeDatabricks();
 const columns = (rows: number, start = 0) => IRIS_FEATURES.map((_, j) => Float64Array.from({ length: rows }, (_, r) => start + r + j / 10));
 
 async function stores(dir: string) {
@@ -61,6 +66,117 @@ describe('openScoreInput', () => {
     expect(rows).toEqual([0, 1, 2, 3, 4]);
     expect(origins).toEqual(['table c.s.t@0', 'table c.s.t@2', 'table c.s.t@4']);
     await expect(openScoreInput({ kind: 'table', name: 'c.s.t' }, { featureNames: ['nope'], batchSize: 2, volumes, tables, baseDir: dir })).rejects.toThrow(/table c\.s\.t: feature column "nope" is missing/);
+  });
+});
+
+/** Only VolumeStore's own methods (no localPath: nothing can take the local-disk shortcut), recording what each read served. */
+function rangedOnly(local: LocalVolumeStore): { volumes: VolumeStore; wholeReads: string[]; rangeReads: { path: string; start: number; end: number; bytes: number }[] } {
+  const wholeReads: string[] = [];
+  const rangeReads: { path: string; start: number; end: number; bytes: number }[] = [];
+  const volumes: VolumeStore = {
+    read: (p, o) => {
+      wholeReads.push(p);
+      return local.read(p, o);
+    },
+    readRange: async (p, start, end, o) => {
+      const bytes = await local.readRange(p, start, end, o);
+      rangeReads.push({ path: p, start, end, bytes: bytes.byteLength });
+      return bytes;
+    },
+    write: (p, d, o) => local.write(p, d, o),
+    exists: (p, o) => local.exists(p, o),
+    stat: (p, o) => local.stat(p, o),
+    list: (p, o) => local.list(p, o),
+    delete: (p, o) => local.delete(p, o),
+    mkdirs: (p, o) => local.mkdirs(p, o),
+  };
+  return { volumes, wholeReads, rangeReads };
+}
+
+/** 5,000 rows in row groups of 1,000, with a string column that scoring never reads. */
+function bigInput(): Uint8Array {
+  const vectors = Object.fromEntries(IRIS_FEATURES.map((name, j) => [name, arrow.makeVector(columns(5000)[j]!)]));
+  const species = arrow.vectorFromArray(Array.from({ length: 5000 }, (_, i) => `species-${i % 7}`), new arrow.Utf8());
+  return parquetWithRowGroups(new arrow.Table({ ...vectors, species }), 1000);
+}
+
+describe('openScoreInput on a volume of another backend (ranged reads)', () => {
+  const V = '/Volumes/c/s/v/in';
+
+  it('checks every footer first, then streams row group by row group: each byte read about once, never a whole file', async () => {
+    const dir = await tempDir();
+    const local = new LocalVolumeStore({ root: join(dir, 'ws') });
+    const big = bigInput();
+    await local.write(`${V}/big.parquet`, big);
+    await mkdir(local.localPath(`${V}/x=1`), { recursive: true });
+    await writeInput(local.localPath(`${V}/x=1/small.parquet`), columns(3, 10_000));
+    const sizes = new Map([
+      [`${V}/big.parquet`, big.byteLength],
+      [`${V}/x=1/small.parquet`, (await stat(local.localPath(`${V}/x=1/small.parquet`))).size],
+    ]);
+    const groups = rowGroupExtents(big);
+    expect(groups).toHaveLength(5);
+    const { volumes, wholeReads, rangeReads } = rangedOnly(local);
+
+    const input = await openScoreInput({ kind: 'path', path: V }, { featureNames: IRIS_FEATURES, batchSize: 800, volumes, tables: new LocalTableStore({ root: join(dir, 'ws') }), baseDir: dir });
+    expect(input).toMatchObject({ rows: 5003, files: 2, readerThreads: 0 });
+    // Opening read the footers only: nothing of big.parquet's row groups yet.
+    const footers = rangeReads.filter((read) => read.path === `${V}/big.parquet`);
+    expect(footers.length).toBeGreaterThan(0);
+    for (const read of footers) expect(read.start).toBeGreaterThanOrEqual(groups.at(-1)!.end);
+
+    const { rows, origins } = await drain(input);
+    expect(rows).toEqual([...Array.from({ length: 5000 }, (_, i) => i), 10_000, 10_001, 10_002]);
+    expect(origins.slice(0, 2)).toEqual([`${V}/big.parquet@0`, `${V}/big.parquet@800`]);
+    expect(origins.at(-1)).toBe(`${V}/x=1/small.parquet@0`);
+    expect(wholeReads).toEqual([]);
+    for (const [path, size] of sizes) {
+      const reads = rangeReads.filter((read) => read.path === path);
+      expect(reads.reduce((sum, read) => sum + read.bytes, 0)).toBeLessThanOrEqual(1.1 * size);
+      for (const read of reads) expect(read.bytes).toBeLessThan(size);
+    }
+    // Each read of big.parquet's data lies within one row group: memory is about a row group, not a file.
+    for (const read of rangeReads.filter((r) => r.path === `${V}/big.parquet` && r.start < groups.at(-1)!.end)) {
+      expect(groups.some((group) => read.start >= group.start && read.end <= group.end)).toBe(true);
+    }
+  });
+
+  it('fails on a bad footer before reading any row group, naming the file', async () => {
+    const dir = await tempDir();
+    const local = new LocalVolumeStore({ root: join(dir, 'ws') });
+    const big = bigInput();
+    await local.write(`${V}/a.parquet`, big);
+    await local.write(`${V}/b.parquet`, 'not parquet');
+    const { volumes, rangeReads } = rangedOnly(local);
+    const open = openScoreInput({ kind: 'path', path: V }, { featureNames: IRIS_FEATURES, batchSize: 800, volumes, tables: new LocalTableStore({ root: join(dir, 'ws') }), baseDir: dir });
+    await expect(open).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining(`${V}/b.parquet`) });
+    const dataEnd = rowGroupExtents(big).at(-1)!.end;
+    const readsOfA = rangeReads.filter((r) => r.path === `${V}/a.parquet`);
+    expect(readsOfA.length).toBeGreaterThan(0);
+    for (const read of readsOfA) expect(read.start).toBeGreaterThanOrEqual(dataEnd);
+    const missing = openScoreInput({ kind: 'path', path: V }, { featureNames: [...IRIS_FEATURES, 'nope'], batchSize: 800, volumes, tables: new LocalTableStore({ root: join(dir, 'ws') }), baseDir: dir });
+    await expect(missing).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringContaining(`${V}/a.parquet: feature column "nope" is missing`) });
+  });
+
+  it('on Databricks (the fake workspace), streams by GETs with a Range header, each file read about once', async () => {
+    const fake = await startFake();
+    const { client, storage } = patClient(fake);
+    const volumes = new DatabricksVolumeStore({ client, storage });
+    const big = bigInput();
+    await volumes.write(`${V}/big.parquet`, big);
+    fake.requests.length = 0;
+    const dir = await tempDir();
+    const input = await openScoreInput({ kind: 'path', path: V }, { featureNames: IRIS_FEATURES, batchSize: 1000, volumes, tables: new LocalTableStore({ root: join(dir, 'ws') }), baseDir: dir });
+    const { rows } = await drain(input);
+    expect(rows).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    const gets = fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/2.0/fs/files/'));
+    expect(gets.length).toBeGreaterThanOrEqual(5);
+    for (const get of gets) expect(get.headers.range).toMatch(/^bytes=\d+-\d+$/);
+    const served = gets.reduce((sum, get) => {
+      const [, first, last] = /^bytes=(\d+)-(\d+)$/.exec(get.headers.range!)!;
+      return sum + Math.min(Number(last), big.byteLength - 1) - Number(first) + 1;
+    }, 0);
+    expect(served).toBeLessThanOrEqual(1.1 * big.byteLength);
   });
 });
 

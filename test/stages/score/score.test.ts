@@ -271,12 +271,22 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     expect((await readFile(withWorkers.path)).equals(await readFile(inThread.path))).toBe(true);
   });
 
-  it('works through the VolumeStore interface alone (another backend): whole files in, a file or part files out', async () => {
+  it('works through the VolumeStore interface alone (another backend): ranged reads in, each byte once; a file or part files out', async () => {
     const { ctx } = await setup();
     const local = ctx.workspace.volumes as VolumeStore & { localPath(path: string): string };
+    const wholeReads: string[] = [];
+    const rangeReads: { path: string; bytes: number }[] = [];
     // Only the interface's methods: no localPath, so nothing can take the local-disk shortcut.
     const remote: VolumeStore = {
-      read: (p, o) => local.read(p, o),
+      read: (p, o) => {
+        wholeReads.push(p);
+        return local.read(p, o);
+      },
+      readRange: async (p, start, end, o) => {
+        const bytes = await local.readRange(p, start, end, o);
+        rangeReads.push({ path: p, bytes: bytes.byteLength });
+        return bytes;
+      },
       write: (p, d, o) => local.write(p, d, o),
       exists: (p, o) => local.exists(p, o),
       stat: (p, o) => local.stat(p, o),
@@ -289,11 +299,24 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     await mkdir(join(local.localPath('/Volumes/main/iris/vol/in/x=1')), { recursive: true });
     await writeInput(local.localPath('/Volumes/main/iris/vol/in/x=1/a.parquet'), columns.map((c) => c.slice(0, 70)));
     await writeInput(local.localPath('/Volumes/main/iris/vol/in/b.parquet'), columns.map((c) => c.slice(70)));
+    const sizes = new Map<string, number>();
+    for (const name of ['x=1/a.parquet', 'b.parquet']) sizes.set(`/Volumes/main/iris/vol/in/${name}`, (await stat(local.localPath(`/Volumes/main/iris/vol/in/${name}`))).size);
+    const totalSize = [...sizes.values()].reduce((a, b) => a + b, 0);
+    // Each input byte is read about once (footers and row groups, never a whole file), and never by a whole-file read.
+    const expectInputReadOnceByRanges = () => {
+      expect(wholeReads.filter((p) => sizes.has(p))).toEqual([]);
+      const input = rangeReads.splice(0).filter((read) => sizes.has(read.path));
+      expect(new Set(input.map((read) => read.path))).toEqual(new Set(sizes.keys()));
+      expect(input.reduce((sum, read) => sum + read.bytes, 0)).toBeLessThanOrEqual(1.1 * totalSize);
+      for (const read of input) expect(read.bytes).toBeLessThan(sizes.get(read.path)!);
+    };
     const file = await runScore(viaInterface, params({ input_path: '/Volumes/main/iris/vol/in', output_path: '/Volumes/main/iris/vol/out/p.parquet' }), {});
     expect(file.path).toBe('/Volumes/main/iris/vol/out/p.parquet');
+    expectInputReadOnceByRanges();
     const rows = await readParquetFile(local.localPath(file.path));
     expect(rows).toHaveLength(150);
     const folder = await runScore(viaInterface, params({ input_path: '/Volumes/main/iris/vol/in', output_path: '/Volumes/main/iris/vol/parts', partition_by: 'model_version' }), {});
+    expectInputReadOnceByRanges();
     expect(await readParquetFolder(local.localPath(folder.path))).toHaveLength(150);
   });
 });

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PatCredentials } from '../../../src/workspace/databricks/credentials.js';
+import { DatabricksClient } from '../../../src/workspace/databricks/http-client.js';
 import { DatabricksVolumeStore } from '../../../src/workspace/databricks/volumes.js';
 import type { VolumeEntry } from '../../../src/workspace/types.js';
 import { patClient, recordingSleep, useFakeDatabricks } from '../../fakes/databricks/helpers.js';
@@ -137,6 +139,55 @@ describe('DatabricksVolumeStore (Files API)', () => {
     const abort = fake.requests.find((r) => r.path.startsWith('/_s3/fsabort/'))!;
     expect(abort.method).toBe('DELETE');
     expect(abort.headers.authorization).toBeUndefined();
+  });
+
+  it('reads a byte range with one GET carrying Range: bytes=<first>-<last> (inclusive), answered 206', async () => {
+    const fake = await startFake();
+    const volumes = store(fake);
+    const data = new Uint8Array(300).map((_, i) => i % 251);
+    await volumes.write(`${ROOT}/r.bin`, data);
+    fake.requests.length = 0;
+    expect([...(await volumes.readRange(`${ROOT}/r.bin`, 100, 150))]).toEqual([...data.subarray(100, 150)]);
+    expect(fake.requests.map((r) => [r.method, r.path, r.headers.range])).toEqual([['GET', '/api/2.0/fs/files/Volumes/main/iris/raw/r.bin', 'bytes=100-149']]);
+    fake.requests.length = 0;
+    // Past the end: the server cuts the range at the last byte; at or past the end: 416, which is no bytes.
+    expect([...(await volumes.readRange(`${ROOT}/r.bin`, 290, 400))]).toEqual([...data.subarray(290)]);
+    expect([...(await volumes.readRange(`${ROOT}/r.bin`, 300, 400))]).toEqual([]);
+    expect(fake.requests.map((r) => r.headers.range)).toEqual(['bytes=290-399', 'bytes=300-399']);
+  });
+
+  it('the fake Files API answers Range as RFC 9110 says: 206 with Content-Range, suffix and open ranges, 416 when unsatisfiable, 200 for several ranges', async () => {
+    const fake = await startFake();
+    await store(fake).write(`${ROOT}/r.bin`, new Uint8Array(10).map((_, i) => i));
+    const get = async (range: string) => {
+      const response = await fetch(`${fake.url}/api/2.0/fs/files${ROOT}/r.bin`, { headers: { Authorization: `Bearer ${fake.token}`, Range: range } });
+      return { status: response.status, contentRange: response.headers.get('content-range'), body: [...new Uint8Array(await response.arrayBuffer())] };
+    };
+    expect(await get('bytes=2-4')).toEqual({ status: 206, contentRange: 'bytes 2-4/10', body: [2, 3, 4] });
+    expect(await get('bytes=8-')).toEqual({ status: 206, contentRange: 'bytes 8-9/10', body: [8, 9] });
+    expect(await get('bytes=-3')).toEqual({ status: 206, contentRange: 'bytes 7-9/10', body: [7, 8, 9] });
+    expect(await get('bytes=7-99')).toEqual({ status: 206, contentRange: 'bytes 7-9/10', body: [7, 8, 9] });
+    expect(await get('bytes=10-12')).toMatchObject({ status: 416, contentRange: 'bytes */10' });
+    expect(await get('bytes=0-1,4-5')).toMatchObject({ status: 200, contentRange: null, body: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+  });
+
+  it('takes the range out of a 200 with the whole file (a server or proxy that ignores Range), and refuses a 206 for other bytes', async () => {
+    const fake = await startFake();
+    const data = new Uint8Array(64).map((_, i) => i);
+    await store(fake).write(`${ROOT}/r.bin`, data);
+    const dropRange: typeof fetch = (input, init) => {
+      const headers = { ...(init?.headers as Record<string, string>) };
+      delete headers.Range;
+      return fetch(input, { ...init, headers });
+    };
+    const ignoring = new DatabricksVolumeStore({ ...patClient(fake), client: new DatabricksClient({ host: fake.url, credentials: new PatCredentials(fake.token), fetch: dropRange }) });
+    expect([...(await ignoring.readRange(`${ROOT}/r.bin`, 10, 20))]).toEqual([...data.subarray(10, 20)]);
+    expect([...(await ignoring.readRange(`${ROOT}/r.bin`, 60, 100))]).toEqual([...data.subarray(60)]);
+    const gets = fake.requests.filter((r) => r.method === 'GET');
+    expect(gets.map((r) => r.headers.range)).toEqual([undefined, undefined]);
+    const wrongBytes: typeof fetch = async () => new Response(new Uint8Array(10), { status: 206, headers: { 'content-range': 'bytes 0-9/64' } });
+    const wrong = new DatabricksVolumeStore({ ...patClient(fake), client: new DatabricksClient({ host: fake.url, credentials: new PatCredentials(fake.token), fetch: wrongBytes }) });
+    await expect(wrong.readRange(`${ROOT}/r.bin`, 10, 20)).rejects.toMatchObject({ code: 'HTTP', message: expect.stringMatching(/Range bytes=10-19 answered 206 with Content-Range bytes 0-9\/64/) });
   });
 
   it('falls back to one PUT when the workspace offers no multipart session', async () => {
