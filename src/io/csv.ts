@@ -1,24 +1,20 @@
 import { Buffer } from 'node:buffer';
 import { MlopsError } from '../errors.js';
+import { INCOMPLETE, RECORD, RecordScanner, recordText, SKIPPED } from './record-scanner.js';
+import type { ScannedRecord } from './record-scanner.js';
 
 /**
  * One CSV record, as offsets into the scanner's buffer: valid only inside the `drain` callback that
  * receives it (the same object is reused for every record, so nothing is allocated per record).
+ * `line` is the line the record starts on: a quoted line break makes a record span lines.
  */
-export interface CsvRecordView {
-  /** The bytes the offsets point into. */
-  readonly bytes: Buffer;
+export interface CsvRecordView extends ScannedRecord {
   readonly fieldCount: number;
   /** Field k is bytes[fieldStart[k], fieldEnd[k]): inside the quotes for a quoted field. */
   readonly fieldStart: Int32Array;
   readonly fieldEnd: Int32Array;
   /** 0 unquoted, QUOTED (inside quotes, nothing to unescape), QUOTED_ESCAPED (holds "" pairs). */
   readonly fieldQuoting: Uint8Array;
-  /** 1-based line on which the record starts (a quoted line break makes a record span lines). */
-  readonly line: number;
-  /** The record's raw bytes, without its line ending: bytes[start, end). */
-  readonly start: number;
-  readonly end: number;
   /** Set when the record breaks RFC 4180; the fields are then a best-effort reading. */
   readonly error: string | undefined;
 }
@@ -44,23 +40,15 @@ const LF = 0x0a;
 const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 /**
- * A streaming RFC 4180 scanner over UTF-8 bytes. Feed chunks with `write`, call `end` after the last
- * one, and take records with `drain`, which stops early when its callback returns false so a caller
- * can flush output between records. The header is the first record like any other; blank lines are
- * skipped; a leading BOM is ignored; CRLF, LF and lone CR all end a line; quoted fields may hold
- * delimiters, "" pairs and line breaks. Malformed records come back with `error` set instead of
- * stopping the scan, so a caller can quarantine them and go on.
+ * A streaming RFC 4180 scanner over UTF-8 bytes, with RecordScanner's protocol (`write`, `end`,
+ * `drain`). The header is the first record like any other; blank lines are skipped; CRLF, LF and
+ * lone CR all end a line; quoted fields may hold delimiters, "" pairs and line breaks. Malformed
+ * records come back with `error` set instead of stopping the scan, so a caller can quarantine them
+ * and go on.
  */
-export class CsvScanner {
+export class CsvScanner extends RecordScanner<CsvRecordView> {
   private readonly delimiter: number;
-  private readonly maxRecordBytes: number;
-  private readonly source: string;
-  private buffer: Buffer = Buffer.alloc(0);
-  private position = 0;
-  private line = 1;
-  private ended = false;
-  private bomChecked = false;
-  private readonly view: {
+  protected override readonly view: {
     bytes: Buffer;
     fieldCount: number;
     fieldStart: Int32Array;
@@ -80,9 +68,8 @@ export class CsvScanner {
         `CSV delimiter must be a single ASCII character other than a quote or a line break; found ${JSON.stringify(delimiter)}`,
       );
     }
+    super({ maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, source: options.source ?? 'CSV input' });
     this.delimiter = delimiter.charCodeAt(0);
-    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    this.source = options.source ?? 'CSV input';
     this.view = {
       bytes: this.buffer,
       fieldCount: 0,
@@ -96,63 +83,12 @@ export class CsvScanner {
     };
   }
 
-  /** Bytes buffered but not yet returned as records (an unfinished record). */
-  get pendingBytes(): number {
-    return this.buffer.length - this.position;
-  }
-
-  write(chunk: Uint8Array): void {
-    if (this.ended) throw new MlopsError('INTERNAL', 'CsvScanner.write called after end()');
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.position >= this.buffer.length) this.buffer = bytes;
-    else this.buffer = Buffer.concat([this.buffer.subarray(this.position), bytes]);
-    this.position = 0;
-    if (this.buffer.length > this.maxRecordBytes) this.checkRecordLength();
-  }
-
-  /** No more input: the last record may end without a line break. */
-  end(): void {
-    this.ended = true;
-  }
-
-  /**
-   * Calls `onRecord` for each complete record until it returns false (then returns false: call again
-   * to go on). Returns true when every complete record has been taken and more input, or `end`, is
-   * needed.
-   */
-  drain(onRecord: (record: CsvRecordView) => boolean | void): boolean {
-    if (!this.bomChecked && !this.skipBom()) return true;
-    for (;;) {
-      const next = this.scanRecord();
-      if (next === INCOMPLETE) {
-        this.checkRecordLength();
-        return true;
-      }
-      if (next === NO_RECORD) continue;
-      if (onRecord(this.view) === false) return false;
-    }
-  }
-
-  private skipBom(): boolean {
-    const buffer = this.buffer;
-    if (buffer.length - this.position < 3 && !this.ended) return false;
-    if (buffer[this.position] === 0xef && buffer[this.position + 1] === 0xbb && buffer[this.position + 2] === 0xbf) this.position += 3;
-    this.bomChecked = true;
-    return true;
-  }
-
-  private checkRecordLength(): void {
-    if (this.buffer.length - this.position > this.maxRecordBytes) {
-      throw new MlopsError(
-        'CORRUPT',
-        `${this.source}: the record starting on line ${this.line} is longer than ${this.maxRecordBytes} bytes; a quote is probably opened and never closed`,
-        { details: { source: this.source, line: this.line } },
-      );
-    }
+  protected override tooLongReason(line: number, maxRecordBytes: number): string {
+    return `the record starting on line ${line} is longer than ${maxRecordBytes} bytes; a quote is probably opened and never closed`;
   }
 
   /** Scans one record at `position`; fills the view and advances, or says why it cannot. */
-  private scanRecord(): number {
+  protected override scanNext(): number {
     const bytes = this.buffer;
     const length = bytes.length;
     const delimiter = this.delimiter;
@@ -166,7 +102,7 @@ export class CsvScanner {
       if (first === CR && start + 1 >= length && !ended) return INCOMPLETE;
       this.position = first === CR && bytes[start + 1] === LF ? start + 2 : start + 1;
       this.line++;
-      return NO_RECORD;
+      return SKIPPED;
     }
 
     const view = this.view;
@@ -289,19 +225,10 @@ export class CsvScanner {
   }
 }
 
-const RECORD = 0;
-const NO_RECORD = 1;
-const INCOMPLETE = 2;
-
 /** Field k as text: UTF-8 decoded (invalid bytes become U+FFFD) and "" unescaped. */
 export function csvFieldText(record: CsvRecordView, k: number): string {
   const text = record.bytes.toString('utf8', record.fieldStart[k], record.fieldEnd[k]);
   return record.fieldQuoting[k] === QUOTED_ESCAPED ? text.replaceAll('""', '"') : text;
-}
-
-/** The whole record as it appeared in the input, without its line ending. */
-export function csvRecordText(record: CsvRecordView): string {
-  return record.bytes.toString('utf8', record.start, record.end);
 }
 
 /** A record copied out of the scanner, for callers that keep records (tests, headers). */
@@ -321,7 +248,7 @@ export function copyCsvRecord(record: CsvRecordView): CsvRecord {
     fields.push(csvFieldText(record, k));
     quoted.push(record.fieldQuoting[k] !== 0);
   }
-  const copy: CsvRecord = { line: record.line, fields, raw: csvRecordText(record), quoted };
+  const copy: CsvRecord = { line: record.line, fields, raw: recordText(record), quoted };
   if (record.error !== undefined) copy.error = record.error;
   return copy;
 }

@@ -1,16 +1,12 @@
-import { Buffer } from 'node:buffer';
 import { TextDecoder } from 'node:util';
-import { MlopsError } from '../errors.js';
+import { INCOMPLETE, RECORD, RecordScanner, SKIPPED } from './record-scanner.js';
+import type { ScannedRecord } from './record-scanner.js';
 
-/** One line of a JSON Lines input: valid only inside the `drain` callback that receives it. */
-export interface JsonLineView {
-  readonly bytes: Buffer;
-  /** The line is bytes[start, end), without its line ending. */
-  readonly start: number;
-  readonly end: number;
-  /** 1-based line number. */
-  readonly line: number;
-}
+/** One line of a JSON Lines input, without its line ending: valid only inside the `drain` callback that receives it. */
+export type JsonLineView = ScannedRecord;
+
+/** The line as text (invalid UTF-8 replaced), for quarantine records. */
+export { recordText as jsonLineText } from './record-scanner.js';
 
 export interface JsonLinesScannerOptions {
   /** A longer line fails the scan with CORRUPT rather than buffering the rest of the file. Default 16 MiB. */
@@ -24,76 +20,46 @@ const CR = 0x0d;
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /**
- * Streams the lines of a JSON Lines (NDJSON) input: lines end with LF (a CR before it is dropped),
- * lines holding only whitespace are skipped, a leading BOM is ignored. Same protocol as CsvScanner:
- * `write` chunks, `end`, and `drain` lines until the callback returns false.
+ * Streams the lines of a JSON Lines (NDJSON) input, with RecordScanner's protocol (`write`, `end`,
+ * `drain`): lines end with LF (a CR before it is dropped; a lone CR does not end a line), and lines
+ * holding only whitespace are skipped.
  */
-export class JsonLinesScanner {
-  private readonly maxLineBytes: number;
-  private readonly source: string;
-  private buffer: Buffer = Buffer.alloc(0);
-  private position = 0;
-  private line = 1;
-  private ended = false;
-  private bomChecked = false;
-  private readonly view = { bytes: this.buffer, start: 0, end: 0, line: 1 };
+export class JsonLinesScanner extends RecordScanner<JsonLineView> {
+  protected override readonly view = { bytes: this.buffer, start: 0, end: 0, line: 1 };
 
   constructor(options: JsonLinesScannerOptions = {}) {
-    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.source = options.source ?? 'JSON Lines input';
+    super({ maxRecordBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, source: options.source ?? 'JSON Lines input' });
   }
 
-  write(chunk: Uint8Array): void {
-    if (this.ended) throw new MlopsError('INTERNAL', 'JsonLinesScanner.write called after end()');
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.position >= this.buffer.length) this.buffer = bytes;
-    else this.buffer = Buffer.concat([this.buffer.subarray(this.position), bytes]);
-    this.position = 0;
+  protected override tooLongReason(line: number, maxLineBytes: number): string {
+    return `line ${line} is longer than ${maxLineBytes} bytes`;
   }
 
-  end(): void {
-    this.ended = true;
-  }
-
-  /** Like CsvScanner.drain: false when the callback paused it, true when it needs more input. */
-  drain(onLine: (line: JsonLineView) => boolean | void): boolean {
+  protected override scanNext(): number {
     const bytes = this.buffer;
-    if (!this.bomChecked) {
-      if (bytes.length - this.position < 3 && !this.ended) return true;
-      if (bytes[this.position] === 0xef && bytes[this.position + 1] === 0xbb && bytes[this.position + 2] === 0xbf) this.position += 3;
-      this.bomChecked = true;
+    const start = this.position;
+    if (start >= bytes.length) return INCOMPLETE;
+    let end = bytes.indexOf(LF, start);
+    if (end === -1) {
+      if (!this.ended) return INCOMPLETE;
+      end = bytes.length;
+      this.position = end;
+    } else {
+      this.position = end + 1;
     }
+    if (end > start && bytes[end - 1] === CR) end--;
+    const line = this.line++;
+    if (isBlank(bytes, start, end)) return SKIPPED;
     const view = this.view;
     view.bytes = bytes;
-    for (;;) {
-      const start = this.position;
-      if (start >= bytes.length) return true;
-      let lineFeed = bytes.indexOf(LF, start);
-      if (lineFeed === -1) {
-        if (!this.ended) {
-          if (bytes.length - start > this.maxLineBytes) {
-            throw new MlopsError('CORRUPT', `${this.source}: line ${this.line} is longer than ${this.maxLineBytes} bytes`, {
-              details: { source: this.source, line: this.line },
-            });
-          }
-          return true;
-        }
-        lineFeed = bytes.length;
-      }
-      let end = lineFeed;
-      if (end > start && bytes[end - 1] === CR) end--;
-      this.position = lineFeed + 1;
-      const line = this.line++;
-      if (isBlank(bytes, start, end)) continue;
-      view.start = start;
-      view.end = end;
-      view.line = line;
-      if (onLine(view) === false) return false;
-    }
+    view.start = start;
+    view.end = end;
+    view.line = line;
+    return RECORD;
   }
 }
 
-function isBlank(bytes: Buffer, start: number, end: number): boolean {
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = bytes[i];
     if (c !== 0x20 && c !== 0x09 && c !== CR) return false;
@@ -116,9 +82,4 @@ export function parseJsonLine(line: JsonLineView): { ok: true; value: unknown } 
   } catch (error) {
     return { ok: false, reason: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
   }
-}
-
-/** The line as text (invalid UTF-8 replaced), for quarantine records. */
-export function jsonLineText(line: JsonLineView): string {
-  return line.bytes.toString('utf8', line.start, line.end);
 }

@@ -178,6 +178,12 @@ describe('CsvScanner fed in chunks', () => {
     expect(caught).toMatchObject({ code: 'CORRUPT', message: 'landing/bad.csv: the record starting on line 3 is longer than 100 bytes; a quote is probably opened and never closed' });
   });
 
+  it('takes a chunk longer than the record limit when each of its records is shorter', () => {
+    const text = `a,b\n${'1,2\n'.repeat(100)}`;
+    expect(feed([text], { maxRecordBytes: 64 })).toHaveLength(101);
+    expect(parseCsv(text, { maxRecordBytes: 64 }).records).toHaveLength(100);
+  });
+
   it('decodes invalid UTF-8 with replacement characters instead of failing the whole input', () => {
     const records = feed([Buffer.concat([Buffer.from('a\nok\n'), Buffer.from([0xff, 0x0a])])]);
     expect(records.map((record) => record.fields[0])).toEqual(['a', 'ok', '\uFFFD']);

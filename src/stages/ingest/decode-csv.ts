@@ -1,13 +1,11 @@
 import { Buffer, isUtf8 } from 'node:buffer';
-import { MlopsError } from '../../errors.js';
-import { copyCsvRecord, CsvScanner, csvRecordText, QUOTED_ESCAPED } from '../../io/csv.js';
+import { copyCsvRecord, CsvScanner, QUOTED_ESCAPED } from '../../io/csv.js';
 import type { CsvRecordView } from '../../io/csv.js';
 import { BadFileError } from './bad-file.js';
 import { coerceText, parseDecimalBytes } from './coerce.js';
-import type { RowDecoder } from './decoder.js';
-import type { QuarantineBuffer, RowBuffer } from './rows.js';
+import { ScannedRowDecoder } from './decoder.js';
 import { matchColumns } from './schema.js';
-import type { ColumnMatch, IngestColumn, IngestSchema } from './schema.js';
+import type { ColumnMatch, IngestColumn } from './schema.js';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -17,92 +15,44 @@ const TAB = 0x09;
  * is coerced straight from its bytes — numbers and IN (…) values without making strings — and
  * either committed to the RowBuffer or quarantined with its raw text, line number and reasons.
  */
-export class CsvRowDecoder implements RowDecoder {
-  private readonly scanner: CsvScanner;
-  private readonly columns: readonly IngestColumn[];
-  private readonly allowedBytes: (Buffer[] | undefined)[];
+export class CsvRowDecoder extends ScannedRowDecoder<CsvRecordView> {
+  protected override readonly scanner = new CsvScanner({ source: this.file });
+  private readonly columns: readonly IngestColumn[] = this.schema.columns;
+  private readonly allowedBytes: (Buffer[] | undefined)[] = this.columns.map((column) => column.allowed?.map((value) => Buffer.from(value, 'utf8')));
+  /** Per schema column: which fast path applies, and whether nulls are allowed. */
+  private readonly kinds = Uint8Array.from(this.columns, (column) => (column.type === 'double' ? KIND_DOUBLE : column.allowed !== undefined ? KIND_ALLOWED : KIND_OTHER));
+  private readonly nullable: boolean[] = this.columns.map((column) => column.nullable);
   private match: ColumnMatch | undefined;
   private headerFields = 0;
-  private readonly onRecord: (record: CsvRecordView) => boolean;
-  /** Per schema column: which fast path applies, and whether nulls are allowed. */
-  private readonly kinds: Uint8Array;
-  private readonly nullable: boolean[];
-  private failure: BadFileError | MlopsError | undefined;
 
-  constructor(
-    private readonly schema: IngestSchema,
-    private readonly onExtraColumns: 'rescue' | 'fail',
-    private readonly rows: RowBuffer,
-    private readonly quarantine: QuarantineBuffer,
-    private readonly file: string,
-  ) {
-    this.scanner = new CsvScanner({ source: file });
-    this.columns = schema.columns;
-    this.allowedBytes = schema.columns.map((column) => column.allowed?.map((value) => Buffer.from(value, 'utf8')));
-    this.kinds = Uint8Array.from(schema.columns, (column) => (column.type === 'double' ? KIND_DOUBLE : column.allowed !== undefined ? KIND_ALLOWED : KIND_OTHER));
-    this.nullable = schema.columns.map((column) => column.nullable);
-    this.onRecord = (record) => {
-      if (this.match === undefined) {
-        this.readHeader(record);
-        return true;
-      }
-      this.decodeRecord(record, this.match);
-      return !this.rows.full;
-    };
-  }
-
-  write(chunk: Uint8Array): void {
-    this.scanner.write(chunk);
-  }
-
-  end(): void {
-    this.scanner.end();
-  }
-
-  drain(): boolean {
-    let exhausted: boolean;
-    try {
-      exhausted = this.scanner.drain(this.onRecord);
-    } catch (error) {
-      // A record longer than the limit: the rest of the file cannot be split into records.
-      if (error instanceof MlopsError && error.code === 'CORRUPT') throw new BadFileError('CORRUPT', this.file, error.message.replace(`${this.file}: `, ''));
-      throw error;
-    }
-    if (this.failure !== undefined) throw this.failure;
-    return exhausted;
-  }
-
-  /** Called after end() and the last drain: a file without even a header cannot be ingested. */
-  finish(): void {
+  /** A file without even a header cannot be ingested. */
+  override finish(): void {
     if (this.match === undefined) throw new BadFileError('SCHEMA_MISMATCH', this.file, 'the file is empty: there is no header line');
   }
 
+  /** The first record names the columns; a bad one makes the whole file bad, and nothing after it is read. */
   private readHeader(record: CsvRecordView): void {
-    if (record.error !== undefined) {
-      this.failure = new BadFileError('SCHEMA_MISMATCH', this.file, `the header line is not valid CSV (${record.error})`);
-      return;
-    }
+    if (record.error !== undefined) throw new BadFileError('SCHEMA_MISMATCH', this.file, `the header line is not valid CSV (${record.error})`);
     const header = copyCsvRecord(record).fields;
     const match = matchColumns(this.schema, header, this.onExtraColumns);
-    if (typeof match === 'string') {
-      this.failure = new BadFileError('SCHEMA_MISMATCH', this.file, `the header ${match}`, { found: header.map((name) => name.trim()) });
-      // Stop right here: nothing after a bad header is read.
-      this.match = { positions: [], extras: [] };
-      return;
-    }
+    if (typeof match === 'string') throw new BadFileError('SCHEMA_MISMATCH', this.file, `the header ${match}`, { found: header.map((name) => name.trim()) });
     this.match = match;
     this.headerFields = header.length;
   }
 
-  private decodeRecord(record: CsvRecordView, match: ColumnMatch): void {
-    if (this.failure !== undefined) return;
+  protected override decodeRecord(record: CsvRecordView): void {
+    const match = this.match;
+    if (match === undefined) {
+      this.readHeader(record);
+      return;
+    }
     const rows = this.rows;
     if (record.error !== undefined) {
-      this.quarantine.add(csvRecordText(record), record.line, `malformed CSV: ${record.error}`);
+      this.quarantineRecord(record, `malformed CSV: ${record.error}`);
       return;
     }
     if (record.fieldCount !== this.headerFields) {
-      this.quarantine.add(csvRecordText(record), record.line, `expected ${this.headerFields} fields, found ${record.fieldCount}`);
+      this.quarantineRecord(record, `expected ${this.headerFields} fields, found ${record.fieldCount}`);
       return;
     }
     const bytes = record.bytes;
@@ -157,7 +107,7 @@ export class CsvRowDecoder implements RowDecoder {
       else (reasons ??= []).push(coerced.reason);
     }
     if (reasons !== undefined) {
-      this.quarantine.add(csvRecordText(record), record.line, reasons.join('; '));
+      this.quarantineRecord(record, reasons.join('; '));
       return;
     }
     if (match.extras.length > 0) {
