@@ -1,9 +1,10 @@
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordingReporter } from '../../src/pipeline/reporter.js';
 import type { StageContext } from '../../src/stages/context.js';
 import type { IngestLedger } from '../../src/stages/ingest/ledger.js';
+import { LedgerLog } from '../../src/stages/ingest/ledger-log.js';
 import type { IngestParams } from '../../src/stages/ingest/settings.js';
 import type { LocalVolumeStore } from '../../src/workspace/local/volumes.js';
 import { localStage } from './stage-context.js';
@@ -49,7 +50,7 @@ export async function ingestSetup(dir: string, options: { copySample?: boolean; 
     volumes,
     params,
     volumeDir,
-    ledger: async () => JSON.parse(await readFile(path.join(volumeDir('checkpoints'), 'ingest_ledger.json'), 'utf8')) as IngestLedger,
+    ledger: async () => (await LedgerLog.open(volumes, params.checkpoint_path, 'unknown source', { readOnly: true })).ledger,
   };
 }
 

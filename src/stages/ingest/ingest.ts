@@ -10,8 +10,10 @@ import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import type { StageContext } from '../context.js';
 import { acquireCheckpointLock } from './checkpoint-lock.js';
 import { ingestFile } from './ingest-file.js';
-import { commitEntry, emptyLedger, LEDGER_FILE_NAME, parseLedger, serializeLedger, withoutLeftovers, withPending } from './ledger.js';
+import { commitEntry, withoutLeftovers, withPending } from './ledger.js';
 import type { IngestLedger, LedgerEntry, PendingAttempt } from './ledger.js';
+import { LedgerLog } from './ledger-log.js';
+import type { OpenLedgerOptions } from './ledger-log.js';
 import { INGESTED_FOLDER, joinVolumePath, outputStem, partitionFolder, QUARANTINE_FOLDER, QUARANTINED_FILES_FOLDER } from './output.js';
 import { planIngest } from './plan.js';
 import type { PlannedFile } from './plan.js';
@@ -68,9 +70,10 @@ export interface IngestOptions {
 /**
  * data_ingestion_job: lands new source files as Parquet under <volume_path>/ingested, exactly once.
  *
- * The ledger at <checkpoint_path>/ingest_ledger.json says what is done. Before writing, the run records
- * its attempts (their output-name prefixes) as pending; each file's outputs are written and made durable,
- * then one atomic ledger write commits them (and marks any rows they replace as obsolete), then the
+ * The ledger at <checkpoint_path>/ingest_ledger/ (a snapshot plus one delta file per commit, see
+ * ledger-log.ts) says what is done. Before writing, the run records its attempts (their output-name
+ * prefixes) as pending; each file's outputs are written and made durable, then one atomic delta write
+ * commits them (and marks any rows they replace as obsolete), then the
  * obsolete files are deleted. A run that dies anywhere leaves either uncommitted outputs, which the next
  * run deletes by prefix before doing anything else, or obsolete ones, which it deletes: never a row twice,
  * never a row lost. Each ingestion is an MLflow run recording its inputs, counts and a data digest.
@@ -86,7 +89,6 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
 
   const outputPath = joinVolumePath(settings.volumePath, INGESTED_FOLDER);
   const quarantinePath = joinVolumePath(settings.volumePath, QUARANTINE_FOLDER);
-  const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
   const source = await openSource(settings.sourcePath, {
     baseDir: ctx.config.configDir,
     env: options.env ?? ctx.env ?? process.env,
@@ -97,7 +99,8 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
 
   const release = await acquireCheckpointLock(volumes, settings.checkpointPath, `ingestion of ${source.url}`, ctx.now, call);
   try {
-    let ledger = await readLedger(volumes, ledgerPath, source.url, log, call);
+    const ledgerLog = await openLedger(volumes, settings.checkpointPath, source.url, log, { call, onStep: (name) => step(name) });
+    let ledger: IngestLedger = ledgerLog.ledger.source === source.url ? ledgerLog.ledger : { ...ledgerLog.ledger, source: source.url };
     const experimentName =
       settings.experimentPath ?? ctx.config.jobs.model_training_job?.parameters.experiment_path ?? `/Shared/${ctx.config.bundle.name}/ingestion`;
     const experiment = await getOrCreateExperiment(ctx.workspace.tracking, experimentName, call);
@@ -111,7 +114,7 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
     return await withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, parentRunId: ctx.parentRunId, now: ctx.now, ...call }, async (run) => {
       await ctx.workspace.tracking.logBatch(run.runId, { params: runParams(settings, source, outputPath, quarantinePath, options.only) }, call);
 
-      ledger = await recover(volumes, ledger, ledgerPath, log, call);
+      ledger = await recover(volumes, ledgerLog, ledger, log, call);
       await step('recovered');
 
       const listing: SourceFile[] = [];
@@ -167,7 +170,7 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
       });
       if (attempts.length > 0) {
         ledger = withPending(ledger, attempts.map((attempt) => attempt.pending));
-        await writeLedger(volumes, ledgerPath, ledger, call);
+        await ledgerLog.commit(ledger);
         await step('intent-written');
       }
 
@@ -222,7 +225,7 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
           run_id: run.runId,
         };
         ledger = commitEntry(ledger, entry);
-        await writeLedger(volumes, ledgerPath, ledger, call);
+        await ledgerLog.commit(ledger);
         await step('committed', { file: file.path });
         if (ledger.obsolete.length > 0) {
           const obsolete = ledger.obsolete;
@@ -256,8 +259,9 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
       const leftovers = ledger.pending.filter((pending) => attempts.some((attempt) => attempt.pending === pending));
       if (attempts.length > 0) {
         ledger = withoutLeftovers(ledger, leftovers, []);
-        await writeLedger(volumes, ledgerPath, ledger, call);
+        await ledgerLog.commit(ledger);
       }
+      await ledgerLog.compact();
 
       const ingested = inputs.filter((input) => input.status === 'ingested');
       const counts: RunCounts = {
@@ -309,25 +313,20 @@ export async function runIngest(ctx: StageContext, params: IngestParams, options
   }
 }
 
-async function readLedger(volumes: VolumeStore, ledgerPath: string, sourceUrl: string, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
-  if (!(await volumes.exists(ledgerPath, call))) return emptyLedger(sourceUrl);
-  const ledger = parseLedger(new TextDecoder().decode(await volumes.read(ledgerPath, call)), ledgerPath);
-  if (ledger.source !== sourceUrl) {
-    log(`The ledger ${ledgerPath} was written for source ${ledger.source}; now reading ${sourceUrl}. Files are matched by relative path.`);
-    return { ...ledger, source: sourceUrl };
+/** Opens the ledger for writing (the caller holds the checkpoint lock); a ledger of another source is noted and its entries kept. */
+export async function openLedger(volumes: VolumeStore, checkpointPath: string, sourceUrl: string, log: (message: string) => void, options: OpenLedgerOptions): Promise<LedgerLog> {
+  const ledgerLog = await LedgerLog.open(volumes, checkpointPath, sourceUrl, options);
+  if (ledgerLog.ledger.source !== sourceUrl) {
+    log(`The ledger ${ledgerLog.location} was written for source ${ledgerLog.ledger.source}; now reading ${sourceUrl}. Files are matched by relative path.`);
   }
-  return ledger;
-}
-
-export async function writeLedger(volumes: VolumeStore, ledgerPath: string, ledger: IngestLedger, call: CallOptions): Promise<void> {
-  await volumes.write(ledgerPath, serializeLedger(ledger), { ...call, overwrite: true });
+  return ledgerLog;
 }
 
 /**
  * Finishes what an interrupted run left: deletes the outputs of attempts that never committed (by their
  * name prefixes) and the outputs a commit replaced, then records that in the ledger.
  */
-export async function recover(volumes: VolumeStore, ledger: IngestLedger, ledgerPath: string, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
+export async function recover(volumes: VolumeStore, ledgerLog: LedgerLog, ledger: IngestLedger, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
   if (ledger.pending.length === 0 && ledger.obsolete.length === 0) return ledger;
   let removed = 0;
   for (const attempt of ledger.pending) removed += await deleteAttempt(volumes, attempt, call);
@@ -336,7 +335,7 @@ export async function recover(volumes: VolumeStore, ledger: IngestLedger, ledger
     await volumes.delete(path, call);
   }
   const recovered = withoutLeftovers(ledger, ledger.pending, ledger.obsolete);
-  await writeLedger(volumes, ledgerPath, recovered, call);
+  await ledgerLog.commit(recovered);
   log(
     `Recovered from an interrupted ingestion: removed ${removed} uncommitted or replaced file(s) ` +
       `(${ledger.pending.length} unfinished attempt(s): ${ledger.pending.map((attempt) => attempt.source_path).join(', ') || 'none'})`,

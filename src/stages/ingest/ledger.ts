@@ -2,7 +2,10 @@ import { MlopsError } from '../../errors.js';
 import { FILE_FORMATS } from './settings.js';
 import type { FileFormat } from './settings.js';
 
-export const LEDGER_FILE_NAME = 'ingest_ledger.json';
+/** The ledger's folder under the checkpoint path: a snapshot plus one delta file per commit (see ledger-log.ts). */
+export const LEDGER_FOLDER_NAME = 'ingest_ledger';
+/** The single-file ledger of earlier releases, rewritten whole at every commit; converted on first load. */
+export const LEGACY_LEDGER_FILE_NAME = 'ingest_ledger.json';
 
 /** What the ingest stage remembers about one source file it has processed. */
 export interface LedgerEntry {
@@ -41,8 +44,8 @@ export interface PendingAttempt {
 }
 
 /**
- * The ingest checkpoint. Replaced atomically as a whole (VolumeStore.write), and only after the outputs
- * it names are durable: a crash before a commit leaves a pending attempt to clean up, a crash after it
+ * The ingest checkpoint's state. Changed only after the outputs it names are durable (each change is one
+ * atomic delta write, see ledger-log.ts): a crash before a commit leaves a pending attempt to clean up, a crash after it
  * leaves at most obsolete files to delete — never a row counted twice or lost.
  */
 export interface IngestLedger {
@@ -91,23 +94,30 @@ export function parseLedger(text: string, where: string): IngestLedger {
   const raw = value as Record<string, unknown>;
   if (raw.version === 1) return migrateV1(raw, where);
   if (raw.version !== 2) throw corrupt(where, `expected "version": 2, found ${JSON.stringify(raw.version)}`);
+  return checkLedgerBody(raw, where);
+}
+
+/** Checks the source, files, pending and obsolete fields of a parsed ledger (or ledger snapshot). */
+export function checkLedgerBody(raw: Record<string, unknown>, where: string): IngestLedger {
   if (typeof raw.source !== 'string') throw corrupt(where, 'expected a "source" string');
   if (!Array.isArray(raw.files) || !Array.isArray(raw.pending) || !Array.isArray(raw.obsolete)) throw corrupt(where, 'expected "files", "pending" and "obsolete" arrays');
   raw.files.forEach((entry: unknown, index) => checkEntry(entry, `files[${index}]`, where));
-  raw.pending.forEach((attempt: unknown, index) => {
-    const ok =
-      typeof attempt === 'object' &&
-      attempt !== null &&
-      typeof (attempt as PendingAttempt).source_path === 'string' &&
-      Array.isArray((attempt as PendingAttempt).prefixes) &&
-      (attempt as PendingAttempt).prefixes.every((prefix) => typeof prefix?.folder === 'string' && typeof prefix?.name_prefix === 'string' && prefix.name_prefix !== '');
-    if (!ok) throw corrupt(where, `pending[${index}] should have source_path and prefixes of {folder, name_prefix}`);
-  });
+  raw.pending.forEach((attempt: unknown, index) => checkPending(attempt, `pending[${index}]`, where));
   if (!raw.obsolete.every((path) => typeof path === 'string')) throw corrupt(where, '"obsolete" should hold volume paths');
-  return raw as unknown as IngestLedger;
+  return { version: 2, source: raw.source, files: raw.files as LedgerEntry[], pending: raw.pending as PendingAttempt[], obsolete: raw.obsolete as string[] };
 }
 
-function checkEntry(entry: unknown, label: string, where: string): void {
+export function checkPending(attempt: unknown, label: string, where: string): void {
+  const ok =
+    typeof attempt === 'object' &&
+    attempt !== null &&
+    typeof (attempt as PendingAttempt).source_path === 'string' &&
+    Array.isArray((attempt as PendingAttempt).prefixes) &&
+    (attempt as PendingAttempt).prefixes.every((prefix) => typeof prefix?.folder === 'string' && typeof prefix?.name_prefix === 'string' && prefix.name_prefix !== '');
+  if (!ok) throw corrupt(where, `${label} should have source_path and prefixes of {folder, name_prefix}`);
+}
+
+export function checkEntry(entry: unknown, label: string, where: string): void {
   if (typeof entry !== 'object' || entry === null) throw corrupt(where, `${label} is not an object`);
   for (const [key, type] of Object.entries(ENTRY_FIELDS)) {
     const field = (entry as Record<string, unknown>)[key];
@@ -208,8 +218,8 @@ function bySourcePath(a: LedgerEntry, b: LedgerEntry): number {
   return a.source_path < b.source_path ? -1 : a.source_path > b.source_path ? 1 : 0;
 }
 
-function corrupt(where: string, reason: string, cause?: unknown): MlopsError {
-  return new MlopsError('CORRUPT', `Ingest ledger ${where} cannot be used: ${reason}. Fix it, or delete it together with the ingested and quarantine folders to ingest everything again from scratch.`, {
+export function corrupt(where: string, reason: string, cause?: unknown): MlopsError {
+  return new MlopsError('CORRUPT', `Ingest ledger ${where} cannot be used: ${reason}. Fix it, or delete the ledger together with the ingested and quarantine folders to ingest everything again from scratch.`, {
     cause,
     details: { file: where },
   });

@@ -6,10 +6,10 @@ import type { Source, SourceFile } from '../../sources/types.js';
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import type { StageContext } from '../context.js';
 import { acquireCheckpointLock } from './checkpoint-lock.js';
-import { recover, runIngest, writeLedger } from './ingest.js';
+import { openLedger, recover, runIngest } from './ingest.js';
 import type { IngestOptions, IngestResult } from './ingest.js';
-import { emptyLedger, findEntry, forgetEntry, LEDGER_FILE_NAME, parseLedger, withoutLeftovers } from './ledger.js';
-import type { IngestLedger } from './ledger.js';
+import { findEntry, forgetEntry, withoutLeftovers } from './ledger.js';
+import { LedgerLog } from './ledger-log.js';
 import { INGESTED_FOLDER, joinVolumePath, QUARANTINE_FOLDER } from './output.js';
 import { planIngest } from './plan.js';
 import { datasetDigest } from './record-run.js';
@@ -46,9 +46,9 @@ export interface IngestStatus {
 export async function ingestStatus(ctx: StageContext, params: IngestParams, options: IngestOptions = {}): Promise<IngestStatus> {
   const settings = parseIngestSettings(params);
   const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
-  const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
+  const ledgerPath = LedgerLog.locationOf(settings.checkpointPath);
   const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? ctx.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
-  const ledger = await loadLedger(ctx.workspace.volumes, ledgerPath, source.url, call);
+  const { ledger } = await LedgerLog.open(ctx.workspace.volumes, settings.checkpointPath, source.url, { call, readOnly: true });
   const files: IngestStatusFile[] = ledger.files.map((entry) => ({
     path: entry.source_path,
     status: entry.status,
@@ -110,12 +110,13 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
   const settings = parseIngestSettings(params);
   const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const volumes = ctx.workspace.volumes;
-  const ledgerPath = joinVolumePath(settings.checkpointPath, LEDGER_FILE_NAME);
   const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? ctx.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
   const log = (message: string): void => ctx.reporter.report({ type: 'log', stage: 'ingest', message });
   const release = await acquireCheckpointLock(volumes, settings.checkpointPath, `forget in ${source.url}`, ctx.now, call);
   try {
-    let ledger = await recover(volumes, await loadLedger(volumes, ledgerPath, source.url, call), ledgerPath, log, call);
+    const ledgerLog = await openLedger(volumes, settings.checkpointPath, source.url, log, { call });
+    const ledgerPath = ledgerLog.location;
+    let ledger = await recover(volumes, ledgerLog, ledgerLog.ledger, log, call);
     const paths = files.map((file) => toSourcePath(source, file));
     const unknown = paths.filter((file) => findEntry(ledger, file) === undefined);
     if (unknown.length > 0) {
@@ -128,10 +129,11 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
       return { path: file, rows: entry.rows, rows_quarantined: entry.rows_quarantined, files_deleted: entry.output_files.length + entry.quarantine_files.length };
     });
     for (const file of paths) ledger = forgetEntry(ledger, file);
-    await writeLedger(volumes, ledgerPath, ledger, call);
+    await ledgerLog.commit(ledger);
     const obsolete = ledger.obsolete;
     for (const output of obsolete) await volumes.delete(output, call);
-    await writeLedger(volumes, ledgerPath, withoutLeftovers(ledger, [], obsolete), call);
+    await ledgerLog.commit(withoutLeftovers(ledger, [], obsolete));
+    await ledgerLog.compact();
     for (const file of forgotten) log(`Forgot ${file.path}: ${file.rows} row(s) and ${file.rows_quarantined} quarantined row(s) removed; the next run ingests it again if it is still in the source`);
     return { forgotten };
   } finally {
@@ -159,9 +161,4 @@ export function toSourcePath(source: Source, file: string): string {
 
 function decodeIfFileUrl(source: Source, relative: string): string {
   return source.url.startsWith('file:') ? decodeURIComponent(relative) : relative;
-}
-
-async function loadLedger(volumes: VolumeStore, ledgerPath: string, sourceUrl: string, call: CallOptions): Promise<IngestLedger> {
-  if (!(await volumes.exists(ledgerPath, call))) return emptyLedger(sourceUrl);
-  return parseLedger(new TextDecoder().decode(await volumes.read(ledgerPath, call)), ledgerPath);
 }

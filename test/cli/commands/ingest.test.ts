@@ -79,7 +79,7 @@ describe('mlops ingest', () => {
     const { cwd, json } = await ingestedProject();
     const unknown = await cli(['ingest', 'forget', 'nope.csv', '--json', json], cwd);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('Not in the ingest ledger /Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/checkpoints/ingest_ledger.json: nope.csv');
+    expect(unknown.stderr).toContain('Not in the ingest ledger /Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/checkpoints/ingest_ledger: nope.csv');
     expect((await cli(['ingest', 'replay'], cwd)).code).toBe(2);
     expect((await cli(['ingest', 'explode'], cwd)).code).toBe(2);
     expect((await cli(['ingest', 'status', 'x.csv'], cwd)).code).toBe(2);

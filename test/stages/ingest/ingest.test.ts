@@ -139,11 +139,13 @@ describe('runIngest on a local folder', () => {
   it('ingests nothing on a second run and leaves the ledger as it was', async () => {
     const s = await ingestSetup(await tempDir());
     await runIngest(s.ctx, s.params);
-    const before = await readFile(path.join(s.volumeDir('checkpoints'), 'ingest_ledger.json'), 'utf8');
+    const snapshot = path.join(s.volumeDir('checkpoints'), 'ingest_ledger', 'snapshot.json');
+    const before = await readFile(snapshot, 'utf8');
     const second = await runIngest(s.ctx, s.params);
     expect(second).toMatchObject({ files_ingested: 0, files_skipped: 3, rows_written: 0, files: [] });
     expect(await listTree(s.volumeDir('ingested'))).toHaveLength(3);
-    expect(await readFile(path.join(s.volumeDir('checkpoints'), 'ingest_ledger.json'), 'utf8')).toBe(before);
+    expect(await readFile(snapshot, 'utf8')).toBe(before);
+    expect(await listTree(s.volumeDir('checkpoints'))).toEqual(['ingest_ledger/snapshot.json']);
   });
 
   it('ingests only a new file on a later run', async () => {
@@ -319,6 +321,7 @@ describe('runIngest on a local folder', () => {
         ingested_at: entry.ingested_at,
       })),
     };
+    await s.volumes.delete(`${VOLUME}/checkpoints/ingest_ledger`);
     await s.volumes.write(`${VOLUME}/checkpoints/ingest_ledger.json`, JSON.stringify(v1));
     expect(await runIngest(s.ctx, s.params)).toMatchObject({ files_ingested: 0, files_skipped: 3, data_digest: result.data_digest });
   });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runIngest } from '../../../src/stages/ingest/ingest.js';
+import { LEGACY_LEDGER_FILE_NAME, serializeLedger } from '../../../src/stages/ingest/ledger.js';
 import { readIngested } from '../../../src/stages/ingest/read.js';
 import { INGEST_STEPS } from '../../../src/stages/ingest/steps.js';
 import type { IngestStep } from '../../../src/stages/ingest/steps.js';
@@ -50,7 +51,19 @@ async function scenario(): Promise<IngestSetup> {
   return s;
 }
 
-function runChild(s: IngestSetup, crashAt?: { step: IngestStep; occurrence: number }): Promise<{ signal: NodeJS.Signals | null; code: number | null; stdout: string; stderr: string }> {
+/** The same landing, with the ledger converted back to the single file of earlier releases. */
+async function legacyScenario(): Promise<IngestSetup> {
+  const s = await scenario();
+  const ledger = await s.ledger();
+  await s.volumes.write(`${VOLUME}/checkpoints/${LEGACY_LEDGER_FILE_NAME}`, serializeLedger(ledger));
+  await s.volumes.delete(`${VOLUME}/checkpoints/ingest_ledger`);
+  expect(await listTree(s.volumeDir('checkpoints'))).toEqual([LEGACY_LEDGER_FILE_NAME]);
+  return s;
+}
+
+type CrashAt = { step: IngestStep; occurrence: number } | { tornWrite: 'delta'; occurrence: number };
+
+function runChild(s: IngestSetup, crashAt?: CrashAt): Promise<{ signal: NodeJS.Signals | null; code: number | null; stdout: string; stderr: string }> {
   const input = JSON.stringify({ dir: s.dir, params: { ...s.params, max_rows_per_file: '10' }, ...(crashAt ? { crashAt } : {}) });
   return new Promise((resolve) => {
     execFile(process.execPath, [CHILD, input], { env: { PATH: process.env.PATH ?? '' } }, (error, stdout, stderr) => {
@@ -89,11 +102,13 @@ async function expectExactlyOnce(s: IngestSetup, expect: ExpectStatic): Promise<
     ...quarantine.map((file) => `${VOLUME}/quarantine/${file}`),
   ].sort();
   expect(onDisk).toEqual(named);
-  expect(await listTree(s.volumeDir('checkpoints'))).toEqual(['ingest_ledger.json']);
+  // An atomic write killed midway leaves its temporary file (hidden from listings, like any interrupted local write).
+  const checkpointFiles = (await listTree(s.volumeDir('checkpoints'))).filter((file) => !path.basename(file).startsWith('.mlops-tmp-'));
+  expect(checkpointFiles).toEqual(['ingest_ledger/snapshot.json']);
 }
 
 // Where the crash run stops: every step, and the writes in the middle of a file at several occurrences.
-const CRASH_POINTS: { step: IngestStep; occurrence: number; why: string }[] = [
+const CRASH_POINTS: (CrashAt & { why: string })[] = [
   { step: 'listed', occurrence: 1, why: 'before anything is written' },
   { step: 'intent-written', occurrence: 1, why: 'attempts recorded, no output yet' },
   { step: 'part-written', occurrence: 1, why: "after a.csv's first part" },
@@ -104,12 +119,17 @@ const CRASH_POINTS: { step: IngestStep; occurrence: number; why: string }[] = [
   { step: 'outputs-written', occurrence: 3, why: 'c.csv rewritten: new rows written, old rows still committed' },
   { step: 'committed', occurrence: 3, why: "c.csv's new rows committed, the old ones not yet deleted" },
   { step: 'obsolete-deleted', occurrence: 1, why: "c.csv's old rows deleted, ledger not yet rewritten" },
+  { step: 'compacted', occurrence: 1, why: 'snapshot written at the end, the deltas it covers not yet deleted' },
   { step: 'finished', occurrence: 1, why: 'everything committed, MLflow run still open' },
+  { tornWrite: 'delta', occurrence: 1, why: 'during the delta recording the attempts' },
+  { tornWrite: 'delta', occurrence: 2, why: "during the delta committing a.csv, its outputs written" },
+  { tornWrite: 'delta', occurrence: 4, why: "during the delta committing c.csv's new rows, the old ones still committed" },
 ];
+const label = (point: CrashAt): string => ('step' in point ? `${point.step} #${point.occurrence}` : `a ${point.tornWrite} write #${point.occurrence}`);
 
 describe('exactly once under kill -9', () => {
   it('covers every step of INGEST_STEPS', () => {
-    const covered = new Set<IngestStep>([...CRASH_POINTS.map((point) => point.step), 'recovered']);
+    const covered = new Set<IngestStep>([...CRASH_POINTS.flatMap((point) => ('step' in point ? [point.step] : [])), 'recovered', 'migrated']);
     expect([...INGEST_STEPS].filter((step) => !covered.has(step))).toEqual([]);
   });
 
@@ -118,16 +138,32 @@ describe('exactly once under kill -9', () => {
     const run = await runChild(s);
     expect(run.code).toBe(0);
     const { steps } = JSON.parse(run.stdout) as { steps: Record<string, number> };
-    expect(steps).toEqual({ recovered: 1, listed: 1, 'intent-written': 1, 'part-written': 6, 'outputs-written': 3, committed: 3, 'obsolete-deleted': 1, finished: 1 });
+    expect(steps).toEqual({ recovered: 1, listed: 1, 'intent-written': 1, 'part-written': 6, 'outputs-written': 3, committed: 3, 'obsolete-deleted': 1, compacted: 1, finished: 1 });
     await expectExactlyOnce(s, expect);
   });
 
-  it.concurrent.for(CRASH_POINTS)('killed at $step #$occurrence ($why), then rerun: no duplicate, no lost row', async ({ step, occurrence }, { expect }) => {
+  it.concurrent.for(CRASH_POINTS.map((point) => ({ ...point, at: label(point) })))('killed at $at ($why), then rerun: no duplicate, no lost row', async ({ why: _why, at: _at, ...crashAt }, { expect }) => {
     const s = await scenario();
-    const crashed = await runChild(s, { step, occurrence });
+    const crashed = await runChild(s, crashAt);
     expect(crashed.signal).toBe('SIGKILL');
     const rerun = await runIngest(s.ctx, { ...s.params, max_rows_per_file: '10' });
     expect(rerun.run_id).toMatch(/^[0-9a-f]{32}$/);
+    await expectExactlyOnce(s, expect);
+  });
+
+  it.concurrent('killed while converting a single-file ledger (new snapshot written, old file not yet deleted), then rerun: still exactly once', async ({ expect }) => {
+    const s = await legacyScenario();
+    expect((await runChild(s, { step: 'migrated', occurrence: 1 })).signal).toBe('SIGKILL');
+    expect(await listTree(s.volumeDir('checkpoints'))).toEqual(expect.arrayContaining([LEGACY_LEDGER_FILE_NAME, 'ingest_ledger/snapshot.json']));
+    await runIngest(s.ctx, { ...s.params, max_rows_per_file: '10' });
+    await expectExactlyOnce(s, expect);
+  });
+
+  it.concurrent('a run over a single-file ledger converts it and ingests exactly once', async ({ expect }) => {
+    const s = await legacyScenario();
+    const run = await runChild(s);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { steps: Record<string, number> }).steps).toMatchObject({ migrated: 1, committed: 3 });
     await expectExactlyOnce(s, expect);
   });
 

@@ -54,6 +54,12 @@ describe('pipeline_job on the prod target', () => {
     // Ingest wrote Parquet into the UC volume through the Files API.
     const ingested = await readdir(join(fake.files.root, 'Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol'), { recursive: true });
     expect(ingested.some((file) => file.endsWith('.parquet'))).toBe(true);
+    // Its ledger too: one delta per commit, created only if absent (the Files API has no append), compacted into a snapshot at the end.
+    expect(ingested.filter((file) => file.startsWith('checkpoints/'))).toEqual(expect.arrayContaining(['checkpoints/ingest_ledger/snapshot.json']));
+    expect(ingested.filter((file) => file.includes('ingest_ledger/deltas/') || file.endsWith('ingest_ledger.json'))).toEqual([]);
+    const deltaPuts = fake.requests.filter((r) => r.method === 'PUT' && r.path.includes('/ingest_ledger/deltas/'));
+    expect(deltaPuts.length).toBeGreaterThan(0);
+    expect(deltaPuts.map((r) => r.query.get('overwrite') ?? 'false')).toEqual(deltaPuts.map(() => 'false'));
     // Training logged to an experiment under the configured workspace path.
     const experiment = [...fake.mlflow.experiments.values()].find((e) => e.name === '/Shared/hp_mlops_e2e/prod/hp_iris_ml');
     expect(experiment).toBeDefined();
