@@ -8,30 +8,13 @@ import { LocalVolumeStore } from '../../../src/workspace/local/volumes.js';
 import type { VolumeStore } from '../../../src/workspace/types.js';
 import { listTree } from '../../helpers/ingest-workspace.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
+import { ledgerEntry } from '../../helpers/ledger-entries.js';
 
 const tempDir = useTempDirs();
 const CHECKPOINT = '/Volumes/main/iris/vol/checkpoints';
 const SOURCE = 'https://acct.dfs.core.windows.net/landing/iris';
 
-function entry(sourcePath: string, outputs: string[], overrides: Partial<LedgerEntry> = {}): LedgerEntry {
-  return {
-    source_path: sourcePath,
-    format: 'csv',
-    status: 'ingested',
-    etag: `etag-${sourcePath}`,
-    size: 10,
-    modified_at: 1,
-    sha256: 'ab'.repeat(32),
-    output_files: outputs,
-    quarantine_files: [],
-    rows: 1,
-    rows_quarantined: 0,
-    reason: null,
-    ingested_at: 5,
-    run_id: 'r1',
-    ...overrides,
-  };
-}
+const entry = ledgerEntry;
 
 const attempt = (sourcePath: string): PendingAttempt => ({ source_path: sourcePath, etag: 'e', started_at: 1, prefixes: [{ folder: '/Volumes/main/iris/vol/ingested/d', name_prefix: `${sourcePath}.k.` }] });
 

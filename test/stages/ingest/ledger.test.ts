@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { commitEntry, emptyLedger, forgetEntry, parseLedger, serializeLedger, withoutLeftovers, withPending } from '../../../src/stages/ingest/ledger.js';
 import type { LedgerEntry, PendingAttempt } from '../../../src/stages/ingest/ledger.js';
+import { ledgerEntry } from '../../helpers/ledger-entries.js';
 
-function entry(path: string, outputs: string[], overrides: Partial<LedgerEntry> = {}): LedgerEntry {
-  return {
-    source_path: path,
-    format: 'csv',
-    status: 'ingested',
-    etag: `etag-${path}`,
-    size: 10,
-    modified_at: 1,
-    sha256: 'ab'.repeat(32),
-    output_files: outputs,
-    quarantine_files: [],
-    rows: 1,
-    rows_quarantined: 0,
-    reason: null,
-    ingested_at: 5,
-    run_id: 'r1',
-    ...overrides,
-  };
-}
+const entry = ledgerEntry;
 
 const attempt = (path: string): PendingAttempt => ({ source_path: path, etag: 'e', started_at: 1, prefixes: [{ folder: '/Volumes/c/s/v/ingested/ingest_date=2026-01-01', name_prefix: `${path}.k.` }] });
 

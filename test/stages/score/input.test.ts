@@ -11,6 +11,7 @@ import { patClient, useFakeDatabricks } from '../../fakes/databricks/helpers.js'
 import { parquetWithRowGroups, rowGroupExtents } from '../../helpers/row-groups.js';
 import { IRIS_FEATURES, writeInput } from '../../helpers/scoring-model.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
+import { rangedOnly } from '../../helpers/ranged-volumes.js';
 
 const tempDir = useTempDirs();
 const startFake = useFakeDatabricks();
@@ -69,29 +70,6 @@ describe('openScoreInput', () => {
   });
 });
 
-/** Only VolumeStore's own methods (no localPath: nothing can take the local-disk shortcut), recording what each read served. */
-function rangedOnly(local: LocalVolumeStore): { volumes: VolumeStore; wholeReads: string[]; rangeReads: { path: string; start: number; end: number; bytes: number }[] } {
-  const wholeReads: string[] = [];
-  const rangeReads: { path: string; start: number; end: number; bytes: number }[] = [];
-  const volumes: VolumeStore = {
-    read: (p, o) => {
-      wholeReads.push(p);
-      return local.read(p, o);
-    },
-    readRange: async (p, start, end, o) => {
-      const bytes = await local.readRange(p, start, end, o);
-      rangeReads.push({ path: p, start, end, bytes: bytes.byteLength });
-      return bytes;
-    },
-    write: (p, d, o) => local.write(p, d, o),
-    exists: (p, o) => local.exists(p, o),
-    stat: (p, o) => local.stat(p, o),
-    list: (p, o) => local.list(p, o),
-    delete: (p, o) => local.delete(p, o),
-    mkdirs: (p, o) => local.mkdirs(p, o),
-  };
-  return { volumes, wholeReads, rangeReads };
-}
 
 /** 5,000 rows in row groups of 1,000, with a string column that scoring never reads. */
 function bigInput(): Uint8Array {

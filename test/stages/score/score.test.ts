@@ -12,6 +12,7 @@ import type { VolumeStore } from '../../../src/workspace/types.js';
 import { readParquetFile, readParquetFolder } from '../../helpers/read-parquet.js';
 import { IRIS_FEATURES, IRIS_LABELS, irisClassifier, irisColumns, registerChampion, SCORED_AT, SCORING_MODEL, scoringWorkspace, writeInput } from '../../helpers/scoring-model.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
+import { rangedOnly } from '../../helpers/ranged-volumes.js';
 
 const tempDir = useTempDirs();
 let classifier: Classifier;
@@ -274,26 +275,8 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
   it('works through the VolumeStore interface alone (another backend): ranged reads in, each byte once; a file or part files out', async () => {
     const { ctx } = await setup();
     const local = ctx.workspace.volumes as VolumeStore & { localPath(path: string): string };
-    const wholeReads: string[] = [];
-    const rangeReads: { path: string; bytes: number }[] = [];
     // Only the interface's methods: no localPath, so nothing can take the local-disk shortcut.
-    const remote: VolumeStore = {
-      read: (p, o) => {
-        wholeReads.push(p);
-        return local.read(p, o);
-      },
-      readRange: async (p, start, end, o) => {
-        const bytes = await local.readRange(p, start, end, o);
-        rangeReads.push({ path: p, bytes: bytes.byteLength });
-        return bytes;
-      },
-      write: (p, d, o) => local.write(p, d, o),
-      exists: (p, o) => local.exists(p, o),
-      stat: (p, o) => local.stat(p, o),
-      list: (p, o) => local.list(p, o),
-      delete: (p, o) => local.delete(p, o),
-      mkdirs: (p, o) => local.mkdirs(p, o),
-    };
+    const { volumes: remote, wholeReads, rangeReads } = rangedOnly(local);
     const viaInterface = { ...ctx, workspace: { ...ctx.workspace, volumes: remote } };
     const { columns } = irisColumns();
     await mkdir(join(local.localPath('/Volumes/main/iris/vol/in/x=1')), { recursive: true });
