@@ -89,6 +89,30 @@ export interface EncodeOptions {
 
 const SAVINGS_SAMPLE_BYTES = 1 << 16;
 
+/** One row group to encode with the writer's per-column hints: what travels to an encoding worker. */
+export interface RowGroupJob {
+  specs: ParquetColumnSpec[];
+  columns: ParquetColumnValues[];
+  rows: number;
+  codec: ParquetCodec;
+  /** See EncodeOptions.minSavings. */
+  minSavings: number;
+  /** See EncodeOptions.uncompressed. */
+  uncompressed?: boolean[];
+  /** See EncodeOptions.plain. */
+  plain?: boolean[];
+}
+
+/** encodeRowGroup for a job, on whichever thread it runs; `allocate` as in EncodeOptions. */
+export function encodeRowGroupJob(job: RowGroupJob, allocate?: (minBytes: number) => ArrayBuffer): EncodedRowGroup {
+  return encodeRowGroup(job.specs, job.columns, job.rows, job.codec, {
+    minSavings: job.minSavings,
+    ...(allocate ? { allocate } : {}),
+    ...(job.uncompressed ? { uncompressed: job.uncompressed } : {}),
+    ...(job.plain ? { plain: job.plain } : {}),
+  });
+}
+
 /** Encodes one row group. `columns[i]` holds the values of `specs[i]` for `rows` rows. */
 export function encodeRowGroup(specs: readonly ParquetColumnSpec[], columns: readonly ParquetColumnValues[], rows: number, codec: ParquetCodec, options: EncodeOptions = {}): EncodedRowGroup {
   if (specs.length !== columns.length) {

@@ -6,30 +6,17 @@ import { threadBufferPool } from './buffer-pool.js';
 import { batchColumns, parquetColumnSpecs } from './parquet-columns.js';
 import {
   encodeParquetFooter,
-  encodeRowGroup,
+  encodeRowGroupJob,
   PARQUET_MAGIC,
   type EncodedRowGroup,
   type ParquetCodec,
   type ParquetColumnSpec,
   type ParquetColumnValues,
   type PlacedRowGroup,
+  type RowGroupJob,
 } from './parquet-encode.js';
 
 /** Encodes row groups: in this thread, or in worker threads (ParquetEncodePool). */
-/** One row group to encode. */
-export interface RowGroupJob {
-  specs: ParquetColumnSpec[];
-  columns: ParquetColumnValues[];
-  rows: number;
-  codec: ParquetCodec;
-  /** See EncodeOptions.minSavings. */
-  minSavings: number;
-  /** See EncodeOptions.uncompressed. */
-  uncompressed?: boolean[];
-  /** See EncodeOptions.plain. */
-  plain?: boolean[];
-}
-
 export interface RowGroupEncoder {
   /** `transfer`: buffers the caller hands over (they may be moved to another thread, then reused). */
   encode(job: RowGroupJob, transfer?: ArrayBuffer[]): Promise<EncodedRowGroup>;
@@ -43,11 +30,7 @@ const RECHECK_EVERY = 16;
 /** Encodes on the calling thread: no start-up cost, for small outputs. */
 export const inThreadEncoder: RowGroupEncoder = {
   encode: async (job, transfer = []) => {
-    const group = encodeRowGroup(job.specs, job.columns, job.rows, job.codec, {
-      minSavings: job.minSavings,
-      ...(job.uncompressed ? { uncompressed: job.uncompressed } : {}),
-      ...(job.plain ? { plain: job.plain } : {}),
-    });
+    const group = encodeRowGroupJob(job);
     // Handed over and now encoded: the buffers can serve the next batches.
     threadBufferPool.give(...transfer);
     return group;

@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../buffer-pool.js';
-import type { EncodedRowGroup } from '../parquet-encode.js';
-import type { RowGroupEncoder, RowGroupJob } from '../parquet-writer.js';
+import type { EncodedRowGroup, RowGroupJob } from '../parquet-encode.js';
+import type { RowGroupEncoder } from '../parquet-writer.js';
 import type { EncodeReply, EncodeRequest } from './parquet-encode-protocol.js';
 import { startWorker } from './worker-script.js';
 

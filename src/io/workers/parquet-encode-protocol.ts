@@ -1,15 +1,8 @@
-import type { EncodedRowGroup, ParquetCodec, ParquetColumnSpec, ParquetColumnValues } from '../parquet-encode.js';
+import type { EncodedRowGroup, ParquetColumnValues, RowGroupJob } from '../parquet-encode.js';
 
 /** What ParquetEncodePool posts to a worker: one row group to encode. */
-export interface EncodeRequest {
+export interface EncodeRequest extends RowGroupJob {
   id: number;
-  specs: ParquetColumnSpec[];
-  columns: ParquetColumnValues[];
-  rows: number;
-  codec: ParquetCodec;
-  minSavings: number;
-  uncompressed?: boolean[];
-  plain?: boolean[];
   /** Output buffers of earlier replies, given back for reuse. */
   recycle: ArrayBuffer[];
 }

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { encodeRowGroup } from '../parquet-encode.js';
+import { encodeRowGroupJob } from '../parquet-encode.js';
 import { columnBuffers, type EncodeReply, type EncodeRequest } from './parquet-encode-protocol.js';
 
 /**
@@ -24,12 +24,7 @@ port.on('message', (request: EncodeRequest) => {
   const returned = columnBuffers(request.columns);
   let reply: EncodeReply;
   try {
-    const group = encodeRowGroup(request.specs, request.columns, request.rows, request.codec, {
-      allocate,
-      minSavings: request.minSavings,
-      ...(request.uncompressed ? { uncompressed: request.uncompressed } : {}),
-      ...(request.plain ? { plain: request.plain } : {}),
-    });
+    const group = encodeRowGroupJob(request, allocate);
     reply = { id: request.id, ok: true, group, returned };
     port.postMessage(reply, [group.bytes.buffer as ArrayBuffer, ...returned]);
   } catch (error) {
