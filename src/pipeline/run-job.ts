@@ -13,7 +13,7 @@ import type { Workspace } from '../workspace/types.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
 import { acquireWorkspaceLock } from './lock.js';
 import { writeRunReport } from '../report/write.js';
-import { redactParameters } from '../sources/redact.js';
+import { redactParameters } from '../redact.js';
 import { silentReporter, type Reporter } from './reporter.js';
 import { buildJobResult, type JobResult, type StageRecord } from './result.js';
 import { STAGE_STEPS } from './stage-steps.js';
