@@ -1,7 +1,7 @@
 import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { OUTPUT_MARKER } from '../../../src/stages/score/output-safety.js';
 import { LocalTableStore } from '../../../src/workspace/local/tables.js';
@@ -52,6 +52,10 @@ describe('batch_inference_job output guard (local workspace)', () => {
     expect(run.code, run.stderr).toBe(0);
     before = await snapshot(dir);
   }, 120_000);
+  afterAll(async () => {
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const refusals: [string, Record<string, string>, RegExp][] = [
     ['the project folder (".")', { output_path: '.' }, /output_path "\." \(.*\) is the config's folder/],
