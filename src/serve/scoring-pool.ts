@@ -7,7 +7,7 @@ import { ScoringError } from './scoring-error.js';
 import type { FromScoringWorker, ToScoringWorker } from './scoring-protocol.js';
 
 interface Pending {
-  resolve: (json: string) => void;
+  resolve: (json: Uint8Array) => void;
   reject: (error: unknown) => void;
 }
 
@@ -43,14 +43,14 @@ export class ScoringPool {
     for (const pooled of this.#workers) this.#post(pooled, { type: 'model', modelId: this.#model.id, description });
   }
 
-  /** The response JSON for one request body; rejects with the ScoringError a bad request deserves. */
-  score(body: Uint8Array, contentType: string | undefined, limits: ScoringLimits): Promise<string> {
+  /** The response JSON (UTF-8) for one request body; rejects with the ScoringError a bad request deserves. */
+  score(body: Uint8Array, contentType: string | undefined, limits: ScoringLimits): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new ScoringError(503, 'TEMPORARILY_UNAVAILABLE', 'The scoring server is shutting down'));
     const model = this.#model;
     if (model === undefined) return Promise.reject(new MlopsError('INTERNAL', 'No model was given to the scoring pool'));
     const target = this.#workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
     const id = this.#nextId++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
       target.worker.ref();
       // A Buffer from the body reader may share a pooled ArrayBuffer: copy only then, else transfer.

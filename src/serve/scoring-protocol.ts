@@ -24,5 +24,6 @@ export interface ScoreMessage {
 export type ToScoringWorker = LoadModelMessage | ScoreMessage;
 
 export type FromScoringWorker =
-  | { id: number; ok: true; json: string }
+  /** The response JSON as UTF-8 bytes, transferred: the event loop neither copies nor encodes it. */
+  | { id: number; ok: true; json: Uint8Array }
   | { id: number; ok: false; error: { status: number; errorCode: ScoringErrorCode; message: string; details?: Record<string, unknown> } | { internal: string } };

@@ -10,6 +10,7 @@ import type { FromScoringWorker, ToScoringWorker } from './scoring-protocol.js';
  * requests already queued for the previous one finish after a reload.
  */
 const models = new Map<number, ScoringModel>();
+const encoder = new TextEncoder();
 
 parentPort!.on('message', (message: ToScoringWorker) => {
   if (message.type === 'model') {
@@ -18,15 +19,18 @@ parentPort!.on('message', (message: ToScoringWorker) => {
     return;
   }
   let reply: FromScoringWorker;
+  const transfer: ArrayBuffer[] = [];
   try {
     const model = models.get(message.modelId);
     if (model === undefined) throw new Error(`model ${message.modelId} is not loaded in this worker`);
-    reply = { id: message.id, ok: true, json: scoreRequest(message.body, message.contentType, model, message.limits) };
+    const json = encoder.encode(scoreRequest(message.body, message.contentType, model, message.limits));
+    transfer.push(json.buffer as ArrayBuffer);
+    reply = { id: message.id, ok: true, json };
   } catch (error) {
     reply =
       error instanceof ScoringError
         ? { id: message.id, ok: false, error: { status: error.status, errorCode: error.errorCode, message: error.message, ...(error.details ? { details: error.details } : {}) } }
         : { id: message.id, ok: false, error: { internal: error instanceof Error ? error.message : String(error) } };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, transfer);
 });

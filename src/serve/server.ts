@@ -105,7 +105,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
   });
 
   /** Answers; once shutdown has begun, also closes the connection so close() need not wait for keep-alive. */
-  const reply = (response: ServerResponse, status: number, contentType: string, body: string): void => {
+  const reply = (response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void => {
     if (stopping) response.setHeader('connection', 'close');
     send(response, status, contentType, body);
   };
@@ -194,7 +194,7 @@ function allow(method: string, methods: string[]): void {
   }
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+function send(response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {
   response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }
