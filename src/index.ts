@@ -74,7 +74,8 @@ export { PYFUNC_FLAVOR } from './model/python/pyfunc-flavor.js';
 export { PYFUNC_LOADER_MODULE } from './model/python/loader-source.js';
 
 export { Classifier } from './model/classifier.js';
-export { unpickle, type UnpickleOptions } from './model/pickle/unpickle.js';
+export { unpickle, unpickleAsync, type UnpickleOptions } from './model/pickle/unpickle.js';
+export { DEFAULT_UNPICKLE_LIMITS, type UnpickleLimits } from './model/pickle/limits.js';
 export type { AllowList, AllowedGlobal } from './model/pickle/allow-list.js';
 export type { PickleValue } from './model/pickle/values.js';
 export { importSklearnPickle, type ImportedSklearnModel, type ImportSklearnOptions } from './model/sklearn/import-pickle.js';
