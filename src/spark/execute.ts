@@ -10,7 +10,7 @@ import {
   type ExecutePlanResponse,
   type Plan,
 } from './gen/spark/connect/base_pb.js';
-import { isRetryableSparkError, sparkRetryDelay } from './retry-policy.js';
+import { isRetryableStreamError, sparkRetryDelay } from './retry-policy.js';
 
 export interface ExecuteOptions extends CallOptions {
   /** Operation tags (InterruptTag); none by default. */
@@ -105,7 +105,7 @@ export async function* executePlan(client: SparkConnectClient, plan: Plan, optio
           stream = execute();
           continue;
         }
-        if (isRetryableSparkError(connect.code, connect.rawMessage) && retries < client.retryPolicy.maxRetries) {
+        if (isRetryableStreamError(connect.code, connect.rawMessage, controller.signal.aborted) && retries < client.retryPolicy.maxRetries) {
           retries++;
           await sleep(sparkRetryDelay(client.retryPolicy, retries), signal, what);
           stream = reattach(lastResponseId);

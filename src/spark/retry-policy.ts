@@ -42,3 +42,15 @@ export function sparkRetryDelay(policy: SparkRetryPolicy, retry: number, random:
   const backoff = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** Math.max(0, retry - 1));
   return backoff >= policy.jitterThresholdMs ? backoff + Math.floor(random * policy.jitterMs) : backoff;
 }
+
+/**
+ * For a result stream that can be reattached: also a stream the transport lost (connect-node
+ * reports a dropped HTTP/2 connection as CANCELED or as a closed/reset stream) when the client
+ * itself did not cancel it.
+ */
+export function isRetryableStreamError(code: Code | undefined, message: string, canceledByClient: boolean): boolean {
+  if (isRetryableSparkError(code, message)) return true;
+  if (canceledByClient) return false;
+  if (code === Code.Canceled) return true;
+  return (code === Code.Internal || code === Code.Unknown) && /http\/2 stream closed|ECONNRESET|socket hang up|GOAWAY|premature close/i.test(message);
+}
