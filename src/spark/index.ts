@@ -11,7 +11,7 @@ export { RuntimeConfig } from './conf.js';
 export { Column, col, column, lit, expr, type ColumnOrName, type ColumnOrValue, type LiteralValue } from './column.js';
 export * as functions from './functions.js';
 export { SparkConnectError } from './errors.js';
-export { SparkConnectClient, type SparkCredentials, type CallOptions } from './client.js';
+export { SparkConnectClient, type SparkCredentials, type CallOptions as SparkCallOptions } from './client.js';
 export { executePlan, type ExecuteOptions } from './execute.js';
 export { parseConnectionString, redactConnectionString, DEFAULT_SPARK_CONNECT_PORT, type SparkConnectionString } from './connection-string.js';
 export { DEFAULT_SPARK_RETRY_POLICY, isRetryableSparkError, sparkRetryDelay, type SparkRetryPolicy } from './retry-policy.js';

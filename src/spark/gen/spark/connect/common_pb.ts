@@ -26,7 +26,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file spark/connect/common.proto.
  */
 export const file_spark_connect_common: GenFile = /*@__PURE__*/
-  fileDesc("ChpzcGFyay9jb25uZWN0L2NvbW1vbi5wcm90bxINc3BhcmsuY29ubmVjdCJ1CgxTdG9yYWdlTGV2ZWwSEAoIdXNlX2Rpc2sYASABKAgSEgoKdXNlX21lbW9yeRgCIAEoCBIUCgx1c2Vfb2ZmX2hlYXAYAyABKAgSFAoMZGVzZXJpYWxpemVkGAQgASgIEhMKC3JlcGxpY2F0aW9uGAUgASgFIjYKE1Jlc291cmNlSW5mb3JtYXRpb24SDAoEbmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkilAEKF0V4ZWN1dG9yUmVzb3VyY2VSZXF1ZXN0EhUKDXJlc291cmNlX25hbWUYASABKAkSDgoGYW1vdW50GAIgASgDEh0KEGRpc2NvdmVyeV9zY3JpcHQYAyABKAlIAIgBARITCgZ2ZW5kb3IYBCABKAlIAYgBAUITChFfZGlzY292ZXJ5X3NjcmlwdEIJCgdfdmVuZG9yIjwKE1Rhc2tSZXNvdXJjZVJlcXVlc3QSFQoNcmVzb3VyY2VfbmFtZRgBIAEoCRIOCgZhbW91bnQYAiABKAEi6wIKD1Jlc291cmNlUHJvZmlsZRJRChJleGVjdXRvcl9yZXNvdXJjZXMYASADKAsyNS5zcGFyay5jb25uZWN0LlJlc291cmNlUHJvZmlsZS5FeGVjdXRvclJlc291cmNlc0VudHJ5EkkKDnRhc2tfcmVzb3VyY2VzGAIgAygLMjEuc3BhcmsuY29ubmVjdC5SZXNvdXJjZVByb2ZpbGUuVGFza1Jlc291cmNlc0VudHJ5GmAKFkV4ZWN1dG9yUmVzb3VyY2VzRW50cnkSCwoDa2V5GAEgASgJEjUKBXZhbHVlGAIgASgLMiYuc3BhcmsuY29ubmVjdC5FeGVjdXRvclJlc291cmNlUmVxdWVzdDoCOAEaWAoSVGFza1Jlc291cmNlc0VudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoCzIiLnNwYXJrLmNvbm5lY3QuVGFza1Jlc291cmNlUmVxdWVzdDoCOAEiegoGT3JpZ2luEjQKDXB5dGhvbl9vcmlnaW4YASABKAsyGy5zcGFyay5jb25uZWN0LlB5dGhvbk9yaWdpbkgAEi4KCmp2bV9vcmlnaW4YAiABKAsyGC5zcGFyay5jb25uZWN0Lkp2bU9yaWdpbkgAQgoKCGZ1bmN0aW9uIjMKDFB5dGhvbk9yaWdpbhIQCghmcmFnbWVudBgBIAEoCRIRCgljYWxsX3NpdGUYAiABKAki2AIKCUp2bU9yaWdpbhIRCgRsaW5lGAEgASgFSACIAQESGwoOc3RhcnRfcG9zaXRpb24YAiABKAVIAYgBARIYCgtzdGFydF9pbmRleBgDIAEoBUgCiAEBEhcKCnN0b3BfaW5kZXgYBCABKAVIA4gBARIVCghzcWxfdGV4dBgFIAEoCUgEiAEBEhgKC29iamVjdF90eXBlGAYgASgJSAWIAQESGAoLb2JqZWN0X25hbWUYByABKAlIBogBARI1CgtzdGFja190cmFjZRgIIAMoCzIgLnNwYXJrLmNvbm5lY3QuU3RhY2tUcmFjZUVsZW1lbnRCBwoFX2xpbmVCEQoPX3N0YXJ0X3Bvc2l0aW9uQg4KDF9zdGFydF9pbmRleEINCgtfc3RvcF9pbmRleEILCglfc3FsX3RleHRCDgoMX29iamVjdF90eXBlQg4KDF9vYmplY3RfbmFtZSKMAgoRU3RhY2tUcmFjZUVsZW1lbnQSHgoRY2xhc3NfbG9hZGVyX25hbWUYASABKAlIAIgBARIYCgttb2R1bGVfbmFtZRgCIAEoCUgBiAEBEhsKDm1vZHVsZV92ZXJzaW9uGAMgASgJSAKIAQESFwoPZGVjbGFyaW5nX2NsYXNzGAQgASgJEhMKC21ldGhvZF9uYW1lGAUgASgJEhYKCWZpbGVfbmFtZRgGIAEoCUgDiAEBEhMKC2xpbmVfbnVtYmVyGAcgASgFQhQKEl9jbGFzc19sb2FkZXJfbmFtZUIOCgxfbW9kdWxlX25hbWVCEQoPX21vZHVsZV92ZXJzaW9uQgwKCl9maWxlX25hbWUiFwoFQm9vbHMSDgoGdmFsdWVzGAEgAygIIhYKBEludHMSDgoGdmFsdWVzGAEgAygFIhcKBUxvbmdzEg4KBnZhbHVlcxgBIAMoAyIYCgZGbG9hdHMSDgoGdmFsdWVzGAEgAygCIhkKB0RvdWJsZXMSDgoGdmFsdWVzGAEgAygBIhkKB1N0cmluZ3MSDgoGdmFsdWVzGAEgAygJQjYKHm9yZy5hcGFjaGUuc3BhcmsuY29ubmVjdC5wcm90b1ABWhJpbnRlcm5hbC9nZW5lcmF0ZWRiBnByb3RvMw");
+  fileDesc("ChpzcGFyay9jb25uZWN0L2NvbW1vbi5wcm90bxINc3BhcmsuY29ubmVjdCJ1CgxTdG9yYWdlTGV2ZWwSEAoIdXNlX2Rpc2sYASABKAgSEgoKdXNlX21lbW9yeRgCIAEoCBIUCgx1c2Vfb2ZmX2hlYXAYAyABKAgSFAoMZGVzZXJpYWxpemVkGAQgASgIEhMKC3JlcGxpY2F0aW9uGAUgASgFIjYKE1Jlc291cmNlSW5mb3JtYXRpb24SDAoEbmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkilAEKF0V4ZWN1dG9yUmVzb3VyY2VSZXF1ZXN0EhUKDXJlc291cmNlX25hbWUYASABKAkSDgoGYW1vdW50GAIgASgDEh0KEGRpc2NvdmVyeV9zY3JpcHQYAyABKAlIAIgBARITCgZ2ZW5kb3IYBCABKAlIAYgBAUITChFfZGlzY292ZXJ5X3NjcmlwdEIJCgdfdmVuZG9yIjwKE1Rhc2tSZXNvdXJjZVJlcXVlc3QSFQoNcmVzb3VyY2VfbmFtZRgBIAEoCRIOCgZhbW91bnQYAiABKAEi6wIKD1Jlc291cmNlUHJvZmlsZRJRChJleGVjdXRvcl9yZXNvdXJjZXMYASADKAsyNS5zcGFyay5jb25uZWN0LlJlc291cmNlUHJvZmlsZS5FeGVjdXRvclJlc291cmNlc0VudHJ5EkkKDnRhc2tfcmVzb3VyY2VzGAIgAygLMjEuc3BhcmsuY29ubmVjdC5SZXNvdXJjZVByb2ZpbGUuVGFza1Jlc291cmNlc0VudHJ5GmAKFkV4ZWN1dG9yUmVzb3VyY2VzRW50cnkSCwoDa2V5GAEgASgJEjUKBXZhbHVlGAIgASgLMiYuc3BhcmsuY29ubmVjdC5FeGVjdXRvclJlc291cmNlUmVxdWVzdDoCOAEaWAoSVGFza1Jlc291cmNlc0VudHJ5EgsKA2tleRgBIAEoCRIxCgV2YWx1ZRgCIAEoCzIiLnNwYXJrLmNvbm5lY3QuVGFza1Jlc291cmNlUmVxdWVzdDoCOAEiegoGT3JpZ2luEjQKDXB5dGhvbl9vcmlnaW4YASABKAsyGy5zcGFyay5jb25uZWN0LlB5dGhvbk9yaWdpbkgAEi4KCmp2bV9vcmlnaW4YAiABKAsyGC5zcGFyay5jb25uZWN0Lkp2bU9yaWdpbkgAQgoKCGZ1bmN0aW9uIjMKDFB5dGhvbk9yaWdpbhIQCghmcmFnbWVudBgBIAEoCRIRCgljYWxsX3NpdGUYAiABKAki2AIKCUp2bU9yaWdpbhIRCgRsaW5lGAEgASgFSACIAQESGwoOc3RhcnRfcG9zaXRpb24YAiABKAVIAYgBARIYCgtzdGFydF9pbmRleBgDIAEoBUgCiAEBEhcKCnN0b3BfaW5kZXgYBCABKAVIA4gBARIVCghzcWxfdGV4dBgFIAEoCUgEiAEBEhgKC29iamVjdF90eXBlGAYgASgJSAWIAQESGAoLb2JqZWN0X25hbWUYByABKAlIBogBARI1CgtzdGFja190cmFjZRgIIAMoCzIgLnNwYXJrLmNvbm5lY3QuU3RhY2tUcmFjZUVsZW1lbnRCBwoFX2xpbmVCEQoPX3N0YXJ0X3Bvc2l0aW9uQg4KDF9zdGFydF9pbmRleEINCgtfc3RvcF9pbmRleEILCglfc3FsX3RleHRCDgoMX29iamVjdF90eXBlQg4KDF9vYmplY3RfbmFtZSKMAgoRU3RhY2tUcmFjZUVsZW1lbnQSHgoRY2xhc3NfbG9hZGVyX25hbWUYASABKAlIAIgBARIYCgttb2R1bGVfbmFtZRgCIAEoCUgBiAEBEhsKDm1vZHVsZV92ZXJzaW9uGAMgASgJSAKIAQESFwoPZGVjbGFyaW5nX2NsYXNzGAQgASgJEhMKC21ldGhvZF9uYW1lGAUgASgJEhYKCWZpbGVfbmFtZRgGIAEoCUgDiAEBEhMKC2xpbmVfbnVtYmVyGAcgASgFQhQKEl9jbGFzc19sb2FkZXJfbmFtZUIOCgxfbW9kdWxlX25hbWVCEQoPX21vZHVsZV92ZXJzaW9uQgwKCl9maWxlX25hbWUiUQoSUmVzb2x2ZWRJZGVudGlmaWVyEhQKDGNhdGFsb2dfbmFtZRgBIAEoCRIRCgluYW1lc3BhY2UYAiADKAkSEgoKdGFibGVfbmFtZRgDIAEoCSIXCgVCb29scxIOCgZ2YWx1ZXMYASADKAgiFgoESW50cxIOCgZ2YWx1ZXMYASADKAUiFwoFTG9uZ3MSDgoGdmFsdWVzGAEgAygDIhgKBkZsb2F0cxIOCgZ2YWx1ZXMYASADKAIiGQoHRG91YmxlcxIOCgZ2YWx1ZXMYASADKAEiGQoHU3RyaW5ncxIOCgZ2YWx1ZXMYASADKAlCNgoeb3JnLmFwYWNoZS5zcGFyay5jb25uZWN0LnByb3RvUAFaEmludGVybmFsL2dlbmVyYXRlZGIGcHJvdG8z");
 
 /**
  * StorageLevel for persisting Datasets/Tables.
@@ -394,6 +394,33 @@ export const StackTraceElementSchema: GenMessage<StackTraceElement> = /*@__PURE_
   messageDesc(file_spark_connect_common, 8);
 
 /**
+ * @generated from message spark.connect.ResolvedIdentifier
+ */
+export type ResolvedIdentifier = Message<"spark.connect.ResolvedIdentifier"> & {
+  /**
+   * @generated from field: string catalog_name = 1;
+   */
+  catalogName: string;
+
+  /**
+   * @generated from field: repeated string namespace = 2;
+   */
+  namespace: string[];
+
+  /**
+   * @generated from field: string table_name = 3;
+   */
+  tableName: string;
+};
+
+/**
+ * Describes the message spark.connect.ResolvedIdentifier.
+ * Use `create(ResolvedIdentifierSchema)` to create a new message.
+ */
+export const ResolvedIdentifierSchema: GenMessage<ResolvedIdentifier> = /*@__PURE__*/
+  messageDesc(file_spark_connect_common, 9);
+
+/**
  * @generated from message spark.connect.Bools
  */
 export type Bools = Message<"spark.connect.Bools"> & {
@@ -408,7 +435,7 @@ export type Bools = Message<"spark.connect.Bools"> & {
  * Use `create(BoolsSchema)` to create a new message.
  */
 export const BoolsSchema: GenMessage<Bools> = /*@__PURE__*/
-  messageDesc(file_spark_connect_common, 9);
+  messageDesc(file_spark_connect_common, 10);
 
 /**
  * @generated from message spark.connect.Ints
@@ -425,7 +452,7 @@ export type Ints = Message<"spark.connect.Ints"> & {
  * Use `create(IntsSchema)` to create a new message.
  */
 export const IntsSchema: GenMessage<Ints> = /*@__PURE__*/
-  messageDesc(file_spark_connect_common, 10);
+  messageDesc(file_spark_connect_common, 11);
 
 /**
  * @generated from message spark.connect.Longs
@@ -442,7 +469,7 @@ export type Longs = Message<"spark.connect.Longs"> & {
  * Use `create(LongsSchema)` to create a new message.
  */
 export const LongsSchema: GenMessage<Longs> = /*@__PURE__*/
-  messageDesc(file_spark_connect_common, 11);
+  messageDesc(file_spark_connect_common, 12);
 
 /**
  * @generated from message spark.connect.Floats
@@ -459,7 +486,7 @@ export type Floats = Message<"spark.connect.Floats"> & {
  * Use `create(FloatsSchema)` to create a new message.
  */
 export const FloatsSchema: GenMessage<Floats> = /*@__PURE__*/
-  messageDesc(file_spark_connect_common, 12);
+  messageDesc(file_spark_connect_common, 13);
 
 /**
  * @generated from message spark.connect.Doubles
@@ -476,7 +503,7 @@ export type Doubles = Message<"spark.connect.Doubles"> & {
  * Use `create(DoublesSchema)` to create a new message.
  */
 export const DoublesSchema: GenMessage<Doubles> = /*@__PURE__*/
-  messageDesc(file_spark_connect_common, 13);
+  messageDesc(file_spark_connect_common, 14);
 
 /**
  * @generated from message spark.connect.Strings
@@ -493,5 +520,5 @@ export type Strings = Message<"spark.connect.Strings"> & {
  * Use `create(StringsSchema)` to create a new message.
  */
 export const StringsSchema: GenMessage<Strings> = /*@__PURE__*/
-  messageDesc(file_spark_connect_common, 14);
+  messageDesc(file_spark_connect_common, 15);
 

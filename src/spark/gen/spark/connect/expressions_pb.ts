@@ -32,7 +32,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file spark/connect/expressions.proto.
  */
 export const file_spark_connect_expressions: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zcGFyay9jb25uZWN0L2V4cHJlc3Npb25zLnByb3RvEg1zcGFyay5jb25uZWN0IrErCgpFeHByZXNzaW9uEi8KBmNvbW1vbhgSIAEoCzIfLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbkNvbW1vbhI0CgdsaXRlcmFsGAEgASgLMiEuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWxIABJNChR1bnJlc29sdmVkX2F0dHJpYnV0ZRgCIAEoCzItLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkQXR0cmlidXRlSAASSwoTdW5yZXNvbHZlZF9mdW5jdGlvbhgDIAEoCzIsLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkRnVuY3Rpb25IABJHChFleHByZXNzaW9uX3N0cmluZxgEIAEoCzIqLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5FeHByZXNzaW9uU3RyaW5nSAASQwoPdW5yZXNvbHZlZF9zdGFyGAUgASgLMiguc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlVucmVzb2x2ZWRTdGFySAASMAoFYWxpYXMYBiABKAsyHy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uQWxpYXNIABIuCgRjYXN0GAcgASgLMh4uc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkNhc3RIABJFChB1bnJlc29sdmVkX3JlZ2V4GAggASgLMikuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlVucmVzb2x2ZWRSZWdleEgAEjkKCnNvcnRfb3JkZXIYCSABKAsyIy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uU29ydE9yZGVySAASQwoPbGFtYmRhX2Z1bmN0aW9uGAogASgLMiguc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxhbWJkYUZ1bmN0aW9uSAASMgoGd2luZG93GAsgASgLMiAuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLldpbmRvd0gAElQKGHVucmVzb2x2ZWRfZXh0cmFjdF92YWx1ZRgMIAEoCzIwLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkRXh0cmFjdFZhbHVlSAASPwoNdXBkYXRlX2ZpZWxkcxgNIAEoCzImLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VcGRhdGVGaWVsZHNIABJjCiB1bnJlc29sdmVkX25hbWVkX2xhbWJkYV92YXJpYWJsZRgOIAEoCzI3LnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkTmFtZWRMYW1iZGFWYXJpYWJsZUgAEl0KI2NvbW1vbl9pbmxpbmVfdXNlcl9kZWZpbmVkX2Z1bmN0aW9uGA8gASgLMi4uc3BhcmsuY29ubmVjdC5Db21tb25JbmxpbmVVc2VyRGVmaW5lZEZ1bmN0aW9uSAASNAoNY2FsbF9mdW5jdGlvbhgQIAEoCzIbLnNwYXJrLmNvbm5lY3QuQ2FsbEZ1bmN0aW9uSAASSwoZbmFtZWRfYXJndW1lbnRfZXhwcmVzc2lvbhgRIAEoCzImLnNwYXJrLmNvbm5lY3QuTmFtZWRBcmd1bWVudEV4cHJlc3Npb25IABIyCgxtZXJnZV9hY3Rpb24YEyABKAsyGi5zcGFyay5jb25uZWN0Lk1lcmdlQWN0aW9uSAASTQoadHlwZWRfYWdncmVnYXRlX2V4cHJlc3Npb24YFCABKAsyJy5zcGFyay5jb25uZWN0LlR5cGVkQWdncmVnYXRlRXhwcmVzc2lvbkgAEkAKE3N1YnF1ZXJ5X2V4cHJlc3Npb24YFSABKAsyIS5zcGFyay5jb25uZWN0LlN1YnF1ZXJ5RXhwcmVzc2lvbkgAEioKCWV4dGVuc2lvbhjnByABKAsyFC5nb29nbGUucHJvdG9idWYuQW55SAAaogUKBldpbmRvdxIyCg93aW5kb3dfZnVuY3Rpb24YASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SMQoOcGFydGl0aW9uX3NwZWMYAiADKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SNwoKb3JkZXJfc3BlYxgDIAMoCzIjLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5Tb3J0T3JkZXISQAoKZnJhbWVfc3BlYxgEIAEoCzIsLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5XaW5kb3cuV2luZG93RnJhbWUatQMKC1dpbmRvd0ZyYW1lEkoKCmZyYW1lX3R5cGUYASABKA4yNi5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uV2luZG93LldpbmRvd0ZyYW1lLkZyYW1lVHlwZRJJCgVsb3dlchgCIAEoCzI6LnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5XaW5kb3cuV2luZG93RnJhbWUuRnJhbWVCb3VuZGFyeRJJCgV1cHBlchgDIAEoCzI6LnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5XaW5kb3cuV2luZG93RnJhbWUuRnJhbWVCb3VuZGFyeRpzCg1GcmFtZUJvdW5kYXJ5EhUKC2N1cnJlbnRfcm93GAEgASgISAASEwoJdW5ib3VuZGVkGAIgASgISAASKgoFdmFsdWUYAyABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb25IAEIKCghib3VuZGFyeSJPCglGcmFtZVR5cGUSGAoURlJBTUVfVFlQRV9VTkRFRklORUQQABISCg5GUkFNRV9UWVBFX1JPVxABEhQKEEZSQU1FX1RZUEVfUkFOR0UQAhqJAwoJU29ydE9yZGVyEigKBWNoaWxkGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEkQKCWRpcmVjdGlvbhgCIAEoDjIxLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5Tb3J0T3JkZXIuU29ydERpcmVjdGlvbhJHCg1udWxsX29yZGVyaW5nGAMgASgOMjAuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlNvcnRPcmRlci5OdWxsT3JkZXJpbmcibAoNU29ydERpcmVjdGlvbhIeChpTT1JUX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhwKGFNPUlRfRElSRUNUSU9OX0FTQ0VORElORxABEh0KGVNPUlRfRElSRUNUSU9OX0RFU0NFTkRJTkcQAiJVCgxOdWxsT3JkZXJpbmcSGgoWU09SVF9OVUxMU19VTlNQRUNJRklFRBAAEhQKEFNPUlRfTlVMTFNfRklSU1QQARITCg9TT1JUX05VTExTX0xBU1QQAhqcAgoEQ2FzdBInCgRleHByGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEicKBHR5cGUYAiABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlSAASEgoIdHlwZV9zdHIYAyABKAlIABI6CglldmFsX21vZGUYBCABKA4yJy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uQ2FzdC5FdmFsTW9kZSJiCghFdmFsTW9kZRIZChVFVkFMX01PREVfVU5TUEVDSUZJRUQQABIUChBFVkFMX01PREVfTEVHQUNZEAESEgoORVZBTF9NT0RFX0FOU0kQAhIRCg1FVkFMX01PREVfVFJZEANCDgoMY2FzdF90b190eXBlGr8MCgdMaXRlcmFsEicKBG51bGwYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlSAASEAoGYmluYXJ5GAIgASgMSAASEQoHYm9vbGVhbhgDIAEoCEgAEg4KBGJ5dGUYBCABKAVIABIPCgVzaG9ydBgFIAEoBUgAEhEKB2ludGVnZXIYBiABKAVIABIOCgRsb25nGAcgASgDSAASDwoFZmxvYXQYCiABKAJIABIQCgZkb3VibGUYCyABKAFIABI8CgdkZWNpbWFsGAwgASgLMikuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwuRGVjaW1hbEgAEhAKBnN0cmluZxgNIAEoCUgAEg4KBGRhdGUYECABKAVIABITCgl0aW1lc3RhbXAYESABKANIABIXCg10aW1lc3RhbXBfbnR6GBIgASgDSAASTwoRY2FsZW5kYXJfaW50ZXJ2YWwYEyABKAsyMi5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbC5DYWxlbmRhckludGVydmFsSAASHQoTeWVhcl9tb250aF9pbnRlcnZhbBgUIAEoBUgAEhsKEWRheV90aW1lX2ludGVydmFsGBUgASgDSAASOAoFYXJyYXkYFiABKAsyJy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbC5BcnJheUgAEjQKA21hcBgXIAEoCzIlLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsLk1hcEgAEjoKBnN0cnVjdBgYIAEoCzIoLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsLlN0cnVjdEgAEk8KEXNwZWNpYWxpemVkX2FycmF5GBkgASgLMjIuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwuU3BlY2lhbGl6ZWRBcnJheUgAGlwKB0RlY2ltYWwSDQoFdmFsdWUYASABKAkSFgoJcHJlY2lzaW9uGAIgASgFSACIAQESEgoFc2NhbGUYAyABKAVIAYgBAUIMCgpfcHJlY2lzaW9uQggKBl9zY2FsZRpGChBDYWxlbmRhckludGVydmFsEg4KBm1vbnRocxgBIAEoBRIMCgRkYXlzGAIgASgFEhQKDG1pY3Jvc2Vjb25kcxgDIAEoAxprCgVBcnJheRItCgxlbGVtZW50X3R5cGUYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEjMKCGVsZW1lbnRzGAIgAygLMiEuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwawQEKA01hcBIpCghrZXlfdHlwZRgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUSKwoKdmFsdWVfdHlwZRgCIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUSLwoEa2V5cxgDIAMoCzIhLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsEjEKBnZhbHVlcxgEIAMoCzIhLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsGmsKBlN0cnVjdBIsCgtzdHJ1Y3RfdHlwZRgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUSMwoIZWxlbWVudHMYAiADKAsyIS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbBqSAgoQU3BlY2lhbGl6ZWRBcnJheRIlCgVib29scxgBIAEoCzIULnNwYXJrLmNvbm5lY3QuQm9vbHNIABIjCgRpbnRzGAIgASgLMhMuc3BhcmsuY29ubmVjdC5JbnRzSAASJQoFbG9uZ3MYAyABKAsyFC5zcGFyay5jb25uZWN0LkxvbmdzSAASJwoGZmxvYXRzGAQgASgLMhUuc3BhcmsuY29ubmVjdC5GbG9hdHNIABIpCgdkb3VibGVzGAUgASgLMhYuc3BhcmsuY29ubmVjdC5Eb3VibGVzSAASKQoHc3RyaW5ncxgGIAEoCzIWLnNwYXJrLmNvbm5lY3QuU3RyaW5nc0gAQgwKCnZhbHVlX3R5cGVCDgoMbGl0ZXJhbF90eXBlGowBChNVbnJlc29sdmVkQXR0cmlidXRlEhsKE3VucGFyc2VkX2lkZW50aWZpZXIYASABKAkSFAoHcGxhbl9pZBgCIAEoA0gAiAEBEh8KEmlzX21ldGFkYXRhX2NvbHVtbhgDIAEoCEgBiAEBQgoKCF9wbGFuX2lkQhUKE19pc19tZXRhZGF0YV9jb2x1bW4augEKElVucmVzb2x2ZWRGdW5jdGlvbhIVCg1mdW5jdGlvbl9uYW1lGAEgASgJEiwKCWFyZ3VtZW50cxgCIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhITCgtpc19kaXN0aW5jdBgDIAEoCBIgChhpc191c2VyX2RlZmluZWRfZnVuY3Rpb24YBCABKAgSGAoLaXNfaW50ZXJuYWwYBSABKAhIAIgBAUIOCgxfaXNfaW50ZXJuYWwaJgoQRXhwcmVzc2lvblN0cmluZxISCgpleHByZXNzaW9uGAEgASgJGmQKDlVucmVzb2x2ZWRTdGFyEhwKD3VucGFyc2VkX3RhcmdldBgBIAEoCUgAiAEBEhQKB3BsYW5faWQYAiABKANIAYgBAUISChBfdW5wYXJzZWRfdGFyZ2V0QgoKCF9wbGFuX2lkGkUKD1VucmVzb2x2ZWRSZWdleBIQCghjb2xfbmFtZRgBIAEoCRIUCgdwbGFuX2lkGAIgASgDSACIAQFCCgoIX3BsYW5faWQacQoWVW5yZXNvbHZlZEV4dHJhY3RWYWx1ZRIoCgVjaGlsZBgBIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhItCgpleHRyYWN0aW9uGAIgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uGo0BCgxVcGRhdGVGaWVsZHMSNAoRc3RydWN0X2V4cHJlc3Npb24YASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SEgoKZmllbGRfbmFtZRgCIAEoCRIzChB2YWx1ZV9leHByZXNzaW9uGAMgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uGmIKBUFsaWFzEicKBGV4cHIYASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SDAoEbmFtZRgCIAMoCRIVCghtZXRhZGF0YRgDIAEoCUgAiAEBQgsKCV9tZXRhZGF0YRqJAQoOTGFtYmRhRnVuY3Rpb24SKwoIZnVuY3Rpb24YASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SSgoJYXJndW1lbnRzGAIgAygLMjcuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlVucmVzb2x2ZWROYW1lZExhbWJkYVZhcmlhYmxlGjMKHVVucmVzb2x2ZWROYW1lZExhbWJkYVZhcmlhYmxlEhIKCm5hbWVfcGFydHMYASADKAlCCwoJZXhwcl90eXBlIjkKEEV4cHJlc3Npb25Db21tb24SJQoGb3JpZ2luGAEgASgLMhUuc3BhcmsuY29ubmVjdC5PcmlnaW4itQIKH0NvbW1vbklubGluZVVzZXJEZWZpbmVkRnVuY3Rpb24SFQoNZnVuY3Rpb25fbmFtZRgBIAEoCRIVCg1kZXRlcm1pbmlzdGljGAIgASgIEiwKCWFyZ3VtZW50cxgDIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhIuCgpweXRob25fdWRmGAQgASgLMhguc3BhcmsuY29ubmVjdC5QeXRob25VREZIABI5ChBzY2FsYXJfc2NhbGFfdWRmGAUgASgLMh0uc3BhcmsuY29ubmVjdC5TY2FsYXJTY2FsYVVERkgAEioKCGphdmFfdWRmGAYgASgLMhYuc3BhcmsuY29ubmVjdC5KYXZhVURGSAASEwoLaXNfZGlzdGluY3QYByABKAhCCgoIZnVuY3Rpb24ijgEKCVB5dGhvblVERhIsCgtvdXRwdXRfdHlwZRgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUSEQoJZXZhbF90eXBlGAIgASgFEg8KB2NvbW1hbmQYAyABKAwSEgoKcHl0aG9uX3ZlchgEIAEoCRIbChNhZGRpdGlvbmFsX2luY2x1ZGVzGAUgAygJIqABCg5TY2FsYXJTY2FsYVVERhIPCgdwYXlsb2FkGAEgASgMEisKCmlucHV0VHlwZXMYAiADKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEisKCm91dHB1dFR5cGUYAyABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEhAKCG51bGxhYmxlGAQgASgIEhEKCWFnZ3JlZ2F0ZRgFIAEoCCJzCgdKYXZhVURGEhIKCmNsYXNzX25hbWUYASABKAkSMQoLb3V0cHV0X3R5cGUYAiABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlSACIAQESEQoJYWdncmVnYXRlGAMgASgIQg4KDF9vdXRwdXRfdHlwZSJTChhUeXBlZEFnZ3JlZ2F0ZUV4cHJlc3Npb24SNwoQc2NhbGFyX3NjYWxhX3VkZhgBIAEoCzIdLnNwYXJrLmNvbm5lY3QuU2NhbGFyU2NhbGFVREYiUwoMQ2FsbEZ1bmN0aW9uEhUKDWZ1bmN0aW9uX25hbWUYASABKAkSLAoJYXJndW1lbnRzGAIgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uIlAKF05hbWVkQXJndW1lbnRFeHByZXNzaW9uEgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbiLQAwoLTWVyZ2VBY3Rpb24SOgoLYWN0aW9uX3R5cGUYASABKA4yJS5zcGFyay5jb25uZWN0Lk1lcmdlQWN0aW9uLkFjdGlvblR5cGUSMQoJY29uZGl0aW9uGAIgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uSACIAQESOgoLYXNzaWdubWVudHMYAyADKAsyJS5zcGFyay5jb25uZWN0Lk1lcmdlQWN0aW9uLkFzc2lnbm1lbnQaXgoKQXNzaWdubWVudBImCgNrZXkYASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SKAoFdmFsdWUYAiABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24ipwEKCkFjdGlvblR5cGUSFwoTQUNUSU9OX1RZUEVfSU5WQUxJRBAAEhYKEkFDVElPTl9UWVBFX0RFTEVURRABEhYKEkFDVElPTl9UWVBFX0lOU0VSVBACEhsKF0FDVElPTl9UWVBFX0lOU0VSVF9TVEFSEAMSFgoSQUNUSU9OX1RZUEVfVVBEQVRFEAQSGwoXQUNUSU9OX1RZUEVfVVBEQVRFX1NUQVIQBUIMCgpfY29uZGl0aW9uIo8EChJTdWJxdWVyeUV4cHJlc3Npb24SDwoHcGxhbl9pZBgBIAEoAxJFCg1zdWJxdWVyeV90eXBlGAIgASgOMi4uc3BhcmsuY29ubmVjdC5TdWJxdWVyeUV4cHJlc3Npb24uU3VicXVlcnlUeXBlElEKEXRhYmxlX2FyZ19vcHRpb25zGAMgASgLMjEuc3BhcmsuY29ubmVjdC5TdWJxdWVyeUV4cHJlc3Npb24uVGFibGVBcmdPcHRpb25zSACIAQEauwEKD1RhYmxlQXJnT3B0aW9ucxIxCg5wYXJ0aXRpb25fc3BlYxgBIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhI3CgpvcmRlcl9zcGVjGAIgAygLMiMuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlNvcnRPcmRlchIiChV3aXRoX3NpbmdsZV9wYXJ0aXRpb24YAyABKAhIAIgBAUIYChZfd2l0aF9zaW5nbGVfcGFydGl0aW9uInoKDFN1YnF1ZXJ5VHlwZRIZChVTVUJRVUVSWV9UWVBFX1VOS05PV04QABIYChRTVUJRVUVSWV9UWVBFX1NDQUxBUhABEhgKFFNVQlFVRVJZX1RZUEVfRVhJU1RTEAISGwoXU1VCUVVFUllfVFlQRV9UQUJMRV9BUkcQA0IUChJfdGFibGVfYXJnX29wdGlvbnNCNgoeb3JnLmFwYWNoZS5zcGFyay5jb25uZWN0LnByb3RvUAFaEmludGVybmFsL2dlbmVyYXRlZGIGcHJvdG8z", [file_google_protobuf_any, file_spark_connect_types, file_spark_connect_common]);
+  fileDesc("Ch9zcGFyay9jb25uZWN0L2V4cHJlc3Npb25zLnByb3RvEg1zcGFyay5jb25uZWN0Io4uCgpFeHByZXNzaW9uEi8KBmNvbW1vbhgSIAEoCzIfLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbkNvbW1vbhI0CgdsaXRlcmFsGAEgASgLMiEuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWxIABJNChR1bnJlc29sdmVkX2F0dHJpYnV0ZRgCIAEoCzItLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkQXR0cmlidXRlSAASSwoTdW5yZXNvbHZlZF9mdW5jdGlvbhgDIAEoCzIsLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkRnVuY3Rpb25IABJHChFleHByZXNzaW9uX3N0cmluZxgEIAEoCzIqLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5FeHByZXNzaW9uU3RyaW5nSAASQwoPdW5yZXNvbHZlZF9zdGFyGAUgASgLMiguc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlVucmVzb2x2ZWRTdGFySAASMAoFYWxpYXMYBiABKAsyHy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uQWxpYXNIABIuCgRjYXN0GAcgASgLMh4uc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkNhc3RIABJFChB1bnJlc29sdmVkX3JlZ2V4GAggASgLMikuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLlVucmVzb2x2ZWRSZWdleEgAEjkKCnNvcnRfb3JkZXIYCSABKAsyIy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uU29ydE9yZGVySAASQwoPbGFtYmRhX2Z1bmN0aW9uGAogASgLMiguc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxhbWJkYUZ1bmN0aW9uSAASMgoGd2luZG93GAsgASgLMiAuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLldpbmRvd0gAElQKGHVucmVzb2x2ZWRfZXh0cmFjdF92YWx1ZRgMIAEoCzIwLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkRXh0cmFjdFZhbHVlSAASPwoNdXBkYXRlX2ZpZWxkcxgNIAEoCzImLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VcGRhdGVGaWVsZHNIABJjCiB1bnJlc29sdmVkX25hbWVkX2xhbWJkYV92YXJpYWJsZRgOIAEoCzI3LnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkTmFtZWRMYW1iZGFWYXJpYWJsZUgAEl0KI2NvbW1vbl9pbmxpbmVfdXNlcl9kZWZpbmVkX2Z1bmN0aW9uGA8gASgLMi4uc3BhcmsuY29ubmVjdC5Db21tb25JbmxpbmVVc2VyRGVmaW5lZEZ1bmN0aW9uSAASNAoNY2FsbF9mdW5jdGlvbhgQIAEoCzIbLnNwYXJrLmNvbm5lY3QuQ2FsbEZ1bmN0aW9uSAASSwoZbmFtZWRfYXJndW1lbnRfZXhwcmVzc2lvbhgRIAEoCzImLnNwYXJrLmNvbm5lY3QuTmFtZWRBcmd1bWVudEV4cHJlc3Npb25IABIyCgxtZXJnZV9hY3Rpb24YEyABKAsyGi5zcGFyay5jb25uZWN0Lk1lcmdlQWN0aW9uSAASTQoadHlwZWRfYWdncmVnYXRlX2V4cHJlc3Npb24YFCABKAsyJy5zcGFyay5jb25uZWN0LlR5cGVkQWdncmVnYXRlRXhwcmVzc2lvbkgAEkAKE3N1YnF1ZXJ5X2V4cHJlc3Npb24YFSABKAsyIS5zcGFyay5jb25uZWN0LlN1YnF1ZXJ5RXhwcmVzc2lvbkgAElkKG2RpcmVjdF9zaHVmZmxlX3BhcnRpdGlvbl9pZBgWIAEoCzIyLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5EaXJlY3RTaHVmZmxlUGFydGl0aW9uSURIABIqCglleHRlbnNpb24Y5wcgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueUgAGqIFCgZXaW5kb3cSMgoPd2luZG93X2Z1bmN0aW9uGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEjEKDnBhcnRpdGlvbl9zcGVjGAIgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEjcKCm9yZGVyX3NwZWMYAyADKAsyIy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uU29ydE9yZGVyEkAKCmZyYW1lX3NwZWMYBCABKAsyLC5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uV2luZG93LldpbmRvd0ZyYW1lGrUDCgtXaW5kb3dGcmFtZRJKCgpmcmFtZV90eXBlGAEgASgOMjYuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLldpbmRvdy5XaW5kb3dGcmFtZS5GcmFtZVR5cGUSSQoFbG93ZXIYAiABKAsyOi5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uV2luZG93LldpbmRvd0ZyYW1lLkZyYW1lQm91bmRhcnkSSQoFdXBwZXIYAyABKAsyOi5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uV2luZG93LldpbmRvd0ZyYW1lLkZyYW1lQm91bmRhcnkacwoNRnJhbWVCb3VuZGFyeRIVCgtjdXJyZW50X3JvdxgBIAEoCEgAEhMKCXVuYm91bmRlZBgCIAEoCEgAEioKBXZhbHVlGAMgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uSABCCgoIYm91bmRhcnkiTwoJRnJhbWVUeXBlEhgKFEZSQU1FX1RZUEVfVU5ERUZJTkVEEAASEgoORlJBTUVfVFlQRV9ST1cQARIUChBGUkFNRV9UWVBFX1JBTkdFEAIaiQMKCVNvcnRPcmRlchIoCgVjaGlsZBgBIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhJECglkaXJlY3Rpb24YAiABKA4yMS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uU29ydE9yZGVyLlNvcnREaXJlY3Rpb24SRwoNbnVsbF9vcmRlcmluZxgDIAEoDjIwLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5Tb3J0T3JkZXIuTnVsbE9yZGVyaW5nImwKDVNvcnREaXJlY3Rpb24SHgoaU09SVF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIcChhTT1JUX0RJUkVDVElPTl9BU0NFTkRJTkcQARIdChlTT1JUX0RJUkVDVElPTl9ERVNDRU5ESU5HEAIiVQoMTnVsbE9yZGVyaW5nEhoKFlNPUlRfTlVMTFNfVU5TUEVDSUZJRUQQABIUChBTT1JUX05VTExTX0ZJUlNUEAESEwoPU09SVF9OVUxMU19MQVNUEAIaRAoYRGlyZWN0U2h1ZmZsZVBhcnRpdGlvbklEEigKBWNoaWxkGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uGpwCCgRDYXN0EicKBGV4cHIYASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SJwoEdHlwZRgCIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGVIABISCgh0eXBlX3N0chgDIAEoCUgAEjoKCWV2YWxfbW9kZRgEIAEoDjInLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5DYXN0LkV2YWxNb2RlImIKCEV2YWxNb2RlEhkKFUVWQUxfTU9ERV9VTlNQRUNJRklFRBAAEhQKEEVWQUxfTU9ERV9MRUdBQ1kQARISCg5FVkFMX01PREVfQU5TSRACEhEKDUVWQUxfTU9ERV9UUlkQA0IOCgxjYXN0X3RvX3R5cGUa+w0KB0xpdGVyYWwSJwoEbnVsbBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGVIABIQCgZiaW5hcnkYAiABKAxIABIRCgdib29sZWFuGAMgASgISAASDgoEYnl0ZRgEIAEoBUgAEg8KBXNob3J0GAUgASgFSAASEQoHaW50ZWdlchgGIAEoBUgAEg4KBGxvbmcYByABKANIABIPCgVmbG9hdBgKIAEoAkgAEhAKBmRvdWJsZRgLIAEoAUgAEjwKB2RlY2ltYWwYDCABKAsyKS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbC5EZWNpbWFsSAASEAoGc3RyaW5nGA0gASgJSAASDgoEZGF0ZRgQIAEoBUgAEhMKCXRpbWVzdGFtcBgRIAEoA0gAEhcKDXRpbWVzdGFtcF9udHoYEiABKANIABJPChFjYWxlbmRhcl9pbnRlcnZhbBgTIAEoCzIyLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsLkNhbGVuZGFySW50ZXJ2YWxIABIdChN5ZWFyX21vbnRoX2ludGVydmFsGBQgASgFSAASGwoRZGF5X3RpbWVfaW50ZXJ2YWwYFSABKANIABI4CgVhcnJheRgWIAEoCzInLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsLkFycmF5SAASNAoDbWFwGBcgASgLMiUuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwuTWFwSAASOgoGc3RydWN0GBggASgLMiguc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwuU3RydWN0SAASTwoRc3BlY2lhbGl6ZWRfYXJyYXkYGSABKAsyMi5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbC5TcGVjaWFsaXplZEFycmF5SAASNgoEdGltZRgaIAEoCzImLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsLlRpbWVIABIqCglkYXRhX3R5cGUYZCABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlGlwKB0RlY2ltYWwSDQoFdmFsdWUYASABKAkSFgoJcHJlY2lzaW9uGAIgASgFSACIAQESEgoFc2NhbGUYAyABKAVIAYgBAUIMCgpfcHJlY2lzaW9uQggKBl9zY2FsZRpGChBDYWxlbmRhckludGVydmFsEg4KBm1vbnRocxgBIAEoBRIMCgRkYXlzGAIgASgFEhQKDG1pY3Jvc2Vjb25kcxgDIAEoAxpvCgVBcnJheRIxCgxlbGVtZW50X3R5cGUYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlQgIYARIzCghlbGVtZW50cxgCIAMoCzIhLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsGskBCgNNYXASLQoIa2V5X3R5cGUYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlQgIYARIvCgp2YWx1ZV90eXBlGAIgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZUICGAESLwoEa2V5cxgDIAMoCzIhLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsEjEKBnZhbHVlcxgEIAMoCzIhLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsGm8KBlN0cnVjdBIwCgtzdHJ1Y3RfdHlwZRgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGVCAhgBEjMKCGVsZW1lbnRzGAIgAygLMiEuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwakgIKEFNwZWNpYWxpemVkQXJyYXkSJQoFYm9vbHMYASABKAsyFC5zcGFyay5jb25uZWN0LkJvb2xzSAASIwoEaW50cxgCIAEoCzITLnNwYXJrLmNvbm5lY3QuSW50c0gAEiUKBWxvbmdzGAMgASgLMhQuc3BhcmsuY29ubmVjdC5Mb25nc0gAEicKBmZsb2F0cxgEIAEoCzIVLnNwYXJrLmNvbm5lY3QuRmxvYXRzSAASKQoHZG91YmxlcxgFIAEoCzIWLnNwYXJrLmNvbm5lY3QuRG91Ymxlc0gAEikKB3N0cmluZ3MYBiABKAsyFi5zcGFyay5jb25uZWN0LlN0cmluZ3NIAEIMCgp2YWx1ZV90eXBlGjoKBFRpbWUSDAoEbmFubxgBIAEoAxIWCglwcmVjaXNpb24YAiABKAVIAIgBAUIMCgpfcHJlY2lzaW9uQg4KDGxpdGVyYWxfdHlwZUoECBsQHEoECBwQHRqMAQoTVW5yZXNvbHZlZEF0dHJpYnV0ZRIbChN1bnBhcnNlZF9pZGVudGlmaWVyGAEgASgJEhQKB3BsYW5faWQYAiABKANIAIgBARIfChJpc19tZXRhZGF0YV9jb2x1bW4YAyABKAhIAYgBAUIKCghfcGxhbl9pZEIVChNfaXNfbWV0YWRhdGFfY29sdW1uGroBChJVbnJlc29sdmVkRnVuY3Rpb24SFQoNZnVuY3Rpb25fbmFtZRgBIAEoCRIsCglhcmd1bWVudHMYAiADKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SEwoLaXNfZGlzdGluY3QYAyABKAgSIAoYaXNfdXNlcl9kZWZpbmVkX2Z1bmN0aW9uGAQgASgIEhgKC2lzX2ludGVybmFsGAUgASgISACIAQFCDgoMX2lzX2ludGVybmFsGiYKEEV4cHJlc3Npb25TdHJpbmcSEgoKZXhwcmVzc2lvbhgBIAEoCRpkCg5VbnJlc29sdmVkU3RhchIcCg91bnBhcnNlZF90YXJnZXQYASABKAlIAIgBARIUCgdwbGFuX2lkGAIgASgDSAGIAQFCEgoQX3VucGFyc2VkX3RhcmdldEIKCghfcGxhbl9pZBpFCg9VbnJlc29sdmVkUmVnZXgSEAoIY29sX25hbWUYASABKAkSFAoHcGxhbl9pZBgCIAEoA0gAiAEBQgoKCF9wbGFuX2lkGnEKFlVucmVzb2x2ZWRFeHRyYWN0VmFsdWUSKAoFY2hpbGQYASABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SLQoKZXh0cmFjdGlvbhgCIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhqNAQoMVXBkYXRlRmllbGRzEjQKEXN0cnVjdF9leHByZXNzaW9uGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEhIKCmZpZWxkX25hbWUYAiABKAkSMwoQdmFsdWVfZXhwcmVzc2lvbhgDIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhpiCgVBbGlhcxInCgRleHByGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEgwKBG5hbWUYAiADKAkSFQoIbWV0YWRhdGEYAyABKAlIAIgBAUILCglfbWV0YWRhdGEaiQEKDkxhbWJkYUZ1bmN0aW9uEisKCGZ1bmN0aW9uGAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEkoKCWFyZ3VtZW50cxgCIAMoCzI3LnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5VbnJlc29sdmVkTmFtZWRMYW1iZGFWYXJpYWJsZRozCh1VbnJlc29sdmVkTmFtZWRMYW1iZGFWYXJpYWJsZRISCgpuYW1lX3BhcnRzGAEgAygJQgsKCWV4cHJfdHlwZSI5ChBFeHByZXNzaW9uQ29tbW9uEiUKBm9yaWdpbhgBIAEoCzIVLnNwYXJrLmNvbm5lY3QuT3JpZ2luIrUCCh9Db21tb25JbmxpbmVVc2VyRGVmaW5lZEZ1bmN0aW9uEhUKDWZ1bmN0aW9uX25hbWUYASABKAkSFQoNZGV0ZXJtaW5pc3RpYxgCIAEoCBIsCglhcmd1bWVudHMYAyADKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SLgoKcHl0aG9uX3VkZhgEIAEoCzIYLnNwYXJrLmNvbm5lY3QuUHl0aG9uVURGSAASOQoQc2NhbGFyX3NjYWxhX3VkZhgFIAEoCzIdLnNwYXJrLmNvbm5lY3QuU2NhbGFyU2NhbGFVREZIABIqCghqYXZhX3VkZhgGIAEoCzIWLnNwYXJrLmNvbm5lY3QuSmF2YVVERkgAEhMKC2lzX2Rpc3RpbmN0GAcgASgIQgoKCGZ1bmN0aW9uIo4BCglQeXRob25VREYSLAoLb3V0cHV0X3R5cGUYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEhEKCWV2YWxfdHlwZRgCIAEoBRIPCgdjb21tYW5kGAMgASgMEhIKCnB5dGhvbl92ZXIYBCABKAkSGwoTYWRkaXRpb25hbF9pbmNsdWRlcxgFIAMoCSKgAQoOU2NhbGFyU2NhbGFVREYSDwoHcGF5bG9hZBgBIAEoDBIrCgppbnB1dFR5cGVzGAIgAygLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZRIrCgpvdXRwdXRUeXBlGAMgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZRIQCghudWxsYWJsZRgEIAEoCBIRCglhZ2dyZWdhdGUYBSABKAgicwoHSmF2YVVERhISCgpjbGFzc19uYW1lGAEgASgJEjEKC291dHB1dF90eXBlGAIgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZUgAiAEBEhEKCWFnZ3JlZ2F0ZRgDIAEoCEIOCgxfb3V0cHV0X3R5cGUiUwoYVHlwZWRBZ2dyZWdhdGVFeHByZXNzaW9uEjcKEHNjYWxhcl9zY2FsYV91ZGYYASABKAsyHS5zcGFyay5jb25uZWN0LlNjYWxhclNjYWxhVURGIlMKDENhbGxGdW5jdGlvbhIVCg1mdW5jdGlvbl9uYW1lGAEgASgJEiwKCWFyZ3VtZW50cxgCIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbiJQChdOYW1lZEFyZ3VtZW50RXhwcmVzc2lvbhILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24i0AMKC01lcmdlQWN0aW9uEjoKC2FjdGlvbl90eXBlGAEgASgOMiUuc3BhcmsuY29ubmVjdC5NZXJnZUFjdGlvbi5BY3Rpb25UeXBlEjEKCWNvbmRpdGlvbhgCIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbkgAiAEBEjoKC2Fzc2lnbm1lbnRzGAMgAygLMiUuc3BhcmsuY29ubmVjdC5NZXJnZUFjdGlvbi5Bc3NpZ25tZW50Gl4KCkFzc2lnbm1lbnQSJgoDa2V5GAEgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEigKBXZhbHVlGAIgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uIqcBCgpBY3Rpb25UeXBlEhcKE0FDVElPTl9UWVBFX0lOVkFMSUQQABIWChJBQ1RJT05fVFlQRV9ERUxFVEUQARIWChJBQ1RJT05fVFlQRV9JTlNFUlQQAhIbChdBQ1RJT05fVFlQRV9JTlNFUlRfU1RBUhADEhYKEkFDVElPTl9UWVBFX1VQREFURRAEEhsKF0FDVElPTl9UWVBFX1VQREFURV9TVEFSEAVCDAoKX2NvbmRpdGlvbiLdBAoSU3VicXVlcnlFeHByZXNzaW9uEg8KB3BsYW5faWQYASABKAMSRQoNc3VicXVlcnlfdHlwZRgCIAEoDjIuLnNwYXJrLmNvbm5lY3QuU3VicXVlcnlFeHByZXNzaW9uLlN1YnF1ZXJ5VHlwZRJRChF0YWJsZV9hcmdfb3B0aW9ucxgDIAEoCzIxLnNwYXJrLmNvbm5lY3QuU3VicXVlcnlFeHByZXNzaW9uLlRhYmxlQXJnT3B0aW9uc0gAiAEBEjUKEmluX3N1YnF1ZXJ5X3ZhbHVlcxgEIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhq7AQoPVGFibGVBcmdPcHRpb25zEjEKDnBhcnRpdGlvbl9zcGVjGAEgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEjcKCm9yZGVyX3NwZWMYAiADKAsyIy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uU29ydE9yZGVyEiIKFXdpdGhfc2luZ2xlX3BhcnRpdGlvbhgDIAEoCEgAiAEBQhgKFl93aXRoX3NpbmdsZV9wYXJ0aXRpb24ikAEKDFN1YnF1ZXJ5VHlwZRIZChVTVUJRVUVSWV9UWVBFX1VOS05PV04QABIYChRTVUJRVUVSWV9UWVBFX1NDQUxBUhABEhgKFFNVQlFVRVJZX1RZUEVfRVhJU1RTEAISGwoXU1VCUVVFUllfVFlQRV9UQUJMRV9BUkcQAxIUChBTVUJRVUVSWV9UWVBFX0lOEARCFAoSX3RhYmxlX2FyZ19vcHRpb25zQjYKHm9yZy5hcGFjaGUuc3BhcmsuY29ubmVjdC5wcm90b1ABWhJpbnRlcm5hbC9nZW5lcmF0ZWRiBnByb3RvMw", [file_google_protobuf_any, file_spark_connect_types, file_spark_connect_common]);
 
 /**
  * Expression used to refer to fields, functions and similar. This can be used everywhere
@@ -169,6 +169,12 @@ export type Expression = Message<"spark.connect.Expression"> & {
      */
     value: SubqueryExpression;
     case: "subqueryExpression";
+  } | {
+    /**
+     * @generated from field: spark.connect.Expression.DirectShufflePartitionID direct_shuffle_partition_id = 22;
+     */
+    value: Expression_DirectShufflePartitionID;
+    case: "directShufflePartitionId";
   } | {
     /**
      * This field is used to mark extensions to the protocol. When plugins generate arbitrary
@@ -430,6 +436,29 @@ export const Expression_SortOrder_NullOrderingSchema: GenEnum<Expression_SortOrd
   enumDesc(file_spark_connect_expressions, 0, 1, 1);
 
 /**
+ * Expression that takes a partition ID value and passes it through directly for use in
+ * shuffle partitioning. This is used with RepartitionByExpression to allow users to
+ * directly specify target partition IDs.
+ *
+ * @generated from message spark.connect.Expression.DirectShufflePartitionID
+ */
+export type Expression_DirectShufflePartitionID = Message<"spark.connect.Expression.DirectShufflePartitionID"> & {
+  /**
+   * (Required) The expression that evaluates to the partition ID.
+   *
+   * @generated from field: spark.connect.Expression child = 1;
+   */
+  child?: Expression | undefined;
+};
+
+/**
+ * Describes the message spark.connect.Expression.DirectShufflePartitionID.
+ * Use `create(Expression_DirectShufflePartitionIDSchema)` to create a new message.
+ */
+export const Expression_DirectShufflePartitionIDSchema: GenMessage<Expression_DirectShufflePartitionID> = /*@__PURE__*/
+  messageDesc(file_spark_connect_expressions, 0, 2);
+
+/**
  * @generated from message spark.connect.Expression.Cast
  */
 export type Expression_Cast = Message<"spark.connect.Expression.Cast"> & {
@@ -474,7 +503,7 @@ export type Expression_Cast = Message<"spark.connect.Expression.Cast"> & {
  * Use `create(Expression_CastSchema)` to create a new message.
  */
 export const Expression_CastSchema: GenMessage<Expression_Cast> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 2);
+  messageDesc(file_spark_connect_expressions, 0, 3);
 
 /**
  * @generated from enum spark.connect.Expression.Cast.EvalMode
@@ -505,7 +534,7 @@ export enum Expression_Cast_EvalMode {
  * Describes the enum spark.connect.Expression.Cast.EvalMode.
  */
 export const Expression_Cast_EvalModeSchema: GenEnum<Expression_Cast_EvalMode> = /*@__PURE__*/
-  enumDesc(file_spark_connect_expressions, 0, 2, 0);
+  enumDesc(file_spark_connect_expressions, 0, 3, 0);
 
 /**
  * @generated from message spark.connect.Expression.Literal
@@ -646,7 +675,24 @@ export type Expression_Literal = Message<"spark.connect.Expression.Literal"> & {
      */
     value: Expression_Literal_SpecializedArray;
     case: "specializedArray";
+  } | {
+    /**
+     * @generated from field: spark.connect.Expression.Literal.Time time = 26;
+     */
+    value: Expression_Literal_Time;
+    case: "time";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Data type information for the literal.
+   * This field is required only in the root literal message for null values or
+   * for data types (e.g., array, map, or struct) with non-trivial information.
+   * If the data_type field is not set at the root level, the data type will be
+   * inferred or retrieved from the deprecated data type fields using best efforts.
+   *
+   * @generated from field: spark.connect.DataType data_type = 100;
+   */
+  dataType?: DataType | undefined;
 };
 
 /**
@@ -654,7 +700,7 @@ export type Expression_Literal = Message<"spark.connect.Expression.Literal"> & {
  * Use `create(Expression_LiteralSchema)` to create a new message.
  */
 export const Expression_LiteralSchema: GenMessage<Expression_Literal> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3);
+  messageDesc(file_spark_connect_expressions, 0, 4);
 
 /**
  * @generated from message spark.connect.Expression.Literal.Decimal
@@ -688,7 +734,7 @@ export type Expression_Literal_Decimal = Message<"spark.connect.Expression.Liter
  * Use `create(Expression_Literal_DecimalSchema)` to create a new message.
  */
 export const Expression_Literal_DecimalSchema: GenMessage<Expression_Literal_Decimal> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3, 0);
+  messageDesc(file_spark_connect_expressions, 0, 4, 0);
 
 /**
  * @generated from message spark.connect.Expression.Literal.CalendarInterval
@@ -715,18 +761,25 @@ export type Expression_Literal_CalendarInterval = Message<"spark.connect.Express
  * Use `create(Expression_Literal_CalendarIntervalSchema)` to create a new message.
  */
 export const Expression_Literal_CalendarIntervalSchema: GenMessage<Expression_Literal_CalendarInterval> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3, 1);
+  messageDesc(file_spark_connect_expressions, 0, 4, 1);
 
 /**
  * @generated from message spark.connect.Expression.Literal.Array
  */
 export type Expression_Literal_Array = Message<"spark.connect.Expression.Literal.Array"> & {
   /**
-   * @generated from field: spark.connect.DataType element_type = 1;
+   * (Deprecated) The element type of the array.
+   *
+   * This field is deprecated since Spark 4.1+. Use data_type field instead.
+   *
+   * @generated from field: spark.connect.DataType element_type = 1 [deprecated = true];
+   * @deprecated
    */
   elementType?: DataType | undefined;
 
   /**
+   * The literal values that make up the array elements.
+   *
    * @generated from field: repeated spark.connect.Expression.Literal elements = 2;
    */
   elements: Expression_Literal[];
@@ -737,28 +790,43 @@ export type Expression_Literal_Array = Message<"spark.connect.Expression.Literal
  * Use `create(Expression_Literal_ArraySchema)` to create a new message.
  */
 export const Expression_Literal_ArraySchema: GenMessage<Expression_Literal_Array> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3, 2);
+  messageDesc(file_spark_connect_expressions, 0, 4, 2);
 
 /**
  * @generated from message spark.connect.Expression.Literal.Map
  */
 export type Expression_Literal_Map = Message<"spark.connect.Expression.Literal.Map"> & {
   /**
-   * @generated from field: spark.connect.DataType key_type = 1;
+   * (Deprecated) The key type of the map.
+   *
+   * This field is deprecated since Spark 4.1+. Use data_type field instead.
+   *
+   * @generated from field: spark.connect.DataType key_type = 1 [deprecated = true];
+   * @deprecated
    */
   keyType?: DataType | undefined;
 
   /**
-   * @generated from field: spark.connect.DataType value_type = 2;
+   * (Deprecated) The value type of the map.
+   *
+   * This field is deprecated since Spark 4.1+ and should only be set
+   * if the data_type field is not set. Use data_type field instead.
+   *
+   * @generated from field: spark.connect.DataType value_type = 2 [deprecated = true];
+   * @deprecated
    */
   valueType?: DataType | undefined;
 
   /**
+   * The literal keys that make up the map.
+   *
    * @generated from field: repeated spark.connect.Expression.Literal keys = 3;
    */
   keys: Expression_Literal[];
 
   /**
+   * The literal values that make up the map.
+   *
    * @generated from field: repeated spark.connect.Expression.Literal values = 4;
    */
   values: Expression_Literal[];
@@ -769,18 +837,26 @@ export type Expression_Literal_Map = Message<"spark.connect.Expression.Literal.M
  * Use `create(Expression_Literal_MapSchema)` to create a new message.
  */
 export const Expression_Literal_MapSchema: GenMessage<Expression_Literal_Map> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3, 3);
+  messageDesc(file_spark_connect_expressions, 0, 4, 3);
 
 /**
  * @generated from message spark.connect.Expression.Literal.Struct
  */
 export type Expression_Literal_Struct = Message<"spark.connect.Expression.Literal.Struct"> & {
   /**
-   * @generated from field: spark.connect.DataType struct_type = 1;
+   * (Deprecated) The type of the struct.
+   *
+   * This field is deprecated since Spark 4.1+ because using DataType as the type of a struct
+   * is ambiguous. Use data_type field instead.
+   *
+   * @generated from field: spark.connect.DataType struct_type = 1 [deprecated = true];
+   * @deprecated
    */
   structType?: DataType | undefined;
 
   /**
+   * The literal values that make up the struct elements.
+   *
    * @generated from field: repeated spark.connect.Expression.Literal elements = 2;
    */
   elements: Expression_Literal[];
@@ -791,7 +867,7 @@ export type Expression_Literal_Struct = Message<"spark.connect.Expression.Litera
  * Use `create(Expression_Literal_StructSchema)` to create a new message.
  */
 export const Expression_Literal_StructSchema: GenMessage<Expression_Literal_Struct> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3, 4);
+  messageDesc(file_spark_connect_expressions, 0, 4, 4);
 
 /**
  * @generated from message spark.connect.Expression.Literal.SpecializedArray
@@ -844,7 +920,31 @@ export type Expression_Literal_SpecializedArray = Message<"spark.connect.Express
  * Use `create(Expression_Literal_SpecializedArraySchema)` to create a new message.
  */
 export const Expression_Literal_SpecializedArraySchema: GenMessage<Expression_Literal_SpecializedArray> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 3, 5);
+  messageDesc(file_spark_connect_expressions, 0, 4, 5);
+
+/**
+ * @generated from message spark.connect.Expression.Literal.Time
+ */
+export type Expression_Literal_Time = Message<"spark.connect.Expression.Literal.Time"> & {
+  /**
+   * @generated from field: int64 nano = 1;
+   */
+  nano: bigint;
+
+  /**
+   * The precision of this time, if omitted, uses the default value of MICROS_PRECISION.
+   *
+   * @generated from field: optional int32 precision = 2;
+   */
+  precision?: number | undefined;
+};
+
+/**
+ * Describes the message spark.connect.Expression.Literal.Time.
+ * Use `create(Expression_Literal_TimeSchema)` to create a new message.
+ */
+export const Expression_Literal_TimeSchema: GenMessage<Expression_Literal_Time> = /*@__PURE__*/
+  messageDesc(file_spark_connect_expressions, 0, 4, 6);
 
 /**
  * An unresolved attribute that is not explicitly bound to a specific column, but the column
@@ -881,7 +981,7 @@ export type Expression_UnresolvedAttribute = Message<"spark.connect.Expression.U
  * Use `create(Expression_UnresolvedAttributeSchema)` to create a new message.
  */
 export const Expression_UnresolvedAttributeSchema: GenMessage<Expression_UnresolvedAttribute> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 4);
+  messageDesc(file_spark_connect_expressions, 0, 5);
 
 /**
  * An unresolved function is not explicitly bound to one explicit function, but the function
@@ -936,7 +1036,7 @@ export type Expression_UnresolvedFunction = Message<"spark.connect.Expression.Un
  * Use `create(Expression_UnresolvedFunctionSchema)` to create a new message.
  */
 export const Expression_UnresolvedFunctionSchema: GenMessage<Expression_UnresolvedFunction> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 5);
+  messageDesc(file_spark_connect_expressions, 0, 6);
 
 /**
  * Expression as string.
@@ -957,7 +1057,7 @@ export type Expression_ExpressionString = Message<"spark.connect.Expression.Expr
  * Use `create(Expression_ExpressionStringSchema)` to create a new message.
  */
 export const Expression_ExpressionStringSchema: GenMessage<Expression_ExpressionString> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 6);
+  messageDesc(file_spark_connect_expressions, 0, 7);
 
 /**
  * UnresolvedStar is used to expand all the fields of a relation or struct.
@@ -988,7 +1088,7 @@ export type Expression_UnresolvedStar = Message<"spark.connect.Expression.Unreso
  * Use `create(Expression_UnresolvedStarSchema)` to create a new message.
  */
 export const Expression_UnresolvedStarSchema: GenMessage<Expression_UnresolvedStar> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 7);
+  messageDesc(file_spark_connect_expressions, 0, 8);
 
 /**
  * Represents all of the input attributes to a given relational operator, for example in
@@ -1017,7 +1117,7 @@ export type Expression_UnresolvedRegex = Message<"spark.connect.Expression.Unres
  * Use `create(Expression_UnresolvedRegexSchema)` to create a new message.
  */
 export const Expression_UnresolvedRegexSchema: GenMessage<Expression_UnresolvedRegex> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 8);
+  messageDesc(file_spark_connect_expressions, 0, 9);
 
 /**
  * Extracts a value or values from an Expression
@@ -1047,7 +1147,7 @@ export type Expression_UnresolvedExtractValue = Message<"spark.connect.Expressio
  * Use `create(Expression_UnresolvedExtractValueSchema)` to create a new message.
  */
 export const Expression_UnresolvedExtractValueSchema: GenMessage<Expression_UnresolvedExtractValue> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 9);
+  messageDesc(file_spark_connect_expressions, 0, 10);
 
 /**
  * Add, replace or drop a field of `StructType` expression by name.
@@ -1084,7 +1184,7 @@ export type Expression_UpdateFields = Message<"spark.connect.Expression.UpdateFi
  * Use `create(Expression_UpdateFieldsSchema)` to create a new message.
  */
 export const Expression_UpdateFieldsSchema: GenMessage<Expression_UpdateFields> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 10);
+  messageDesc(file_spark_connect_expressions, 0, 11);
 
 /**
  * @generated from message spark.connect.Expression.Alias
@@ -1119,7 +1219,7 @@ export type Expression_Alias = Message<"spark.connect.Expression.Alias"> & {
  * Use `create(Expression_AliasSchema)` to create a new message.
  */
 export const Expression_AliasSchema: GenMessage<Expression_Alias> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 11);
+  messageDesc(file_spark_connect_expressions, 0, 12);
 
 /**
  * @generated from message spark.connect.Expression.LambdaFunction
@@ -1148,7 +1248,7 @@ export type Expression_LambdaFunction = Message<"spark.connect.Expression.Lambda
  * Use `create(Expression_LambdaFunctionSchema)` to create a new message.
  */
 export const Expression_LambdaFunctionSchema: GenMessage<Expression_LambdaFunction> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 12);
+  messageDesc(file_spark_connect_expressions, 0, 13);
 
 /**
  * @generated from message spark.connect.Expression.UnresolvedNamedLambdaVariable
@@ -1167,7 +1267,7 @@ export type Expression_UnresolvedNamedLambdaVariable = Message<"spark.connect.Ex
  * Use `create(Expression_UnresolvedNamedLambdaVariableSchema)` to create a new message.
  */
 export const Expression_UnresolvedNamedLambdaVariableSchema: GenMessage<Expression_UnresolvedNamedLambdaVariable> = /*@__PURE__*/
-  messageDesc(file_spark_connect_expressions, 0, 13);
+  messageDesc(file_spark_connect_expressions, 0, 14);
 
 /**
  * @generated from message spark.connect.ExpressionCommon
@@ -1575,6 +1675,13 @@ export type SubqueryExpression = Message<"spark.connect.SubqueryExpression"> & {
    * @generated from field: optional spark.connect.SubqueryExpression.TableArgOptions table_arg_options = 3;
    */
   tableArgOptions?: SubqueryExpression_TableArgOptions | undefined;
+
+  /**
+   * (Optional) IN subquery values.
+   *
+   * @generated from field: repeated spark.connect.Expression in_subquery_values = 4;
+   */
+  inSubqueryValues: Expression[];
 };
 
 /**
@@ -1642,6 +1749,11 @@ export enum SubqueryExpression_SubqueryType {
    * @generated from enum value: SUBQUERY_TYPE_TABLE_ARG = 3;
    */
   TABLE_ARG = 3,
+
+  /**
+   * @generated from enum value: SUBQUERY_TYPE_IN = 4;
+   */
+  IN = 4,
 }
 
 /**

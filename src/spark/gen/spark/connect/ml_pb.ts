@@ -32,7 +32,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file spark/connect/ml.proto.
  */
 export const file_spark_connect_ml: GenFile = /*@__PURE__*/
-  fileDesc("ChZzcGFyay9jb25uZWN0L21sLnByb3RvEg1zcGFyay5jb25uZWN0IrsICglNbENvbW1hbmQSKwoDZml0GAEgASgLMhwuc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuRml0SAASJQoFZmV0Y2gYAiABKAsyFC5zcGFyay5jb25uZWN0LkZldGNoSAASMQoGZGVsZXRlGAMgASgLMh8uc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuRGVsZXRlSAASLwoFd3JpdGUYBCABKAsyHi5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5Xcml0ZUgAEi0KBHJlYWQYBSABKAsyHS5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5SZWFkSAASNQoIZXZhbHVhdGUYBiABKAsyIS5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5FdmFsdWF0ZUgAGpYBCgNGaXQSLAoJZXN0aW1hdG9yGAEgASgLMhkuc3BhcmsuY29ubmVjdC5NbE9wZXJhdG9yEiwKBnBhcmFtcxgCIAEoCzIXLnNwYXJrLmNvbm5lY3QuTWxQYXJhbXNIAIgBARIoCgdkYXRhc2V0GAMgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbkIJCgdfcGFyYW1zGjQKBkRlbGV0ZRIqCghvYmpfcmVmcxgBIAMoCzIYLnNwYXJrLmNvbm5lY3QuT2JqZWN0UmVmGtQCCgVXcml0ZRItCghvcGVyYXRvchgBIAEoCzIZLnNwYXJrLmNvbm5lY3QuTWxPcGVyYXRvckgAEisKB29ial9yZWYYAiABKAsyGC5zcGFyay5jb25uZWN0Lk9iamVjdFJlZkgAEiwKBnBhcmFtcxgDIAEoCzIXLnNwYXJrLmNvbm5lY3QuTWxQYXJhbXNIAYgBARIMCgRwYXRoGAQgASgJEh0KEHNob3VsZF9vdmVyd3JpdGUYBSABKAhIAogBARI8CgdvcHRpb25zGAYgAygLMisuc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuV3JpdGUuT3B0aW9uc0VudHJ5Gi4KDE9wdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgYKBHR5cGVCCQoHX3BhcmFtc0ITChFfc2hvdWxkX292ZXJ3cml0ZRpBCgRSZWFkEisKCG9wZXJhdG9yGAEgASgLMhkuc3BhcmsuY29ubmVjdC5NbE9wZXJhdG9yEgwKBHBhdGgYAiABKAkamwEKCEV2YWx1YXRlEiwKCWV2YWx1YXRvchgBIAEoCzIZLnNwYXJrLmNvbm5lY3QuTWxPcGVyYXRvchIsCgZwYXJhbXMYAiABKAsyFy5zcGFyay5jb25uZWN0Lk1sUGFyYW1zSACIAQESKAoHZGF0YXNldBgDIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb25CCQoHX3BhcmFtc0IJCgdjb21tYW5kItoCCg9NbENvbW1hbmRSZXN1bHQSMgoFcGFyYW0YASABKAsyIS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbEgAEhEKB3N1bW1hcnkYAiABKAlIABJGCg1vcGVyYXRvcl9pbmZvGAMgASgLMi0uc3BhcmsuY29ubmVjdC5NbENvbW1hbmRSZXN1bHQuTWxPcGVyYXRvckluZm9IABqoAQoOTWxPcGVyYXRvckluZm8SKwoHb2JqX3JlZhgBIAEoCzIYLnNwYXJrLmNvbm5lY3QuT2JqZWN0UmVmSAASDgoEbmFtZRgCIAEoCUgAEhAKA3VpZBgDIAEoCUgBiAEBEiwKBnBhcmFtcxgEIAEoCzIXLnNwYXJrLmNvbm5lY3QuTWxQYXJhbXNIAogBAUIGCgR0eXBlQgYKBF91aWRCCQoHX3BhcmFtc0INCgtyZXN1bHRfdHlwZUI2Ch5vcmcuYXBhY2hlLnNwYXJrLmNvbm5lY3QucHJvdG9QAVoSaW50ZXJuYWwvZ2VuZXJhdGVkYgZwcm90bzM", [file_spark_connect_relations, file_spark_connect_expressions, file_spark_connect_ml_common]);
+  fileDesc("ChZzcGFyay9jb25uZWN0L21sLnByb3RvEg1zcGFyay5jb25uZWN0IqYMCglNbENvbW1hbmQSKwoDZml0GAEgASgLMhwuc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuRml0SAASJQoFZmV0Y2gYAiABKAsyFC5zcGFyay5jb25uZWN0LkZldGNoSAASMQoGZGVsZXRlGAMgASgLMh8uc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuRGVsZXRlSAASLwoFd3JpdGUYBCABKAsyHi5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5Xcml0ZUgAEi0KBHJlYWQYBSABKAsyHS5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5SZWFkSAASNQoIZXZhbHVhdGUYBiABKAsyIS5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5FdmFsdWF0ZUgAEjoKC2NsZWFuX2NhY2hlGAcgASgLMiMuc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuQ2xlYW5DYWNoZUgAEj8KDmdldF9jYWNoZV9pbmZvGAggASgLMiUuc3BhcmsuY29ubmVjdC5NbENvbW1hbmQuR2V0Q2FjaGVJbmZvSAASQAoOY3JlYXRlX3N1bW1hcnkYCSABKAsyJi5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5DcmVhdGVTdW1tYXJ5SAASPwoOZ2V0X21vZGVsX3NpemUYCiABKAsyJS5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5HZXRNb2RlbFNpemVIABqWAQoDRml0EiwKCWVzdGltYXRvchgBIAEoCzIZLnNwYXJrLmNvbm5lY3QuTWxPcGVyYXRvchIsCgZwYXJhbXMYAiABKAsyFy5zcGFyay5jb25uZWN0Lk1sUGFyYW1zSACIAQESKAoHZGF0YXNldBgDIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb25CCQoHX3BhcmFtcxpcCgZEZWxldGUSKgoIb2JqX3JlZnMYASADKAsyGC5zcGFyay5jb25uZWN0Lk9iamVjdFJlZhIXCgpldmljdF9vbmx5GAIgASgISACIAQFCDQoLX2V2aWN0X29ubHkaDAoKQ2xlYW5DYWNoZRoOCgxHZXRDYWNoZUluZm8a1AIKBVdyaXRlEi0KCG9wZXJhdG9yGAEgASgLMhkuc3BhcmsuY29ubmVjdC5NbE9wZXJhdG9ySAASKwoHb2JqX3JlZhgCIAEoCzIYLnNwYXJrLmNvbm5lY3QuT2JqZWN0UmVmSAASLAoGcGFyYW1zGAMgASgLMhcuc3BhcmsuY29ubmVjdC5NbFBhcmFtc0gBiAEBEgwKBHBhdGgYBCABKAkSHQoQc2hvdWxkX292ZXJ3cml0ZRgFIAEoCEgCiAEBEjwKB29wdGlvbnMYBiADKAsyKy5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZC5Xcml0ZS5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBgoEdHlwZUIJCgdfcGFyYW1zQhMKEV9zaG91bGRfb3ZlcndyaXRlGkEKBFJlYWQSKwoIb3BlcmF0b3IYASABKAsyGS5zcGFyay5jb25uZWN0Lk1sT3BlcmF0b3ISDAoEcGF0aBgCIAEoCRqbAQoIRXZhbHVhdGUSLAoJZXZhbHVhdG9yGAEgASgLMhkuc3BhcmsuY29ubmVjdC5NbE9wZXJhdG9yEiwKBnBhcmFtcxgCIAEoCzIXLnNwYXJrLmNvbm5lY3QuTWxQYXJhbXNIAIgBARIoCgdkYXRhc2V0GAMgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbkIJCgdfcGFyYW1zGmYKDUNyZWF0ZVN1bW1hcnkSKwoJbW9kZWxfcmVmGAEgASgLMhguc3BhcmsuY29ubmVjdC5PYmplY3RSZWYSKAoHZGF0YXNldBgCIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24aOwoMR2V0TW9kZWxTaXplEisKCW1vZGVsX3JlZhgBIAEoCzIYLnNwYXJrLmNvbm5lY3QuT2JqZWN0UmVmQgkKB2NvbW1hbmQijAMKD01sQ29tbWFuZFJlc3VsdBIyCgVwYXJhbRgBIAEoCzIhLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5MaXRlcmFsSAASEQoHc3VtbWFyeRgCIAEoCUgAEkYKDW9wZXJhdG9yX2luZm8YAyABKAsyLS5zcGFyay5jb25uZWN0Lk1sQ29tbWFuZFJlc3VsdC5NbE9wZXJhdG9ySW5mb0gAGtoBCg5NbE9wZXJhdG9ySW5mbxIrCgdvYmpfcmVmGAEgASgLMhguc3BhcmsuY29ubmVjdC5PYmplY3RSZWZIABIOCgRuYW1lGAIgASgJSAASEAoDdWlkGAMgASgJSAGIAQESLAoGcGFyYW1zGAQgASgLMhcuc3BhcmsuY29ubmVjdC5NbFBhcmFtc0gCiAEBEhwKD3dhcm5pbmdfbWVzc2FnZRgFIAEoCUgDiAEBQgYKBHR5cGVCBgoEX3VpZEIJCgdfcGFyYW1zQhIKEF93YXJuaW5nX21lc3NhZ2VCDQoLcmVzdWx0X3R5cGVCNgoeb3JnLmFwYWNoZS5zcGFyay5jb25uZWN0LnByb3RvUAFaEmludGVybmFsL2dlbmVyYXRlZGIGcHJvdG8z", [file_spark_connect_relations, file_spark_connect_expressions, file_spark_connect_ml_common]);
 
 /**
  * Command for ML
@@ -79,6 +79,30 @@ export type MlCommand = Message<"spark.connect.MlCommand"> & {
      */
     value: MlCommand_Evaluate;
     case: "evaluate";
+  } | {
+    /**
+     * @generated from field: spark.connect.MlCommand.CleanCache clean_cache = 7;
+     */
+    value: MlCommand_CleanCache;
+    case: "cleanCache";
+  } | {
+    /**
+     * @generated from field: spark.connect.MlCommand.GetCacheInfo get_cache_info = 8;
+     */
+    value: MlCommand_GetCacheInfo;
+    case: "getCacheInfo";
+  } | {
+    /**
+     * @generated from field: spark.connect.MlCommand.CreateSummary create_summary = 9;
+     */
+    value: MlCommand_CreateSummary;
+    case: "createSummary";
+  } | {
+    /**
+     * @generated from field: spark.connect.MlCommand.GetModelSize get_model_size = 10;
+     */
+    value: MlCommand_GetModelSize;
+    case: "getModelSize";
   } | { case: undefined; value?: undefined };
 };
 
@@ -135,6 +159,14 @@ export type MlCommand_Delete = Message<"spark.connect.MlCommand.Delete"> & {
    * @generated from field: repeated spark.connect.ObjectRef obj_refs = 1;
    */
   objRefs: ObjectRef[];
+
+  /**
+   * if set `evict_only` to true, only evict the cached model from memory,
+   * but keep the offloaded model in Spark driver local disk.
+   *
+   * @generated from field: optional bool evict_only = 2;
+   */
+  evictOnly?: boolean | undefined;
 };
 
 /**
@@ -143,6 +175,36 @@ export type MlCommand_Delete = Message<"spark.connect.MlCommand.Delete"> & {
  */
 export const MlCommand_DeleteSchema: GenMessage<MlCommand_Delete> = /*@__PURE__*/
   messageDesc(file_spark_connect_ml, 0, 1);
+
+/**
+ * Force to clean up all the ML cached objects
+ *
+ * @generated from message spark.connect.MlCommand.CleanCache
+ */
+export type MlCommand_CleanCache = Message<"spark.connect.MlCommand.CleanCache"> & {
+};
+
+/**
+ * Describes the message spark.connect.MlCommand.CleanCache.
+ * Use `create(MlCommand_CleanCacheSchema)` to create a new message.
+ */
+export const MlCommand_CleanCacheSchema: GenMessage<MlCommand_CleanCache> = /*@__PURE__*/
+  messageDesc(file_spark_connect_ml, 0, 2);
+
+/**
+ * Get the information of all the ML cached objects
+ *
+ * @generated from message spark.connect.MlCommand.GetCacheInfo
+ */
+export type MlCommand_GetCacheInfo = Message<"spark.connect.MlCommand.GetCacheInfo"> & {
+};
+
+/**
+ * Describes the message spark.connect.MlCommand.GetCacheInfo.
+ * Use `create(MlCommand_GetCacheInfoSchema)` to create a new message.
+ */
+export const MlCommand_GetCacheInfoSchema: GenMessage<MlCommand_GetCacheInfo> = /*@__PURE__*/
+  messageDesc(file_spark_connect_ml, 0, 3);
 
 /**
  * Command to write ML operator
@@ -207,7 +269,7 @@ export type MlCommand_Write = Message<"spark.connect.MlCommand.Write"> & {
  * Use `create(MlCommand_WriteSchema)` to create a new message.
  */
 export const MlCommand_WriteSchema: GenMessage<MlCommand_Write> = /*@__PURE__*/
-  messageDesc(file_spark_connect_ml, 0, 2);
+  messageDesc(file_spark_connect_ml, 0, 4);
 
 /**
  * Command to load ML operator.
@@ -235,7 +297,7 @@ export type MlCommand_Read = Message<"spark.connect.MlCommand.Read"> & {
  * Use `create(MlCommand_ReadSchema)` to create a new message.
  */
 export const MlCommand_ReadSchema: GenMessage<MlCommand_Read> = /*@__PURE__*/
-  messageDesc(file_spark_connect_ml, 0, 3);
+  messageDesc(file_spark_connect_ml, 0, 5);
 
 /**
  * Command for evaluator.evaluate(dataset)
@@ -270,7 +332,51 @@ export type MlCommand_Evaluate = Message<"spark.connect.MlCommand.Evaluate"> & {
  * Use `create(MlCommand_EvaluateSchema)` to create a new message.
  */
 export const MlCommand_EvaluateSchema: GenMessage<MlCommand_Evaluate> = /*@__PURE__*/
-  messageDesc(file_spark_connect_ml, 0, 4);
+  messageDesc(file_spark_connect_ml, 0, 6);
+
+/**
+ * This is for re-creating the model summary when the model summary is lost
+ * (model summary is lost when the model is offloaded and then loaded back)
+ *
+ * @generated from message spark.connect.MlCommand.CreateSummary
+ */
+export type MlCommand_CreateSummary = Message<"spark.connect.MlCommand.CreateSummary"> & {
+  /**
+   * @generated from field: spark.connect.ObjectRef model_ref = 1;
+   */
+  modelRef?: ObjectRef | undefined;
+
+  /**
+   * @generated from field: spark.connect.Relation dataset = 2;
+   */
+  dataset?: Relation | undefined;
+};
+
+/**
+ * Describes the message spark.connect.MlCommand.CreateSummary.
+ * Use `create(MlCommand_CreateSummarySchema)` to create a new message.
+ */
+export const MlCommand_CreateSummarySchema: GenMessage<MlCommand_CreateSummary> = /*@__PURE__*/
+  messageDesc(file_spark_connect_ml, 0, 7);
+
+/**
+ * This is for query the model estimated in-memory size
+ *
+ * @generated from message spark.connect.MlCommand.GetModelSize
+ */
+export type MlCommand_GetModelSize = Message<"spark.connect.MlCommand.GetModelSize"> & {
+  /**
+   * @generated from field: spark.connect.ObjectRef model_ref = 1;
+   */
+  modelRef?: ObjectRef | undefined;
+};
+
+/**
+ * Describes the message spark.connect.MlCommand.GetModelSize.
+ * Use `create(MlCommand_GetModelSizeSchema)` to create a new message.
+ */
+export const MlCommand_GetModelSizeSchema: GenMessage<MlCommand_GetModelSize> = /*@__PURE__*/
+  messageDesc(file_spark_connect_ml, 0, 8);
 
 /**
  * The result of MlCommand
@@ -356,6 +462,13 @@ export type MlCommandResult_MlOperatorInfo = Message<"spark.connect.MlCommandRes
    * @generated from field: optional spark.connect.MlParams params = 4;
    */
   params?: MlParams | undefined;
+
+  /**
+   * (Optional) warning message generated during the ML command execution
+   *
+   * @generated from field: optional string warning_message = 5;
+   */
+  warningMessage?: string | undefined;
 };
 
 /**

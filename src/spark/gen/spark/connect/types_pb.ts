@@ -26,7 +26,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file spark/connect/types.proto.
  */
 export const file_spark_connect_types: GenFile = /*@__PURE__*/
-  fileDesc("ChlzcGFyay9jb25uZWN0L3R5cGVzLnByb3RvEg1zcGFyay5jb25uZWN0ItcZCghEYXRhVHlwZRIsCgRudWxsGAEgASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5OVUxMSAASMAoGYmluYXJ5GAIgASgLMh4uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5CaW5hcnlIABIyCgdib29sZWFuGAMgASgLMh8uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5Cb29sZWFuSAASLAoEYnl0ZRgEIAEoCzIcLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuQnl0ZUgAEi4KBXNob3J0GAUgASgLMh0uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5TaG9ydEgAEjIKB2ludGVnZXIYBiABKAsyHy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkludGVnZXJIABIsCgRsb25nGAcgASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5Mb25nSAASLgoFZmxvYXQYCCABKAsyHS5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkZsb2F0SAASMAoGZG91YmxlGAkgASgLMh4uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5Eb3VibGVIABIyCgdkZWNpbWFsGAogASgLMh8uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5EZWNpbWFsSAASMAoGc3RyaW5nGAsgASgLMh4uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5TdHJpbmdIABIsCgRjaGFyGAwgASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5DaGFySAASMwoIdmFyX2NoYXIYDSABKAsyHy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLlZhckNoYXJIABIsCgRkYXRlGA4gASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5EYXRlSAASNgoJdGltZXN0YW1wGA8gASgLMiEuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5UaW1lc3RhbXBIABI9Cg10aW1lc3RhbXBfbnR6GBAgASgLMiQuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5UaW1lc3RhbXBOVFpIABJFChFjYWxlbmRhcl9pbnRlcnZhbBgRIAEoCzIoLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuQ2FsZW5kYXJJbnRlcnZhbEgAEkgKE3llYXJfbW9udGhfaW50ZXJ2YWwYEiABKAsyKS5zcGFyay5jb25uZWN0LkRhdGFUeXBlLlllYXJNb250aEludGVydmFsSAASRAoRZGF5X3RpbWVfaW50ZXJ2YWwYEyABKAsyJy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkRheVRpbWVJbnRlcnZhbEgAEi4KBWFycmF5GBQgASgLMh0uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5BcnJheUgAEjAKBnN0cnVjdBgVIAEoCzIeLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuU3RydWN0SAASKgoDbWFwGBYgASgLMhsuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5NYXBIABIyCgd2YXJpYW50GBkgASgLMh8uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5WYXJpYW50SAASKgoDdWR0GBcgASgLMhsuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5VRFRIABI0Cgh1bnBhcnNlZBgYIAEoCzIgLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuVW5wYXJzZWRIABorCgdCb29sZWFuEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRooCgRCeXRlEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRopCgVTaG9ydBIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aKwoHSW50ZWdlchIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aKAoETG9uZxIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aKQoFRmxvYXQSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAEgASgNGioKBkRvdWJsZRIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aPQoGU3RyaW5nEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRIRCgljb2xsYXRpb24YAiABKAkaKgoGQmluYXJ5EiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRooCgROVUxMEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRotCglUaW1lc3RhbXASIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAEgASgNGigKBERhdGUSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAEgASgNGjAKDFRpbWVzdGFtcE5UWhIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aNAoQQ2FsZW5kYXJJbnRlcnZhbBIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0ahQEKEVllYXJNb250aEludGVydmFsEhgKC3N0YXJ0X2ZpZWxkGAEgASgFSACIAQESFgoJZW5kX2ZpZWxkGAIgASgFSAGIAQESIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAMgASgNQg4KDF9zdGFydF9maWVsZEIMCgpfZW5kX2ZpZWxkGoMBCg9EYXlUaW1lSW50ZXJ2YWwSGAoLc3RhcnRfZmllbGQYASABKAVIAIgBARIWCgllbmRfZmllbGQYAiABKAVIAYgBARIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYAyABKA1CDgoMX3N0YXJ0X2ZpZWxkQgwKCl9lbmRfZmllbGQaOAoEQ2hhchIOCgZsZW5ndGgYASABKAUSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAIgASgNGjsKB1ZhckNoYXISDgoGbGVuZ3RoGAEgASgFEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgCIAEoDRpvCgdEZWNpbWFsEhIKBXNjYWxlGAEgASgFSACIAQESFgoJcHJlY2lzaW9uGAIgASgFSAGIAQESIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAMgASgNQggKBl9zY2FsZUIMCgpfcHJlY2lzaW9uGn0KC1N0cnVjdEZpZWxkEgwKBG5hbWUYASABKAkSKgoJZGF0YV90eXBlGAIgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZRIQCghudWxsYWJsZRgDIAEoCBIVCghtZXRhZGF0YRgEIAEoCUgAiAEBQgsKCV9tZXRhZGF0YRpfCgZTdHJ1Y3QSMwoGZmllbGRzGAEgAygLMiMuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5TdHJ1Y3RGaWVsZBIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYAiABKA0abwoFQXJyYXkSLQoMZWxlbWVudF90eXBlGAEgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZRIVCg1jb250YWluc19udWxsGAIgASgIEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgDIAEoDRqcAQoDTWFwEikKCGtleV90eXBlGAEgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZRIrCgp2YWx1ZV90eXBlGAIgASgLMhcuc3BhcmsuY29ubmVjdC5EYXRhVHlwZRIbChN2YWx1ZV9jb250YWluc19udWxsGAMgASgIEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgEIAEoDRorCgdWYXJpYW50EiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRrkAQoDVURUEgwKBHR5cGUYASABKAkSFgoJanZtX2NsYXNzGAIgASgJSACIAQESGQoMcHl0aG9uX2NsYXNzGAMgASgJSAGIAQESJAoXc2VyaWFsaXplZF9weXRob25fY2xhc3MYBCABKAlIAogBARIuCghzcWxfdHlwZRgFIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGVIA4gBAUIMCgpfanZtX2NsYXNzQg8KDV9weXRob25fY2xhc3NCGgoYX3NlcmlhbGl6ZWRfcHl0aG9uX2NsYXNzQgsKCV9zcWxfdHlwZRokCghVbnBhcnNlZBIYChBkYXRhX3R5cGVfc3RyaW5nGAEgASgJQgYKBGtpbmRCNgoeb3JnLmFwYWNoZS5zcGFyay5jb25uZWN0LnByb3RvUAFaEmludGVybmFsL2dlbmVyYXRlZGIGcHJvdG8z");
+  fileDesc("ChlzcGFyay9jb25uZWN0L3R5cGVzLnByb3RvEg1zcGFyay5jb25uZWN0IrwcCghEYXRhVHlwZRIsCgRudWxsGAEgASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5OVUxMSAASMAoGYmluYXJ5GAIgASgLMh4uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5CaW5hcnlIABIyCgdib29sZWFuGAMgASgLMh8uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5Cb29sZWFuSAASLAoEYnl0ZRgEIAEoCzIcLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuQnl0ZUgAEi4KBXNob3J0GAUgASgLMh0uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5TaG9ydEgAEjIKB2ludGVnZXIYBiABKAsyHy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkludGVnZXJIABIsCgRsb25nGAcgASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5Mb25nSAASLgoFZmxvYXQYCCABKAsyHS5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkZsb2F0SAASMAoGZG91YmxlGAkgASgLMh4uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5Eb3VibGVIABIyCgdkZWNpbWFsGAogASgLMh8uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5EZWNpbWFsSAASMAoGc3RyaW5nGAsgASgLMh4uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5TdHJpbmdIABIsCgRjaGFyGAwgASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5DaGFySAASMwoIdmFyX2NoYXIYDSABKAsyHy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLlZhckNoYXJIABIsCgRkYXRlGA4gASgLMhwuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5EYXRlSAASNgoJdGltZXN0YW1wGA8gASgLMiEuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5UaW1lc3RhbXBIABI9Cg10aW1lc3RhbXBfbnR6GBAgASgLMiQuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5UaW1lc3RhbXBOVFpIABJFChFjYWxlbmRhcl9pbnRlcnZhbBgRIAEoCzIoLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuQ2FsZW5kYXJJbnRlcnZhbEgAEkgKE3llYXJfbW9udGhfaW50ZXJ2YWwYEiABKAsyKS5zcGFyay5jb25uZWN0LkRhdGFUeXBlLlllYXJNb250aEludGVydmFsSAASRAoRZGF5X3RpbWVfaW50ZXJ2YWwYEyABKAsyJy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkRheVRpbWVJbnRlcnZhbEgAEi4KBWFycmF5GBQgASgLMh0uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5BcnJheUgAEjAKBnN0cnVjdBgVIAEoCzIeLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuU3RydWN0SAASKgoDbWFwGBYgASgLMhsuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5NYXBIABIyCgd2YXJpYW50GBkgASgLMh8uc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5WYXJpYW50SAASKgoDdWR0GBcgASgLMhsuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5VRFRIABI0CghnZW9tZXRyeRgaIAEoCzIgLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGUuR2VvbWV0cnlIABI2CglnZW9ncmFwaHkYGyABKAsyIS5zcGFyay5jb25uZWN0LkRhdGFUeXBlLkdlb2dyYXBoeUgAEjQKCHVucGFyc2VkGBggASgLMiAuc3BhcmsuY29ubmVjdC5EYXRhVHlwZS5VbnBhcnNlZEgAEiwKBHRpbWUYHCABKAsyHC5zcGFyay5jb25uZWN0LkRhdGFUeXBlLlRpbWVIABorCgdCb29sZWFuEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRooCgRCeXRlEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRopCgVTaG9ydBIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aKwoHSW50ZWdlchIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aKAoETG9uZxIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aKQoFRmxvYXQSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAEgASgNGioKBkRvdWJsZRIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aPQoGU3RyaW5nEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRIRCgljb2xsYXRpb24YAiABKAkaKgoGQmluYXJ5EiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRooCgROVUxMEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRotCglUaW1lc3RhbXASIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAEgASgNGigKBERhdGUSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAEgASgNGjAKDFRpbWVzdGFtcE5UWhIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYASABKA0aTgoEVGltZRIWCglwcmVjaXNpb24YASABKAVIAIgBARIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYAiABKA1CDAoKX3ByZWNpc2lvbho0ChBDYWxlbmRhckludGVydmFsEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRqFAQoRWWVhck1vbnRoSW50ZXJ2YWwSGAoLc3RhcnRfZmllbGQYASABKAVIAIgBARIWCgllbmRfZmllbGQYAiABKAVIAYgBARIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYAyABKA1CDgoMX3N0YXJ0X2ZpZWxkQgwKCl9lbmRfZmllbGQagwEKD0RheVRpbWVJbnRlcnZhbBIYCgtzdGFydF9maWVsZBgBIAEoBUgAiAEBEhYKCWVuZF9maWVsZBgCIAEoBUgBiAEBEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgDIAEoDUIOCgxfc3RhcnRfZmllbGRCDAoKX2VuZF9maWVsZBo4CgRDaGFyEg4KBmxlbmd0aBgBIAEoBRIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYAiABKA0aOwoHVmFyQ2hhchIOCgZsZW5ndGgYASABKAUSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAIgASgNGm8KB0RlY2ltYWwSEgoFc2NhbGUYASABKAVIAIgBARIWCglwcmVjaXNpb24YAiABKAVIAYgBARIgChh0eXBlX3ZhcmlhdGlvbl9yZWZlcmVuY2UYAyABKA1CCAoGX3NjYWxlQgwKCl9wcmVjaXNpb24afQoLU3RydWN0RmllbGQSDAoEbmFtZRgBIAEoCRIqCglkYXRhX3R5cGUYAiABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEhAKCG51bGxhYmxlGAMgASgIEhUKCG1ldGFkYXRhGAQgASgJSACIAQFCCwoJX21ldGFkYXRhGl8KBlN0cnVjdBIzCgZmaWVsZHMYASADKAsyIy5zcGFyay5jb25uZWN0LkRhdGFUeXBlLlN0cnVjdEZpZWxkEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgCIAEoDRpvCgVBcnJheRItCgxlbGVtZW50X3R5cGUYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEhUKDWNvbnRhaW5zX251bGwYAiABKAgSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAMgASgNGpwBCgNNYXASKQoIa2V5X3R5cGUYASABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEisKCnZhbHVlX3R5cGUYAiABKAsyFy5zcGFyay5jb25uZWN0LkRhdGFUeXBlEhsKE3ZhbHVlX2NvbnRhaW5zX251bGwYAyABKAgSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAQgASgNGjoKCEdlb21ldHJ5EgwKBHNyaWQYASABKAUSIAoYdHlwZV92YXJpYXRpb25fcmVmZXJlbmNlGAIgASgNGjsKCUdlb2dyYXBoeRIMCgRzcmlkGAEgASgFEiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgCIAEoDRorCgdWYXJpYW50EiAKGHR5cGVfdmFyaWF0aW9uX3JlZmVyZW5jZRgBIAEoDRrkAQoDVURUEgwKBHR5cGUYASABKAkSFgoJanZtX2NsYXNzGAIgASgJSACIAQESGQoMcHl0aG9uX2NsYXNzGAMgASgJSAGIAQESJAoXc2VyaWFsaXplZF9weXRob25fY2xhc3MYBCABKAlIAogBARIuCghzcWxfdHlwZRgFIAEoCzIXLnNwYXJrLmNvbm5lY3QuRGF0YVR5cGVIA4gBAUIMCgpfanZtX2NsYXNzQg8KDV9weXRob25fY2xhc3NCGgoYX3NlcmlhbGl6ZWRfcHl0aG9uX2NsYXNzQgsKCV9zcWxfdHlwZRokCghVbnBhcnNlZBIYChBkYXRhX3R5cGVfc3RyaW5nGAEgASgJQgYKBGtpbmRCNgoeb3JnLmFwYWNoZS5zcGFyay5jb25uZWN0LnByb3RvUAFaEmludGVybmFsL2dlbmVyYXRlZGIGcHJvdG8z");
 
 /**
  * This message describes the logical [[DataType]] of something. It does not carry the value
@@ -196,12 +196,32 @@ export type DataType = Message<"spark.connect.DataType"> & {
     case: "udt";
   } | {
     /**
+     * Geospatial types
+     *
+     * @generated from field: spark.connect.DataType.Geometry geometry = 26;
+     */
+    value: DataType_Geometry;
+    case: "geometry";
+  } | {
+    /**
+     * @generated from field: spark.connect.DataType.Geography geography = 27;
+     */
+    value: DataType_Geography;
+    case: "geography";
+  } | {
+    /**
      * UnparsedDataType
      *
      * @generated from field: spark.connect.DataType.Unparsed unparsed = 24;
      */
     value: DataType_Unparsed;
     case: "unparsed";
+  } | {
+    /**
+     * @generated from field: spark.connect.DataType.Time time = 28;
+     */
+    value: DataType_Time;
+    case: "time";
   } | { case: undefined; value?: undefined };
 };
 
@@ -439,6 +459,28 @@ export const DataType_TimestampNTZSchema: GenMessage<DataType_TimestampNTZ> = /*
   messageDesc(file_spark_connect_types, 0, 12);
 
 /**
+ * @generated from message spark.connect.DataType.Time
+ */
+export type DataType_Time = Message<"spark.connect.DataType.Time"> & {
+  /**
+   * @generated from field: optional int32 precision = 1;
+   */
+  precision?: number | undefined;
+
+  /**
+   * @generated from field: uint32 type_variation_reference = 2;
+   */
+  typeVariationReference: number;
+};
+
+/**
+ * Describes the message spark.connect.DataType.Time.
+ * Use `create(DataType_TimeSchema)` to create a new message.
+ */
+export const DataType_TimeSchema: GenMessage<DataType_Time> = /*@__PURE__*/
+  messageDesc(file_spark_connect_types, 0, 13);
+
+/**
  * @generated from message spark.connect.DataType.CalendarInterval
  */
 export type DataType_CalendarInterval = Message<"spark.connect.DataType.CalendarInterval"> & {
@@ -453,7 +495,7 @@ export type DataType_CalendarInterval = Message<"spark.connect.DataType.Calendar
  * Use `create(DataType_CalendarIntervalSchema)` to create a new message.
  */
 export const DataType_CalendarIntervalSchema: GenMessage<DataType_CalendarInterval> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 13);
+  messageDesc(file_spark_connect_types, 0, 14);
 
 /**
  * @generated from message spark.connect.DataType.YearMonthInterval
@@ -480,7 +522,7 @@ export type DataType_YearMonthInterval = Message<"spark.connect.DataType.YearMon
  * Use `create(DataType_YearMonthIntervalSchema)` to create a new message.
  */
 export const DataType_YearMonthIntervalSchema: GenMessage<DataType_YearMonthInterval> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 14);
+  messageDesc(file_spark_connect_types, 0, 15);
 
 /**
  * @generated from message spark.connect.DataType.DayTimeInterval
@@ -507,7 +549,7 @@ export type DataType_DayTimeInterval = Message<"spark.connect.DataType.DayTimeIn
  * Use `create(DataType_DayTimeIntervalSchema)` to create a new message.
  */
 export const DataType_DayTimeIntervalSchema: GenMessage<DataType_DayTimeInterval> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 15);
+  messageDesc(file_spark_connect_types, 0, 16);
 
 /**
  * Start compound types.
@@ -531,7 +573,7 @@ export type DataType_Char = Message<"spark.connect.DataType.Char"> & {
  * Use `create(DataType_CharSchema)` to create a new message.
  */
 export const DataType_CharSchema: GenMessage<DataType_Char> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 16);
+  messageDesc(file_spark_connect_types, 0, 17);
 
 /**
  * @generated from message spark.connect.DataType.VarChar
@@ -553,7 +595,7 @@ export type DataType_VarChar = Message<"spark.connect.DataType.VarChar"> & {
  * Use `create(DataType_VarCharSchema)` to create a new message.
  */
 export const DataType_VarCharSchema: GenMessage<DataType_VarChar> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 17);
+  messageDesc(file_spark_connect_types, 0, 18);
 
 /**
  * @generated from message spark.connect.DataType.Decimal
@@ -580,7 +622,7 @@ export type DataType_Decimal = Message<"spark.connect.DataType.Decimal"> & {
  * Use `create(DataType_DecimalSchema)` to create a new message.
  */
 export const DataType_DecimalSchema: GenMessage<DataType_Decimal> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 18);
+  messageDesc(file_spark_connect_types, 0, 19);
 
 /**
  * @generated from message spark.connect.DataType.StructField
@@ -612,7 +654,7 @@ export type DataType_StructField = Message<"spark.connect.DataType.StructField">
  * Use `create(DataType_StructFieldSchema)` to create a new message.
  */
 export const DataType_StructFieldSchema: GenMessage<DataType_StructField> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 19);
+  messageDesc(file_spark_connect_types, 0, 20);
 
 /**
  * @generated from message spark.connect.DataType.Struct
@@ -634,7 +676,7 @@ export type DataType_Struct = Message<"spark.connect.DataType.Struct"> & {
  * Use `create(DataType_StructSchema)` to create a new message.
  */
 export const DataType_StructSchema: GenMessage<DataType_Struct> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 20);
+  messageDesc(file_spark_connect_types, 0, 21);
 
 /**
  * @generated from message spark.connect.DataType.Array
@@ -661,7 +703,7 @@ export type DataType_Array = Message<"spark.connect.DataType.Array"> & {
  * Use `create(DataType_ArraySchema)` to create a new message.
  */
 export const DataType_ArraySchema: GenMessage<DataType_Array> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 21);
+  messageDesc(file_spark_connect_types, 0, 22);
 
 /**
  * @generated from message spark.connect.DataType.Map
@@ -693,7 +735,51 @@ export type DataType_Map = Message<"spark.connect.DataType.Map"> & {
  * Use `create(DataType_MapSchema)` to create a new message.
  */
 export const DataType_MapSchema: GenMessage<DataType_Map> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 22);
+  messageDesc(file_spark_connect_types, 0, 23);
+
+/**
+ * @generated from message spark.connect.DataType.Geometry
+ */
+export type DataType_Geometry = Message<"spark.connect.DataType.Geometry"> & {
+  /**
+   * @generated from field: int32 srid = 1;
+   */
+  srid: number;
+
+  /**
+   * @generated from field: uint32 type_variation_reference = 2;
+   */
+  typeVariationReference: number;
+};
+
+/**
+ * Describes the message spark.connect.DataType.Geometry.
+ * Use `create(DataType_GeometrySchema)` to create a new message.
+ */
+export const DataType_GeometrySchema: GenMessage<DataType_Geometry> = /*@__PURE__*/
+  messageDesc(file_spark_connect_types, 0, 24);
+
+/**
+ * @generated from message spark.connect.DataType.Geography
+ */
+export type DataType_Geography = Message<"spark.connect.DataType.Geography"> & {
+  /**
+   * @generated from field: int32 srid = 1;
+   */
+  srid: number;
+
+  /**
+   * @generated from field: uint32 type_variation_reference = 2;
+   */
+  typeVariationReference: number;
+};
+
+/**
+ * Describes the message spark.connect.DataType.Geography.
+ * Use `create(DataType_GeographySchema)` to create a new message.
+ */
+export const DataType_GeographySchema: GenMessage<DataType_Geography> = /*@__PURE__*/
+  messageDesc(file_spark_connect_types, 0, 25);
 
 /**
  * @generated from message spark.connect.DataType.Variant
@@ -710,7 +796,7 @@ export type DataType_Variant = Message<"spark.connect.DataType.Variant"> & {
  * Use `create(DataType_VariantSchema)` to create a new message.
  */
 export const DataType_VariantSchema: GenMessage<DataType_Variant> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 23);
+  messageDesc(file_spark_connect_types, 0, 26);
 
 /**
  * @generated from message spark.connect.DataType.UDT
@@ -755,7 +841,7 @@ export type DataType_UDT = Message<"spark.connect.DataType.UDT"> & {
  * Use `create(DataType_UDTSchema)` to create a new message.
  */
 export const DataType_UDTSchema: GenMessage<DataType_UDT> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 24);
+  messageDesc(file_spark_connect_types, 0, 27);
 
 /**
  * @generated from message spark.connect.DataType.Unparsed
@@ -774,5 +860,5 @@ export type DataType_Unparsed = Message<"spark.connect.DataType.Unparsed"> & {
  * Use `create(DataType_UnparsedSchema)` to create a new message.
  */
 export const DataType_UnparsedSchema: GenMessage<DataType_Unparsed> = /*@__PURE__*/
-  messageDesc(file_spark_connect_types, 0, 25);
+  messageDesc(file_spark_connect_types, 0, 28);
 
