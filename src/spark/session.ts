@@ -1,4 +1,4 @@
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { MlopsError } from '../errors.js';
 import { artifactRequests, cacheArtifact } from './artifacts.js';
@@ -14,7 +14,7 @@ import { executePlan } from './execute.js';
 import { ArtifactStatusesRequestSchema, PlanSchema, type ExecutePlanResponse } from './gen/spark/connect/base_pb.js';
 import { CommandSchema } from './gen/spark/connect/commands_pb.js';
 import { ExpressionSchema } from './gen/spark/connect/expressions_pb.js';
-import { RelationSchema, type Relation } from './gen/spark/connect/relations_pb.js';
+import { LocalRelationSchema, RelationSchema, type Relation } from './gen/spark/connect/relations_pb.js';
 import { DataFrameReader } from './reader.js';
 import type { SparkRetryPolicy } from './retry-policy.js';
 
@@ -221,17 +221,19 @@ export class SparkSession {
     if (ipc.byteLength <= threshold) {
       return this.relationFrame({ case: 'localRelation', value: { data: ipc } } );
     }
-    const { hash, name } = cacheArtifact(ipc);
+    // The server keeps the serialized LocalRelation message (data = the IPC stream) under its hash.
+    const blob = toBinary(LocalRelationSchema, create(LocalRelationSchema, { data: ipc }));
+    const { hash, name } = cacheArtifact(blob);
     const statuses = await this.client.withRetry(
       'ArtifactStatus',
       (signal) => this.client.rpc.artifactStatus(create(ArtifactStatusesRequestSchema, { ...this.client.base(), names: [name] }), signal ? { signal } : {}),
       options,
     );
     if (statuses.statuses[name]?.exists !== true) {
-      const response = await this.client.addArtifacts(() => artifactRequests(name, ipc), options);
+      const response = await this.client.addArtifacts(() => artifactRequests(name, blob), options);
       const summary = response.artifacts.find((artifact) => artifact.name === name);
       if (summary === undefined || !summary.isCrcSuccessful) {
-        throw new MlopsError('IO', `createDataFrame: the server at ${this.client.endpoint} did not confirm the upload of ${name} (${ipc.byteLength} bytes)${summary ? ': CRC mismatch' : ''}`, {});
+        throw new MlopsError('IO', `createDataFrame: the server at ${this.client.endpoint} did not confirm the upload of ${name} (${blob.byteLength} bytes)${summary ? ': CRC mismatch' : ''}`, {});
       }
     }
     return this.relationFrame({ case: 'cachedLocalRelation', value: { hash } } );

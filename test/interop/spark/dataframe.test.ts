@@ -117,7 +117,9 @@ describe('SparkSession on a real Spark Connect server', () => {
     const csv = spark.read.format('csv').schema('id BIGINT, part BIGINT, name STRING').option('header', true).load(`${dir}/c`);
     expect(await csv.schema()).toMatchObject({ names: ['id', 'part', 'name'] });
     expect((await csv.orderBy('id').first())).toEqual({ id: 0n, part: 0n, name: 'n0' });
-    expect(await spark.read.csv(`${dir}/c`).count()).toBe(7); // header read as a row without option('header')
+    // Without option('header') each file's header line is a row.
+    expect(await spark.read.csv(`${dir}/c`).count()).toBeGreaterThan(6);
+    expect(await spark.read.option('header', true).csv(`${dir}/c`).count()).toBe(6);
   });
 
   it('catalog.tableExists and listTables', async () => {
@@ -170,14 +172,13 @@ describe('SparkSession on a real Spark Connect server', () => {
     expect((await small.orderBy('x').collect()).map((r) => r.x)).toEqual([1, 2, 3]);
   });
 
-  it('stop() releases the session: the server no longer knows it', async () => {
+  it('stop() releases the session: the server closes it and refuses its id afterwards', async () => {
     const other = await SparkSession.builder().remote(server.url).create();
     await other.conf.set('spark.mlops.marker', 'x');
     const id = other.sessionId;
     await other.stop();
-    // A new client with the same session id gets a new server-side session: the old conf is gone.
-    const reborn = await SparkSession.builder().remote(`${server.url}/;session_id=${id}`).create();
-    expect(await reborn.conf.getOption('spark.mlops.marker')).toBeUndefined();
-    await reborn.stop();
+    await expect(SparkSession.builder().remote(`${server.url}/;session_id=${id}`).create()).rejects.toMatchObject({
+      errorClass: 'INVALID_HANDLE.SESSION_CLOSED',
+    });
   });
 });
