@@ -162,9 +162,8 @@ describe('SparkSession on a real Spark Connect server', () => {
 
   it('createDataFrame: small data inline, 100 MiB through AddArtifacts + CachedLocalRelation', async () => {
     const rows = 3_300_000; // four float64 columns: 32 bytes a row, about 100.7 MiB of Arrow data
-    const values = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) values[i] = i * 0.5;
-    const big = await spark.createDataFrame(tableFromArrays({ v: values, w: values, x: values, y: values }));
+    const column = () => Float64Array.from({ length: rows }, (_, i) => i * 0.5);
+    const big = await spark.createDataFrame(tableFromArrays({ v: column(), w: column(), x: column(), y: column() }));
     expect(big.relation.relType.case).toBe('cachedLocalRelation');
     const [summary] = await big.agg(F.count('*').alias('n'), F.sum('v').alias('s'), F.max('v').alias('m')).collect();
     expect(summary).toEqual({ n: BigInt(rows), s: (rows - 1) * rows * 0.25, m: (rows - 1) * 0.5 });
