@@ -18,6 +18,10 @@ export interface DatabricksConfigInput {
   profile?: string;
   configFile?: string;
   warehouseId?: string;
+  /** A classic cluster for Databricks Connect (Spark Connect). */
+  clusterId?: string;
+  /** `auto` for serverless compute with Databricks Connect. */
+  serverlessComputeId?: string;
 }
 
 type Attribute = keyof DatabricksConfigInput;
@@ -31,6 +35,8 @@ export interface ResolvedDatabricksConfig {
   clientId?: string;
   clientSecret?: string;
   warehouseId?: string;
+  clusterId?: string;
+  serverlessComputeId?: string;
   /** The ~/.databrickscfg profile that contributed values, if any. */
   profile?: string;
   configFile: string;
@@ -48,6 +54,8 @@ export const ENV_NAMES: Record<Attribute, string> = {
   profile: 'DATABRICKS_CONFIG_PROFILE',
   configFile: 'DATABRICKS_CONFIG_FILE',
   warehouseId: 'DATABRICKS_WAREHOUSE_ID',
+  clusterId: 'DATABRICKS_CLUSTER_ID',
+  serverlessComputeId: 'DATABRICKS_SERVERLESS_COMPUTE_ID',
 };
 
 const PROFILE_KEYS: Partial<Record<Attribute, string>> = {
@@ -57,6 +65,8 @@ const PROFILE_KEYS: Partial<Record<Attribute, string>> = {
   clientSecret: 'client_secret',
   authType: 'auth_type',
   warehouseId: 'warehouse_id',
+  clusterId: 'cluster_id',
+  serverlessComputeId: 'serverless_compute_id',
 };
 
 const SECRET_ATTRIBUTES: readonly Attribute[] = ['token', 'clientSecret'];
@@ -177,6 +187,8 @@ export function resolveDatabricksConfig(inputs: ResolveInputs): ResolvedDatabric
     resolved.clientSecret = values.clientSecret!;
   }
   if (values.warehouseId !== undefined) resolved.warehouseId = values.warehouseId;
+  if (values.clusterId !== undefined) resolved.clusterId = values.clusterId;
+  if (values.serverlessComputeId !== undefined) resolved.serverlessComputeId = values.serverlessComputeId;
   if (profile !== undefined) resolved.profile = profileName;
   return resolved;
 }
@@ -188,6 +200,8 @@ export function describeConfig(config: ResolvedDatabricksConfig): string {
   if (config.clientId !== undefined) parts.push(`client_id=${config.clientId}`, 'client_secret=***');
   if (config.profile !== undefined) parts.push(`profile=${config.profile}`);
   if (config.warehouseId !== undefined) parts.push(`warehouse_id=${config.warehouseId}`);
+  if (config.clusterId !== undefined) parts.push(`cluster_id=${config.clusterId}`);
+  if (config.serverlessComputeId !== undefined) parts.push(`serverless_compute_id=${config.serverlessComputeId}`);
   return parts.join(', ');
 }
 

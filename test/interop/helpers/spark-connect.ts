@@ -62,5 +62,16 @@ export async function startSparkConnect(options: StartSparkConnectOptions = {}):
     readyPort: port,
     timeoutMs: 240_000,
   });
+  // The Connect plugin opens its port while SparkContext starts, before the Python side's
+  // getOrCreate() has made the default session; a request in between fails with "No active or
+  // default Spark session found". Ready means the script said so.
+  const deadline = Date.now() + 120_000;
+  while (!peer.output().includes('spark-connect ready')) {
+    if (Date.now() > deadline) {
+      await peer.stop();
+      throw new Error(`spark connect server opened port ${port} but never printed "spark-connect ready":\n${peer.output().slice(-6000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   return { url: `sc://127.0.0.1:${port}`, port, workDir, peer, stop: () => peer.stop() };
 }

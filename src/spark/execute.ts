@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { MlopsError } from '../errors.js';
+import { abortedError, sleep, type CallOptions, type SparkConnectClient } from './client.js';
+import {
+  ExecutePlanRequestSchema,
+  ReattachExecuteRequestSchema,
+  ReleaseExecuteRequestSchema,
+  type ExecutePlanResponse,
+  type Plan,
+} from './gen/spark/connect/base_pb.js';
+import { isRetryableStreamError, sparkRetryDelay } from './retry-policy.js';
+
+export interface ExecuteOptions extends CallOptions {
+  /** Operation tags (InterruptTag); none by default. */
+  tags?: string[];
+  /** Test hook: the number of ExecutePlan/ReattachExecute streams opened is reported here. */
+  onStream?: (kind: 'execute' | 'reattach', lastResponseId: string | undefined) => void;
+}
+
+/** Release responses the client has consumed every this many responses, so the server can drop them. */
+const RELEASE_EVERY = 32;
+
+/**
+ * Runs a plan as a reattachable execution and yields every response exactly once, in order.
+ *
+ * The client picks the operation id. When a response stream ends without ResultComplete (the
+ * server ends streams after senderMaxStreamDuration/Size) or breaks with a retryable error, the
+ * client reattaches from the last response id it received; a server that never saw the operation
+ * (OPERATION_NOT_FOUND before any response) gets the ExecutePlan again. Consumed responses are
+ * released as it goes and the whole operation at the end. An abort interrupts the operation.
+ */
+export async function* executePlan(client: SparkConnectClient, plan: Plan, options: ExecuteOptions = {}): AsyncGenerator<ExecutePlanResponse> {
+  client.assertOpen();
+  const signal = options.signal;
+  const operationId = randomUUID();
+  const what = `ExecutePlan ${operationId}`;
+  if (signal?.aborted) throw abortedError(signal, what);
+  // One controller per operation so that leaving early (break, error) cancels the open stream.
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const execute = (): AsyncIterable<ExecutePlanResponse> => {
+    options.onStream?.('execute', undefined);
+    return client.rpc.executePlan(
+      create(ExecutePlanRequestSchema, {
+        ...client.base(),
+        operationId,
+        plan,
+        tags: options.tags ?? [],
+        requestOptions: [{ requestOption: { case: 'reattachOptions', value: { reattachable: true } } }],
+      }),
+      { signal: controller.signal },
+    );
+  };
+  const reattach = (lastResponseId: string | undefined): AsyncIterable<ExecutePlanResponse> => {
+    options.onStream?.('reattach', lastResponseId);
+    return client.rpc.reattachExecute(
+      create(ReattachExecuteRequestSchema, { ...client.base(), operationId, ...(lastResponseId !== undefined ? { lastResponseId } : {}) }),
+      { signal: controller.signal },
+    );
+  };
+  const release = (until: string | undefined): void => {
+    const request = create(ReleaseExecuteRequestSchema, {
+      ...client.base(),
+      operationId,
+      release: until === undefined ? { case: 'releaseAll', value: {} } : { case: 'releaseUntil', value: { responseId: until } },
+    });
+    // Best effort and in the background: the result is already with the client.
+    client.rpc.releaseExecute(request, { timeoutMs: 30_000 }).catch(() => undefined);
+  };
+
+  let lastResponseId: string | undefined;
+  let complete = false;
+  let finished = false;
+  let retries = 0;
+  let sinceRelease = 0;
+  let stream = execute();
+  try {
+    while (!complete) {
+      try {
+        for await (const response of stream) {
+          client.observeServerSession(response.serverSideSessionId);
+          if (response.operationId !== '' && response.operationId !== operationId) {
+            throw new MlopsError('INTERNAL', `${what}: the server answered for operation ${response.operationId}`, {});
+          }
+          lastResponseId = response.responseId;
+          retries = 0;
+          if (response.responseType.case === 'resultComplete') complete = true;
+          yield response;
+          if (++sinceRelease >= RELEASE_EVERY && !complete) {
+            sinceRelease = 0;
+            release(lastResponseId);
+          }
+        }
+        // The stream ended without ResultComplete: the server cut it on purpose; continue from here.
+        if (!complete) stream = reattach(lastResponseId);
+      } catch (error) {
+        if (signal?.aborted) throw abortedError(signal, what);
+        if (error instanceof MlopsError) throw error;
+        const connect = ConnectError.from(error);
+        if (isOperationNotFound(connect) && lastResponseId === undefined) {
+          // The server never registered the operation (the first call was lost): send it again.
+          stream = execute();
+          continue;
+        }
+        if (isRetryableStreamError(connect.code, connect.rawMessage, controller.signal.aborted) && retries < client.retryPolicy.maxRetries) {
+          retries++;
+          await sleep(sparkRetryDelay(client.retryPolicy, retries), signal, what);
+          stream = reattach(lastResponseId);
+          continue;
+        }
+        throw client.error(error, what);
+      }
+    }
+    finished = true;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (!finished) {
+      controller.abort();
+      // The caller stopped early or the call failed: stop the work on the server too.
+      client.interrupt(operationId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    }
+    release(undefined);
+  }
+}
+
+function isOperationNotFound(error: ConnectError): boolean {
+  return error.code !== Code.Unavailable && error.rawMessage.includes('INVALID_HANDLE.OPERATION_NOT_FOUND');
+}

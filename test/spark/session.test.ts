@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { SparkSession } from '../../src/spark/session.js';
+
+describe('SparkSession.builder()', () => {
+  it('without remote() or SPARK_REMOTE says how to name a server', async () => {
+    await expect(SparkSession.builder().getOrCreate({ env: {} })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('SPARK_REMOTE') });
+  });
+
+  it('a bad SPARK_REMOTE is reported without its token', async () => {
+    const error = await SparkSession.builder().create({ env: { SPARK_REMOTE: 'http://h/;token=abc' } }).catch((e: Error) => e);
+    expect((error as Error).message).toContain('must start with sc://');
+    expect((error as Error).message).not.toContain('abc');
+  });
+
+  it('a server that is not there fails with UNAVAILABLE after the retries', async () => {
+    const policy = { maxRetries: 2, initialBackoffMs: 1, multiplier: 1, maxBackoffMs: 1, jitterMs: 0, jitterThresholdMs: 1e9 };
+    await expect(SparkSession.builder().remote('sc://127.0.0.1:1').retryPolicy(policy).create()).rejects.toMatchObject({ name: 'SparkConnectError', grpcCodeName: 'Unavailable' });
+  });
+});
