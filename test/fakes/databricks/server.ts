@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { logRoute } from '../../helpers/route-log.js';
 import { apiRoute, templatePattern } from './api-routes.js';
 import { CloudStorage } from './cloud.js';
 import { Faults } from './faults.js';
@@ -123,6 +124,7 @@ export class FakeDatabricks {
   }
 
   async #handle(request: RecordedRequest): Promise<FakeResponse> {
+    if (!request.path.startsWith('/_s3/') && !request.path.startsWith('/_azure/')) logRoute('databricks', request.method, request.path);
     const fault = this.faults.match(request);
     if (fault) return fault;
     for (const route of this.#routes) {
