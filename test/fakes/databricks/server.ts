@@ -176,6 +176,8 @@ export class FakeDatabricks {
     this.#route('GET', /^\/oidc\/\.well-known\/oauth-authorization-server$/, () =>
       json({ authorization_endpoint: `${this.url}/oidc/v1/authorize`, token_endpoint: `${this.url}/oidc/v1/token`, issuer: `${this.url}/oidc` }), true);
     this.#route('POST', /^\/oidc\/v1\/token$/, (req) => this.#issueToken(req), true);
+    // Host metadata, which databricks-sdk (Python ≥ 0.6x) reads to find the OIDC discovery URL.
+    this.#route('GET', /^\/\.well-known\/databricks-config$/, () => json({ oidc_endpoint: `${this.url}/oidc`, workspace_id: '1234567890123456', cloud: 'azure' }), true);
 
     // Identity and workspace objects
     api('GET', '/api/2.0/preview/scim/v2/Me', () =>

@@ -8,8 +8,9 @@ import { runPythonJson } from '../../helpers/python.js';
 
 // Databricks auth resolution agrees with the SDK: for each case, databricks-sdk's Config (mlflow3 env)
 // and our resolver see the same explicit values, environment and ~/.databrickscfg, and give the same
-// host and auth type, or both refuse. OAuth M2M hosts are the fake workspace, whose OIDC discovery the
-// SDK reads while it configures; the SDK's best-effort host-metadata probe is turned off (no network here).
+// host and auth type, or both refuse. OAuth M2M hosts are the fake workspace, whose host metadata and
+// OIDC discovery the SDK reads while it configures; its host-metadata probe of other hosts fails at once
+// (there is no network here; the probe is best-effort in the SDK).
 
 interface Case {
   name: string;
@@ -32,9 +33,13 @@ import json, os, sys, logging
 logging.disable(logging.CRITICAL)
 import databricks.sdk.config as sdk_config
 from databricks.sdk.core import Config
-def no_metadata(*args, **kwargs):
-    raise RuntimeError("host metadata probe disabled in this test")
-sdk_config.get_host_metadata = no_metadata
+real_metadata = sdk_config.get_host_metadata
+def local_metadata(host, *args, **kwargs):
+    # Only the fake workspace (127.0.0.1) is reachable: other hosts would wait on DNS and retries.
+    if not host.startswith("http://127.0.0.1:"):
+        raise RuntimeError("no network for " + host)
+    return real_metadata(host, *args, **kwargs)
+sdk_config.get_host_metadata = local_metadata
 cases = json.load(sys.stdin)
 names = {"host": "host", "token": "token", "clientId": "client_id", "clientSecret": "client_secret", "authType": "auth_type", "profile": "profile", "configFile": "config_file"}
 out = []
