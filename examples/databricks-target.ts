@@ -6,14 +6,23 @@
  *
  *   DATABRICKS_TOKEN=… node dist-examples/databricks-target.js
  */
-import { loadConfig, runPipeline } from 'mlops-e2e';
+import { isMlopsError, loadConfig, runPipeline } from 'mlops-e2e';
 
-const config = await loadConfig({ target: 'prod' });
-if (config.workspace.type !== 'databricks') throw new Error('the prod target should name a Databricks workspace');
-console.log(`workspace ${config.workspace.host} (warehouse ${config.workspace.warehouseId ?? 'none'})`);
+try {
+  const config = await loadConfig({ target: 'prod' });
+  if (config.workspace.type !== 'databricks') throw new Error('the prod target should name a Databricks workspace');
+  console.log(`workspace ${config.workspace.host} (warehouse ${config.workspace.warehouseId ?? 'none'})`);
 
-const result = await runPipeline({ config });
-console.log(`status: ${result.status}`);
-console.log(`model:  ${result.model?.uri}`);
-console.log(`predictions: ${result.predictions?.rows} rows in ${result.predictions?.table ?? result.predictions?.path}`);
-if (result.status !== 'succeeded') process.exitCode = result.status === 'rejected' ? 3 : 1;
+  const result = await runPipeline({ config });
+  console.log(`status: ${result.status}`);
+  console.log(`model:  ${result.model?.uri}`);
+  console.log(`predictions: ${result.predictions?.rows} rows in ${result.predictions?.table ?? result.predictions?.path}`);
+  if (result.status !== 'succeeded') process.exitCode = result.status === 'rejected' ? 3 : 1;
+} catch (error) {
+  // What is missing (host, credentials, a reachable workspace), said without a stack trace.
+  if (!isMlopsError(error)) throw error;
+  const hint = (error.details as { hint?: unknown } | undefined)?.hint;
+  console.error(`databricks-target: ${error.message}${typeof hint === 'string' ? `\n  hint: ${hint}` : ''}`);
+  console.error('  This example needs a reachable Databricks workspace: set workspace.host in mlops.yml (target prod) or DATABRICKS_HOST, and DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID/_SECRET).');
+  process.exitCode = 2;
+}

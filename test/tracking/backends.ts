@@ -1,3 +1,4 @@
+import { logRoute } from '../helpers/route-log.js';
 import { join } from 'node:path';
 import { FileModelRegistry } from '../../src/tracking/file-store/registry-file-store.js';
 import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
@@ -29,7 +30,7 @@ export async function openBackend(kind: BackendKind, dir: string): Promise<Backe
   if (kind === 'file store') {
     return { tracking: new FileTrackingStore({ root }), registry: new FileModelRegistry({ root }), root, close: async () => undefined };
   }
-  const server = await startTrackingServer({ root, artifactsDestination: join(dir, 'mlartifacts') });
+  const server = await startTrackingServer({ root, artifactsDestination: join(dir, 'mlartifacts'), onRequest: (event) => logRoute('tracking', event.method, event.path) });
   const { tracking, registry } = openRestTracking({ uri: server.url, retry: { maxRetries: 0 } });
   return { tracking, registry, root, server, close: () => server.close() };
 }

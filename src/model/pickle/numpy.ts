@@ -297,5 +297,8 @@ export const NUMPY_ALLOW_LIST: AllowList = new Map<string, AllowedGlobal>([
     [`${core}.numeric _frombuffer`, frombuffer],
   ]),
   ['numpy.random._pickle __randomstate_ctor', randomStateCtor],
-  ['numpy.random._pickle __bit_generator_ctor', {}],
+  ['numpy.random._pickle __bit_generator_ctor', { call: () => new PyObject('numpy.random._mt19937 MT19937') }],
+  // numpy ≥ 2 passes the bit generator's class itself to __randomstate_ctor (an MLPClassifier's
+  // _random_state), where 1.x passed its name; referenced only, never called.
+  ['numpy.random._mt19937 MT19937', {}],
 ]);

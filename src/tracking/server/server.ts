@@ -128,18 +128,23 @@ function sendResult(response: ServerResponse, result: ApiResult): number {
   return status;
 }
 
+/** Every route the server answers (the interop suite checks each against MLflow's protos). */
+export function trackingServerRoutes(options: Pick<TrackingHandlerOptions, 'tracking' | 'registry' | 'artifactsDestination'>): Route[] {
+  return [
+    { method: 'GET', path: '/health', handler: async () => ({ text: 'OK' }) },
+    { method: 'GET', path: '/version', handler: async () => ({ text: MLFLOW_SERVER_VERSION }) },
+    ...withAjaxAliases([...trackingRoutes(options.tracking), ...registryRoutes(options.registry, runArtifactDirs(options.tracking, options.artifactsDestination))]),
+    ...artifactProxyRoutes(options.artifactsDestination),
+  ];
+}
+
 /**
  * The request handler of an MLflow 2.12–compatible tracking server over the file store: the
  * tracking and registry APIs, the artifact proxy, /health and /version. Every error is MLflow's
  * JSON `{error_code, message}` with MLflow's HTTP status.
  */
 export function createTrackingHandler(options: TrackingHandlerOptions): (request: IncomingMessage, response: ServerResponse) => void {
-  const routes: Route[] = [
-    { method: 'GET', path: '/health', handler: async () => ({ text: 'OK' }) },
-    { method: 'GET', path: '/version', handler: async () => ({ text: MLFLOW_SERVER_VERSION }) },
-    ...withAjaxAliases([...trackingRoutes(options.tracking), ...registryRoutes(options.registry, runArtifactDirs(options.tracking, options.artifactsDestination))]),
-    ...artifactProxyRoutes(options.artifactsDestination),
-  ];
+  const routes = trackingServerRoutes(options);
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const artifactLimit = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
   // Error messages name files relative to these, never by their absolute path on this machine.

@@ -70,6 +70,7 @@ const PROFILE_KEYS: Partial<Record<Attribute, string>> = {
 };
 
 const SECRET_ATTRIBUTES: readonly Attribute[] = ['token', 'clientSecret'];
+const SETTINGS_SECTION = '__settings__';
 
 export interface ResolveInputs {
   explicit: DatabricksConfigInput;
@@ -100,37 +101,55 @@ export function resolveDatabricksConfig(inputs: ResolveInputs): ResolvedDatabric
   }
 
   const displayFile = inputs.configFile;
-  const explicitProfile = values.profile;
-  const profileName = explicitProfile ?? 'DEFAULT';
+  const requestedProfile = values.profile;
+  // As databricks-sdk's _known_file_config_loader: without a requested profile, a host or credentials
+  // given explicitly or in the environment mean the file is not read at all (so a DEFAULT token never
+  // joins an environment host); a config file that does not exist is skipped, whatever was requested.
+  const anyAuth = values.token !== undefined || values.clientId !== undefined || values.clientSecret !== undefined;
+  const skipFile = requestedProfile === undefined && (anyAuth || values.host !== undefined);
+  let profileName = requestedProfile ?? 'DEFAULT';
   let profile: ConfigProfile | undefined;
-  if (inputs.configFileText !== undefined) {
+  if (inputs.configFileText !== undefined && !skipFile) {
     const profiles = parseConfigFile(inputs.configFileText, displayFile);
+    // [__settings__] default_profile names the profile to use when none is requested (databricks CLI ≥ 0.2xx).
+    const settings = profiles.get(SETTINGS_SECTION);
+    profiles.delete(SETTINGS_SECTION);
+    const defaultProfile = settings?.default_profile?.trim();
+    if (requestedProfile === SETTINGS_SECTION || defaultProfile === SETTINGS_SECTION) {
+      throw new MlopsError('CONFIG_INVALID', `${SETTINGS_SECTION} in ${displayFile} is a reserved section name and cannot be used as a profile`, { details: { file: displayFile } });
+    }
+    const chosen = requestedProfile ?? (defaultProfile !== undefined && defaultProfile !== '' ? defaultProfile : undefined);
+    profileName = chosen ?? 'DEFAULT';
     profile = profiles.get(profileName);
-    if (profile === undefined && explicitProfile !== undefined) {
+    if (profile === undefined && chosen !== undefined) {
       const known = [...profiles.keys()];
+      const origin = requestedProfile !== undefined ? sources.profile : `default_profile in [${SETTINGS_SECTION}]`;
+      const envCredentials = inputs.env[ENV_NAMES.host] !== undefined && (inputs.env[ENV_NAMES.token] !== undefined || inputs.env[ENV_NAMES.clientId] !== undefined);
+      const hint =
+        sources.profile === 'explicit' && envCredentials
+          ? `the target pins profile ${profileName} (workspace.profile), which beats DATABRICKS_HOST and DATABRICKS_TOKEN for the file; add a [${profileName}] section to ${displayFile}, or remove profile: from the target to use the environment variables`
+          : `add a [${profileName}] section with host and token to ${displayFile}, or run \`databricks auth login --profile ${profileName}\``;
       throw new MlopsError(
         'CONFIG_INVALID',
-        `Databricks profile [${profileName}] (${sources.profile}) is not in ${displayFile}; it has ${known.length > 0 ? known.map((name) => `[${name}]`).join(', ') : 'no profiles'}`,
-        { details: { profile: profileName, file: displayFile, hint: `add a [${profileName}] section with host and token, or run \`databricks auth login --profile ${profileName}\`` } },
+        `Databricks profile [${profileName}] (${origin}) is not in ${displayFile}; it has ${known.length > 0 ? known.map((name) => `[${name}]`).join(', ') : 'no profiles'}`,
+        { details: { profile: profileName, file: displayFile, hint } },
       );
     }
-  } else if (explicitProfile !== undefined) {
-    throw new MlopsError('CONFIG_INVALID', `Databricks profile [${profileName}] (${sources.profile}) was requested, but ${displayFile} does not exist`, {
-      details: { profile: profileName, file: displayFile, hint: `create ${displayFile} with a [${profileName}] section (host, token), or set DATABRICKS_HOST and DATABRICKS_TOKEN` },
-    });
   }
   if (profile !== undefined) {
     for (const [attribute, key] of Object.entries(PROFILE_KEYS) as [Attribute, string][]) {
       set(attribute, profile[key], `profile [${profileName}] in ${displayFile}`);
     }
   }
+  // Said when resolution fails below: the profile that was asked for but not found.
+  const absentFile = requestedProfile !== undefined && inputs.configFileText === undefined ? ` (profile [${requestedProfile}] was requested, but ${displayFile} does not exist)` : '';
 
   const where = (attribute: Attribute): string =>
     `${ENV_NAMES[attribute]}, or ${PROFILE_KEYS[attribute] ?? attribute} in profile [${profileName}] of ${displayFile}`;
   const secrets = SECRET_ATTRIBUTES.map((attribute) => values[attribute]);
 
   if (values.host === undefined) {
-    throw new MlopsError('CONFIG_INVALID', `No Databricks host configured: set workspace.host in the target, ${where('host')}`, {
+    throw new MlopsError('CONFIG_INVALID', `No Databricks host configured${absentFile}: set workspace.host in the target, ${where('host')}`, {
       details: { file: displayFile, profile: profileName },
     });
   }
@@ -161,7 +180,7 @@ export function resolveDatabricksConfig(inputs: ResolveInputs): ResolvedDatabric
     if (!hasPat && !hasM2m) {
       throw new MlopsError(
         'CONFIG_INVALID',
-        `No Databricks credentials for ${host}: set DATABRICKS_TOKEN (a personal access token) or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth M2M), ` +
+        `No Databricks credentials for ${host}${absentFile}: set DATABRICKS_TOKEN (a personal access token) or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth M2M), ` +
           `or token / client_id + client_secret in profile [${profileName}] of ${displayFile}`,
         { details: { host, profile: profileName, file: displayFile } },
       );

@@ -97,19 +97,13 @@ export async function uploadMultipart(
     });
     return true;
   } catch (error) {
-    await abortUpload(client, storage, volumePath, sessionToken, expireTime()).catch(() => undefined);
+    await abortUpload(client, filePath, sessionToken).catch(() => undefined);
     throw error;
   }
 }
 
-async function abortUpload(client: DatabricksClient, storage: StorageClient, volumePath: string, sessionToken: string, expireTime: string): Promise<void> {
+async function abortUpload(client: DatabricksClient, filePath: string, sessionToken: string): Promise<void> {
+  // As databricks-sdk's files mixin does: POST the file's Files API path with action=abort-upload.
   // Deliberately without the caller's signal: an aborted upload must still be cleaned up.
-  const response = await client.json<{ abort_upload_url?: { url: string; headers?: { name: string; value: string }[] } }>('POST', '/api/2.0/fs/create-abort-upload-url', {
-    json: { path: volumePath, session_token: sessionToken, expire_time: expireTime },
-  });
-  const abort = response.abort_upload_url;
-  if (abort === undefined) return;
-  const headers: Record<string, string> = {};
-  for (const header of abort.headers ?? []) headers[header.name] = header.value;
-  await storage.send({ method: 'DELETE', url: abort.url, headers });
+  await client.json('POST', filePath, { query: { action: 'abort-upload', upload_type: 'multipart', session_token: sessionToken } });
 }

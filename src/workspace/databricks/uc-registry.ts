@@ -121,7 +121,7 @@ export class UnityCatalogRegistry implements ModelRegistry {
 
   async setRegisteredModelTag(name: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     const full = checkName(name);
-    await this.#call('POST', 'registered-models/tags', { name: full, key, value }, options, { action: `tag registered model ${full}`, name: full, needsOwner: true });
+    await this.#call('POST', 'registered-models/set-tag', { name: full, key, value }, options, { action: `tag registered model ${full}`, name: full, needsOwner: true });
   }
 
   // ---------------------------------------------------------------- versions
@@ -195,12 +195,12 @@ export class UnityCatalogRegistry implements ModelRegistry {
 
   async setModelVersionTag(name: string, version: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     const full = checkName(name);
-    await this.#call('POST', 'model-versions/tags', { name: full, version, key, value }, options, { action: `tag version ${version} of ${full}`, name: full, needsOwner: true });
+    await this.#call('POST', 'model-versions/set-tag', { name: full, version, key, value }, options, { action: `tag version ${version} of ${full}`, name: full, needsOwner: true });
   }
 
   async deleteModelVersionTag(name: string, version: string, key: string, options: CallOptions = {}): Promise<void> {
     const full = checkName(name);
-    await this.#call('DELETE', 'model-versions/tags', { name: full, version, key }, options, { action: `untag version ${version} of ${full}`, name: full, needsOwner: true });
+    await this.#call('DELETE', 'model-versions/delete-tag', { name: full, version, key }, options, { action: `untag version ${version} of ${full}`, name: full, needsOwner: true });
   }
 
   // ---------------------------------------------------------------- aliases (UC REST 2.1)

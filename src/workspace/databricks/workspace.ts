@@ -148,8 +148,9 @@ async function openTrackingFor(
   }
   const profile = databricks[1];
   const uriFor = (p: string | undefined): string => (p ? `databricks://${p}` : 'databricks');
-  if (profile === undefined || profile === '' || profile === config.profile) {
-    return new DatabricksTrackingStore({ client, storage, identity, uri: uriFor(config.profile), ...(options.azureBlockSize ? { azureBlockSize: options.azureBlockSize } : {}) });
+  // The target's own profile names this workspace even when no config file holds it (env credentials).
+  if (profile === undefined || profile === '' || profile === config.profile || profile === explicit.profile) {
+    return new DatabricksTrackingStore({ client, storage, identity, uri: uriFor(config.profile ?? explicit.profile), ...(options.azureBlockSize ? { azureBlockSize: options.azureBlockSize } : {}) });
   }
   // databricks://<other profile>: MLflow's convention for tracking on another workspace, taken from
   // that profile alone (DATABRICKS_HOST / _TOKEN name the main workspace, not this one).

@@ -43,6 +43,7 @@ export class FakeFiles {
     const action = req.query.get('action');
     if (req.method === 'POST' && action === 'initiate-upload') return this.#initiate(filePath, req.query.get('overwrite') === 'true');
     if (req.method === 'POST' && action === 'complete-upload') return this.#complete(req, filePath, local);
+    if (req.method === 'POST' && action === 'abort-upload') return this.#abort(req, filePath);
     const stats = await fs.stat(local).catch(() => undefined);
     switch (req.method) {
       case 'PUT': {
@@ -186,9 +187,14 @@ export class FakeFiles {
     return empty();
   }
 
-  createAbortUploadUrl(req: FakeRequest): FakeResponse {
-    if (!this.#sessions.has(String(req.json.session_token))) return apiError(400, 'INVALID_PARAMETER_VALUE', 'Unknown upload session.');
-    return json({ abort_upload_url: { url: this.#cloud.url(`/_s3/fsabort/${req.json.session_token}`, ['DELETE'], 's3'), headers: [] } });
+  #abort(req: FakeRequest, filePath: string): FakeResponse {
+    const token = req.query.get('session_token') ?? '';
+    const session = this.#sessions.get(token);
+    if (session === undefined || session.path !== filePath || req.query.get('upload_type') !== 'multipart') {
+      return apiError(400, 'INVALID_PARAMETER_VALUE', 'Unknown upload session for this path.');
+    }
+    this.abortSession(token);
+    return empty();
   }
 
   /** Whether a recorded request is one of the part PUTs (for assertions). */

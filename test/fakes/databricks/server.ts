@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { logRoute } from '../../helpers/route-log.js';
+import { apiRoute, templatePattern } from './api-routes.js';
 import { CloudStorage } from './cloud.js';
 import { Faults } from './faults.js';
 import { FakeFiles } from './files.js';
@@ -31,6 +33,8 @@ interface Route {
   handler: Handler;
   /** Cloud storage and OIDC routes do not take the workspace token. */
   public?: boolean;
+  /** For routes of the Databricks contract: the template in api-routes.generated.ts. */
+  template?: string;
 }
 
 /**
@@ -120,6 +124,7 @@ export class FakeDatabricks {
   }
 
   async #handle(request: RecordedRequest): Promise<FakeResponse> {
+    if (!request.path.startsWith('/_s3/') && !request.path.startsWith('/_azure/')) logRoute('databricks', request.method, request.path);
     const fault = this.faults.match(request);
     if (fault) return fault;
     for (const route of this.#routes) {
@@ -149,51 +154,63 @@ export class FakeDatabricks {
     this.#routes.push({ method, pattern, handler, ...(isPublic ? { public: true } : {}) });
   }
 
+  /** A route of the Databricks contract: its method and template must be in api-routes.generated.ts. */
+  #api(method: string, template: string, handler: Handler): void {
+    const route = apiRoute(method, template);
+    this.#routes.push({ method, pattern: templatePattern(route.path), handler, template: route.path });
+  }
+
+  /** Every route the fake serves: contract routes with their template, the rest (OIDC, cloud storage) with their pattern. */
+  routeTable(): { method: string; template?: string; pattern: RegExp; public: boolean }[] {
+    return this.#routes.map((route) => ({ method: route.method, ...(route.template ? { template: route.template } : {}), pattern: route.pattern, public: route.public === true }));
+  }
+
   #defineRoutes(): void {
     const mlflow = this.mlflow;
     const uc = this.uc;
     const sql = this.sql;
     const files = this.files;
+    const api = this.#api.bind(this);
 
-    // OIDC (OAuth M2M)
+    // OIDC (OAuth M2M): discovery at the path the SDKs use; the token endpoint is whatever discovery names.
     this.#route('GET', /^\/oidc\/\.well-known\/oauth-authorization-server$/, () =>
       json({ authorization_endpoint: `${this.url}/oidc/v1/authorize`, token_endpoint: `${this.url}/oidc/v1/token`, issuer: `${this.url}/oidc` }), true);
     this.#route('POST', /^\/oidc\/v1\/token$/, (req) => this.#issueToken(req), true);
+    // Host metadata, which databricks-sdk (Python ≥ 0.6x) reads to find the OIDC discovery URL.
+    this.#route('GET', /^\/\.well-known\/databricks-config$/, () => json({ oidc_endpoint: `${this.url}/oidc`, workspace_id: '1234567890123456', cloud: 'azure' }), true);
 
     // Identity and workspace objects
-    this.#route('GET', /^\/api\/2\.0\/preview\/scim\/v2\/Me$/, () =>
+    api('GET', '/api/2.0/preview/scim/v2/Me', () =>
       json({ id: '4242424242424242', userName: this.userName, displayName: 'First Last', active: true, emails: [{ value: this.userName, type: 'work', primary: true }], schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }));
-    this.#route('POST', /^\/api\/2\.0\/workspace\/mkdirs$/, (req) => mlflow.mkdirs(req));
-    this.#route('GET', /^\/api\/2\.0\/workspace\/get-status$/, (req) => mlflow.getStatus(req));
-    this.#route('GET', /^\/api\/2\.0\/sql\/warehouses\/([^/]+)$/, (req) =>
+    api('POST', '/api/2.0/workspace/mkdirs', (req) => mlflow.mkdirs(req));
+    api('GET', '/api/2.0/workspace/get-status', (req) => mlflow.getStatus(req));
+    api('GET', '/api/2.0/sql/warehouses/{id}', (req) =>
       sql.warehouses.has(req.params[0]!) ? json({ id: req.params[0], name: 'Serverless Starter Warehouse', state: 'RUNNING', cluster_size: '2X-Small' }) : apiError(404, 'RESOURCE_DOES_NOT_EXIST', `Warehouse ${req.params[0]} does not exist.`));
 
-    // Files API
-    this.#route('ANY', /^\/api\/2\.0\/fs\/files(\/.*)$/, (req) => files.files(req, req.params[0]!));
-    this.#route('ANY', /^\/api\/2\.0\/fs\/directories(\/.*)$/, (req) => files.directories(req, req.params[0]!));
-    this.#route('POST', /^\/api\/2\.0\/fs\/create-upload-part-urls$/, (req) => files.createUploadPartUrls(req));
-    this.#route('POST', /^\/api\/2\.0\/fs\/create-abort-upload-url$/, (req) => files.createAbortUploadUrl(req));
-    this.#route('POST', /^\/api\/2\.0\/fs\/create-upload-url$/, (req) => uc.createUploadUrl(req, 'upload'));
-    this.#route('POST', /^\/api\/2\.0\/fs\/create-download-url$/, (req) => uc.createUploadUrl(req, 'download'));
+    // Files API (the multipart POST is databricks-sdk's files mixin)
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'POST']) api(method, '/api/2.0/fs/files{file_path+}', (req) => files.files(req, req.params[0]!));
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE']) api(method, '/api/2.0/fs/directories{directory_path+}', (req) => files.directories(req, req.params[0]!));
+    api('POST', '/api/2.0/fs/create-upload-part-urls', (req) => files.createUploadPartUrls(req));
+    api('POST', '/api/2.0/fs/create-upload-url', (req) => uc.createUploadUrl(req, 'upload'));
+    api('POST', '/api/2.0/fs/create-download-url', (req) => uc.createUploadUrl(req, 'download'));
 
     // SQL Statement Execution
-    this.#route('POST', /^\/api\/2\.0\/sql\/statements\/?$/, (req) => sql.submit(req));
-    this.#route('GET', /^\/api\/2\.0\/sql\/statements\/([^/]+)$/, (req) => sql.get(req.params[0]!, req));
-    this.#route('POST', /^\/api\/2\.0\/sql\/statements\/([^/]+)\/cancel$/, (req) => sql.cancel(req.params[0]!));
-    this.#route('GET', /^\/api\/2\.0\/sql\/statements\/([^/]+)\/result\/chunks\/([^/]+)$/, (req) => sql.chunk(req.params[0]!, Number(req.params[1]), req));
+    api('POST', '/api/2.0/sql/statements', (req) => sql.submit(req));
+    api('GET', '/api/2.0/sql/statements/{statement_id}', (req) => sql.get(req.params[0]!, req));
+    api('POST', '/api/2.0/sql/statements/{statement_id}/cancel', (req) => sql.cancel(req.params[0]!));
+    api('GET', '/api/2.0/sql/statements/{statement_id}/result/chunks/{chunk_index}', (req) => sql.chunk(req.params[0]!, Number(req.params[1]), req));
 
     // Unity Catalog tables
-    this.#route('GET', /^\/api\/2\.1\/unity-catalog\/tables\/([^/]+)\/exists$/, async (req) => json({ table_exists: (await sql.tableInfo(req.params[0]!)) !== undefined }));
-    this.#route('GET', /^\/api\/2\.1\/unity-catalog\/tables\/([^/]+)$/, async (req) => {
+    api('GET', '/api/2.1/unity-catalog/tables/{full_name}/exists', async (req) => json({ table_exists: (await sql.tableInfo(req.params[0]!)) !== undefined }));
+    api('GET', '/api/2.1/unity-catalog/tables/{full_name}', async (req) => {
       const info = await sql.tableInfo(req.params[0]!);
       return info ? json(info) : apiError(404, 'TABLE_DOES_NOT_EXIST', `Table '${req.params[0]}' does not exist.`);
     });
-    this.#route('DELETE', /^\/api\/2\.1\/unity-catalog\/tables\/([^/]+)$/, async (req) =>
+    api('DELETE', '/api/2.1/unity-catalog/tables/{full_name}', async (req) =>
       (await sql.dropTable(req.params[0]!)) ? empty() : apiError(404, 'TABLE_DOES_NOT_EXIST', `Table '${req.params[0]}' does not exist.`));
 
     // MLflow tracking
-    const m = '^/api/2\\.0/mlflow/';
-    const r = (method: string, path: string, handler: Handler): void => this.#route(method, new RegExp(`${m}${path.replaceAll('.', '\\.')}$`), handler);
+    const r = (method: string, path: string, handler: Handler): void => api(method, `/api/2.0/mlflow/${path}`, handler);
     r('POST', 'experiments/create', (req) => mlflow.createExperiment(req));
     r('GET', 'experiments/get', (req) => mlflow.getExperiment(req));
     r('GET', 'experiments/get-by-name', (req) => mlflow.getExperimentByName(req));
@@ -211,14 +228,14 @@ export class FakeDatabricks {
     r('POST', 'artifacts/credentials-for-write', (req) => mlflow.credentials(req, 'write'));
     r('POST', 'artifacts/credentials-for-read', (req) => mlflow.credentials(req, 'read'));
 
-    // Unity Catalog model registry (MLflow's UC endpoints and the UC REST alias endpoints)
+    // Unity Catalog model registry: MLflow's databricks_uc_registry_service.proto endpoints and the UC REST alias endpoints
     const u = 'unity-catalog/';
     r('POST', `${u}registered-models/create`, (req) => uc.createModel(req));
     r('GET', `${u}registered-models/get`, (req) => uc.getModel(req));
     r('GET', `${u}registered-models/search`, (req) => uc.searchModels(req));
     r('PATCH', `${u}registered-models/update`, (req) => uc.updateModel(req));
-    r('POST', `${u}registered-models/tags`, (req) => uc.modelTag(req));
-    r('DELETE', `${u}registered-models/tags`, (req) => uc.modelTag(req));
+    r('POST', `${u}registered-models/set-tag`, (req) => uc.modelTag(req));
+    r('DELETE', `${u}registered-models/delete-tag`, (req) => uc.modelTag(req));
     r('GET', `${u}registered-models/alias`, (req) => uc.getByAliasMlflow(req));
     r('POST', `${u}model-versions/create`, (req) => uc.createVersion(req));
     r('POST', `${u}model-versions/generate-temporary-credentials`, (req) => uc.temporaryCredentials(req));
@@ -226,9 +243,11 @@ export class FakeDatabricks {
     r('GET', `${u}model-versions/get`, (req) => uc.getVersion(req));
     r('GET', `${u}model-versions/search`, (req) => uc.searchVersions(req));
     r('PATCH', `${u}model-versions/update`, (req) => uc.updateVersion(req));
-    r('POST', `${u}model-versions/tags`, (req) => uc.versionTag(req));
-    r('DELETE', `${u}model-versions/tags`, (req) => uc.versionTag(req));
-    this.#route('ANY', /^\/api\/2\.1\/unity-catalog\/models\/([^/]+)\/aliases\/([^/]+)$/, (req) => uc.alias(req, req.params[0]!, req.params[1]!));
+    r('POST', `${u}model-versions/set-tag`, (req) => uc.versionTag(req));
+    r('DELETE', `${u}model-versions/delete-tag`, (req) => uc.versionTag(req));
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      api(method, '/api/2.1/unity-catalog/models/{full_name}/aliases/{alias}', (req) => uc.alias(req, req.params[0]!, req.params[1]!));
+    }
 
     // Cloud storage behind presigned URLs
     this.#route('ANY', /^\/_azure\/([^/]+)\/(.+)$/, (req) => this.cloud.check(req, 'azure') ?? this.cloud.azure(req, req.params[1]!), true);
@@ -244,11 +263,6 @@ export class FakeDatabricks {
         return { status: 403, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0"?><Error><Code>SignatureDoesNotMatch</Code><Message>A header that was signed (x-amz-server-side-encryption) is missing.</Message></Error>' };
       }
       return this.files.storePart(part[1]!, Number(part[2]), req.body) ?? apiError(404, 'NoSuchUpload', 'The specified upload does not exist.');
-    }
-    const abort = /^fsabort\/([^/]+)$/.exec(key);
-    if (abort && req.method === 'DELETE') {
-      this.files.abortSession(abort[1]!);
-      return { status: 204 };
     }
     const result = /^results\/([^/]+)\/(\d+)$/.exec(key);
     if (result && req.method === 'GET') {

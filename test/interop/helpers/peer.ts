@@ -66,6 +66,10 @@ export async function startPeer(options: StartPeerOptions): Promise<Peer> {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // A command that cannot start (ENOENT: the env is not provisioned) is reported by waitReady, not thrown uncaught.
+  child.once('error', (error) => {
+    lines.push(`cannot start ${options.command}: ${error.message}`);
+  });
   const peer: Peer = {
     pid: child.pid ?? -1,
     output: () => lines.join('\n'),
@@ -84,7 +88,7 @@ export async function startPeer(options: StartPeerOptions): Promise<Peer> {
 async function waitReady(child: ChildProcess, options: StartPeerOptions, peer: Peer): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 180_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
       throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${peer.output().slice(-6000)}`);
     }
     if (await isReady(options)) return;

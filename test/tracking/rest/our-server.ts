@@ -1,3 +1,4 @@
+import { logRoute } from '../../helpers/route-log.js';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { startTrackingServer, type RunningTrackingServer } from '../../../src/tracking/server/server.js';
@@ -24,7 +25,7 @@ export function useOurServers(): OurServers {
   });
   const start = async () => {
     const dir = await tempDir();
-    const server = await startTrackingServer({ root: join(dir, 'mlruns') });
+    const server = await startTrackingServer({ root: join(dir, 'mlruns'), onRequest: (event) => logRoute('tracking', event.method, event.path) });
     servers.push(server);
     return { dir, server };
   };

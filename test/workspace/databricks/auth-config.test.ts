@@ -67,6 +67,32 @@ describe('resolveDatabricksConfig', () => {
     expect(() => resolve({ profile: 'nope' }, {}, null)).toThrowError(/does not exist/);
   });
 
+  it('does not read the file when a host or credentials come from the environment and no profile is requested (as databricks-sdk)', () => {
+    expect(() => resolve({}, { DATABRICKS_HOST: 'https://env.net' })).toThrowError(/No Databricks credentials for https:\/\/env\.net/);
+    expect(resolve({}, { DATABRICKS_HOST: 'https://env.net', DATABRICKS_TOKEN: 'dapi-env' }).sources.warehouseId).toBeUndefined();
+  });
+
+  it('skips a missing config file even for a pinned profile, so DATABRICKS_HOST/_TOKEN still work (issue 19)', () => {
+    const config = resolve({ host: 'https://adb-1.azuredatabricks.net', profile: 'hp-mlops' }, { DATABRICKS_TOKEN: 'dapi-env' }, null);
+    expect(config).toMatchObject({ host: 'https://adb-1.azuredatabricks.net', authType: 'pat' });
+    expect(config.profile).toBeUndefined();
+  });
+
+  it('says the pinned profile beats the environment when the file lacks it', () => {
+    try {
+      resolve({ profile: 'nope' }, { DATABRICKS_HOST: 'https://env.net', DATABRICKS_TOKEN: 'dapi-env' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { details?: { hint?: string } }).details?.hint).toMatch(/the target pins profile nope .*remove profile: from the target/);
+    }
+  });
+
+  it('uses [__settings__] default_profile when no profile is requested', () => {
+    const text = `[__settings__]\ndefault_profile = sp\n${FILE}`;
+    expect(resolve({}, {}, text)).toMatchObject({ host: 'https://adb-9.azuredatabricks.net', authType: 'oauth-m2m', profile: 'sp' });
+    expect(() => resolve({ profile: '__settings__' }, {}, text)).toThrowError(/reserved section name/);
+  });
+
   it('accepts http://127.0.0.1:<port> for test servers and adds https:// to bare hosts', () => {
     expect(resolve({}, { DATABRICKS_HOST: 'http://127.0.0.1:5000/', DATABRICKS_TOKEN: 't0k3n' }, null).host).toBe('http://127.0.0.1:5000');
     expect(normalizeHost('adb-1.azuredatabricks.net', 'x')).toBe('https://adb-1.azuredatabricks.net');

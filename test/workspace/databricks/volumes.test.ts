@@ -136,9 +136,10 @@ describe('DatabricksVolumeStore (Files API)', () => {
     await expect(volumes.write(`${ROOT}/fail.bin`, new Uint8Array(300))).rejects.toMatchObject({ status: 400 });
     expect(fake.files.abortedUploads).toBe(1);
     expect(await volumes.exists(`${ROOT}/fail.bin`)).toBe(false);
-    const abort = fake.requests.find((r) => r.path.startsWith('/_s3/fsabort/'))!;
-    expect(abort.method).toBe('DELETE');
-    expect(abort.headers.authorization).toBeUndefined();
+    const abort = fake.requests.find((r) => r.query.get('action') === 'abort-upload')!;
+    expect(abort.method).toBe('POST');
+    expect(abort.path).toBe(`/api/2.0/fs/files${ROOT}/fail.bin`);
+    expect(abort.query.get('upload_type')).toBe('multipart');
   });
 
   it('reads a byte range with one GET carrying Range: bytes=<first>-<last> (inclusive), answered 206', async () => {

@@ -1,0 +1,78 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPipelineProject, type PipelineProject } from '../helpers/pipeline.js';
+import { pythonOf, runPythonJson, type PythonEnv } from '../helpers/python.js';
+
+// Our model in real MLflow: mlflow.pyfunc.load_model("models:/<name>@champion") (3.x and 2.12.2) gives
+// the same labels as our scorer on every Iris row, probabilities within 1e-6; mlflow.pyfunc.spark_udf on
+// a real local Spark (pyspark classic, local mode) gives the same labels. Our scorer's answers are the
+// predictions table pipeline_job wrote; MLflow reads the model from the store the pipeline wrote.
+
+const LOAD = String.raw`
+import glob, json, sys
+import mlflow, numpy as np, pandas as pd
+predictions_path, model_uri = sys.argv[1], sys.argv[2]
+ours = pd.concat([pd.read_parquet(p) for p in sorted(glob.glob(predictions_path + "/*.parquet"))], ignore_index=True)
+features = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+model = mlflow.pyfunc.load_model(model_uri)
+theirs = model.predict(ours[features])
+labels = sorted(c[len("probability_"):] for c in ours.columns if c.startswith("probability_"))
+worst = max(float(np.max(np.abs(theirs["probability_" + l].to_numpy() - ours["probability_" + l].to_numpy()))) for l in labels)
+print(json.dumps({"rows": len(ours), "mismatches": int((theirs["prediction"].astype(str).to_numpy() != ours["prediction"].astype(str).to_numpy()).sum()), "worst": worst, "labels": labels, "flavors": sorted(model.metadata.flavors.keys())}))
+`;
+
+const SPARK_UDF = String.raw`
+import glob, json, sys
+import mlflow, pandas as pd
+from pyspark.sql import SparkSession
+predictions_path, model_uri = sys.argv[1], sys.argv[2]
+ours = pd.concat([pd.read_parquet(p) for p in sorted(glob.glob(predictions_path + "/*.parquet"))], ignore_index=True)
+features = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+spark = SparkSession.builder.master("local[1]").appName("mlops-spark-udf").config("spark.ui.enabled", "false").getOrCreate()
+try:
+    df = spark.createDataFrame(ours[features + ["prediction"]].rename(columns={"prediction": "ours"}))
+    predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="string", env_manager="local")
+    rows = df.withColumn("theirs", predict(*features)).select("ours", "theirs").toPandas()
+    print(json.dumps({"rows": len(rows), "mismatches": int((rows["ours"] != rows["theirs"]).sum()), "sample": rows["theirs"].head(3).tolist()}))
+finally:
+    spark.stop()
+`;
+
+describe('our model loaded by real MLflow', () => {
+  let project: PipelineProject;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    project = await runPipelineProject();
+    // The store the pipeline wrote, read directly (a file store needs MLFLOW_ALLOW_FILE_STORE on MLflow ≥ 3.13).
+    env = { MLFLOW_TRACKING_URI: project.trackingUri, MLFLOW_REGISTRY_URI: project.trackingUri, MLFLOW_ALLOW_FILE_STORE: 'true' };
+  });
+  afterAll(async () => {
+    if (project) await rm(project.dir, { recursive: true, force: true });
+  });
+
+  for (const python of ['mlflow3', 'mlflow2'] as PythonEnv[]) {
+    it(`${python}: mlflow.pyfunc.load_model("models:/<name>@champion") predicts every Iris row as our scorer did`, async () => {
+      const result = await runPythonJson<{ rows: number; mismatches: number; worst: number; labels: string[]; flavors: string[] }>(python, LOAD, {
+        args: [project.predictionsPath, `models:/${project.modelName}@champion`],
+        env,
+        cwd: project.dir,
+      });
+      expect(result.rows).toBe(150);
+      expect(result.labels).toEqual(['setosa', 'versicolor', 'virginica']);
+      expect(result.flavors).toContain('python_function');
+      expect(result.mismatches).toBe(0);
+      expect(result.worst).toBeLessThanOrEqual(1e-6);
+    });
+  }
+
+  it('mlflow3: mlflow.pyfunc.spark_udf on a local Spark gives our labels on every Iris row', async () => {
+    const result = await runPythonJson<{ rows: number; mismatches: number; sample: string[] }>('mlflow3', SPARK_UDF, {
+      args: [project.predictionsPath, `models:/${project.modelName}@champion`],
+      env: { ...env, PYSPARK_PYTHON: pythonOf('mlflow3'), SPARK_LOCAL_IP: '127.0.0.1' },
+      cwd: project.dir,
+    });
+    expect(result.rows).toBe(150);
+    expect(result.mismatches).toBe(0);
+    expect(['setosa', 'versicolor', 'virginica']).toEqual(expect.arrayContaining(result.sample));
+  });
+});

@@ -1,0 +1,166 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTracking } from '../../../src/tracking/open.js';
+import type { ArtifactInfo } from '../../../src/tracking/types.js';
+import { startMlflowServer } from '../helpers/mlflow-server.js';
+import { backendStoreUri, rerunPipeline, runPipelineProject, type PipelineProject } from '../helpers/pipeline.js';
+import { runPythonJson, type PythonEnv } from '../helpers/python.js';
+
+// A real `mlflow server` (3.x and 2.12.2) over the tracking store that `mlops run pipeline_job` wrote —
+// whatever kind the workspace reports — answers, through REST and through Python's MlflowClient, exactly
+// what our own store reads back: experiments, runs with params, tags and full metric histories, the
+// registered model with its tags and aliases, its versions, and artifact listings.
+
+interface Snapshot {
+  experiments: string[];
+  runs: { runId: string; name: string; experiment: string; status: string; params: Record<string, string>; tags: Record<string, string>; metrics: Record<string, [number, number, number][]>; artifacts: [string, boolean, number | null][] }[];
+  model: { name: string; tags: Record<string, string>; aliases: Record<string, string> };
+  versions: { version: string; runId: string; source: string; status: string; tags: Record<string, string>; aliases: string[] }[];
+}
+
+// MLflow's file store creates a "Default" experiment (id 0) in any store it opens; it is not ours to compare.
+const IGNORED_EXPERIMENTS = new Set(['Default']);
+
+function normalize(snapshot: Snapshot): Snapshot {
+  return {
+    experiments: [...snapshot.experiments].filter((e) => !IGNORED_EXPERIMENTS.has(e)).sort(),
+    runs: snapshot.runs
+      .filter((r) => !IGNORED_EXPERIMENTS.has(r.experiment))
+      .map((r) => ({ ...r, artifacts: [...r.artifacts].sort((a, b) => a[0].localeCompare(b[0])) }))
+      .sort((a, b) => a.runId.localeCompare(b.runId)),
+    model: snapshot.model,
+    versions: [...snapshot.versions].map((v) => ({ ...v, aliases: [...v.aliases].sort() })).sort((a, b) => Number(a.version) - Number(b.version)),
+  };
+}
+
+async function ours(project: PipelineProject): Promise<Snapshot> {
+  const { tracking, registry } = openTracking(project.trackingUri, { baseDir: project.dir });
+  const experiments = (await tracking.searchExperiments({ maxResults: 1000 })).items;
+  const runs: Snapshot['runs'] = [];
+  for (const experiment of experiments) {
+    for (const run of (await tracking.searchRuns({ experimentIds: [experiment.experimentId], maxResults: 1000 })).items) {
+      const metrics: Snapshot['runs'][number]['metrics'] = {};
+      for (const key of Object.keys(run.data.metrics)) {
+        metrics[key] = (await tracking.getMetricHistory(run.info.runId, key)).map((m) => [m.step, m.value, m.timestamp]);
+      }
+      const artifacts: [string, boolean, number | null][] = [];
+      const walk = async (path: string): Promise<void> => {
+        for (const info of (await tracking.listArtifacts(run.info.runId, path)) as ArtifactInfo[]) {
+          artifacts.push([info.path, info.isDir, info.isDir ? null : (info.fileSize ?? null)]);
+          if (info.isDir) await walk(info.path);
+        }
+      };
+      await walk('');
+      runs.push({ runId: run.info.runId, name: run.info.runName, experiment: experiment.name, status: run.info.status, params: run.data.params, tags: run.data.tags, metrics, artifacts });
+    }
+  }
+  const model = await registry.getRegisteredModel(project.modelName);
+  const versions = (await registry.listModelVersions(project.modelName)).map((v) => ({ version: v.version, runId: v.runId, source: v.source, status: v.status, tags: v.tags, aliases: v.aliases }));
+  return normalize({ experiments: experiments.map((e) => e.name), runs, model: { name: model.name, tags: model.tags, aliases: model.aliases }, versions });
+}
+
+async function viaRest(url: string, modelName: string): Promise<Snapshot> {
+  const api = async <T>(method: 'GET' | 'POST', path: string, body: Record<string, unknown>): Promise<T> => {
+    const query = method === 'GET' ? `?${new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]))}` : '';
+    const response = await fetch(`${url}/api/2.0/mlflow/${path}${query}`, method === 'POST' ? { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {});
+    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  type KV = { key: string; value: string }[] | undefined;
+  const dict = (list: KV): Record<string, string> => Object.fromEntries((list ?? []).map((t) => [t.key, t.value ?? '']));
+  const { experiments = [] } = await api<{ experiments?: { experiment_id: string; name: string }[] }>('POST', 'experiments/search', { max_results: 1000 });
+  const runs: Snapshot['runs'] = [];
+  for (const experiment of experiments) {
+    const found = await api<{ runs?: { info: { run_id: string; run_name: string; status: string }; data: { params?: KV; tags?: KV; metrics?: { key: string }[] } }[] }>('POST', 'runs/search', { experiment_ids: [experiment.experiment_id], max_results: 1000 });
+    for (const run of found.runs ?? []) {
+      const metrics: Snapshot['runs'][number]['metrics'] = {};
+      for (const { key } of run.data.metrics ?? []) {
+        const history = await api<{ metrics?: { value: number; step?: string | number; timestamp: string | number }[] }>('GET', 'metrics/get-history', { run_id: run.info.run_id, metric_key: key });
+        metrics[key] = (history.metrics ?? []).map((m) => [Number(m.step ?? 0), Number(m.value), Number(m.timestamp)]);
+      }
+      const artifacts: [string, boolean, number | null][] = [];
+      const walk = async (path: string): Promise<void> => {
+        const listing = await api<{ files?: { path: string; is_dir?: boolean; file_size?: string | number }[] }>('GET', 'artifacts/list', { run_id: run.info.run_id, ...(path ? { path } : {}) });
+        for (const file of listing.files ?? []) {
+          artifacts.push([file.path, file.is_dir === true, file.is_dir ? null : Number(file.file_size)]);
+          if (file.is_dir) await walk(file.path);
+        }
+      };
+      await walk('');
+      runs.push({ runId: run.info.run_id, name: run.info.run_name, experiment: experiment.name, status: run.info.status, params: dict(run.data.params), tags: dict(run.data.tags), metrics, artifacts });
+    }
+  }
+  const { registered_model: model } = await api<{ registered_model: { name: string; tags?: KV; aliases?: { alias: string; version: string }[] } }>('GET', 'registered-models/get', { name: modelName });
+  const { model_versions = [] } = await api<{ model_versions?: { version: string; run_id: string; source: string; status: string; tags?: KV; aliases?: string[] }[] }>('GET', 'model-versions/search', { filter: `name='${modelName}'`, max_results: 1000 });
+  return normalize({
+    experiments: experiments.map((e) => e.name),
+    runs,
+    model: { name: model.name, tags: dict(model.tags), aliases: Object.fromEntries((model.aliases ?? []).map((a) => [a.alias, a.version])) },
+    versions: model_versions.map((v) => ({ version: v.version, runId: v.run_id, source: v.source, status: v.status, tags: dict(v.tags), aliases: v.aliases ?? [] })),
+  });
+}
+
+const CLIENT = String.raw`
+import json, sys
+from mlflow import MlflowClient
+url, model_name = sys.argv[1], sys.argv[2]
+client = MlflowClient(tracking_uri=url, registry_uri=url)
+experiments = client.search_experiments(max_results=1000)
+runs = []
+for e in experiments:
+    for r in client.search_runs([e.experiment_id], max_results=1000):
+        metrics = {k: [[m.step, m.value, m.timestamp] for m in client.get_metric_history(r.info.run_id, k)] for k in r.data.metrics}
+        artifacts = []
+        def walk(path):
+            for f in client.list_artifacts(r.info.run_id, path):
+                artifacts.append([f.path, f.is_dir, None if f.is_dir else f.file_size])
+                if f.is_dir:
+                    walk(f.path)
+        walk(None)
+        runs.append({"runId": r.info.run_id, "name": r.info.run_name, "experiment": e.name, "status": r.info.status, "params": r.data.params, "tags": r.data.tags, "metrics": metrics, "artifacts": artifacts})
+m = client.get_registered_model(model_name)
+versions = client.search_model_versions("name='%s'" % model_name)
+print(json.dumps({
+    "experiments": [e.name for e in experiments],
+    "runs": runs,
+    "model": {"name": m.name, "tags": m.tags, "aliases": {k: str(v) for k, v in m.aliases.items()}},
+    "versions": [{"version": str(v.version), "runId": v.run_id, "source": v.source, "status": v.status, "tags": v.tags, "aliases": list(v.aliases)} for v in versions],
+}))
+`;
+
+describe('a real mlflow server over the store mlops run pipeline_job wrote', () => {
+  let project: PipelineProject;
+  let expected: Snapshot;
+
+  beforeAll(async () => {
+    // Two pipeline runs: two versions, the champion alias moved, metric histories of 200 epochs each.
+    project = await runPipelineProject();
+    await rerunPipeline(project);
+    expected = await ours(project);
+  });
+  afterAll(async () => {
+    if (project) await rm(project.dir, { recursive: true, force: true });
+  });
+
+  it('our own store holds what the comparison needs (runs, histories, versions, aliases, artifacts)', () => {
+    expect(expected.versions.length).toBe(2);
+    expect(expected.model.aliases.champion).toBeDefined();
+    const training = expected.runs.filter((r) => Object.values(r.metrics).some((h) => h.length >= 100));
+    expect(training.length).toBeGreaterThanOrEqual(2);
+    expect(expected.runs.some((r) => r.artifacts.some(([p]) => p.endsWith('MLmodel')))).toBe(true);
+  });
+
+  for (const env of ['mlflow3', 'mlflow2'] as PythonEnv[]) {
+    it(`${env}: REST and MlflowClient read the same experiments, runs, histories, model, versions, tags, aliases and artifacts`, async () => {
+      const server = await startMlflowServer({ env, backendStoreUri: backendStoreUri(project.trackingUri) });
+      try {
+        const rest = await viaRest(server.url, project.modelName);
+        expect(rest).toEqual(expected);
+        const python = normalize(await runPythonJson<Snapshot>(env, CLIENT, { args: [server.url, project.modelName] }));
+        expect(python).toEqual(expected);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+});
