@@ -1,5 +1,5 @@
 import { MlopsError } from '../../errors.js';
-import type { FileModelRegistry } from '../file-store/registry-file-store.js';
+import type { ServedModelRegistry } from './stores.js';
 import { TRACKING_API } from '../rest/tracking-client.js';
 import { modelVersionToJson, registeredModelToJson } from '../rest/wire.js';
 import type { ModelVersion, RegisteredModel } from '../types.js';
@@ -16,7 +16,7 @@ function page<T>(key: string, items: T[], token: string | undefined): Record<str
 }
 
 /** MLflow's model registry API (registered models, versions, tags, aliases), over the file registry. */
-export function registryRoutes(registry: FileModelRegistry): Route[] {
+export function registryRoutes(registry: ServedModelRegistry): Route[] {
   const route = (method: string, name: string, handler: Route['handler']): Route => ({ method, path: `${TRACKING_API}/${name}`, handler });
   const signal = (request: ApiRequest) => ({ signal: request.signal });
 
@@ -111,6 +111,7 @@ export function registryRoutes(registry: FileModelRegistry): Route[] {
     route('POST', 'model-versions/create', async (request) => {
       const { params } = request;
       const runId = params.optionalString('run_id');
+      const modelId = params.optionalString('model_id');
       // Absent description and run_link are stored as '', as MLflow's server does.
       const version = await registry.createModelVersion({
         ...signal(request),
@@ -118,6 +119,7 @@ export function registryRoutes(registry: FileModelRegistry): Route[] {
         source: params.string('source'),
         tags: params.keyValues('tags'),
         ...(runId ? { runId } : {}),
+        ...(modelId ? { modelId } : {}),
         description: params.optionalString('description') ?? '',
         runLink: params.optionalString('run_link') ?? '',
       });
