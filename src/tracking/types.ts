@@ -22,6 +22,8 @@ export interface Metric {
   /** Milliseconds since the epoch. */
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model this metric is about (also recorded on the model). */
+  modelId?: string;
 }
 
 export interface RunInfo {

@@ -35,8 +35,10 @@ function normalise(value: unknown, ids: Ids, key?: string): unknown {
     let text = value;
     for (const [id, name] of ids.names) {
       // Long random ids can be replaced anywhere; the SQLite store's experiment ids are small
-      // integers ("1"), replaced only as a whole value or a path segment.
-      text = id.length >= 16 ? text.split(id).join(name) : text === id ? name : text.replace(new RegExp(`(?<=^|/)${id}(?=/|$)`, 'g'), name);
+      // integers ("1"), replaced only as an experimentId value or a path segment of a URI.
+      if (id.length >= 16) text = text.split(id).join(name);
+      else if (key === 'experimentId' && text === id) text = name;
+      else if (key !== undefined && URI_KEYS.has(key)) text = text.replace(new RegExp(`(?<=^|/|:)${id}(?=/|$)`, 'g'), name);
     }
     // file:///tmp/…/mlruns/<exp>/… on disk, mlflow-artifacts:/<exp>/… through the server and in the SQLite store: the same place.
     if (key !== undefined && URI_KEYS.has(key)) text = text.replace(/^(file:\/\/\/.*?\/mlruns|mlflow-artifacts:)\/?/, '<root>/');

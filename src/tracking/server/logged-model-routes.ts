@@ -137,7 +137,21 @@ export function loggedModelRoutes(tracking: TrackingStore): Route[] {
     throw notFound(request);
   };
 
+  const outputs = async (request: ApiRequest): Promise<ApiResult> => {
+    const store = tracking as TrackingStore & { logOutputs?: (runId: string, models: Array<{ modelId: string; step: number }>, options?: { signal?: AbortSignal }) => Promise<void> };
+    if (store.logOutputs === undefined) throw notFound(request);
+    const body = request.body.length === 0 ? {} : (JSON.parse(request.body.toString('utf8')) as { models?: unknown });
+    const models = Array.isArray(body.models) ? body.models : [];
+    await store.logOutputs(
+      request.params.string('run_id'),
+      models.map((entry: { model_id?: unknown; step?: unknown }) => ({ modelId: String(entry.model_id ?? ''), step: Number(entry.step ?? 0) || 0 })),
+      signal(request),
+    );
+    return { json: {} };
+  };
+
   return [
+    { method: 'POST', path: `${TRACKING_API}/runs/outputs`, handler: outputs },
     { method: 'POST', path: base, prefix: true, handler: post },
     { method: 'GET', path: base, prefix: true, handler: get },
     { method: 'PATCH', path: base, prefix: true, handler: patch },

@@ -71,7 +71,8 @@ export function trackingRoutes(store: ServedTrackingStore): Route[] {
 
   const logMetric: Route['handler'] = async (request) => {
     const { params } = request;
-    const metric = { key: params.string('key'), value: params.double('value'), timestamp: params.integer('timestamp'), step: params.optionalInteger('step') ?? 0 };
+    const modelId = params.optionalString('model_id');
+    const metric = { key: params.string('key'), value: params.double('value'), timestamp: params.integer('timestamp'), step: params.optionalInteger('step') ?? 0, ...(modelId ? { modelId } : {}) };
     await store.logBatch(params.stringOf('run_id', 'run_uuid'), { metrics: [metric] }, signal(request));
     return { json: {} };
   };

@@ -22,7 +22,7 @@ const COLUMNS_WE_USE: Record<string, string[]> = {
   registered_models: ['name', 'creation_time', 'last_updated_time', 'description'],
   registered_model_tags: ['key', 'value', 'name'],
   registered_model_aliases: ['alias', 'version', 'name'],
-  model_versions: ['name', 'version', 'creation_time', 'last_updated_time', 'description', 'user_id', 'current_stage', 'source', 'run_id', 'status', 'status_message', 'run_link', 'storage_location', 'model_id'],
+  model_versions: ['name', 'version', 'creation_time', 'last_updated_time', 'description', 'user_id', 'current_stage', 'source', 'run_id', 'status', 'status_message', 'run_link', 'storage_location'],
   model_version_tags: ['key', 'value', 'name', 'version'],
   logged_models: ['model_id', 'experiment_id', 'name', 'artifact_location', 'creation_timestamp_ms', 'last_updated_timestamp_ms', 'status', 'lifecycle_stage', 'model_type', 'source_run_id', 'status_message'],
   logged_model_tags: ['model_id', 'experiment_id', 'tag_key', 'tag_value'],

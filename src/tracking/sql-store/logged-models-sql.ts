@@ -19,6 +19,7 @@ import type {
 import type { SqliteConnection } from './connection.js';
 import { writeTransaction, type Database } from './database.js';
 import { decodeMetricValue, encodeMetricValue } from './metric-values.js';
+import { experimentKey } from './experiment-key.js';
 
 /** MLflow's LoggedModelStatus proto numbers, which its SQL store keeps in logged_models.status. */
 const STATUS_CODES: Record<LoggedModelStatus, number> = { PENDING: 1, READY: 2, UPLOAD_FAILED: 3 };
@@ -27,9 +28,12 @@ function statusFromCode(code: number): LoggedModelStatus {
   return (Object.keys(STATUS_CODES) as LoggedModelStatus[]).find((status) => STATUS_CODES[status] === code) ?? 'PENDING';
 }
 
+const LOGGED_MODEL_COLUMNS =
+  'model_id, CAST(experiment_id AS TEXT) AS experiment_id, name, artifact_location, creation_timestamp_ms, last_updated_timestamp_ms, status, lifecycle_stage, model_type, source_run_id, status_message';
+
 interface LoggedModelRow {
   model_id: string;
-  experiment_id: number;
+  experiment_id: string;
   name: string;
   artifact_location: string;
   creation_timestamp_ms: number;
@@ -65,9 +69,15 @@ export class SqlLoggedModelStore implements LoggedModelStore {
 
   private row(modelId: string): LoggedModelRow {
     if (!MODEL_ID.test(modelId)) throw new MlopsError('INVALID_ARGUMENT', `Logged model id '${modelId}' is not m- followed by 32 hex digits`, { details: { modelId } });
-    const row = this.db.prepare("SELECT * FROM logged_models WHERE model_id = ? AND lifecycle_stage IS NOT 'deleted'").get(modelId) as LoggedModelRow | undefined;
+    const row = this.db.prepare(`SELECT ${LOGGED_MODEL_COLUMNS} FROM logged_models WHERE model_id = ? AND lifecycle_stage IS NOT 'deleted'`).get(modelId) as LoggedModelRow | undefined;
     if (row === undefined) throw new MlopsError('NOT_FOUND', `Logged model with ID '${modelId}' not found`, { details: { modelId } });
     return row;
+  }
+
+  /** The row of a live logged model (NOT_FOUND otherwise), for callers inside their own transaction. */
+  getRowForUpdate(modelId: string): { modelId: string; experimentId: string } {
+    const row = this.row(modelId);
+    return { modelId: row.model_id, experimentId: row.experiment_id };
   }
 
   private load(rows: LoggedModelRow[]): LoggedModel[] {
@@ -132,8 +142,9 @@ export class SqlLoggedModelStore implements LoggedModelStore {
     const db = this.db;
     const modelId = newLoggedModelId();
     writeTransaction(db, () => {
-      const experiment = db.prepare('SELECT experiment_id, artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?').get(Number(options.experimentId)) as
-        | { experiment_id: number; artifact_location: string; lifecycle_stage: string }
+      const key = experimentKey(options.experimentId);
+      const experiment = (key === undefined ? undefined : db.prepare('SELECT experiment_id, artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?').safeIntegers(true).get(key)) as
+        | { experiment_id: bigint; artifact_location: string; lifecycle_stage: string }
         | undefined;
       if (experiment === undefined) throw new MlopsError('NOT_FOUND', `Experiment '${options.experimentId}' does not exist`, { details: { experimentId: options.experimentId } });
       if (experiment.lifecycle_stage !== 'active') {
@@ -158,9 +169,9 @@ export class SqlLoggedModelStore implements LoggedModelStore {
         options.sourceRunId || null,
       );
       const insertTag = db.prepare('INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?)');
-      for (const [key, value] of Object.entries(options.tags ?? {})) insertTag.run(modelId, experiment.experiment_id, key, value);
+      for (const [name, value] of Object.entries(options.tags ?? {})) insertTag.run(modelId, experiment.experiment_id, name, value);
       const insertParam = db.prepare('INSERT INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?)');
-      for (const [key, value] of Object.entries(options.params ?? {})) insertParam.run(modelId, experiment.experiment_id, key, value);
+      for (const [name, value] of Object.entries(options.params ?? {})) insertParam.run(modelId, experiment.experiment_id, name, value);
     });
     return this.getLoggedModel(modelId);
   }
@@ -195,7 +206,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
       const upsert = db.prepare(
         'INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET tag_value = excluded.tag_value',
       );
-      for (const [key, value] of Object.entries(tags)) upsert.run(modelId, row.experiment_id, key, value);
+      for (const [key, value] of Object.entries(tags)) upsert.run(modelId, BigInt(row.experiment_id), key, value);
       db.prepare('UPDATE logged_models SET last_updated_timestamp_ms = ? WHERE model_id = ?').run(this.options.now(), modelId);
     });
   }
@@ -218,7 +229,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
       const insert = db.prepare('INSERT INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET param_value = excluded.param_value');
       for (const [key, value] of Object.entries(params)) {
         validateKey('param', key);
-        insert.run(modelId, row.experiment_id, key, value);
+        insert.run(modelId, BigInt(row.experiment_id), key, value);
       }
     });
   }
@@ -226,18 +237,19 @@ export class SqlLoggedModelStore implements LoggedModelStore {
   async logLoggedModelMetrics(modelId: string, metrics: Metric[], options: CallOptions & { runId?: string } = {}): Promise<void> {
     throwIfAborted(options.signal);
     metrics.forEach(validateMetric);
-    const db = this.db;
-    writeTransaction(db, () => {
-      const row = this.row(modelId);
-      const runId = options.runId ?? row.source_run_id ?? '';
-      const insert = db.prepare(
-        `INSERT OR REPLACE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
-      );
-      for (const metric of metrics) {
-        insert.run(modelId, metric.key, metric.timestamp, metric.step, Number.isNaN(metric.value) ? null : encodeMetricValue(metric.value).value, row.experiment_id, runId);
-      }
-    });
+    writeTransaction(this.db, () => this.insertMetrics(modelId, metrics, options.runId));
+  }
+
+  /** Inside a caller's transaction: the metrics rows of one logged model (MLflow 3 logs them with the run that measured them). */
+  insertMetrics(modelId: string, metrics: readonly Metric[], runId: string | undefined): void {
+    const row = this.row(modelId);
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
+    );
+    for (const metric of metrics) {
+      insert.run(modelId, metric.key, metric.timestamp, metric.step, Number.isNaN(metric.value) ? null : encodeMetricValue(metric.value).value, BigInt(row.experiment_id), runId ?? row.source_run_id ?? '');
+    }
   }
 
   async searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>> {
@@ -245,10 +257,10 @@ export class SqlLoggedModelStore implements LoggedModelStore {
     const maxResults = validateMaxResults(options.maxResults);
     const filter = parseLoggedModelFilter(options.filter);
     const orderBy = parseLoggedModelOrderBy(options.orderBy);
-    const ids = options.experimentIds.map(Number).filter((id) => Number.isSafeInteger(id));
+    const ids = options.experimentIds.map(experimentKey).filter((id): id is bigint => id !== undefined);
     if (ids.length === 0) return { items: [], nextPageToken: undefined };
     const rows = this.db
-      .prepare(`SELECT * FROM logged_models WHERE experiment_id IN (${ids.map(() => '?').join(', ')}) AND lifecycle_stage IS NOT 'deleted'`)
+      .prepare(`SELECT ${LOGGED_MODEL_COLUMNS} FROM logged_models WHERE experiment_id IN (${ids.map(() => '?').join(', ')}) AND lifecycle_stage IS NOT 'deleted'`)
       .all(...ids) as LoggedModelRow[];
     const models = this.load(rows).filter((model) => loggedModelMatches(model, filter));
     return paginate(sortLoggedModels(models, orderBy), options.pageToken, maxResults);

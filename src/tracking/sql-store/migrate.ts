@@ -83,7 +83,7 @@ export async function migrateFileStore(options: MigrateFileStoreOptions): Promis
       histories.set(run.info.runId, byKey);
     }
     writes.push(() => {
-      const id = Number(experiment.experimentId);
+      const id = BigInt(experiment.experimentId);
       insertExperiment.run(id, experiment.name, experiment.artifactLocation, experiment.lifecycleStage, experiment.creationTime || null, experiment.lastUpdateTime || null);
       for (const [key, value] of Object.entries(experiment.tags)) insertExperimentTag.run(key, value, id);
       for (const run of runs) {

@@ -40,8 +40,10 @@ interface VersionRow {
   run_id: string | null;
   status: string | null;
   storage_location: string | null;
-  model_id: string | null;
 }
+
+/** MLflow 3's SQL registry keeps no model_id column: a version belongs to a logged model when its source is models:/m-<id>. */
+const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]{32})\/?$/;
 
 const STATUSES: readonly ModelVersionStatus[] = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
 
@@ -211,7 +213,7 @@ export class SqlModelRegistry implements ModelRegistry {
         .filter(([, version]) => version === String(row.version))
         .map(([alias]) => alias)
         .sort(),
-      ...(row.model_id ? { modelId: row.model_id } : {}),
+      ...(LOGGED_MODEL_SOURCE.test(row.source ?? '') ? { modelId: LOGGED_MODEL_SOURCE.exec(row.source!)![1]! } : {}),
     };
   }
 
@@ -237,13 +239,13 @@ export class SqlModelRegistry implements ModelRegistry {
     const db = this.db;
     const created = writeTransaction(db, () => {
       this.modelRow(name);
-      const storageLocation = this.resolveStorageLocation(source, options.modelId);
+      const { storageLocation, sourceRunId } = this.resolveStorageLocation(source);
       const next = ((db.prepare('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(name) as { v: number | null }).v ?? 0) + 1;
       const time = this.now();
       db.prepare(
-        `INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status, status_message, run_link, storage_location, model_id)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 'READY', NULL, ?, ?, ?)`,
-      ).run(name, next, time, time, options.description ?? null, STAGE_NONE, source, options.runId ?? null, options.runLink ?? null, storageLocation, options.modelId ?? null);
+        `INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status, status_message, run_link, storage_location)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 'READY', NULL, ?, ?)`,
+      ).run(name, next, time, time, options.description ?? null, STAGE_NONE, source, options.runId || sourceRunId || null, options.runLink ?? null, storageLocation);
       const insertTag = db.prepare('INSERT INTO model_version_tags (key, value, name, version) VALUES (?, ?, ?, ?)');
       for (const [key, value] of Object.entries(tags)) insertTag.run(key, value, name, next);
       db.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(time, name);
@@ -252,16 +254,22 @@ export class SqlModelRegistry implements ModelRegistry {
     return this.getModelVersion(name, String(created), options);
   }
 
-  /** Where the files are: the source itself, a models:/name/version source's own location, or a logged model's artifact location. */
-  private resolveStorageLocation(source: string, modelId: string | undefined): string {
-    const loggedModel = /^models:\/(m-[0-9a-f]{32})\/?$/.exec(source)?.[1] ?? modelId;
-    if (loggedModel !== undefined && source.startsWith('models:/m-')) {
-      const row = this.db.prepare('SELECT artifact_location FROM logged_models WHERE model_id = ?').get(loggedModel) as { artifact_location: string } | undefined;
+  /**
+   * Where the files are, as MLflow records it in storage_location: the source itself, a
+   * models:/name/version source's own location, or a logged model's artifact location (whose
+   * source run then is the version's run when none is given).
+   */
+  private resolveStorageLocation(source: string): { storageLocation: string; sourceRunId?: string } {
+    const loggedModel = LOGGED_MODEL_SOURCE.exec(source)?.[1];
+    if (loggedModel !== undefined) {
+      const row = this.db.prepare('SELECT artifact_location, source_run_id FROM logged_models WHERE model_id = ?').get(loggedModel) as
+        | { artifact_location: string; source_run_id: string | null }
+        | undefined;
       if (row === undefined) throw notFound(`Logged model '${loggedModel}' (the source ${source}) does not exist`, { source });
-      return row.artifact_location;
+      return { storageLocation: row.artifact_location, ...(row.source_run_id ? { sourceRunId: row.source_run_id } : {}) };
     }
     const models = /^models:\/(.+)$/.exec(source);
-    if (models === null) return source;
+    if (models === null) return { storageLocation: source };
     const reference = models[1]!;
     const at = reference.lastIndexOf('@');
     const slash = reference.lastIndexOf('/');
@@ -273,7 +281,7 @@ export class SqlModelRegistry implements ModelRegistry {
       row = this.versionRow(modelName, version);
     } else if (slash > 0) row = this.versionRow(reference.slice(0, slash), reference.slice(slash + 1));
     else throw new MlopsError('INVALID_ARGUMENT', `Model source ${source} should be models:/<name>/<version>, models:/<name>@<alias> or models:/m-<id>`, { details: { source } });
-    return row.storage_location ?? row.source ?? source;
+    return { storageLocation: row.storage_location ?? row.source ?? source };
   }
 
   async getModelVersion(name: string, version: string, options: CallOptions = {}): Promise<ModelVersion> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { listArtifactFolder, readArtifactFile, writeArtifactFile } from '../file-store/artifact-folder.js';
@@ -34,6 +35,7 @@ import type {
   UpdateRunInput,
 } from '../types.js';
 import { writeTransaction, type Database } from './database.js';
+import { experimentKey } from './experiment-key.js';
 import { decodeMetricValue, encodeMetricValue, isNewerMetric } from './metric-values.js';
 import type { SqliteConnection } from './connection.js';
 import { SqlLoggedModelStore } from './logged-models-sql.js';
@@ -54,8 +56,16 @@ export interface SqlTrackingStoreOptions {
 const RUN_NAME_TAG = 'mlflow.runName';
 const USER_TAG = 'mlflow.user';
 
+/**
+ * Experiment ids are SQLite integers up to 2^63 (MLflow's file store made 18-digit ones, which
+ * migrate keeps): read as text and bound as BigInt, never through a JS number.
+ */
+const EXPERIMENT_COLUMNS = 'CAST(experiment_id AS TEXT) AS experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time';
+const RUN_COLUMNS = 'run_uuid, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, CAST(experiment_id AS TEXT) AS experiment_id';
+
+
 interface ExperimentRow {
-  experiment_id: number;
+  experiment_id: string;
   name: string;
   artifact_location: string | null;
   lifecycle_stage: string | null;
@@ -72,7 +82,7 @@ interface RunRow {
   end_time: number | null;
   lifecycle_stage: string | null;
   artifact_uri: string | null;
-  experiment_id: number;
+  experiment_id: string;
 }
 
 interface MetricRow {
@@ -163,8 +173,8 @@ export class SqlTrackingStore implements TrackingStore {
 
   // ---------------------------------------------------------------- experiments
 
-  private experimentTags(experimentId: number): Record<string, string> {
-    return keyValues(this.db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(experimentId) as Array<{ key: string; value: string | null }>);
+  private experimentTags(experimentId: string): Record<string, string> {
+    return keyValues(this.db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(experimentKey(experimentId)) as Array<{ key: string; value: string | null }>);
   }
 
   private toExperiment(row: ExperimentRow, tags?: Record<string, string>): Experiment {
@@ -181,8 +191,8 @@ export class SqlTrackingStore implements TrackingStore {
 
   private experimentRow(experimentId: string): ExperimentRow {
     validateExperimentId(experimentId);
-    const id = Number(experimentId);
-    const row = Number.isSafeInteger(id) ? (this.db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(id) as ExperimentRow | undefined) : undefined;
+    const id = experimentKey(experimentId);
+    const row = id !== undefined ? (this.db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE experiment_id = ?`).get(id) as ExperimentRow | undefined) : undefined;
     if (row === undefined) throw notFound(`Experiment '${experimentId}' does not exist in ${this.uri}`, { experimentId });
     return row;
   }
@@ -200,7 +210,7 @@ export class SqlTrackingStore implements TrackingStore {
     }
     const db = this.db;
     return writeTransaction(db, () => {
-      const existing = db.prepare('SELECT experiment_id, lifecycle_stage FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
+      const existing = db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?`).get(name) as ExperimentRow | undefined;
       if (existing !== undefined) {
         const deleted = existing.lifecycle_stage === 'deleted' ? ' in deleted state (restore it, or delete it permanently to reuse the name)' : '';
         throw new MlopsError('ALREADY_EXISTS', `Experiment '${name}' already exists${deleted} with id ${existing.experiment_id}`, {
@@ -213,9 +223,9 @@ export class SqlTrackingStore implements TrackingStore {
         .prepare("INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)")
         .run(name, location ?? null, time, time);
       const id = String(inserted.lastInsertRowid);
-      if (location === undefined) db.prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(appendToUri(this.defaultArtifactRoot, id), Number(id));
+      if (location === undefined) db.prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(appendToUri(this.defaultArtifactRoot, id), BigInt(id));
       const insertTag = db.prepare('INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?)');
-      for (const [key, value] of tags) insertTag.run(key, value, Number(id));
+      for (const [key, value] of tags) insertTag.run(key, value, BigInt(id));
       return id;
     });
   }
@@ -227,7 +237,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async getExperimentByName(name: string, options: CallOptions = {}): Promise<Experiment | undefined> {
     throwIfAborted(options.signal);
-    const row = this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
+    const row = this.db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?`).get(name) as ExperimentRow | undefined;
     return row === undefined ? undefined : this.toExperiment(row);
   }
 
@@ -238,9 +248,9 @@ export class SqlTrackingStore implements TrackingStore {
     const orderBy = parseEntityOrderBy(options.orderBy, EXPERIMENT_SEARCH);
     const viewType = options.viewType ?? 'ACTIVE_ONLY';
     const db = this.db;
-    const rows = db.prepare('SELECT * FROM experiments').all() as ExperimentRow[];
-    const tagRows = db.prepare('SELECT key, value, experiment_id FROM experiment_tags').all() as Array<{ key: string; value: string | null; experiment_id: number }>;
-    const tagsById = new Map<number, Record<string, string>>();
+    const rows = db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments`).all() as ExperimentRow[];
+    const tagRows = db.prepare('SELECT key, value, CAST(experiment_id AS TEXT) AS experiment_id FROM experiment_tags').all() as Array<{ key: string; value: string | null; experiment_id: string }>;
+    const tagsById = new Map<string, Record<string, string>>();
     for (const tag of tagRows) {
       const tags = tagsById.get(tag.experiment_id) ?? {};
       tags[tag.key] = tag.value ?? '';
@@ -250,7 +260,11 @@ export class SqlTrackingStore implements TrackingStore {
       .filter((row) => viewType === 'ALL' || (lifecycle(row.lifecycle_stage) === 'active') === (viewType === 'ACTIVE_ONLY'))
       .map((row) => this.toExperiment(row, tagsById.get(row.experiment_id) ?? {}))
       .filter((experiment) => entityMatches(experiment, filter, EXPERIMENT_SEARCH));
-    const defaultOrder = (a: Experiment, b: Experiment): number => b.creationTime - a.creationTime || Number(b.experimentId) - Number(a.experimentId);
+    const defaultOrder = (a: Experiment, b: Experiment): number => {
+      if (b.creationTime !== a.creationTime) return b.creationTime - a.creationTime;
+      const [x, y] = [BigInt(a.experimentId), BigInt(b.experimentId)];
+      return x > y ? -1 : x < y ? 1 : 0;
+    };
     return paginate(sortEntities(experiments, orderBy, EXPERIMENT_SEARCH, defaultOrder), options.pageToken, maxResults);
   }
 
@@ -267,7 +281,7 @@ export class SqlTrackingStore implements TrackingStore {
       db.prepare('INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?) ON CONFLICT (key, experiment_id) DO UPDATE SET value = excluded.value').run(
         key,
         value,
-        row.experiment_id,
+        BigInt(row.experiment_id),
       );
     });
   }
@@ -276,7 +290,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   private runRow(runId: string): RunRow {
     validateRunId(runId);
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
+    const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid = ?`).get(runId) as RunRow | undefined;
     if (row === undefined) throw notFound(`Run '${runId}' not found in ${this.uri}`, { runId });
     return row;
   }
@@ -365,7 +379,7 @@ export class SqlTrackingStore implements TrackingStore {
       db.prepare(
         `INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
          VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, '', 'active', ?, ?)`,
-      ).run(runId, runName, userId, startTime, row.artifact_uri, experiment.experiment_id);
+      ).run(runId, runName, userId, startTime, row.artifact_uri, BigInt(experiment.experiment_id));
       const insertTag = db.prepare('INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)');
       for (const [key, value] of Object.entries(tags)) insertTag.run(key, value, runId);
       return this.toRunInfo(row, tags);
@@ -439,6 +453,9 @@ export class SqlTrackingStore implements TrackingStore {
         }
       }
       if (metrics.length > 0) this.insertMetrics(runId, metrics);
+      const byModel = new Map<string, Metric[]>();
+      for (const metric of metrics) if (metric.modelId !== undefined) byModel.set(metric.modelId, [...(byModel.get(metric.modelId) ?? []), metric]);
+      for (const [modelId, modelMetrics] of byModel) this.logged.insertMetrics(modelId, modelMetrics, runId);
       for (const [key, value] of tags) this.upsertRunTag(runId, key, value);
     });
   }
@@ -489,6 +506,22 @@ export class SqlTrackingStore implements TrackingStore {
     });
   }
 
+  /** MLflow 3's run outputs: which logged models a run produced, at which step (rows of the inputs table, as MLflow keeps them). */
+  async logOutputs(runId: string, models: Array<{ modelId: string; step: number }>, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    const db = this.db;
+    writeTransaction(db, () => {
+      this.activeRunRow(runId);
+      const insert = db.prepare(
+        "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)",
+      );
+      for (const model of models) {
+        this.logged.getRowForUpdate(model.modelId);
+        insert.run(randomUUID().replace(/-/g, ''), runId, model.modelId, model.step);
+      }
+    });
+  }
+
   async getMetricHistory(runId: string, key: string, options: CallOptions = {}): Promise<Metric[]> {
     throwIfAborted(options.signal);
     validateKey('metric', key);
@@ -507,14 +540,14 @@ export class SqlTrackingStore implements TrackingStore {
     const maxResults = validateMaxResults(options.maxResults);
     const filter = parseRunFilter(options.filter);
     const orderBy = parseRunOrderBy(options.orderBy);
-    const ids = options.experimentIds.map(Number).filter((id) => Number.isSafeInteger(id));
+    const ids = options.experimentIds.map(experimentKey).filter((id): id is bigint => id !== undefined);
     if (ids.length === 0) return { items: [], nextPageToken: undefined };
     const viewType = options.viewType ?? 'ACTIVE_ONLY';
     const stage = viewType === 'ALL' ? '' : viewType === 'ACTIVE_ONLY' ? " AND lifecycle_stage = 'active'" : " AND lifecycle_stage = 'deleted'";
     const marks = ids.map(() => '?').join(', ');
     const db = this.db;
     const runSelect = `SELECT run_uuid FROM runs WHERE experiment_id IN (${marks})${stage}`;
-    const rows = db.prepare(`SELECT * FROM runs WHERE experiment_id IN (${marks})${stage}`).all(...ids) as RunRow[];
+    const rows = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE experiment_id IN (${marks})${stage}`).all(...ids) as RunRow[];
     const data = new Map<string, Run['data']>();
     for (const row of rows) data.set(row.run_uuid, { metrics: {}, params: {}, tags: {} });
     for (const tag of db.prepare(`SELECT key, value, run_uuid FROM tags WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<{ key: string; value: string | null; run_uuid: string }>) {

@@ -114,7 +114,8 @@ print(json.dumps({
         [0, 0.9],
         [1, 0.4],
       ],
-      version: ['1', `models:/${model.modelId}`, run.runId, model.modelId, { approval: 'ok' }, ['champion'], 'READY'],
+      // MLflow 3.17's SQL registry keeps no model_id column: the link is the models:/m-<id> source.
+      version: ['1', `models:/${model.modelId}`, run.runId, null, { approval: 'ok' }, ['champion'], 'READY'],
       logged: ['model', 'READY', run.runId, { lr: '0.1' }, { kind: 'tfjs' }, `mlflow-artifacts:/${experimentId}/models/${model.modelId}/artifacts`, [['accuracy', 0.95]]],
       search: [model.modelId],
     });
