@@ -26,8 +26,9 @@ for e in sorted(client.search_experiments(view_type=ViewType.ALL), key=lambda e:
 for m in sorted(client.search_registered_models(), key=lambda m: m.name):
     versions = sorted(client.search_model_versions("name = '%s'" % m.name), key=lambda v: int(v.version))
     out["models"].append({
-        "model": [m.name, m.description, m.creation_timestamp, m.tags, m.aliases],
-        "versions": [[v.version, v.source, v.run_id, v.description, v.status, v.tags, v.creation_timestamp] for v in versions],
+        # MLflow 2.12's file store reports alias versions as strings, MLflow 3's SQL store as ints.
+        "model": [m.name, m.description, m.creation_timestamp, m.tags, {k: str(v) for k, v in m.aliases.items()}],
+        "versions": [[str(v.version), v.source, v.run_id, v.description, v.status, v.tags, v.creation_timestamp] for v in versions],
     })
 print(json.dumps(out, sort_keys=True))`;
 

@@ -20,7 +20,29 @@ interface SchemaDump {
 }
 
 const dump = (args: string[]) => runPythonJson<SchemaDump>('mlflow3', `import runpy, sys; sys.argv = ${JSON.stringify([DUMP, ...args])}; runpy.run_path(sys.argv[0], run_name='__main__')`);
-const normaliseSql = (sql: string) => sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
+/**
+ * A CREATE statement with whitespace collapsed and, for tables, its column and constraint clauses
+ * sorted: SQLAlchemy's batch migrations emit constraints of a rebuilt table in no fixed order.
+ */
+function normaliseSql(sql: string): string {
+  const text = sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
+  if (!/^CREATE TABLE/i.test(text)) return text;
+  const open = text.indexOf('(');
+  const body = text.slice(open + 1, text.lastIndexOf(')'));
+  const clauses: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i += 1) {
+    if (body[i] === '(') depth += 1;
+    else if (body[i] === ')') depth -= 1;
+    else if (body[i] === ',' && depth === 0) {
+      clauses.push(body.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  clauses.push(body.slice(start).trim());
+  return `${text.slice(0, open)}(${clauses.sort().join(', ')})`;
+}
 
 describe('the SQLite store in MLflow 3\'s own schema', () => {
   const dirs: string[] = [];
@@ -98,7 +120,7 @@ print(json.dumps({
   "params": run.data.params, "tags": {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")},
   "latest": {k: (None if math.isnan(v) else v) for k, v in run.data.metrics.items()},
   "history": [[m.step, m.value] for m in hist],
-  "version": [mv.version, mv.source, mv.run_id, mv.model_id, mv.tags, mv.aliases, mv.status],
+  "version": [str(mv.version), mv.source, mv.run_id, mv.model_id, mv.tags, mv.aliases, mv.status],
   "logged": [lm.name, str(lm.status), lm.source_run_id, lm.params, lm.tags, lm.artifact_location, [[m.key, m.value] for m in lm.metrics]],
   "search": [m.model_id for m in found],
 }))`,
