@@ -51,7 +51,7 @@ print(json.dumps({"status": str(m.status), "run": m.source_run_id, "params": m.p
   "files": sorted(f.path for f in client.list_logged_model_artifacts(m.model_id))}))`,
           { args: [server.url, version.modelId!] },
         );
-        expect(seen.status).toBe('LoggedModelStatus.READY');
+        expect(seen.status).toBe('READY');
         expect(seen.run).toBe(version.runId);
         expect(seen.files).toEqual(expect.arrayContaining(['MLmodel']));
         expect(seen.params['epochs']).toBeDefined();
