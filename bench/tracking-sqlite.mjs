@@ -143,7 +143,7 @@ async function startMlflowServer(database, artifacts) {
   let log = '';
   child.stderr.on('data', (c) => (log += c));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 3000; i++) {
     if (child.exitCode !== null) throw new Error(`mlflow server exited: ${log.slice(-2000)}`);
     try {
       if ((await fetch(`${url}/health`)).ok) return { url, stop: () => child.kill('SIGTERM') };
@@ -151,7 +151,7 @@ async function startMlflowServer(database, artifacts) {
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
-  throw new Error('mlflow server did not start in 120 s');
+  throw new Error('mlflow server did not start in 600 s');
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -177,6 +177,7 @@ try {
     ours.sqlite.push(await timeOurs(sqlite, searchSqlite, metrics));
     ours.file.push(await timeOurs(file, searchFile, metrics));
   }
+  console.error(`(a) SQLite log ${ours.sqlite.map((r) => r.logMs.toFixed(0)).join(', ')} ms, search ${ours.sqlite.map((r) => r.searchMs.toFixed(0)).join(', ')} ms; (b) file store log ${ours.file.map((r) => r.logMs.toFixed(0)).join(', ')} ms, search ${ours.file.map((r) => r.searchMs.toFixed(0)).join(', ')} ms`);
   const server = await startMlflowServer(database, path.join(dir, 'mlartifacts'));
   let python;
   try {
