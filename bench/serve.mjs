@@ -65,7 +65,7 @@ function parseArgs(argv) {
   return args;
 }
 
-async function writeDefaultModel(dir) {
+export async function writeDefaultModel(dir) {
   const { trainClassifier } = await import(new URL('model/train.js', dist).href);
   const { modelToFiles } = await import(new URL('model/format.js', dist).href);
   const { TRAINING_DEFAULTS } = await import(new URL('stages/train/hyperparams.js', dist).href);

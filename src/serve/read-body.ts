@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { ScoringError } from './scoring-error.js';
 
 /**
- * The request body as UTF-8 text, refusing (413 REQUEST_LIMIT_EXCEEDED) more than `maxBytes`:
- * from Content-Length before reading anything, or as soon as a chunked body grows past it.
+ * The request body's bytes, refusing (413 REQUEST_LIMIT_EXCEEDED) more than `maxBytes`: from
+ * Content-Length before reading anything, or as soon as a chunked body grows past it.
  */
-export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+export async function readBodyBytes(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(`${declared} bytes`, maxBytes);
   const chunks: Buffer[] = [];
@@ -15,7 +15,11 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
     if (size > maxBytes) throw tooLarge(`more than ${maxBytes} bytes`, maxBytes);
     chunks.push(chunk);
   }
-  const bytes = Buffer.concat(chunks, size);
+  return Buffer.concat(chunks, size);
+}
+
+/** The body as text: the scoring server accepts UTF-8 only (400 BAD_REQUEST otherwise). */
+export function utf8Text(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

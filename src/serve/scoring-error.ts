@@ -51,3 +51,10 @@ export function badRequest(message: string): ScoringError {
 export function invalidInput(message: string, details: Record<string, unknown>): ScoringError {
   return new ScoringError(400, 'INVALID_PARAMETER_VALUE', message, details);
 }
+
+/** 413 REQUEST_LIMIT_EXCEEDED: more rows than one request may score. */
+export function tooManyRows(found: string, maxRows: number): ScoringError {
+  return new ScoringError(413, 'REQUEST_LIMIT_EXCEEDED', `The request has ${found} rows; the limit is ${maxRows} rows per request (mlops serve --max-rows); split it into smaller requests`, {
+    limit: maxRows,
+  });
+}

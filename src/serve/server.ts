@@ -1,13 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { MlopsError } from '../errors.js';
 import { silentReporter, type Reporter } from '../pipeline/reporter.js';
-import { parseCsvInput } from './csv-input.js';
 import type { ModelSource, ServedModel } from './model-source.js';
-import { parseJsonInput, type ParsedInput } from './parse-input.js';
-import { predictionsJson } from './predictions.js';
-import { readBody } from './read-body.js';
-import { badRequest, ScoringError } from './scoring-error.js';
+import { readBodyBytes } from './read-body.js';
+import { ScoringError } from './scoring-error.js';
+import { ScoringPool } from './scoring-pool.js';
 
 export interface ScoringServerOptions {
   source: ModelSource;
@@ -17,6 +16,10 @@ export interface ScoringServerOptions {
   port?: number;
   /** Largest request body accepted; default 16 MiB. */
   maxBodyBytes?: number;
+  /** Most rows one request may score; default 100,000 (more: 413 REQUEST_LIMIT_EXCEEDED). */
+  maxRows?: number;
+  /** Worker threads that parse and score requests off the event loop; default cores − 1 (1 to 4). */
+  scoringWorkers?: number;
   /** What GET /version answers. */
   version?: string;
   /** How long close() waits for requests in flight before cutting connections; default 10 s. */
@@ -46,6 +49,12 @@ export interface ScoringServer {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** 100,000 rows answer with ~12 MB of JSON; larger batches belong to batch inference. */
+export const DEFAULT_MAX_ROWS = 100_000;
+
+export function defaultScoringWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
 
 /**
  * MLflow's scoring protocol over node:http: GET /ping and /health (200 once the model is loaded),
@@ -56,8 +65,13 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export async function startScoringServer(options: ScoringServerOptions): Promise<ScoringServer> {
   const reporter = options.reporter ?? silentReporter;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits = { maxRows: options.maxRows ?? DEFAULT_MAX_ROWS };
   const host = options.host ?? '127.0.0.1';
   let served = await options.source.load(options.signal ? { signal: options.signal } : {});
+  const pool = new ScoringPool(options.scoringWorkers ?? defaultScoringWorkers(), {
+    onInternalError: (message) => reporter.report({ type: 'log', stage: 'serve', message: `error: ${message}` }),
+  });
+  pool.setModel(served.classifier.describe());
   let stopping = false;
   let reloading: Promise<ReloadResult> | undefined;
 
@@ -75,7 +89,8 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     const now = await options.source.currentVersion();
     if (now === previous.version) return { ...base, changed: false, version: now ?? null };
     const next = await options.source.load();
-    // Prediction is synchronous, so no request is using the old model while this runs.
+    // The workers score with their own copy of the weights: the old classifier can go now.
+    pool.setModel(next.classifier.describe());
     served = next;
     previous.classifier.dispose();
     reporter.report({ type: 'log', stage: 'serve', message: `reloaded ${options.source.uri}: version ${previous.version} → ${next.version}` });
@@ -90,7 +105,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
   });
 
   /** Answers; once shutdown has begun, also closes the connection so close() need not wait for keep-alive. */
-  const reply = (response: ServerResponse, status: number, contentType: string, body: string): void => {
+  const reply = (response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void => {
     if (stopping) response.setHeader('connection', 'close');
     send(response, status, contentType, body);
   };
@@ -111,9 +126,9 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
         return reply(response, 200, 'text/plain; charset=utf-8', options.version ?? 'unknown');
       case '/invocations': {
         allow(method, ['POST']);
-        const parsed = parseRequest(request.headers['content-type'], await readBody(request, maxBodyBytes), served);
-        const { forward } = served;
-        return reply(response, 200, 'application/json', predictionsJson(forward.labels, forward.predictProba(parsed.features, parsed.rows), parsed.rows));
+        const body = await readBodyBytes(request, maxBodyBytes);
+        // Parsing and scoring run on a worker thread: the event loop stays free for /ping and I/O.
+        return reply(response, 200, 'application/json', await pool.score(body, request.headers['content-type'], limits));
       }
       case '/reload':
         allow(method, ['POST']);
@@ -129,8 +144,9 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
       server.off('error', reject);
       resolve();
     });
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     served.classifier.dispose();
+    await pool.close();
     const code = (error as { code?: string }).code;
     throw new MlopsError('IO', `Cannot listen on ${host}:${options.port ?? 5000}: ${code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message}`, { cause: error });
   });
@@ -145,8 +161,10 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
       server.close(() => {
         clearTimeout(timer);
         served.classifier.dispose();
-        reporter.report({ type: 'log', stage: 'serve', message: 'scoring server stopped' });
-        resolve();
+        void pool.close().then(() => {
+          reporter.report({ type: 'log', stage: 'serve', message: 'scoring server stopped' });
+          resolve();
+        });
       });
       // Keep-alive connections with nothing in flight would otherwise hold close() open.
       server.closeIdleConnections();
@@ -170,35 +188,13 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
   };
 }
 
-function parseRequest(contentTypeHeader: string | undefined, body: string, served: ServedModel): ParsedInput {
-  const [mime = '', ...params] = (contentTypeHeader ?? '').split(';').map((part) => part.trim().toLowerCase());
-  for (const param of params) {
-    const [key, value] = param.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
-    if (key === 'charset' && value !== 'utf-8' && value !== 'utf8') {
-      throw new ScoringError(415, 'BAD_REQUEST', `The scoring server only supports UTF-8; the request says charset=${value}`);
-    }
-  }
-  const schema = { featureNames: served.classifier.featureNames };
-  if (mime === 'application/json') {
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch (error) {
-      throw badRequest(`Failed to parse the input as JSON: ${(error as Error).message}`);
-    }
-    return parseJsonInput(json, schema);
-  }
-  if (mime === 'text/csv') return parseCsvInput(body, schema);
-  throw new ScoringError(415, 'BAD_REQUEST', `Content-Type must be application/json or text/csv; got ${contentTypeHeader ? `"${contentTypeHeader}"` : 'none'}`);
-}
-
 function allow(method: string, methods: string[]): void {
   if (!methods.includes(method)) {
     throw new ScoringError(405, 'BAD_REQUEST', `Method ${method} is not allowed here; use ${methods.join(' or ')}`, { allow: methods });
   }
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+function send(response: ServerResponse, status: number, contentType: string, body: string | Uint8Array): void {
   response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }

@@ -1,15 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBody } from '../../src/serve/read-body.js';
+import { readBodyBytes, utf8Text } from '../../src/serve/read-body.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-/** A server on 127.0.0.1:0 that answers with what readBody gave, or the error's status and message. */
+/** A server on 127.0.0.1:0 that answers with the body read as UTF-8 text, or the error's status and message. */
 async function echo(limit: number): Promise<string> {
   server = createServer((request, response) => {
-    readBody(request, limit).then(
+    readBodyBytes(request, limit).then(utf8Text).then(
       (text) => response.end(`ok:${text}`),
       (error: { status?: number; message: string }) => {
         response.writeHead(error.status ?? 500, { connection: 'close' });
@@ -21,7 +21,7 @@ async function echo(limit: number): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-describe('readBody', () => {
+describe('readBodyBytes and utf8Text', () => {
   it('returns the UTF-8 text of a body within the limit', async () => {
     const url = await echo(16);
     expect(await (await fetch(url, { method: 'POST', body: 'héllo' })).text()).toBe('ok:héllo');

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { ModelSource } from '../../serve/model-source.js';
-import { DEFAULT_MAX_BODY_BYTES, startScoringServer } from '../../serve/server.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, defaultScoringWorkers, startScoringServer } from '../../serve/server.js';
 import { openWorkspace } from '../../workspace/open.js';
 import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -14,12 +14,14 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string', short: 'H' },
   'max-body-bytes': { type: 'string' },
+  'max-rows': { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: "serve a model over HTTP with MLflow's scoring protocol (/invocations)",
-  help: `Usage: mlops serve <model-uri> [--port N] [--host H] [--max-body-bytes N] [--target T] [--config FILE]
+  help: `Usage: mlops serve <model-uri> [--port N] [--host H] [--max-body-bytes N] [--max-rows N] [--workers N] [--target T] [--config FILE]
 
 Serves a model like \`mlflow models serve\`: GET /ping, /health, /version; POST /invocations
 with JSON (dataframe_split, dataframe_records, instances or inputs) or text/csv, answering
@@ -34,7 +36,9 @@ runs:/<run_id>/model (resolved in the target's workspace), or a local model dire
 Options:
   -p, --port N            port (default 5000; 0 picks a free one)
   -H, --host H            address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for all)
-      --max-body-bytes N  largest request accepted (default ${DEFAULT_MAX_BODY_BYTES})
+      --max-body-bytes N  largest request accepted (default ${DEFAULT_MAX_BODY_BYTES}); larger: 413
+      --max-rows N        most rows one request may score (default ${DEFAULT_MAX_ROWS}); more: 413
+      --workers N         threads that parse and score requests (default ${defaultScoringWorkers()} here: cores − 1, 1 to 4)
   -t, --target T          target whose workspace resolves models:/ and runs:/ URIs
   -c, --config FILE       use this mlops.yml
 
@@ -54,6 +58,8 @@ Examples:
     if (uri === undefined || extra.length > 0) throw new MlopsError('USAGE', 'mlops serve needs exactly one model URI, e.g. mlops serve models:/main.iris.model@champion');
     const port = integerOption('--port', values.port, 5000, 0, 65535);
     const maxBodyBytes = integerOption('--max-body-bytes', values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER);
+    const maxRows = integerOption('--max-rows', values['max-rows'], DEFAULT_MAX_ROWS, 1, Number.MAX_SAFE_INTEGER);
+    const scoringWorkers = integerOption('--workers', values.workers, defaultScoringWorkers(), 1, 64);
     const needsWorkspace = /^(runs|models):\//.test(uri);
     const workspace = needsWorkspace ? await openWorkspace(await loadConfig(loadOptionsFrom(values, io)), { env: io.env }) : undefined;
     const server = await startScoringServer({
@@ -61,6 +67,8 @@ Examples:
       host: values.host ?? '127.0.0.1',
       port,
       maxBodyBytes,
+      maxRows,
+      scoringWorkers,
       version: VERSION,
       reporter: new LineReporter(io.stderr),
       ...(io.signal ? { signal: io.signal } : {}),

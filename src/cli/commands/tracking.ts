@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
-import { startTrackingServer } from '../../tracking/server/server.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, startTrackingServer } from '../../tracking/server/server.js';
 import { SqliteConnection } from '../../tracking/sql-store/connection.js';
 import { migrateFileStore } from '../../tracking/sql-store/migrate.js';
 import { sqlitePathFromUri } from '../../tracking/sql-store/sqlite-uri.js';
@@ -16,6 +16,8 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   'artifacts-destination': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'max-artifact-bytes': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -37,6 +39,10 @@ Options:
       --host H        interface to listen on (default 127.0.0.1; the server has no authentication)
       --artifacts-destination DIR
                       where proxied artifacts (mlflow-artifacts:/…) live (default: mlartifacts beside DIR)
+      --max-body-bytes N
+                      largest API request accepted; larger ones get 413 (default ${DEFAULT_MAX_BODY_BYTES})
+      --max-artifact-bytes N
+                      largest artifact upload through the proxy (default ${DEFAULT_MAX_ARTIFACT_BYTES})
   -t, --target T      target whose file store is the default root
   -c, --config FILE   use this mlops.yml
   -q, --quiet         no access log on stderr
@@ -50,6 +56,13 @@ Examples:
   mlops tracking migrate .mlops/mlruns sqlite:///.mlops/mlflow.db
   MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlops run pipeline_job
 `;
+
+function parseBytes(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isSafeInteger(value) && value >= 1)) throw new MlopsError('USAGE', `${name} must be a positive number of bytes, got "${text}"`);
+  return value;
+}
 
 function parsePort(text: string | undefined): number {
   if (text === undefined) return 5000;
@@ -89,10 +102,14 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new MlopsError('USAGE', `Unexpected arguments: ${positionals.join(' ')} (mlops tracking serve --help)`);
   const root = await rootFrom(values, io);
   const artifacts = values['artifacts-destination'];
+  const maxBodyBytes = parseBytes('--max-body-bytes', values['max-body-bytes']);
+  const maxArtifactBytes = parseBytes('--max-artifact-bytes', values['max-artifact-bytes']);
   const server = await startTrackingServer({
     root,
     port: parsePort(values.port),
     host: values.host ?? '127.0.0.1',
+    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    ...(maxArtifactBytes === undefined ? {} : { maxArtifactBytes }),
     ...(artifacts === undefined ? {} : { artifactsDestination: isAbsolute(artifacts) ? artifacts : resolve(io.cwd, artifacts) }),
     ...(values.quiet ? {} : { onRequest: (event) => io.stderr(`${event.method} ${event.path} ${event.status} ${event.durationMs} ms\n`) }),
     onCorrupt: (error) => io.stderr(`warning: skipped ${error.message}\n`),

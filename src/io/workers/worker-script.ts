@@ -4,14 +4,16 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { MlopsError } from '../../errors.js';
 
 /**
- * The compiled worker script `fileName` (e.g. 'parquet-encode-worker.js') beside this module; when
- * this module runs from the TypeScript sources (the tests), the compiled copy in dist/ that
- * `npm run build` leaves — worker threads run JavaScript only.
+ * The compiled worker script `fileName`: a name (e.g. 'parquet-encode-worker.js') is beside this
+ * module, a path with '/' (e.g. 'serve/scoring-worker.js') is relative to the package's source
+ * root. When this module runs from the TypeScript sources (the tests), the compiled copy in dist/
+ * that `npm run build` leaves — worker threads run JavaScript only.
  */
 function workerScript(fileName: string): URL {
-  const beside = new URL(`./${fileName}`, import.meta.url);
+  const relative = fileName.includes('/') ? `../../${fileName}` : `./${fileName}`;
+  const beside = new URL(relative, import.meta.url);
   if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL(`../../../dist/io/workers/${fileName}`, import.meta.url);
+  const built = new URL(`../../../dist/${fileName.includes('/') ? fileName : `io/workers/${fileName}`}`, import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
   throw new MlopsError('INTERNAL', `The worker script ${fileName} is missing (looked for ${fileURLToPath(beside)} and ${fileURLToPath(built)}): run npm run build`);
 }

@@ -112,6 +112,12 @@ export class NdArray implements PickleObject {
     if (!(raw instanceof Uint8Array)) {
       throw new MlopsError('CORRUPT', `${where}: ndarray data must be bytes, found ${describePickleValue(raw)}`);
     }
+    if (dtype.itemSize === 0 && count > MAX_EMPTY_ITEMS) {
+      // Zero-width items (<U0, |S0) take no bytes, so the shape alone could ask for billions.
+      throw new MlopsError('INVALID_ARGUMENT', `${where}: ndarray of shape (${shape.join(', ')}) and dtype ${dtype.str} declares ${count} empty items; at most ${MAX_EMPTY_ITEMS} are accepted`, {
+        details: { limit: 'ndarray empty items', max: MAX_EMPTY_ITEMS, found: count },
+      });
+    }
     const expected = count * dtype.itemSize;
     if (raw.byteLength !== expected) {
       throw new MlopsError('CORRUPT', `${where}: ndarray of shape (${shape.join(', ')}) and dtype ${dtype.str} needs ${expected} bytes, found ${raw.byteLength}`, {
@@ -122,6 +128,9 @@ export class NdArray implements PickleObject {
     this.data = fortranOrder && shape.length > 1 ? toCOrder(values, shape) : values;
   }
 }
+
+/** Items of a zero-width dtype an array may declare (they are not backed by bytes). */
+const MAX_EMPTY_ITEMS = 65_536;
 
 /** Decodes `count` elements of `dtype` from raw bytes, honouring the byte order. */
 export function decodeElements(raw: Uint8Array, dtype: NumpyDtype, count: number): NdArrayData {

@@ -1,5 +1,7 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { MlopsError } from '../../errors.js';
 import type { AllowList } from './allow-list.js';
+import { LIMIT_DESCRIPTIONS, resolveUnpickleLimits, type UnpickleLimits } from './limits.js';
 import { HIGHEST_PROTOCOL, OP, opcodeName } from './opcodes.js';
 import { PickleGlobal, describePickleValue, isPickleObject, isTuple, type PickleValue } from './values.js';
 
@@ -10,6 +12,10 @@ export interface UnpickleOptions {
   source?: string;
   /** Protocol 5 out-of-band buffers, in the order NEXT_BUFFER asks for them. */
   buffers?: readonly Uint8Array[];
+  /** Raises any of the size limits (see UnpickleLimits for the defaults). */
+  limits?: Partial<UnpickleLimits>;
+  /** Checked every few thousand opcodes; unpickleAsync also yields to the event loop so it can fire. */
+  signal?: AbortSignal;
 }
 
 /** Python 2 module names that protocols 0–2 may carry, mapped as Python 3's fix_imports does. */
@@ -23,8 +29,34 @@ const PY2_MODULES: Record<string, string> = { __builtin__: 'builtins', copy_reg:
  * (`posix system`); malformed input is CORRUPT with the byte offset and opcode.
  */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
-  return new Unpickler(bytes, options).run();
+  const unpickler = new Unpickler(bytes, options);
+  for (;;) {
+    const result = unpickler.steps(OPS_PER_CHECK);
+    if (result !== undefined) return result.value;
+  }
 }
+
+/**
+ * unpickle, in slices of about SLICE_MS that yield to the event loop between them, so a signal
+ * (Ctrl-C, SIGTERM, a timeout) stops even a large pickle promptly with ABORTED.
+ */
+export async function unpickleAsync(bytes: Uint8Array, options: UnpickleOptions): Promise<PickleValue> {
+  const unpickler = new Unpickler(bytes, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const result = unpickler.steps(OPS_PER_CHECK);
+    if (result !== undefined) return result.value;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop();
+      unpickler.checkAborted();
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** Opcodes between two looks at the signal (a few milliseconds of work at most). */
+const OPS_PER_CHECK = 16_384;
+const SLICE_MS = 10;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -37,23 +69,44 @@ class Unpickler {
   readonly #marks: PickleValue[][] = [];
   readonly #memo = new Map<number, PickleValue>();
   #nextBuffer = 0;
+  /** Values on the stack, across all open MARKs. */
+  #stackItems = 0;
+  /** Items placed into containers so far. */
+  #elements = 0;
   readonly #source: string;
+  readonly #limits: UnpickleLimits;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly options: UnpickleOptions,
   ) {
     this.#source = options.source ?? 'pickle';
+    this.#limits = resolveUnpickleLimits(options.limits);
+    this.checkAborted();
+    if (bytes.length > this.#limits.maxInputBytes) this.overLimit('maxInputBytes', bytes.length);
   }
 
-  run(): PickleValue {
-    while (this.#pos < this.bytes.length) {
+  /** Runs up to `count` opcodes; returns the result on STOP. */
+  steps(count: number): { value: PickleValue } | undefined {
+    this.checkAborted();
+    for (let i = 0; i < count; i++) {
+      if (this.#pos >= this.bytes.length) throw this.corrupt('the pickle ends without a STOP opcode');
       this.#opStart = this.#pos;
       this.#op = this.bytes[this.#pos++]!;
       const result = this.step(this.#op);
-      if (result !== undefined) return result.value;
+      if (result !== undefined) return result;
     }
-    throw this.corrupt('the pickle ends without a STOP opcode');
+    return undefined;
+  }
+
+  checkAborted(): void {
+    const signal = this.options.signal;
+    if (signal?.aborted) {
+      throw new MlopsError('ABORTED', `${this.#source}: decoding was cancelled at byte ${this.#pos} of ${this.bytes.length}`, {
+        cause: signal.reason,
+        details: { source: this.#source, offset: this.#pos },
+      });
+    }
   }
 
   /** Interprets one opcode; returns the result on STOP. */
@@ -74,6 +127,7 @@ class Unpickler {
       case OP.STOP:
         return { value: this.pop() };
       case OP.MARK:
+        if (this.#marks.length >= this.#limits.maxStackDepth) this.overLimit('maxStackDepth', this.#marks.length + 1);
         this.#marks.push(this.#stack);
         this.#stack = [];
         return;
@@ -133,16 +187,16 @@ class Unpickler {
       case OP.BINUNICODE8:
         return this.push(this.utf8(this.u64()));
       case OP.UNICODE:
-        return this.push(rawUnicodeEscape(latin1(this.lineBytes())));
+        return this.push(rawUnicodeEscape(latin1(this.valueLine())));
       case OP.SHORT_BINSTRING:
-        return this.push(latin1(this.take(this.u8())));
+        return this.push(latin1(this.value(this.u8())));
       case OP.BINSTRING: {
         const length = this.view(4).getInt32(0, true);
         if (length < 0) throw this.corrupt(`BINSTRING has a negative length ${length}`);
-        return this.push(latin1(this.take(length)));
+        return this.push(latin1(this.value(length)));
       }
       case OP.STRING:
-        return this.push(this.pythonStringLiteral(this.line()));
+        return this.push(this.pythonStringLiteral(new TextDecoder().decode(this.valueLine())));
       case OP.SHORT_BINBYTES:
         return this.push(this.copy(this.u8()));
       case OP.BINBYTES:
@@ -156,6 +210,7 @@ class Unpickler {
           throw this.corrupt(`the pickle asks for out-of-band buffer #${this.#nextBuffer + 1}, but ${this.options.buffers?.length ?? 0} were given`);
         }
         this.#nextBuffer++;
+        if (buffer.byteLength > this.#limits.maxValueBytes) this.overLimit('maxValueBytes', buffer.byteLength);
         return this.push(Uint8Array.from(buffer));
       }
       case OP.READONLY_BUFFER:
@@ -165,55 +220,57 @@ class Unpickler {
       case OP.EMPTY_LIST:
         return this.push([]);
       case OP.LIST:
-        return this.push(this.popMark());
+        return this.push(this.counted(this.popMark()));
       case OP.APPEND: {
         const value = this.pop();
-        this.list(this.top()).push(value);
+        this.list(this.top()).push(this.counted([value])[0]!);
         return;
       }
       case OP.APPENDS: {
-        const items = this.popMark();
-        this.list(this.top()).push(...items);
+        const items = this.counted(this.popMark());
+        const list = this.list(this.top());
+        // push(...items) would overflow the call stack for a long batch.
+        for (const item of items) list.push(item);
         return;
       }
       case OP.EMPTY_TUPLE:
         return this.push(Object.freeze([]));
       case OP.TUPLE:
-        return this.push(Object.freeze(this.popMark()));
+        return this.push(Object.freeze(this.counted(this.popMark())));
       case OP.TUPLE1:
-        return this.push(Object.freeze(this.popN(1)));
+        return this.push(Object.freeze(this.counted(this.popN(1))));
       case OP.TUPLE2:
-        return this.push(Object.freeze(this.popN(2)));
+        return this.push(Object.freeze(this.counted(this.popN(2))));
       case OP.TUPLE3:
-        return this.push(Object.freeze(this.popN(3)));
+        return this.push(Object.freeze(this.counted(this.popN(3))));
       case OP.EMPTY_DICT:
         return this.push(new Map());
       case OP.DICT: {
         const dict = new Map<PickleValue, PickleValue>();
-        this.setItems(dict, this.popMark());
+        this.setItems(dict, this.counted(this.popMark()));
         return this.push(dict);
       }
       case OP.SETITEM: {
-        const [key, value] = this.popN(2) as [PickleValue, PickleValue];
+        const [key, value] = this.counted(this.popN(2)) as [PickleValue, PickleValue];
         this.dict(this.top()).set(key, value);
         return;
       }
       case OP.SETITEMS: {
-        const items = this.popMark();
+        const items = this.counted(this.popMark());
         this.setItems(this.dict(this.top()), items);
         return;
       }
       case OP.EMPTY_SET:
         return this.push(new Set());
       case OP.ADDITEMS: {
-        const items = this.popMark();
+        const items = this.counted(this.popMark());
         const set = this.top();
         if (!(set instanceof Set)) throw this.corrupt(`ADDITEMS needs a set, found ${describePickleValue(set)}`);
         for (const item of items) set.add(item);
         return;
       }
       case OP.FROZENSET:
-        return this.push(new Set(this.popMark()));
+        return this.push(new Set(this.counted(this.popMark())));
 
       case OP.PUT:
         return this.memoPut(this.parseIndex(this.line()));
@@ -344,6 +401,7 @@ class Unpickler {
   }
 
   private memoPut(index: number): undefined {
+    if (!this.#memo.has(index) && this.#memo.size >= this.#limits.maxMemoEntries) this.overLimit('maxMemoEntries', this.#memo.size + 1);
     this.#memo.set(index, this.top());
     return undefined;
   }
@@ -354,18 +412,29 @@ class Unpickler {
   }
 
   private push(value: PickleValue): undefined {
+    if (this.#stackItems >= this.#limits.maxStackItems) this.overLimit('maxStackItems', this.#stackItems + 1);
+    this.#stackItems++;
     this.#stack.push(value);
     return undefined;
   }
 
   private pop(): PickleValue {
     if (this.#stack.length === 0) throw this.corrupt('the stack is empty');
+    this.#stackItems--;
     return this.#stack.pop()!;
   }
 
   private popN(count: number): PickleValue[] {
     if (this.#stack.length < count) throw this.corrupt(`${count} values are needed, the stack holds ${this.#stack.length}`);
+    this.#stackItems -= count;
     return this.#stack.splice(this.#stack.length - count, count);
+  }
+
+  /** Counts items about to go into a container against maxElements. */
+  private counted(items: PickleValue[]): PickleValue[] {
+    this.#elements += items.length;
+    if (this.#elements > this.#limits.maxElements) this.overLimit('maxElements', this.#elements);
+    return items;
   }
 
   private top(): PickleValue {
@@ -377,6 +446,7 @@ class Unpickler {
     const items = this.#stack;
     const previous = this.#marks.pop();
     if (previous === undefined) throw this.corrupt('no MARK to pop to');
+    this.#stackItems -= items.length;
     this.#stack = previous;
     return items;
   }
@@ -390,8 +460,14 @@ class Unpickler {
     return slice;
   }
 
+  /** The bytes of one str / bytes value, within maxValueBytes. */
+  private value(length: number): Uint8Array {
+    if (length > this.#limits.maxValueBytes) this.overLimit('maxValueBytes', length);
+    return this.take(length);
+  }
+
   private copy(length: number): Uint8Array {
-    return Uint8Array.from(this.take(length));
+    return Uint8Array.from(this.value(length));
   }
 
   private view(length: number): DataView {
@@ -415,19 +491,22 @@ class Unpickler {
 
   private utf8(length: number): string {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(this.take(length));
+      return new TextDecoder('utf-8', { fatal: true }).decode(this.value(length));
     } catch (error) {
       if (error instanceof MlopsError) throw error;
       throw this.corrupt('a string is not valid UTF-8');
     }
   }
 
-  /** Little-endian two's complement of `length` bytes, as LONG1 / LONG4 store ints. */
+  /**
+   * Little-endian two's complement of `length` bytes, as LONG1 / LONG4 store ints. Built from one
+   * hex string (linear time); shifting a bigint byte by byte would be quadratic in the length.
+   */
   private long(length: number): number | bigint {
+    if (length > this.#limits.maxIntegerBytes) this.overLimit('maxIntegerBytes', length);
     const bytes = this.take(length);
     if (length === 0) return 0;
-    let value = 0n;
-    for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+    let value = BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
     if (bytes[length - 1]! & 0x80) value -= 1n << BigInt(8 * length);
     return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
   }
@@ -435,6 +514,13 @@ class Unpickler {
   /** A newline-terminated text argument, as UTF-8 (what Python 3 assumes for names). */
   private line(): string {
     return new TextDecoder().decode(this.lineBytes());
+  }
+
+  /** A newline-terminated str value (protocol 0), within maxValueBytes. */
+  private valueLine(): Uint8Array {
+    const bytes = this.lineBytes();
+    if (bytes.length > this.#limits.maxValueBytes) this.overLimit('maxValueBytes', bytes.length);
+    return bytes;
   }
 
   private lineBytes(): Uint8Array {
@@ -446,8 +532,12 @@ class Unpickler {
   }
 
   private parseInt(text: string): number | bigint {
-    if (!/^[-+]?\d+$/.test(text.trim())) throw this.corrupt(`"${text}" is not an integer`);
-    const value = BigInt(text.trim());
+    const digits = text.trim();
+    // Decimal text → bigint is quadratic in V8, which is why Python caps it too.
+    const count = digits.length - (/^[-+]/.test(digits) ? 1 : 0);
+    if (count > this.#limits.maxIntegerDigits) this.overLimit('maxIntegerDigits', count);
+    if (!/^[-+]?\d+$/.test(digits)) throw this.corrupt(`"${text}" is not an integer`);
+    const value = BigInt(digits);
     return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
   }
 
@@ -474,15 +564,23 @@ class Unpickler {
     return `${this.#source}, byte ${this.#opStart} (${opcodeName(this.#op)})`;
   }
 
+  /** Refuses a pickle that would exceed one of the limits, naming the file, the limit and the option. */
+  private overLimit(limit: keyof UnpickleLimits, found: number): never {
+    const max = this.#limits[limit];
+    throw new MlopsError(
+      'INVALID_ARGUMENT',
+      `${this.where()}: ${found} ${LIMIT_DESCRIPTIONS[limit]} is over the limit of ${max} (limits.${limit}); decoding stopped, nothing was executed`,
+      { details: { source: this.#source, offset: this.#opStart, limit, max, found } },
+    );
+  }
+
   private corrupt(message: string): MlopsError {
     return new MlopsError('CORRUPT', `${this.where()}: ${message}`, { details: { source: this.#source, offset: this.#opStart } });
   }
 }
 
 function latin1(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return text;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Protocol 0's UNICODE argument: raw-unicode-escape (only \uXXXX and \UXXXXXXXX are escapes). */

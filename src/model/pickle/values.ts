@@ -90,11 +90,15 @@ export function isPickleObject(value: unknown): value is PickleObject {
   return typeof value === 'object' && value !== null && typeof (value as PickleObject).setState === 'function' && 'pickleClass' in value;
 }
 
+const LARGE_INT = 2n ** 128n;
+
 /** A short description for error messages: the type and, for small values, the value. */
 export function describePickleValue(value: PickleValue | undefined): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'None';
   if (typeof value === 'string') return value.length > 40 ? `str ${JSON.stringify(value.slice(0, 37))}…` : `str ${JSON.stringify(value)}`;
+  // A huge int is described by its size: decimal digits of a million-bit int take seconds to compute.
+  if (typeof value === 'bigint' && (value > LARGE_INT || value < -LARGE_INT)) return `int of ${(value < 0n ? -value : value).toString(16).length * 4} bits`;
   if (typeof value === 'number' || typeof value === 'bigint') return `${Number.isInteger(value) || typeof value === 'bigint' ? 'int' : 'float'} ${value}`;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (value instanceof Uint8Array) return `bytes of length ${value.byteLength}`;

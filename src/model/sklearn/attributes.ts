@@ -90,10 +90,18 @@ function floatArray(value: PickleValue | undefined, rank: number, where: string)
   return { values, shape: [...value.shape] };
 }
 
+const MAX_LABEL_INT = 10n ** 4300n;
+
 /** Python's str() of a class label: ints as digits, floats in repr form, booleans as True/False. */
 function pythonStr(value: PickleValue, where: string): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'bigint') {
+    // Python's str() refuses ints over 4300 digits too; V8 needs seconds for a million-bit one.
+    if (value > MAX_LABEL_INT || value < -MAX_LABEL_INT) {
+      throw new MlopsError('INVALID_ARGUMENT', `${where}: a class label is ${describePickleValue(value)}, over Python's 4300-digit limit for str(int)`);
+    }
+    return value.toString();
+  }
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : pythonFloatRepr(value);
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   throw new MlopsError('INVALID_ARGUMENT', `${where}: a class label must be a string, number or bool, found ${describePickleValue(value)}`);

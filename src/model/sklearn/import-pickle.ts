@@ -1,5 +1,5 @@
 import type { Classifier } from '../classifier.js';
-import { unpickle } from '../pickle/unpickle.js';
+import { unpickleAsync } from '../pickle/unpickle.js';
 import { SKLEARN_ALLOW_LIST } from './allow-list.js';
 import { readSklearnEstimator, type ImportedNetwork } from './read-estimator.js';
 import { networkToClassifier } from './to-classifier.js';
@@ -9,6 +9,8 @@ export interface ImportSklearnOptions {
   source: string;
   /** Input column names for a model fitted without feature names. */
   featureNames: readonly string[];
+  /** Stops decoding (ABORTED) between slices of work. */
+  signal?: AbortSignal;
 }
 
 export interface ImportedSklearnModel {
@@ -21,7 +23,11 @@ export interface ImportedSklearnModel {
  * allow-list reader, never executed; see readSklearnEstimator for what can be imported.
  */
 export async function importSklearnPickle(bytes: Uint8Array, options: ImportSklearnOptions): Promise<ImportedSklearnModel> {
-  const decoded = unpickle(bytes, { allowList: SKLEARN_ALLOW_LIST, source: options.source });
+  const decoded = await unpickleAsync(bytes, {
+    allowList: SKLEARN_ALLOW_LIST,
+    source: options.source,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const network = readSklearnEstimator(decoded, options.source);
   const classifier = await networkToClassifier(network, { featureNames: options.featureNames });
   return { classifier, network };

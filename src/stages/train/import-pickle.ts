@@ -40,7 +40,7 @@ export async function runImportPickle(ctx: StageContext, input: ImportPickleInpu
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const file = await readPickleFile(ctx, input.pklPath);
   const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-  const { classifier, network } = await importSklearnPickle(file.bytes, { source: file.location, featureNames: IRIS_FEATURES });
+  const { classifier, network } = await importSklearnPickle(file.bytes, { source: file.location, featureNames: IRIS_FEATURES, ...signal });
   try {
     const data = await optionalData(ctx, input.dataPath);
     return await withTrainingRun(

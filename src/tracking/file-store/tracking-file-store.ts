@@ -525,19 +525,7 @@ export class FileTrackingStore implements TrackingStore {
       validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
     }
     const { dir } = await this.locateActiveRun(runId);
-
-    const paramsToWrite: Array<[string, string]> = [];
-    for (const [key, value] of params) {
-      const existing = await readTextIfExists(join(dir, 'params', ...key.split('/')));
-      if (existing === undefined) paramsToWrite.push([key, value]);
-      else if (existing !== value) {
-        throw invalid(
-          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${existing}' for run ID='${runId}'. Attempted logging new value '${value}'`,
-          { runId, key, existing, attempted: value },
-        );
-      }
-    }
-    for (const [key, value] of paramsToWrite) await writeLocalFileAtomic(join(dir, 'params', ...key.split('/')), value, storeWriteOptions({ tempDir: dir }));
+    if (params.length > 0) await this.metaLock.run(`params:${runId}`, () => this.writeNewParams(runId, dir, params));
 
     const linesByKey = new Map<string, string>();
     for (const metric of metrics) linesByKey.set(metric.key, (linesByKey.get(metric.key) ?? '') + formatMetricLine(metric));
@@ -554,6 +542,37 @@ export class FileTrackingStore implements TrackingStore {
     }
 
     for (const [key, value] of tags) await this.setRunTagAt(runId, dir, key, value);
+  }
+
+  /**
+   * Params are immutable: a key is written once, and a different value later is refused. The
+   * check and the write happen under a per-run lock (so concurrent requests to one server see each
+   * other), and each file is created by a hard link that fails if it exists (so two processes
+   * cannot both win): of twenty racing writers of one key with different values, one succeeds.
+   */
+  private async writeNewParams(runId: string, dir: string, params: Array<[string, string]>): Promise<void> {
+    const changed = (key: string, existing: string, value: string): MlopsError =>
+      invalid(
+        `Changing param values is not allowed. Param with key='${key}' was already logged with value='${existing}' for run ID='${runId}'. Attempted logging new value '${value}'`,
+        { runId, key, existing, attempted: value },
+      );
+    const toWrite: Array<[string, string]> = [];
+    for (const [key, value] of params) {
+      const existing = await readTextIfExists(join(dir, 'params', ...key.split('/')));
+      if (existing === undefined) toWrite.push([key, value]);
+      else if (existing !== value) throw changed(key, existing, value);
+    }
+    for (const [key, value] of toWrite) {
+      const file = join(dir, 'params', ...key.split('/'));
+      try {
+        await writeLocalFileAtomic(file, value, { ...storeWriteOptions({ tempDir: dir }), overwrite: false });
+      } catch (error) {
+        if (!(error instanceof MlopsError && error.code === 'ALREADY_EXISTS')) throw error;
+        // Another process wrote it between our check and our link: the same value is fine.
+        const existing = (await readTextIfExists(file)) ?? '';
+        if (existing !== value) throw changed(key, existing, value);
+      }
+    }
   }
 
   /** Writes a tag; the mlflow.runName tag also renames the run in meta.yaml, as MLflow keeps them in step. */

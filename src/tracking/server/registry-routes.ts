@@ -3,6 +3,7 @@ import type { ServedModelRegistry } from './stores.js';
 import { TRACKING_API } from '../rest/tracking-client.js';
 import { modelVersionToJson, registeredModelToJson } from '../rest/wire.js';
 import type { ModelVersion, RegisteredModel } from '../types.js';
+import { checkModelVersionSource, type SourceCheckContext } from './model-version-source.js';
 import type { ApiRequest, Route } from './router.js';
 
 // The legacy stages: our registry keeps every version in 'None' and moves aliases instead.
@@ -15,8 +16,12 @@ function page<T>(key: string, items: T[], token: string | undefined): Record<str
   return json;
 }
 
-/** MLflow's model registry API (registered models, versions, tags, aliases), over the file registry. */
-export function registryRoutes(registry: ServedModelRegistry): Route[] {
+/**
+ * MLflow's model registry API (registered models, versions, tags, aliases), over the file registry.
+ * `sources` locates a run's artifacts, so model-versions/create accepts only what MLflow's
+ * server accepts as a source (see checkModelVersionSource).
+ */
+export function registryRoutes(registry: ServedModelRegistry, sources: SourceCheckContext): Route[] {
   const route = (method: string, name: string, handler: Route['handler']): Route => ({ method, path: `${TRACKING_API}/${name}`, handler });
   const signal = (request: ApiRequest) => ({ signal: request.signal });
 
@@ -112,11 +117,14 @@ export function registryRoutes(registry: ServedModelRegistry): Route[] {
       const { params } = request;
       const runId = params.optionalString('run_id');
       const modelId = params.optionalString('model_id');
+      const name = params.string('name');
+      const source = params.string('source');
+      await checkModelVersionSource(source, runId, sources);
       // Absent description and run_link are stored as '', as MLflow's server does.
       const version = await registry.createModelVersion({
         ...signal(request),
-        name: params.string('name'),
-        source: params.string('source'),
+        name,
+        source,
         tags: params.keyValues('tags'),
         ...(runId ? { runId } : {}),
         ...(modelId ? { modelId } : {}),

@@ -12,7 +12,10 @@ import type { ServedModelRegistry, ServedTrackingStore } from './stores.js';
 import { mlflowErrorFor } from '../rest/errors.js';
 import { artifactProxyRoutes } from './artifact-proxy.js';
 import { loggedModelRoutes } from './logged-model-routes.js';
+import { artifactUriToPath } from '../file-store/artifact-uri.js';
+import type { SourceCheckContext } from './model-version-source.js';
 import { Params } from './params.js';
+import { hideServerPaths } from './public-message.js';
 import { registryRoutes } from './registry-routes.js';
 import { matchRoute, withAjaxAliases, type ApiResult, type Route } from './router.js';
 import { trackingRoutes } from './tracking-routes.js';
@@ -29,8 +32,10 @@ export interface TrackingHandlerOptions {
   registry: ServedModelRegistry;
   /** The proxy's --artifacts-destination folder. */
   artifactsDestination: string;
-  /** Largest request body accepted (artifact uploads included); default 2 GiB. */
+  /** Largest API request body accepted; default 64 MiB. Larger ones get 413 REQUEST_LIMIT_EXCEEDED. */
   maxBodyBytes?: number;
+  /** Largest artifact upload (PUT through the artifact proxy); default 1 GiB. */
+  maxArtifactBytes?: number;
   onRequest?: (event: RequestLogEvent) => void;
 }
 
@@ -45,7 +50,10 @@ export interface TrackingServerOptions {
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** Largest API request body; default 64 MiB (`mlops tracking serve --max-body-bytes`). */
   maxBodyBytes?: number;
+  /** Largest artifact upload; default 1 GiB (`--max-artifact-bytes`). */
+  maxArtifactBytes?: number;
   onRequest?: (event: RequestLogEvent) => void;
   onCorrupt?: (error: MlopsError) => void;
 }
@@ -62,7 +70,10 @@ export interface RunningTrackingServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_BODY = 2 * 1024 ** 3;
+/** MLflow's own server sets no limit; 64 MiB is far above any log-batch (1,000 metrics) or model-version request. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 ** 2;
+/** Artifact uploads are held in memory before the atomic write, so they have a limit of their own. */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 1024 ** 3;
 /** The MLflow release whose REST API and file layout this server follows (what /version reports). */
 export const MLFLOW_SERVER_VERSION = '2.12.2';
 
@@ -70,12 +81,22 @@ function errorBody(errorCode: string, message: string): string {
   return JSON.stringify({ error_code: errorCode, message });
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/** A body over the limit: 413, with an MLflow-shaped error naming the limit and the option that raises it. */
+class BodyTooLarge extends MlopsError {
+  constructor(size: string, limit: number, option: string) {
+    super('INVALID_ARGUMENT', `The request body has ${size}; the limit is ${limit} bytes (mlops tracking serve ${option})`, { details: { limit } });
+  }
+}
+
+async function readBody(request: IncomingMessage, limit: number, option: string): Promise<Buffer> {
+  // Refused from Content-Length before a byte is read, or as soon as a chunked body grows past it.
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(`${declared} bytes`, limit, option);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new MlopsError('INVALID_ARGUMENT', `Request body is larger than the limit of ${limit} bytes`, { details: { limit } });
+    if (size > limit) throw new BodyTooLarge(`more than ${limit} bytes`, limit, option);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -122,10 +143,20 @@ export function createTrackingHandler(options: TrackingHandlerOptions): (request
   const routes: Route[] = [
     { method: 'GET', path: '/health', handler: async () => ({ text: 'OK' }) },
     { method: 'GET', path: '/version', handler: async () => ({ text: MLFLOW_SERVER_VERSION }) },
-    ...withAjaxAliases([...trackingRoutes(options.tracking), ...registryRoutes(options.registry), ...(options.tracking.loggedModels ? loggedModelRoutes(options.tracking) : [])]),
+    ...withAjaxAliases([
+      ...trackingRoutes(options.tracking),
+      ...registryRoutes(options.registry, runArtifactDirs(options.tracking, options.artifactsDestination)),
+      ...(options.tracking.loggedModels ? loggedModelRoutes(options.tracking) : []),
+    ]),
     ...artifactProxyRoutes(options.artifactsDestination),
   ];
-  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const artifactLimit = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
+  // Error messages name files relative to these, never by their absolute path on this machine.
+  const serverPaths = [
+    { path: options.tracking.root, label: '<tracking store>' },
+    { path: options.artifactsDestination, label: '<artifacts destination>' },
+  ];
 
   const handle = async (request: IncomingMessage, response: ServerResponse, abort: AbortController): Promise<number> => {
     const method = request.method ?? 'GET';
@@ -141,16 +172,20 @@ export function createTrackingHandler(options: TrackingHandlerOptions): (request
       return 405;
     }
     try {
-      const body = await readBody(request, limit);
+      const body = match.route.rawBody ? await readBody(request, artifactLimit, '--max-artifact-bytes') : await readBody(request, limit, '--max-body-bytes');
       const params = method === 'GET' || match.route.rawBody ? Params.fromQuery(url.searchParams) : jsonParams(request, body);
       const result = await match.route.handler({ method, path: url.pathname, rest: match.rest, query: url.searchParams, params, body, signal: abort.signal });
       return sendResult(response, result);
     } catch (error) {
       const mlopsError = error instanceof MlopsError ? error : undefined;
-      const { errorCode, status } = mlflowErrorFor(mlopsError?.code ?? 'INTERNAL');
-      const message = error instanceof Error ? error.message : String(error);
-      if (!response.headersSent) send(response, status, 'application/json', errorBody(errorCode, message));
-      else response.destroy();
+      const { errorCode, status } =
+        error instanceof BodyTooLarge ? { errorCode: 'REQUEST_LIMIT_EXCEEDED', status: 413 } : mlflowErrorFor(mlopsError?.code ?? 'INTERNAL');
+      const message = hideServerPaths(error instanceof Error ? error.message : String(error), serverPaths);
+      if (!response.headersSent) {
+        // The rest of a refused body may still be arriving: do not keep the connection.
+        if (status === 413) response.setHeader('Connection', 'close');
+        send(response, status, 'application/json', errorBody(errorCode, message));
+      } else response.destroy();
       return status;
     }
   };
@@ -165,6 +200,20 @@ export function createTrackingHandler(options: TrackingHandlerOptions): (request
     void handle(request, response, abort).then((status) => {
       options.onRequest?.({ method: request.method ?? 'GET', path: new URL(request.url ?? '/', 'http://localhost').pathname, status, durationMs: Math.round(performance.now() - started) });
     });
+  };
+}
+
+/** Where a run's artifacts are on this server's disk, for checking local model-version sources. */
+function runArtifactDirs(tracking: ServedTrackingStore, artifactsDestination: string): SourceCheckContext {
+  return {
+    async runArtifactDir(runId) {
+      const run = await tracking.getRun(runId);
+      try {
+        return artifactUriToPath(run.info.artifactUri, { artifactsDestination });
+      } catch {
+        return undefined; // a remote artifact location: no local path can be inside it
+      }
+    },
   };
 }
 
@@ -199,6 +248,7 @@ export async function startTrackingServer(options: TrackingServerOptions): Promi
       registry,
       artifactsDestination,
       ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+      ...(options.maxArtifactBytes === undefined ? {} : { maxArtifactBytes: options.maxArtifactBytes }),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     }),
   );

@@ -4,6 +4,8 @@ import type { CreateModelVersionOptions, Experiment, ModelRegistry, ModelVersion
 
 /** What the server needs of a tracking store beyond the interface: MLflow's filtered searches with a view type. Both local stores have it. */
 export type ServedTrackingStore = TrackingStore & {
+  /** The store's folder or database file (error messages name files relative to it). */
+  readonly root: string;
   searchExperiments(options?: SearchEntitiesOptions & { viewType?: ViewType }): Promise<Page<Experiment>>;
   searchRuns(options: SearchRunsOptions & { viewType?: ViewType }): Promise<Page<Run>>;
 };

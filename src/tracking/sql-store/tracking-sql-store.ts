@@ -130,6 +130,8 @@ function keyValues(rows: Array<{ key: string; value: string | null }>): Record<s
  */
 export class SqlTrackingStore implements TrackingStore {
   readonly uri: string;
+  /** The database file. */
+  readonly root: string;
   readonly artifactsDestination: string;
   private readonly connection: SqliteConnection;
   private readonly defaultArtifactRoot: string;
@@ -141,6 +143,7 @@ export class SqlTrackingStore implements TrackingStore {
   constructor(options: SqlTrackingStoreOptions) {
     this.uri = options.uri;
     this.connection = options.connection;
+    this.root = options.connection.path;
     this.artifactsDestination = options.artifactsDestination;
     this.defaultArtifactRoot = options.defaultArtifactRoot ?? 'mlflow-artifacts:/';
     this.now = options.now ?? Date.now;

@@ -57,6 +57,8 @@ describe('mlops tracking serve', () => {
     };
     expect(await run(['tracking', 'serve', '--port', 'http'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port must be a number') });
     expect((await run(['tracking', 'launch'])).code).toBe(2);
+    expect(await run(['tracking', 'serve', '--root', cwd, '--max-body-bytes', '64MB'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--max-body-bytes must be a positive number of bytes, got "64MB"') });
+    expect((await run(['tracking', 'serve', '--root', cwd, '--max-artifact-bytes', '0'])).code).toBe(2);
     const remote = await run(['tracking', 'serve'], { MLFLOW_TRACKING_URI: 'http://user:pw@mlflow.example.com' });
     expect(remote.code).toBe(2);
     expect(remote.stderr).toContain('pass --root DIR');

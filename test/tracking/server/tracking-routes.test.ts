@@ -59,7 +59,9 @@ describe('tracking routes', () => {
     await writeFile(file, 'status: [3\n');
     const broken = await call('GET', `runs/get?run_id=${runIds[1]}`);
     expect(broken.status).toBe(500);
-    expect(broken.json).toEqual({ error_code: 'DATA_LOSS', message: expect.stringContaining(file) });
+    // The file is named relative to the store: the server's own folders never reach a client.
+    expect(broken.json).toEqual({ error_code: 'DATA_LOSS', message: expect.stringContaining(`<tracking store>/${experimentId}/${runIds[1]}/meta.yaml`) });
+    expect(JSON.stringify(broken.json)).not.toContain(root);
     const search = await call('POST', 'runs/search', { experiment_ids: [experimentId] });
     expect((search.json['runs'] as Array<{ info: { run_name: string } }>).map((run) => run.info.run_name)).toEqual(['good']);
   });
