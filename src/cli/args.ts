@@ -34,6 +34,7 @@ export function loadOptionsFrom(values: { target?: string | undefined; var?: str
     ...(values.target ? { target: values.target } : {}),
     ...(values.var ? { vars: parseVarArgs(values.var) } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
+    onNotice: (message) => io.stderr(`notice: ${message}\n`),
   };
 }
 

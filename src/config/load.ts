@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlopsError } from '../errors.js';
 import type { ResolvedConfig } from './types.js';
+import { keepLegacyFileStore } from './legacy-store.js';
 import { parseConfig } from './parse.js';
 
 export { parseConfig } from './parse.js';
@@ -21,6 +22,8 @@ export interface LoadConfigOptions {
   /** Default process.env; BUNDLE_VAR_<name> and MLFLOW_TRACKING_URI are read from it. */
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /** Told once when the workspace keeps its older mlruns file store instead of the SQLite default. */
+  onNotice?: (message: string) => void;
 }
 
 export const CONFIG_FILE_NAMES = ['mlops.yml', 'mlops.yaml'] as const;
@@ -41,7 +44,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   const cwd = resolve(options.cwd ?? process.cwd());
   const located = await locateConfig(options.path, cwd);
   const text = await readConfigText(located.path, options.signal);
-  return parseConfig(text, {
+  const config = parseConfig(text, {
     source: located.path,
     configDir: located.embedded ? packageRoot() : dirname(located.path),
     ...(located.embedded ? { embedded: true } : { configPath: located.path }),
@@ -50,6 +53,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     ...(options.vars === undefined ? {} : { vars: options.vars }),
     env: options.env ?? process.env,
   });
+  return keepLegacyFileStore(config, options.onNotice);
 }
 
 interface LocatedConfig {

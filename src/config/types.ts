@@ -41,7 +41,7 @@ export interface ApprovalConfig {
 
 export interface LocalWorkspaceConfig {
   type: 'local';
-  /** Absolute path of the folder that holds Volumes/, tables/ and mlruns/. */
+  /** Absolute path of the folder that holds Volumes/, tables/, mlflow.db and mlartifacts/. */
   root: string;
 }
 
@@ -72,7 +72,11 @@ export interface ResolvedConfig {
   /** Final variable values after precedence: --var > BUNDLE_VAR_<name> > target > default. */
   variables: Record<string, string>;
   workspace: WorkspaceConfig;
-  /** MLFLOW_TRACKING_URI > target tracking_uri > the local workspace's file store (file://<root>/mlruns). */
+  /**
+   * MLFLOW_TRACKING_URI > target tracking_uri > the local workspace's SQLite store
+   * (sqlite:///<root>/mlflow.db), or its older file store (file://<root>/mlruns) when that holds
+   * runs and no mlflow.db exists yet.
+   */
   trackingUri: string;
   approval: ApprovalConfig;
   jobs: Record<JobName, JobConfig>;

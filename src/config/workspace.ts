@@ -122,8 +122,16 @@ export function resolveTrackingUri(sources: TrackingUriSources): string {
     return pathToFileUri(sources.fromTarget.trim(), sources.baseDir);
   }
   const { workspace } = sources;
-  if (workspace.type === 'local') return pathToFileURL(join(workspace.root, 'mlruns')).href;
+  if (workspace.type === 'local') return defaultLocalTrackingUri(workspace.root);
   return workspace.profile ? `databricks://${workspace.profile}` : 'databricks';
+}
+
+/**
+ * A local workspace's own tracking store: MLflow's SQL schema in `<root>/mlflow.db` (artifacts in
+ * `<root>/mlartifacts/`), what `mlflow server --backend-store-uri sqlite:///<root>/mlflow.db` reads.
+ */
+export function defaultLocalTrackingUri(root: string): string {
+  return `sqlite:///${join(root, 'mlflow.db')}`;
 }
 
 // MLflow treats a bare path as a file store; making it an absolute file: URI keeps it

@@ -6,7 +6,7 @@ import { toMlopsError } from '../io/fs-errors.js';
 import type { Classifier } from '../model/classifier.js';
 import { modelFromFiles } from '../model/format.js';
 import { DenseForward } from '../model/forward.js';
-import { parseModelUri, resolveModelUri, type ModelUri } from '../tracking/model-uri.js';
+import { downloadModelFile, parseModelUri, resolveModelUri, type ModelUri } from '../tracking/model-uri.js';
 import type { Workspace } from '../workspace/types.js';
 
 /** A loaded model and where it came from. */
@@ -68,7 +68,7 @@ export class ModelSource {
     }
     const workspace = this.workspace!;
     const location = await resolveModelUri(this.#parsed!, workspace, options);
-    const classifier = await modelFromFiles((relative) => workspace.tracking.downloadArtifact(location.runId, `${location.artifactPath}/${relative}`, options));
+    const classifier = await modelFromFiles((relative) => downloadModelFile(location, workspace.tracking, relative, options));
     return { classifier, forward: new DenseForward(classifier.describe()), uri: this.uri, version: location.version?.version, runId: location.runId };
   }
 }

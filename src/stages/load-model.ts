@@ -1,6 +1,6 @@
 import type { Classifier } from '../model/classifier.js';
 import { classifierFromFiles, readModelFiles, type ModelFilesRead } from '../model/format.js';
-import { resolveModelUri, type ResolvedModelLocation } from '../tracking/model-uri.js';
+import { downloadModelFile, resolveModelUri, type ResolvedModelLocation } from '../tracking/model-uri.js';
 import type { Workspace } from '../workspace/types.js';
 
 export interface LoadedModel {
@@ -27,6 +27,6 @@ export async function loadModel(workspace: Workspace, uri: string, options: { si
  */
 export async function fetchModel(workspace: Workspace, uri: string, options: { signal?: AbortSignal } = {}): Promise<FetchedModel> {
   const location = await resolveModelUri(uri, workspace, options);
-  const files = await readModelFiles((relative) => workspace.tracking.downloadArtifact(location.runId, `${location.artifactPath}/${relative}`, options));
+  const files = await readModelFiles((relative) => downloadModelFile(location, workspace.tracking, relative, options));
   return { location, files, featureNames: files.preprocessing.featureNames };
 }

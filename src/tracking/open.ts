@@ -5,6 +5,10 @@ import { redactUrl } from '../redact.js';
 import { FileModelRegistry } from './file-store/registry-file-store.js';
 import { FileTrackingStore } from './file-store/tracking-file-store.js';
 import { openRestTracking } from './rest/open-rest.js';
+import { SqliteConnection } from './sql-store/connection.js';
+import { SqlModelRegistry } from './sql-store/registry-sql-store.js';
+import { defaultArtifactsDestination, sqlitePathFromUri } from './sql-store/sqlite-uri.js';
+import { SqlTrackingStore } from './sql-store/tracking-sql-store.js';
 import type { ModelRegistry, TrackingStore } from './types.js';
 
 export interface OpenTrackingOptions {
@@ -14,17 +18,28 @@ export interface OpenTrackingOptions {
   env?: Record<string, string | undefined>;
   /** For http(s):// URIs; defaults to the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /** For sqlite:/// URIs: where artifacts go; default `mlartifacts/` beside the database file. */
+  artifactsDestination?: string;
 }
 
 /**
- * MLflow's tracking-URI conventions: a path or file: URI is a file store; http(s):// is a REST
- * server (credentials from `env`, as MLflow reads them); databricks[://profile] is a Databricks
+ * MLflow's tracking-URI conventions: sqlite:/// is MLflow's SQL store in an SQLite file (our
+ * local default, artifacts in mlartifacts/ beside it); a path or file: URI is a file store
+ * (MLflow 2.x's default, kept for existing mlruns folders); http(s):// is a REST server (credentials from `env`, as MLflow reads them); databricks[://profile] is a Databricks
  * workspace, which this module leaves to the Databricks backend.
  */
 export function openTracking(uri: string, options: OpenTrackingOptions): { tracking: TrackingStore; registry: ModelRegistry } {
   if (/^https?:\/\//i.test(uri)) {
     const { tracking, registry } = openRestTracking({ uri, ...(options.env ? { env: options.env } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
     return { tracking, registry };
+  }
+  if (/^sqlite:/i.test(uri)) {
+    const path = sqlitePathFromUri(uri, options.baseDir);
+    const connection = new SqliteConnection(path);
+    return {
+      tracking: new SqlTrackingStore({ connection, uri, artifactsDestination: options.artifactsDestination ?? defaultArtifactsDestination(path) }),
+      registry: new SqlModelRegistry({ connection }),
+    };
   }
   if (/^databricks(:|$)/.test(uri)) {
     throw new MlopsError(
@@ -36,7 +51,7 @@ export function openTracking(uri: string, options: OpenTrackingOptions): { track
   let root: string;
   if (uri.startsWith('file:')) root = fileURLToPath(uri);
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
-    throw new MlopsError('CONFIG_INVALID', `Tracking URI scheme of ${redactUrl(uri)} is not supported; expected a path, file:, http(s): or databricks`, {
+    throw new MlopsError('CONFIG_INVALID', `Tracking URI scheme of ${redactUrl(uri)} is not supported; expected sqlite:///, a path, file:, http(s): or databricks`, {
       details: { trackingUri: redactUrl(uri) },
     });
   } else root = isAbsolute(uri) ? uri : resolve(options.baseDir, uri);

@@ -22,6 +22,8 @@ export interface Metric {
   /** Milliseconds since the epoch. */
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model this metric is about (also recorded on the model). */
+  modelId?: string;
 }
 
 export interface RunInfo {
@@ -123,6 +125,13 @@ export interface TrackingStore {
   /** Lists the direct children of `path` ('' for the root). */
   listArtifacts(runId: string, path?: string, options?: CallOptions): Promise<ArtifactInfo[]>;
   downloadArtifact(runId: string, path: string, options?: CallOptions): Promise<Uint8Array>;
+
+  /**
+   * MLflow 3 logged models, when the store has them: the SQLite store always, the REST client when
+   * its server answers the logged-models endpoints (an MLflow 3 server), nothing for the file store.
+   * Resolves to undefined when absent, so callers fall back to a model in the run's artifacts.
+   */
+  loggedModels?(options?: CallOptions): Promise<LoggedModelStore | undefined>;
 }
 
 export type ModelVersionStatus = 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
@@ -149,6 +158,8 @@ export interface ModelVersion {
   status: ModelVersionStatus;
   tags: Record<string, string>;
   aliases: string[];
+  /** The MLflow 3 logged model this version was registered from (its source is then `models:/m-<id>`). */
+  modelId?: string;
 }
 
 export interface CreateModelVersionOptions extends CallOptions {
@@ -158,6 +169,8 @@ export interface CreateModelVersionOptions extends CallOptions {
   runId?: string;
   description?: string;
   tags?: Record<string, string>;
+  /** The MLflow 3 logged model being registered (MLflow 3 servers and the SQLite store). */
+  modelId?: string;
 }
 
 /** MLflow's model registry: registered models, versions, tags and aliases. */
@@ -182,4 +195,62 @@ export interface ModelRegistry {
   deleteAlias(name: string, alias: string, options?: CallOptions): Promise<void>;
   /** NOT_FOUND if the alias is not set. */
   getModelVersionByAlias(name: string, alias: string, options?: CallOptions): Promise<ModelVersion>;
+}
+
+/** MLflow 3's LoggedModelStatus, without its LOGGED_MODEL_ prefix. */
+export type LoggedModelStatus = 'PENDING' | 'READY' | 'UPLOAD_FAILED';
+
+/** An MLflow 3 logged model: a model as a first-class entity, with its own id, artifacts, params, metrics and tags. */
+export interface LoggedModel {
+  /** `m-` and 32 hex digits; its URI is `models:/<modelId>`. */
+  modelId: string;
+  experimentId: string;
+  name: string;
+  /** Where its files are, e.g. `mlflow-artifacts:/<exp>/models/<modelId>/artifacts`. */
+  artifactLocation: string;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  status: LoggedModelStatus;
+  statusMessage: string;
+  modelType: string;
+  /** The run that produced it ('' when none). */
+  sourceRunId: string;
+  tags: Record<string, string>;
+  params: Record<string, string>;
+  /** Its metrics, each with the run that logged it. */
+  metrics: Array<Metric & { runId: string }>;
+}
+
+export interface CreateLoggedModelOptions extends CallOptions {
+  experimentId: string;
+  name: string;
+  sourceRunId?: string;
+  modelType?: string;
+  params?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+export interface SearchLoggedModelsOptions extends CallOptions {
+  experimentIds: string[];
+  /** MLflow's logged-model filter, e.g. `name = 'iris' AND metrics.accuracy > 0.9 AND params.lr = '0.1'`. */
+  filter?: string;
+  /** Fields such as `creation_timestamp`, `name`, `metrics.accuracy`; newest first by default. */
+  orderBy?: Array<{ fieldName: string; ascending?: boolean }>;
+  maxResults?: number;
+  pageToken?: string;
+}
+
+/** MLflow 3 logged models: the SQLite store and MLflow 3 servers have them; MLflow 2.x stores do not. */
+export interface LoggedModelStore {
+  createLoggedModel(options: CreateLoggedModelOptions): Promise<LoggedModel>;
+  getLoggedModel(modelId: string, options?: CallOptions): Promise<LoggedModel>;
+  /** Marks the model READY once its files are complete (or UPLOAD_FAILED). */
+  finalizeLoggedModel(modelId: string, status: Exclude<LoggedModelStatus, 'PENDING'>, options?: CallOptions): Promise<LoggedModel>;
+  setLoggedModelTags(modelId: string, tags: Record<string, string>, options?: CallOptions): Promise<void>;
+  /** Metrics of the model, logged by `runId` (the model's source run when omitted). */
+  logLoggedModelMetrics(modelId: string, metrics: Metric[], options?: CallOptions & { runId?: string }): Promise<void>;
+  searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>>;
+  logLoggedModelArtifact(modelId: string, path: string, data: Uint8Array | string, options?: CallOptions): Promise<void>;
+  listLoggedModelArtifacts(modelId: string, path?: string, options?: CallOptions): Promise<ArtifactInfo[]>;
+  downloadLoggedModelArtifact(modelId: string, path: string, options?: CallOptions): Promise<Uint8Array>;
 }

@@ -25,7 +25,7 @@ describe('mlops CLI', () => {
     expect(result).toMatchObject({ status: 'succeeded', target: 'dev', stages: [{ name: 'ingest', status: 'succeeded' }] });
     expect(result.ingestion).toMatchObject({ files_ingested: 3, rows_written: 150, rows_quarantined: 0 });
     expect(result.ingestion.output_path).toBe('/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested');
-    expect(result.tracking.uri).toMatch(/^file:\/\/.*\/\.mlops\/mlruns$/);
+    expect(result.tracking.uri).toMatch(/^sqlite:\/\/\/\/.*\/\.mlops\/mlflow\.db$/);
     expect(stderr).toContain('▶ ingest');
   });
 
@@ -50,6 +50,7 @@ describe('mlops CLI', () => {
     expect(ingest.code).toBe(0);
     await expect(stat(join(elsewhere, 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', 'aliases', 'champion'))).resolves.toBeTruthy();
     await expect(stat(join(cwd, '.mlops', 'mlruns'))).rejects.toThrow();
+    await expect(stat(join(cwd, '.mlops', 'mlflow.db'))).rejects.toThrow();
   });
 
   it('never prints the password of a tracking URI', async () => {

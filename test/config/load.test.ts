@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     const config = await loadConfig({ cwd: dir, path: 'conf/other.yml', env: {} });
     expect(config.configPath).toBe(join(dir, 'conf', 'other.yml'));
     expect(config.workspace).toEqual({ type: 'local', root: join(dir, 'conf', 'ws') });
-    expect(config.trackingUri).toBe(`file://${join(dir, 'conf', 'ws', 'mlruns')}`);
+    expect(config.trackingUri).toBe(`sqlite:///${join(dir, 'conf', 'ws', 'mlflow.db')}`);
   });
 
   it('accepts a folder as the path and finds mlops.yml in it', async () => {
@@ -78,7 +78,7 @@ describe('loadConfig', () => {
     expect(config.configDir).toBe(packageRoot().replace(/\/$/, ''));
     expect(config.bundle.name).toBe('hp-mlops-e2e');
     expect(config.workspace).toEqual({ type: 'local', root: join(dir, '.mlops') });
-    expect(config.trackingUri).toBe(`file://${join(dir, '.mlops', 'mlruns')}`);
+    expect(config.trackingUri).toBe(`sqlite:///${join(dir, '.mlops', 'mlflow.db')}`);
     expect(config.jobs.data_ingestion_job.parameters.source_path).toBe('./data/landing');
   });
 

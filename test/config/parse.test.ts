@@ -54,7 +54,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     expect(config.target).toBe('dev');
     expect(config.variables).toEqual({ catalog_name: 'hp_az_catalog', schema_name: 'hp_iris_ml', environment: 'dev', require_human_approval: 'false' });
     expect(config.workspace).toEqual({ type: 'local', root: '/project/.mlops' });
-    expect(config.trackingUri).toBe('file:///project/.mlops/mlruns');
+    expect(config.trackingUri).toBe('sqlite:////project/.mlops/mlflow.db');
     expect(config.approval).toEqual({
       mode: 'enabled',
       thresholds: {

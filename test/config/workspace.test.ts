@@ -86,8 +86,8 @@ describe('resolveTrackingUri', () => {
   const local = { type: 'local' as const, root: '/ws root' };
   const base = { fromEnv: undefined, fromTarget: undefined, baseDir: '/cfg', cwd: '/cwd' };
 
-  it('defaults to the local workspace file store as a file: URI', () => {
-    expect(resolveTrackingUri({ ...base, workspace: local })).toBe('file:///ws%20root/mlruns');
+  it('defaults to the local workspace SQLite store, an absolute sqlite:/// URI', () => {
+    expect(resolveTrackingUri({ ...base, workspace: local })).toBe('sqlite:////ws root/mlflow.db');
   });
 
   it('defaults to databricks, with the profile when there is one', () => {
@@ -100,7 +100,7 @@ describe('resolveTrackingUri', () => {
     expect(resolveTrackingUri({ ...base, workspace: local, fromTarget: 'http://t:5000', fromEnv: 'http://e:5000' })).toBe(
       'http://e:5000',
     );
-    expect(resolveTrackingUri({ ...base, workspace: local, fromEnv: '' })).toBe('file:///ws%20root/mlruns');
+    expect(resolveTrackingUri({ ...base, workspace: local, fromEnv: '' })).toBe('sqlite:////ws root/mlflow.db');
   });
 
   it('turns plain paths into absolute file: URIs, the target against the config, the env against cwd', () => {

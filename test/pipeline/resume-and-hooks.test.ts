@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { StageName } from '../../src/config/types.js';
 import { acquireWorkspaceLock } from '../../src/pipeline/lock.js';
 import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
-import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
+import { openTracking } from '../../src/tracking/open.js';
 import { childRuns } from '../../src/tracking/nested-runs.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
@@ -18,7 +18,7 @@ describe('resuming a failed job run', () => {
     expect(failed.failure).toMatchObject({ stage: 'train', code: 'INVALID_ARGUMENT' });
     expect(failed.stages.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
 
-    const tracking = new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') });
+    const { tracking } = openTracking(`sqlite:///${join(cwd, '.mlops', 'mlflow.db')}`, { baseDir: cwd });
     expect((await tracking.getRun(failed.run_id)).info.status).toBe('FAILED');
 
     const resumed = await runPipeline({ load: { cwd, env: {} }, resume: failed.run_id, json: { epochs: '200' } });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingReporter } from '../../src/pipeline/reporter.js';
 import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
-import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
+import { openTracking } from '../../src/tracking/open.js';
 import { startTrackingServer } from '../../src/tracking/server/server.js';
 import { AZURITE_KEY, uploadLanding, useAzurite } from '../helpers/azurite.js';
 import { SAMPLE_LANDING } from '../helpers/ingest-workspace.js';
@@ -14,16 +14,16 @@ import { useTempDirs } from '../helpers/temp-dir.js';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const tempDir = useTempDirs();
 
-/** The run folders of an MLflow file store: <mlruns>/<experiment id>/<run id>/. */
-async function runFolders(mlruns: string): Promise<{ experimentId: string; runId: string; dir: string }[]> {
-  const runs = [];
-  for (const experiment of await readdir(mlruns, { withFileTypes: true })) {
-    if (!experiment.isDirectory() || !/^\d+$/.test(experiment.name)) continue;
-    for (const run of await readdir(join(mlruns, experiment.name), { withFileTypes: true })) {
-      if (run.isDirectory() && /^[0-9a-f]{32}$/.test(run.name)) runs.push({ experimentId: experiment.name, runId: run.name, dir: join(mlruns, experiment.name, run.name) });
-    }
-  }
-  return runs;
+/** The local workspace's default tracking store: MLflow's schema in <cwd>/.mlops/mlflow.db. */
+function localStores(cwd: string) {
+  return openTracking(`sqlite:///${join(cwd, '.mlops', 'mlflow.db')}`, { baseDir: cwd });
+}
+
+/** Every run of every experiment in a store, with its parent run (the mlflow.parentRunId tag). */
+async function allRuns(tracking: ReturnType<typeof localStores>['tracking']): Promise<{ experimentId: string; runId: string; parent: string | undefined }[]> {
+  const experiments = (await tracking.searchExperiments({ maxResults: 1000 })).items;
+  const runs = (await tracking.searchRuns({ experimentIds: experiments.map((experiment) => experiment.experimentId) })).items;
+  return runs.map((run) => ({ experimentId: run.info.experimentId, runId: run.info.runId, parent: run.data.tags['mlflow.parentRunId'] }));
 }
 
 describe('pipeline_job on the local workspace', () => {
@@ -67,9 +67,10 @@ describe('pipeline_job on the local workspace', () => {
       'probability_setosa', 'probability_versicolor', 'probability_virginica', 'model_name', 'model_version', 'scored_at',
     ]);
 
-    // The MLflow store is in MLflow's layout: the alias file says which version is champion.
-    const alias = await readFile(join(cwd, '.mlops', 'mlruns', 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', 'aliases', 'champion'), 'utf8');
-    expect(alias).toBe('1');
+    // The tracking store is MLflow's SQL schema in .mlops/mlflow.db: the champion alias is version 1.
+    const { tracking, registry } = localStores(cwd);
+    expect((await registry.getRegisteredModel('hp_az_catalog.hp_iris_ml.irisclassifierdemo')).aliases).toEqual({ champion: '1' });
+    expect(first.tracking.uri).toBe(`sqlite:///${join(cwd, '.mlops', 'mlflow.db')}`);
     expect(reporter.events.filter((e) => e.type === 'stage-start')).toHaveLength(6);
 
     // The run report is written beside the workspace and logged to the job run.
@@ -77,7 +78,6 @@ describe('pipeline_job on the local workspace', () => {
     const html = await readFile(first.report!.path, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('hp_az_catalog.hp_iris_ml.irisclassifierdemo');
-    const tracking = new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') });
     const logged = new TextDecoder().decode(await tracking.downloadArtifact(first.run_id, 'report/run_report.html'));
     expect(logged).toBe(html);
 
@@ -91,23 +91,18 @@ describe('pipeline_job on the local workspace', () => {
     expect(again).toHaveLength(150);
     expect(new Set(again.map((r) => r.model_version))).toEqual(new Set(['2']));
 
-    // Every stage run is nested under its job run, as MLflow lays the tag out on disk; job runs are top-level.
-    const mlruns = join(cwd, '.mlops', 'mlruns');
-    const onDisk = await runFolders(mlruns);
-    const parentOf = async (run: { dir: string }) => readFile(join(run.dir, 'tags', 'mlflow.parentRunId'), 'utf8').catch(() => undefined);
+    // Every stage run is nested under its job run (the mlflow.parentRunId tag); job runs are top-level.
+    const onDisk = await allRuns(tracking);
     const stageRuns = (job: typeof first) => [job.ingestion!.run_id, job.training!.run_id, job.evaluation!.run_id].sort();
     const nestedUnder = new Map<string | undefined, string[]>();
-    for (const run of onDisk) {
-      const parent = await parentOf(run);
-      nestedUnder.set(parent, [...(nestedUnder.get(parent) ?? []), run.runId]);
-    }
+    for (const run of onDisk) nestedUnder.set(run.parent, [...(nestedUnder.get(run.parent) ?? []), run.runId]);
     expect(nestedUnder.get(undefined)?.sort()).toEqual([first.run_id, second.run_id].sort());
     expect(nestedUnder.get(first.run_id)?.sort()).toEqual(stageRuns(first));
     expect(nestedUnder.get(second.run_id)?.sort()).toEqual(stageRuns(second));
     expect(nestedUnder.size).toBe(3);
 
     // MLflow's own query for child runs, through the tracking server over this store, finds exactly them.
-    const server = await startTrackingServer({ root: mlruns });
+    const server = await startTrackingServer({ root: first.tracking.uri! });
     try {
       const experimentIds = [...new Set(onDisk.map((run) => run.experimentId))];
       const search = await callMlflowApi(server.url, 'POST', 'runs/search', { experiment_ids: experimentIds, filter: `tags.mlflow.parentRunId = '${first.run_id}'` });
@@ -127,11 +122,9 @@ describe('pipeline_job on the local workspace', () => {
     expect(result.status).toBe('rejected');
     expect(result.stages.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'rejected', 'skipped', 'skipped']);
     expect(result.approval?.reasons.join(' ')).toMatch(/accuracy = [0-9.]+ must be at least 1\.01/);
-    const modelDir = join(cwd, '.mlops', 'mlruns', 'models', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo');
-    const aliases = await readdir(join(modelDir, 'aliases')).catch(() => []);
-    expect(aliases).toEqual([]);
-    const status = await readFile(join(modelDir, 'version-1', 'tags', 'mlops.approval_status'), 'utf8');
-    expect(status).toBe('rejected');
+    const { registry } = localStores(cwd);
+    expect((await registry.getRegisteredModel('hp_az_catalog.hp_iris_ml.irisclassifierdemo')).aliases).toEqual({});
+    expect((await registry.getModelVersion('hp_az_catalog.hp_iris_ml.irisclassifierdemo', '1')).tags['mlops.approval_status']).toBe('rejected');
   });
 
   it('reports a failing stage with its error code and skips the rest', async () => {
@@ -163,7 +156,7 @@ describe('pipeline_job reading its landing from ADLS Gen2 (azurite)', () => {
     expect(result.status, JSON.stringify(result.failure)).toBe('succeeded');
     expect(result.ingestion).toMatchObject({ files_listed: 3, files_ingested: 3, rows_written: 150 });
     expect(result.predictions?.rows).toBe(150);
-    const tracking = new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') });
+    const { tracking } = localStores(cwd);
     expect((await tracking.getRun(result.run_id)).data.params.source_path).toBe(url);
 
     // A wrong key in the passed env is what is used (and refused), named but never shown.

@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, startTrackingServer } from '../../tracking/server/server.js';
+import { SqliteConnection } from '../../tracking/sql-store/connection.js';
+import { migrateFileStore } from '../../tracking/sql-store/migrate.js';
+import { sqlitePathFromUri } from '../../tracking/sql-store/sqlite-uri.js';
 import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo, Command } from '../io.js';
@@ -18,14 +21,20 @@ const OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
-const HELP = `Usage: mlops tracking serve [--root DIR] [--port N] [--host H] [options]
+const HELP = `Usage: mlops tracking serve [--root DIR|sqlite:///FILE] [--port N] [--host H] [options]
+       mlops tracking migrate <mlruns-folder> sqlite:///<file>
 
-Serves an MLflow-compatible tracking server (MLflow 2.12's REST API, model registry and
-artifact proxy) over an MLflow file store, until interrupted (Ctrl-C). Point any MLflow client
-at it: MLFLOW_TRACKING_URI=http://127.0.0.1:5000 (mlflow, the mlflow UI's API, mlops itself).
+serve: an MLflow-compatible tracking server (MLflow's REST API, model registry, MLflow 3's
+logged models and the artifact proxy) over the target's tracking store (an SQLite database in
+MLflow's schema, or an mlruns file store), until interrupted (Ctrl-C). Point any MLflow client at
+it: MLFLOW_TRACKING_URI=http://127.0.0.1:5000 (mlflow, the mlflow UI's API, mlops itself).
+
+migrate: copies an MLflow file store (every experiment, run, metric history, param, tag,
+registered model, version, tag and alias, with their ids) into an SQLite database in MLflow's
+schema, as \`mlflow migrate-filestore\` does; artifacts stay where they are.
 
 Options:
-      --root DIR      the mlruns folder to serve (default: the target's file store, e.g. .mlops/mlruns)
+      --root DIR      the mlruns folder or sqlite:/// database to serve (default: the target's store, e.g. sqlite:///.mlops/mlflow.db)
   -p, --port N        port to listen on (default 5000; 0 picks a free one)
       --host H        interface to listen on (default 127.0.0.1; the server has no authentication)
       --artifacts-destination DIR
@@ -44,6 +53,7 @@ server; runs already in the store keep their file:// artifact locations.
 Examples:
   mlops tracking serve
   mlops tracking serve --root ./mlruns --port 5050
+  mlops tracking migrate .mlops/mlruns sqlite:///.mlops/mlflow.db
   MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlops run pipeline_job
 `;
 
@@ -62,10 +72,17 @@ function parsePort(text: string | undefined): number {
 
 /** The --root, or the target's tracking store when that is a file store. */
 async function rootFrom(values: { root?: string | undefined; target?: string | undefined; var?: string[] | undefined; config?: string | undefined }, io: CliIo): Promise<string> {
-  if (values.root !== undefined) return isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
+  if (values.root !== undefined) {
+    if (/^sqlite:/i.test(values.root)) return `sqlite:///${sqlitePathFromUri(values.root, io.cwd)}`;
+    return isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
+  }
   const config = await loadConfig(loadOptionsFrom(values, io));
   if (config.trackingUri.startsWith('file:')) return fileURLToPath(config.trackingUri);
-  throw new MlopsError('USAGE', `Target "${config.target}" tracks to ${config.trackingUri.replace(/\/\/[^/@]*@/, '//***@')}, not a file store; pass --root DIR to serve an mlruns folder`);
+  if (config.trackingUri.startsWith('sqlite:')) return `sqlite:///${sqlitePathFromUri(config.trackingUri, config.configDir)}`;
+  throw new MlopsError(
+    'USAGE',
+    `Target "${config.target}" tracks to ${config.trackingUri.replace(/\/\/[^/@]*@/, '//***@')}, not a local store; pass --root DIR (an mlruns folder) or --root sqlite:///FILE`,
+  );
 }
 
 function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
@@ -105,13 +122,45 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
+async function migrate(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { help: { type: 'boolean', short: 'h' }, quiet: { type: 'boolean', short: 'q' } } as const);
+  if (values.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const [source, target, ...extra] = positionals;
+  if (source === undefined || target === undefined || extra.length > 0) {
+    throw new MlopsError('USAGE', `mlops tracking migrate takes an mlruns folder and a sqlite:/// URI, got ${positionals.length} argument(s)`);
+  }
+  if (!/^sqlite:/i.test(target)) throw new MlopsError('USAGE', `The target of mlops tracking migrate must be a sqlite:/// URI, got "${target}"`);
+  const mlruns = source.startsWith('file:') ? fileURLToPath(source) : resolve(io.cwd, source);
+  const database = sqlitePathFromUri(target, io.cwd);
+  const connection = new SqliteConnection(database);
+  try {
+    const summary = await migrateFileStore({
+      mlruns,
+      connection,
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(values.quiet ? {} : { onProgress: (event) => io.stderr(event.kind === 'experiment' ? `experiment ${event.name}: ${event.runs} run(s)\n` : `model ${event.name}: ${event.versions} version(s)\n`) }),
+    });
+    io.stdout(
+      `migrated ${mlruns} → sqlite:///${database}: ${summary.experiments} experiment(s), ${summary.runs} run(s), ${summary.metrics} metric value(s), ${summary.params} param(s), ` +
+        `${summary.tags} tag(s), ${summary.registeredModels} registered model(s), ${summary.modelVersions} version(s), ${summary.aliases} alias(es)\n`,
+    );
+  } finally {
+    connection.close();
+  }
+  return EXIT_OK;
+}
+
 export const trackingCommand: Command = {
   name: 'tracking',
-  summary: 'serve an MLflow-compatible tracking server over a file store (mlops tracking serve)',
+  summary: 'serve an MLflow-compatible tracking server (mlops tracking serve), or move a file store into SQLite (mlops tracking migrate)',
   help: HELP,
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === 'serve') return serve(rest, io);
+    if (sub === 'migrate') return migrate(rest, io);
     io.stdout(HELP);
     return sub === '--help' || sub === '-h' ? EXIT_OK : EXIT_USAGE;
   },

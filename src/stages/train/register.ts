@@ -5,7 +5,7 @@ import type { StageContext } from '../context.js';
 /** Creates the registered model on first use, then a new version pointing at the logged files. */
 export async function registerModelVersion(
   ctx: StageContext,
-  input: { name: string; source: string; runId: string; tags?: Record<string, string> },
+  input: { name: string; source: string; runId: string; modelId?: string; tags?: Record<string, string> },
 ): Promise<ModelVersion> {
   const { registry } = ctx.workspace;
   const signal = ctx.signal ? { signal: ctx.signal } : {};
@@ -20,5 +20,12 @@ export async function registerModelVersion(
       if (!(createError instanceof MlopsError && createError.code === 'ALREADY_EXISTS')) throw createError;
     }
   }
-  return registry.createModelVersion({ name: input.name, source: input.source, runId: input.runId, ...(input.tags ? { tags: input.tags } : {}), ...signal });
+  return registry.createModelVersion({
+    name: input.name,
+    source: input.source,
+    runId: input.runId,
+    ...(input.modelId ? { modelId: input.modelId } : {}),
+    ...(input.tags ? { tags: input.tags } : {}),
+    ...signal,
+  });
 }

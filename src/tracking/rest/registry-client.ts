@@ -117,6 +117,7 @@ export class RestModelRegistry implements ModelRegistry {
     };
     if (options.runId !== undefined && options.runId !== '') json['run_id'] = options.runId;
     if (options.description !== undefined) json['description'] = options.description;
+    if (options.modelId !== undefined) json['model_id'] = options.modelId;
     const body = await this.http.request<unknown>('POST', `${TRACKING_API}/model-versions/create`, {
       json,
       ...signalOf(options),

@@ -8,6 +8,7 @@ import type {
   CreateRunOptions,
   Experiment,
   LogBatchInput,
+  LoggedModelStore,
   Metric,
   Page,
   Run,
@@ -18,6 +19,7 @@ import type {
 } from '../types.js';
 import { defaultArtifactRepository, type ArtifactRepository, type ArtifactRepositoryFactory } from './artifact-repository.js';
 import { chunkLogBatch } from './batching.js';
+import { probeLoggedModels, RestLoggedModelStore } from './logged-models-client.js';
 import type { MlflowHttpClient } from './http-client.js';
 import {
   asObject,
@@ -84,6 +86,7 @@ export class RestTrackingStore implements TrackingStore {
   private readonly user: string | undefined;
   private readonly newRequestId: () => string;
   private readonly artifactUris = new Map<string, string>();
+  private loggedModelStore: Promise<LoggedModelStore | undefined> | undefined;
 
   constructor(options: RestTrackingStoreOptions) {
     this.http = options.http;
@@ -265,6 +268,18 @@ export class RestTrackingStore implements TrackingStore {
     const at = new JsonPath('POST runs/search', '');
     const body = asObject(await this.post('runs/search', json, options), at);
     return { items: listOf(body, 'runs', at).map((item, index) => runFromJson(item, at.child('runs').child(index))), nextPageToken: pageToken(body) };
+  }
+
+  /** MLflow 3's logged models when the server has the endpoints (asked once), undefined for an MLflow 2.x server. */
+  async loggedModels(options: CallOptions = {}): Promise<LoggedModelStore | undefined> {
+    this.loggedModelStore ??= probeLoggedModels(this.http, options).then(
+      (present) => (present ? new RestLoggedModelStore(this.http, this.artifactRepositoryFactory) : undefined),
+      (error: unknown) => {
+        this.loggedModelStore = undefined;
+        throw error;
+      },
+    );
+    return this.loggedModelStore;
   }
 
   // ---------------------------------------------------------------- artifacts

@@ -269,7 +269,9 @@ export function modelVersionFromJson(value: unknown, at: JsonPath): ModelVersion
     return alias;
   });
   const version = field(object, 'version');
+  const modelId = optionalString(object, 'model_id', at);
   return {
+    ...(modelId ? { modelId } : {}),
     name: requiredString(object, 'name', at),
     version: typeof version === 'number' ? String(version) : requiredString(object, 'version', at),
     creationTimestamp,
@@ -299,6 +301,7 @@ export function modelVersionToJson(version: ModelVersion, currentStage = 'None')
   put(json, 'tags', keyValuesToJson(version.tags));
   json['run_link'] = '';
   put(json, 'aliases', version.aliases);
+  if (version.modelId !== undefined) json['model_id'] = version.modelId;
   return json;
 }
 

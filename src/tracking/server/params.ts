@@ -140,7 +140,8 @@ export class Params {
     return value.map((item) => {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalidParameter(name, item);
       const entry = Params.fromJson(item as Record<string, unknown>);
-      return { key: entry.string('key'), value: entry.double('value'), timestamp: entry.integer('timestamp'), step: entry.optionalInteger('step') ?? 0 };
+      const modelId = entry.optionalString('model_id');
+      return { key: entry.string('key'), value: entry.double('value'), timestamp: entry.integer('timestamp'), step: entry.optionalInteger('step') ?? 0, ...(modelId ? { modelId } : {}) };
     });
   }
 }

@@ -1,5 +1,5 @@
 import { MlopsError } from '../../errors.js';
-import type { FileModelRegistry } from '../file-store/registry-file-store.js';
+import type { ServedModelRegistry } from './stores.js';
 import { TRACKING_API } from '../rest/tracking-client.js';
 import { modelVersionToJson, registeredModelToJson } from '../rest/wire.js';
 import type { ModelVersion, RegisteredModel } from '../types.js';
@@ -21,7 +21,7 @@ function page<T>(key: string, items: T[], token: string | undefined): Record<str
  * `sources` locates a run's artifacts, so model-versions/create accepts only what MLflow's
  * server accepts as a source (see checkModelVersionSource).
  */
-export function registryRoutes(registry: FileModelRegistry, sources: SourceCheckContext): Route[] {
+export function registryRoutes(registry: ServedModelRegistry, sources: SourceCheckContext): Route[] {
   const route = (method: string, name: string, handler: Route['handler']): Route => ({ method, path: `${TRACKING_API}/${name}`, handler });
   const signal = (request: ApiRequest) => ({ signal: request.signal });
 
@@ -116,6 +116,7 @@ export function registryRoutes(registry: FileModelRegistry, sources: SourceCheck
     route('POST', 'model-versions/create', async (request) => {
       const { params } = request;
       const runId = params.optionalString('run_id');
+      const modelId = params.optionalString('model_id');
       const name = params.string('name');
       const source = params.string('source');
       await checkModelVersionSource(source, runId, sources);
@@ -126,6 +127,7 @@ export function registryRoutes(registry: FileModelRegistry, sources: SourceCheck
         source,
         tags: params.keyValues('tags'),
         ...(runId ? { runId } : {}),
+        ...(modelId ? { modelId } : {}),
         description: params.optionalString('description') ?? '',
         runLink: params.optionalString('run_link') ?? '',
       });

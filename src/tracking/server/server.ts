@@ -4,9 +4,15 @@ import { dirname, join, resolve } from 'node:path';
 import { MlopsError } from '../../errors.js';
 import { FileModelRegistry } from '../file-store/registry-file-store.js';
 import { FileTrackingStore } from '../file-store/tracking-file-store.js';
-import { artifactUriToPath } from '../file-store/artifact-uri.js';
+import { SqliteConnection } from '../sql-store/connection.js';
+import { SqlModelRegistry } from '../sql-store/registry-sql-store.js';
+import { defaultArtifactsDestination, sqlitePathFromUri } from '../sql-store/sqlite-uri.js';
+import { SqlTrackingStore } from '../sql-store/tracking-sql-store.js';
+import type { ServedModelRegistry, ServedTrackingStore } from './stores.js';
 import { mlflowErrorFor } from '../rest/errors.js';
 import { artifactProxyRoutes } from './artifact-proxy.js';
+import { loggedModelRoutes } from './logged-model-routes.js';
+import { artifactUriToPath } from '../file-store/artifact-uri.js';
 import type { SourceCheckContext } from './model-version-source.js';
 import { Params } from './params.js';
 import { hideServerPaths } from './public-message.js';
@@ -22,8 +28,8 @@ export interface RequestLogEvent {
 }
 
 export interface TrackingHandlerOptions {
-  tracking: FileTrackingStore;
-  registry: FileModelRegistry;
+  tracking: ServedTrackingStore;
+  registry: ServedModelRegistry;
   /** The proxy's --artifacts-destination folder. */
   artifactsDestination: string;
   /** Largest API request body accepted; default 64 MiB. Larger ones get 413 REQUEST_LIMIT_EXCEEDED. */
@@ -34,9 +40,9 @@ export interface TrackingHandlerOptions {
 }
 
 export interface TrackingServerOptions {
-  /** The mlruns folder (MLflow's --backend-store-uri). */
+  /** The mlruns folder (MLflow's --backend-store-uri as a path), or a sqlite:/// URI of MLflow's SQL store. */
   root: string;
-  /** Where proxied artifacts live; default `mlartifacts` beside the mlruns folder, as in MLflow's layout. */
+  /** Where proxied artifacts live; default `mlartifacts` beside the mlruns folder (or the database file), as in MLflow's layout. */
   artifactsDestination?: string;
   /** New experiments' artifact root; default `mlflow-artifacts:/` so clients upload through the proxy. */
   defaultArtifactRoot?: string;
@@ -56,8 +62,8 @@ export interface RunningTrackingServer {
   /** e.g. http://127.0.0.1:5000 — use it as MLFLOW_TRACKING_URI. */
   url: string;
   port: number;
-  tracking: FileTrackingStore;
-  registry: FileModelRegistry;
+  tracking: ServedTrackingStore;
+  registry: ServedModelRegistry;
   artifactsDestination: string;
   server: Server;
   /** Stops accepting connections and closes open ones. */
@@ -133,7 +139,11 @@ export function trackingServerRoutes(options: Pick<TrackingHandlerOptions, 'trac
   return [
     { method: 'GET', path: '/health', handler: async () => ({ text: 'OK' }) },
     { method: 'GET', path: '/version', handler: async () => ({ text: MLFLOW_SERVER_VERSION }) },
-    ...withAjaxAliases([...trackingRoutes(options.tracking), ...registryRoutes(options.registry, runArtifactDirs(options.tracking, options.artifactsDestination))]),
+    ...withAjaxAliases([
+      ...trackingRoutes(options.tracking),
+      ...registryRoutes(options.registry, runArtifactDirs(options.tracking, options.artifactsDestination)),
+      ...(options.tracking.loggedModels ? loggedModelRoutes(options.tracking) : []),
+    ]),
     ...artifactProxyRoutes(options.artifactsDestination),
   ];
 }
@@ -199,7 +209,7 @@ export function createTrackingHandler(options: TrackingHandlerOptions): (request
 }
 
 /** Where a run's artifacts are on this server's disk, for checking local model-version sources. */
-function runArtifactDirs(tracking: FileTrackingStore, artifactsDestination: string): SourceCheckContext {
+function runArtifactDirs(tracking: ServedTrackingStore, artifactsDestination: string): SourceCheckContext {
   return {
     async runArtifactDir(runId) {
       const run = await tracking.getRun(runId);
@@ -214,15 +224,29 @@ function runArtifactDirs(tracking: FileTrackingStore, artifactsDestination: stri
 
 /** Starts the server; resolves once it listens. Stop it with close(). */
 export async function startTrackingServer(options: TrackingServerOptions): Promise<RunningTrackingServer> {
-  const root = resolve(options.root);
-  const artifactsDestination = resolve(options.artifactsDestination ?? join(dirname(root), 'mlartifacts'));
-  const tracking = new FileTrackingStore({
-    root,
-    artifactsDestination,
-    defaultArtifactRoot: options.defaultArtifactRoot ?? 'mlflow-artifacts:/',
-    ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}),
-  });
-  const registry = new FileModelRegistry({ root, ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}) });
+  let tracking: ServedTrackingStore;
+  let registry: ServedModelRegistry;
+  let artifactsDestination: string;
+  let connection: SqliteConnection | undefined;
+  if (/^sqlite:/i.test(options.root)) {
+    const database = sqlitePathFromUri(options.root, process.cwd());
+    artifactsDestination = resolve(options.artifactsDestination ?? defaultArtifactsDestination(database));
+    connection = new SqliteConnection(database);
+    tracking = new SqlTrackingStore({ connection, uri: options.root, artifactsDestination, defaultArtifactRoot: options.defaultArtifactRoot ?? 'mlflow-artifacts:/' });
+    registry = new SqlModelRegistry({ connection });
+    // Open now, so a database that cannot be used (a schema revision we do not write) fails the start rather than the first request.
+    await tracking.searchExperiments({ maxResults: 1 });
+  } else {
+    const root = resolve(options.root);
+    artifactsDestination = resolve(options.artifactsDestination ?? join(dirname(root), 'mlartifacts'));
+    tracking = new FileTrackingStore({
+      root,
+      artifactsDestination,
+      defaultArtifactRoot: options.defaultArtifactRoot ?? 'mlflow-artifacts:/',
+      ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}),
+    });
+    registry = new FileModelRegistry({ root, ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}) });
+  }
   const server = createServer(
     createTrackingHandler({
       tracking,
@@ -251,7 +275,10 @@ export async function startTrackingServer(options: TrackingServerOptions): Promi
     server,
     close: () =>
       new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose());
+        server.close(() => {
+          connection?.close();
+          resolveClose();
+        });
         server.closeAllConnections();
       }),
   };

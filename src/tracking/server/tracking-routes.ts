@@ -1,6 +1,7 @@
 import { MlopsError } from '../../errors.js';
 import { appendLogModelHistory } from '../../model/mlmodel.js';
-import type { FileTrackingStore, ViewType } from '../file-store/tracking-file-store.js';
+import type { ViewType } from '../file-store/tracking-file-store.js';
+import type { ServedTrackingStore } from './stores.js';
 import { LOG_BATCH_LIMITS } from '../rest/batching.js';
 import { TRACKING_API } from '../rest/tracking-client.js';
 import { artifactToJson, experimentToJson, metricToJson, runInfoToJson, runToJson } from '../rest/wire.js';
@@ -51,7 +52,7 @@ function page<T>(key: string, items: T[], token: string | undefined): Record<str
 }
 
 /** Experiments, runs, metrics and the artifact listing of MLflow's tracking API, over the file store. */
-export function trackingRoutes(store: FileTrackingStore): Route[] {
+export function trackingRoutes(store: ServedTrackingStore): Route[] {
   const route = (method: string, name: string, handler: Route['handler']): Route => ({ method, path: `${TRACKING_API}/${name}`, handler });
   const signal = (request: ApiRequest) => ({ signal: request.signal });
 
@@ -70,7 +71,8 @@ export function trackingRoutes(store: FileTrackingStore): Route[] {
 
   const logMetric: Route['handler'] = async (request) => {
     const { params } = request;
-    const metric = { key: params.string('key'), value: params.double('value'), timestamp: params.integer('timestamp'), step: params.optionalInteger('step') ?? 0 };
+    const modelId = params.optionalString('model_id');
+    const metric = { key: params.string('key'), value: params.double('value'), timestamp: params.integer('timestamp'), step: params.optionalInteger('step') ?? 0, ...(modelId ? { modelId } : {}) };
     await store.logBatch(params.stringOf('run_id', 'run_uuid'), { metrics: [metric] }, signal(request));
     return { json: {} };
   };

@@ -2,7 +2,7 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
-import { FileTrackingStore } from '../../../src/tracking/file-store/tracking-file-store.js';
+import { openTracking } from '../../../src/tracking/open.js';
 import { uploadLanding, useAzurite } from '../../helpers/azurite.js';
 import { SAMPLE_LANDING } from '../../helpers/ingest-workspace.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
@@ -57,7 +57,7 @@ describe('mlops ingest', () => {
     const replayed = JSON.parse(stdout);
     expect(replayed).toMatchObject({ files_ingested: 1, rows_written: 50, files: ['iris_part_002.csv'] });
     // A replay is no job run: its MLflow run is not nested under anything.
-    const run = await new FileTrackingStore({ root: join(cwd, '.mlops', 'mlruns') }).getRun(replayed.run_id);
+    const run = await openTracking(`sqlite:///${join(cwd, '.mlops', 'mlflow.db')}`, { baseDir: cwd }).tracking.getRun(replayed.run_id);
     expect(run.info.runName).toBe('ingest-replay');
     expect(run.data.tags).not.toHaveProperty('mlflow.parentRunId');
     const status = JSON.parse((await cli(['ingest', 'status', '-o', 'json', '--json', json], cwd)).stdout);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { openRestTracking } from '../../../src/tracking/rest/open-rest.js';
+import { openTracking } from '../../../src/tracking/open.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -35,13 +36,15 @@ describe('mlops tracking serve', () => {
     await access(join(dir, 'mlruns', id, 'meta.yaml'));
   });
 
-  it("serves the target's file store by default, quietly with -q", async () => {
+  it("serves the target's SQLite store by default, quietly with -q", async () => {
     const cwd = await tempDir();
     const server = await serve(['-p', '0', '-q'], cwd);
     const { tracking } = openRestTracking({ uri: server.url });
     const id = await tracking.createExperiment('default-root');
+    expect((await tracking.getExperiment(id)).artifactLocation).toBe(`mlflow-artifacts:/${id}`);
     expect(await server.stop()).toBe(0);
-    await access(join(cwd, '.mlops', 'mlruns', id, 'meta.yaml'));
+    const local = openTracking(`sqlite:///${join(cwd, '.mlops', 'mlflow.db')}`, { baseDir: cwd });
+    expect((await local.tracking.getExperiment(id)).name).toBe('default-root');
     expect(server.output().stderr).not.toContain('experiments/create');
   });
 
