@@ -3,6 +3,7 @@ import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
 import { openTargetWorkspace } from '../open-from-args.js';
 import { formatTable, formatTime } from '../table.js';
+import { pushAll } from '../../arrays.js';
 
 export const modelsCommand: Command = {
   name: 'models',
@@ -30,7 +31,7 @@ Examples:
       let pageToken: string | undefined;
       do {
         const page = await workspace.registry.searchRegisteredModels({ ...(pageToken ? { pageToken } : {}), ...signal });
-        models.push(...page.items);
+        pushAll(models, page.items);
         pageToken = page.nextPageToken;
       } while (pageToken);
       if (format === 'json') io.stdout(JSON.stringify(models, null, 2) + '\n');

@@ -2,6 +2,7 @@ import { MlopsError } from '../../errors.js';
 import type { AllowList } from './allow-list.js';
 import { HIGHEST_PROTOCOL, OP, opcodeName } from './opcodes.js';
 import { PickleGlobal, describePickleValue, isPickleObject, isTuple, type PickleValue } from './values.js';
+import { pushAll } from '../../arrays.js';
 
 export interface UnpickleOptions {
   /** The globals the pickle may name; any other name is refused before anything happens. */
@@ -173,7 +174,7 @@ class Unpickler {
       }
       case OP.APPENDS: {
         const items = this.popMark();
-        this.list(this.top()).push(...items);
+        pushAll(this.list(this.top()), items);
         return;
       }
       case OP.EMPTY_TUPLE:

@@ -4,6 +4,7 @@ import type { CallOptions, CreateModelVersionOptions, ModelRegistry, ModelVersio
 import type { MlflowHttpClient } from './http-client.js';
 import { CLIENT_REQUEST_ID_TAG, filterString, listOf, pageToken, TRACKING_API } from './tracking-client.js';
 import { asObject, JsonPath, keyValuesToJson, modelVersionFromJson, registeredModelFromJson, type JsonObject } from './wire.js';
+import { pushAll } from '../../arrays.js';
 
 export interface RestModelRegistryOptions {
   http: MlflowHttpClient;
@@ -179,7 +180,7 @@ export class RestModelRegistry implements ModelRegistry {
     let token: string | undefined;
     do {
       const page = await this.searchModelVersions({ filter: `name=${filterString(name)}`, ...(token ? { pageToken: token } : {}), ...signalOf(options) });
-      versions.push(...page.items);
+      pushAll(versions, page.items);
       token = page.nextPageToken;
     } while (token !== undefined);
     return versions

@@ -29,6 +29,7 @@ import {
   runInfoFromJson,
   type JsonObject,
 } from './wire.js';
+import { pushAll } from '../../arrays.js';
 
 /** The MLflow tracking API's path prefix. */
 export const TRACKING_API = '/api/2.0/mlflow';
@@ -249,7 +250,7 @@ export class RestTrackingStore implements TrackingStore {
     do {
       const at = new JsonPath('GET metrics/get-history', '');
       const body = asObject(await this.get('metrics/get-history', { run_id: runId, metric_key: key, page_token: token }, options), at);
-      metrics.push(...listOf(body, 'metrics', at).map((item, index) => metricFromJson(item, at.child('metrics').child(index))));
+      pushAll(metrics, listOf(body, 'metrics', at).map((item, index) => metricFromJson(item, at.child('metrics').child(index))));
       token = pageToken(body);
     } while (token !== undefined);
     return metrics;

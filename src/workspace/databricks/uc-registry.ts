@@ -5,6 +5,7 @@ import { abfssToBlobUrl, uploadAzureBlob } from './azure-blob.js';
 import type { StorageClient } from './cloud-storage.js';
 import type { DatabricksClient } from './http-client.js';
 import type { Identity } from './identity.js';
+import { pushAll } from '../../arrays.js';
 
 const UC = '/api/2.0/mlflow/unity-catalog';
 
@@ -175,7 +176,7 @@ export class UnityCatalogRegistry implements ModelRegistry {
         options,
         { action: `list versions of ${full}`, name: full },
       );
-      versions.push(...(body.model_versions ?? []).map(versionFromJson));
+      pushAll(versions, (body.model_versions ?? []).map(versionFromJson));
       pageToken = body.next_page_token || undefined;
     } while (pageToken !== undefined);
     if (versions.length === 0) await this.getRegisteredModel(full, options); // NOT_FOUND for an unknown model
