@@ -4,6 +4,7 @@ import type { Command } from '../io.js';
 import { openTargetWorkspace } from '../open-from-args.js';
 import { formatTable, formatTime } from '../table.js';
 import { pushAll } from '../../arrays.js';
+import type { RegisteredModel } from '../../tracking/types.js';
 
 export const modelsCommand: Command = {
   name: 'models',
@@ -27,7 +28,7 @@ Examples:
     const { workspace } = await openTargetWorkspace(values, io);
     const signal = io.signal ? { signal: io.signal } : {};
     if (sub === 'list') {
-      const models = [];
+      const models: RegisteredModel[] = [];
       let pageToken: string | undefined;
       do {
         const page = await workspace.registry.searchRegisteredModels({ ...(pageToken ? { pageToken } : {}), ...signal });

@@ -105,9 +105,9 @@ Examples:
       }
     }
     const params = Object.entries(run.data.params);
-    if (params.length) pushAll(lines, ['  params:', ...params.map(([k, v]) => `    ${k} = ${v}`));
+    if (params.length) pushAll(lines, ['  params:', ...params.map(([k, v]) => `    ${k} = ${v}`)]);
     const metrics = Object.entries(run.data.metrics);
-    if (metrics.length) pushAll(lines, ['  metrics:', ...metrics.map(([k, m]) => `    ${k} = ${m.value}`));
+    if (metrics.length) pushAll(lines, ['  metrics:', ...metrics.map(([k, m]) => `    ${k} = ${m.value}`)]);
     io.stdout(lines.join('\n') + '\n');
     return EXIT_OK;
   },
