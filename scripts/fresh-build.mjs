@@ -12,7 +12,7 @@
 // incremental tsc takes seconds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,9 @@ export function build(root) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) return result.status ?? 1;
+  // The CLI runs through its shebang (node flags included), as the installed `mlops` bin does.
+  const cli = path.join(root, 'dist', 'cli', 'main.js');
+  if (existsSync(cli)) chmodSync(cli, 0o755);
   const target = path.join(root, 'dist', DIGEST_FILE);
   writeFileSync(`${target}.tmp`, `${JSON.stringify({ digest })}\n`);
   renameSync(`${target}.tmp`, target);

@@ -63,6 +63,8 @@ describe('fresh-build.mjs --if-stale (npm start)', { timeout: 180_000 }, () => {
     expect(first.stderr).toContain('building');
     expect(await built()).toContain('"first"');
     expect(isBuildFresh(root)).toBe(true);
+    // Executable, so that it runs through its shebang (with its node flags) as the mlops bin does.
+    expect((await stat(path.join(root, 'dist', 'cli', 'main.js'))).mode & 0o111).toBe(0o111);
 
     const output = path.join(root, 'dist', 'cli', 'main.js');
     const before = (await stat(output)).mtimeMs;
