@@ -22,6 +22,7 @@ const { TRAINING_DEFAULTS } = await import(new URL('stages/train/hyperparams.js'
 const { stratifiedSplit } = await import(new URL('stages/train/split.js', dist).href);
 const { loadConfig } = await import(new URL('config/load.js', dist).href);
 const { runJob } = await import(new URL('pipeline/run-job.js', dist).href);
+const { openWorkspace } = await import(new URL('workspace/open.js', dist).href);
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 
@@ -120,6 +121,8 @@ async function trainOnBigVolume(rows) {
     lines.length = 0;
     const landing = new URL('../data/landing/', import.meta.url);
     for (const name of ['iris_part_001.csv', 'iris_part_002.csv', 'iris_part_003.csv']) await writeFile(path.join(dir, 'data', 'landing', name), await readFile(new URL(name, landing)));
+    // The project's mlops.yml beside the data, so that ./data/landing is this folder's.
+    await writeFile(path.join(dir, 'mlops.yml'), await readFile(new URL('../mlops.yml', import.meta.url)));
     const config = await loadConfig({ cwd: dir, env: {} });
     const ingested = await runJob({ job: 'data_ingestion_job', config });
     if (ingested.status !== 'succeeded') throw new Error(`data_ingestion_job ${ingested.status}`);
@@ -128,8 +131,11 @@ async function trainOnBigVolume(rows) {
     const result = await runJob({ job: 'model_training_job', config });
     const cpu = process.cpuUsage(cpu0);
     if (result.status !== 'succeeded') throw new Error(`model_training_job ${result.status}: ${result.failure?.message}`);
+    const params = (await openWorkspace(config, { env: {} })).tracking.getRun(result.training.run_id).then((run) => run.data.params);
+    const logged = await params;
+    if (logged.rows !== String(rows + 150)) throw new Error(`expected ${rows + 150} ingested rows, the run says ${logged.rows}`);
     console.log(
-      `4. model_training_job on ${rows + 150} ingested rows (defaults: max_train_rows 10,000, 200 epochs): ${((performance.now() - t0) / 1000).toFixed(1)} s wall, ` +
+      `4. model_training_job on ${logged.rows} ingested rows (sampled ${logged.train_rows} of ${logged.train_rows_sampled_from} training rows) (defaults: max_train_rows 10,000, 200 epochs): ${((performance.now() - t0) / 1000).toFixed(1)} s wall, ` +
         `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU; test accuracy ${result.training.metrics.test_accuracy.toFixed(4)}; load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`,
     );
   } finally {

@@ -28,7 +28,7 @@ async function writeLandingCsv(file: string, rows: number): Promise<void> {
     const cells = [5 + k * 0.8 + next(), 3.3 - k * 0.3 + next() * 0.5, 1.5 + k * 2 + next(), 0.2 + k * 0.9 + next() * 0.5].map((v) => v.toFixed(1));
     chunk.push(`${cells.join(',')},${SPECIES[k]}`);
     if (chunk.length === 50_000 || row === rows - 1) {
-      if (!out.write(`${chunk.join('\n')}\n`)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(`${chunk.join('\n')}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       chunk.length = 0;
     }
   }
