@@ -24,7 +24,7 @@ export { INGEST_STEPS, type IngestStep } from './stages/ingest/steps.js';
 export { openSource, type OpenSourceOptions } from './sources/open.js';
 export { LocalSource } from './sources/local.js';
 export { SourceFileChangedError, type Source, type SourceFile } from './sources/types.js';
-export { redactParameters } from './sources/redact.js';
+export { redactParameters, redactSecrets, redactUrl } from './redact.js';
 export { runTrain } from './stages/train/train.js';
 export { runEvaluate, type EvaluateInput } from './stages/evaluate/evaluate.js';
 export { runApprove } from './stages/approve/approve.js';
@@ -67,7 +67,7 @@ export { RestTrackingStore, CLIENT_REQUEST_ID_TAG, type RestTrackingStoreOptions
 export { RestModelRegistry, type RestModelRegistryOptions, type SearchRegistryOptions } from './tracking/rest/registry-client.js';
 export { MlflowHttpClient, type MlflowHttpClientOptions, type RequestOptions, type RetryEvent } from './tracking/rest/http-client.js';
 export { authFromEnv, bearerAuth, basicAuth, type AuthHeaderProvider, type RestAuth } from './tracking/rest/auth.js';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './tracking/rest/retry.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 export type { ArtifactRepository, ArtifactRepositoryFactory } from './tracking/rest/artifact-repository.js';
 export { startTrackingServer, createTrackingHandler, type TrackingServerOptions, type RunningTrackingServer } from './tracking/server/server.js';
 export { PYFUNC_FLAVOR } from './model/python/pyfunc-flavor.js';

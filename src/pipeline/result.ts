@@ -1,6 +1,6 @@
 import type { JobName, ResolvedConfig, StageName } from '../config/types.js';
 import type { ErrorCode } from '../errors.js';
-import { redactUri } from '../tracking/open.js';
+import { redactUrl } from '../redact.js';
 import type { Workspace } from '../workspace/types.js';
 import type {
   ApprovalSummary,
@@ -73,7 +73,7 @@ export function buildJobResult(input: JobResultInput): JobResult {
     duration_ms: input.finishedAt - input.startedAt,
     stages: input.stages,
     tracking: {
-      uri: redactUri(input.config.trackingUri),
+      uri: redactUrl(input.config.trackingUri),
       ...(state.training
         ? { experiment_name: state.training.experiment_name, experiment_id: state.training.experiment_id }
         : input.experiment

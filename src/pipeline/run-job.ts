@@ -4,6 +4,7 @@ import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config
 import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
 import type { StageContext } from '../stages/context.js';
+import { checkScoreOutput, type OutputCheckContext } from '../stages/score/check-output.js';
 import type { Experiment } from '../tracking/types.js';
 import { systemTags } from '../tracking/system-tags.js';
 import { getOrCreateExperiment } from '../tracking/with-run.js';
@@ -12,7 +13,7 @@ import type { Workspace } from '../workspace/types.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
 import { acquireWorkspaceLock } from './lock.js';
 import { writeRunReport } from '../report/write.js';
-import { redactParameters } from '../sources/redact.js';
+import { redactParameters } from '../redact.js';
 import { silentReporter, type Reporter } from './reporter.js';
 import { buildJobResult, type JobResult, type StageRecord } from './result.js';
 import { STAGE_STEPS } from './stage-steps.js';
@@ -79,6 +80,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       done = stagesToResume(record, options.resume);
       job = { ...job, parameters: record.parameters };
       if (options.json !== undefined) job = applyJobOverrides(job, options.json);
+      await preflight(options.job, { workspace, config, ...signal }, job.parameters);
       state = record.state;
       previous = record.stages;
       runId = options.resume;
@@ -86,6 +88,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       experiment = await tracking.getExperiment(reopened.experimentId, signal);
     } else {
       if (options.json !== undefined) job = applyJobOverrides(job, options.json);
+      await preflight(options.job, { workspace, config, ...signal }, job.parameters);
       const experimentName = job.parameters.experiment_path || `/Shared/${config.bundle.name}/${config.target}/jobs`;
       experiment = await getOrCreateExperiment(tracking, experimentName, signal);
       const tags = {
@@ -171,6 +174,11 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   } finally {
     await release();
   }
+}
+
+/** Checks that need no work done first, so that a job refused for them leaves no run behind (a configuration error, exit 2). */
+async function preflight(job: JobName, ctx: OutputCheckContext, parameters: Record<string, string>): Promise<void> {
+  if (JOB_STAGES[job].includes('score')) await checkScoreOutput(ctx, parameters);
 }
 
 /** Writes the HTML run report and logs it as an artifact of the job run (the MLflow UI shows it). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { MlopsError } from '../errors.js';
+import { redactSecrets, redactUrl } from '../redact.js';
 import { writeLocalFileAtomic } from '../io/atomic-file.js';
 import type { JobResult } from '../pipeline/result.js';
 import type { Workspace } from '../workspace/types.js';
@@ -27,9 +28,11 @@ export async function writeRunReport(result: JobResult, workspace: Workspace, op
   const data = await collectRunReportData(result, workspace, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.now ? { now: options.now } : {}),
-    ...(options.source ? { source: options.source } : {}),
+    // The source may be a URL with a SAS token: the report shows it without its query string.
+    ...(options.source ? { source: redactUrl(options.source) } : {}),
   });
   const file = path.resolve(options.dir, `${result.run_id}.html`);
-  await writeLocalFileAtomic(file, renderRunReport(data), options.signal ? { signal: options.signal } : {});
+  // Everything the page shows passes the redactor once more: it is also logged as an MLflow artifact.
+  await writeLocalFileAtomic(file, redactSecrets(renderRunReport(data)), options.signal ? { signal: options.signal } : {});
   return { path: file };
 }

@@ -9,7 +9,7 @@ import { adlsSecrets, chooseAdlsAuth, describeAdlsAuth } from './adls-auth.js';
 import type { AdlsAuth } from './adls-auth.js';
 import { parseAdlsUrl } from './adls-url.js';
 import type { AdlsLocation } from './adls-url.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redact.js';
 import { isHiddenName, SourceFileChangedError } from './types.js';
 import type { ListOptions, Source, SourceFile } from './types.js';
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { TokenCredential } from '@azure/identity';
 import { MlopsError } from '../errors.js';
 import { LocalSource } from './local.js';
-import { withoutQuery } from './redact.js';
+import { redactUrl } from '../redact.js';
 import type { Source } from './types.js';
 
 export interface OpenSourceOptions {
@@ -49,7 +49,7 @@ export async function openSource(pathOrUrl: string, options: OpenSourceOptions):
       ...(options.maxTries !== undefined ? { maxTries: options.maxTries } : {}),
     });
   }
-  const shown = withoutQuery(trimmed);
+  const shown = redactUrl(trimmed);
   throw new MlopsError(
     'INVALID_ARGUMENT',
     `source_path ${shown}: unsupported scheme "${scheme}://"; expected a local folder path, file://, abfss:// or https:// URL`,
@@ -60,5 +60,5 @@ export async function openSource(pathOrUrl: string, options: OpenSourceOptions):
 /** A source_path as it may be logged or recorded: an ADLS URL loses its query string (a SAS token). */
 export function displaySourcePath(pathOrUrl: string): string {
   const trimmed = pathOrUrl.trim();
-  return URL_SCHEME.test(trimmed) ? withoutQuery(trimmed) : trimmed;
+  return URL_SCHEME.test(trimmed) ? redactUrl(trimmed) : trimmed;
 }

@@ -1,5 +1,6 @@
 import { filterString } from './rest/tracking-client.js';
 import type { Run, TrackingStore } from './types.js';
+import { pages } from '../http/paging.js';
 import { minOf, pushAll } from '../arrays.js';
 
 /**
@@ -48,19 +49,18 @@ export async function childRunsByParent(tracking: TrackingStore, parents: readon
 async function searchAll(tracking: TrackingStore, filter: string, options: ChildRunsOptions): Promise<Run[]> {
   if (options.experimentIds.length === 0) return [];
   const runs: Run[] = [];
-  let pageToken: string | undefined;
-  do {
-    const wanted = options.maxResults === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, options.maxResults - runs.length);
-    const page = await tracking.searchRuns({
+  const search = (pageToken: string | undefined) =>
+    tracking.searchRuns({
       experimentIds: options.experimentIds,
       filter,
       orderBy: ['attributes.start_time ASC'],
-      maxResults: wanted,
+      maxResults: options.maxResults === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, options.maxResults - runs.length),
       ...(pageToken ? { pageToken } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+  for await (const page of pages(search, { what: 'the run search', ...(options.signal ? { signal: options.signal } : {}) })) {
     pushAll(runs, page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken && (options.maxResults === undefined || runs.length < options.maxResults));
+    if (options.maxResults !== undefined && runs.length >= options.maxResults) break;
+  }
   return runs;
 }

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlopsError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { FileModelRegistry } from './file-store/registry-file-store.js';
 import { FileTrackingStore } from './file-store/tracking-file-store.js';
 import { openRestTracking } from './rest/open-rest.js';
@@ -28,21 +29,16 @@ export function openTracking(uri: string, options: OpenTrackingOptions): { track
   if (/^databricks(:|$)/.test(uri)) {
     throw new MlopsError(
       'CONFIG_INVALID',
-      `Tracking URI ${redactUri(uri)} names a Databricks workspace, whose tracking backend is not in this version yet; use an http(s):// MLflow server, a file store path or a file: URI`,
-      { details: { trackingUri: redactUri(uri) } },
+      `Tracking URI ${redactUrl(uri)} names a Databricks workspace, whose tracking backend is not in this version yet; use an http(s):// MLflow server, a file store path or a file: URI`,
+      { details: { trackingUri: redactUrl(uri) } },
     );
   }
   let root: string;
   if (uri.startsWith('file:')) root = fileURLToPath(uri);
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
-    throw new MlopsError('CONFIG_INVALID', `Tracking URI scheme of ${redactUri(uri)} is not supported; expected a path, file:, http(s): or databricks`, {
-      details: { trackingUri: redactUri(uri) },
+    throw new MlopsError('CONFIG_INVALID', `Tracking URI scheme of ${redactUrl(uri)} is not supported; expected a path, file:, http(s): or databricks`, {
+      details: { trackingUri: redactUrl(uri) },
     });
   } else root = isAbsolute(uri) ? uri : resolve(options.baseDir, uri);
   return { tracking: new FileTrackingStore({ root, uri: pathToFileURL(root).href }), registry: new FileModelRegistry({ root }) };
-}
-
-/** Drops user:password from a URI so it can appear in a message. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/[^/@]*@/, '//***@');
 }

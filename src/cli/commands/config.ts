@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load.js';
-import { redactUri } from '../../tracking/open.js';
+import { redactUrl } from '../../redact.js';
 import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
@@ -23,7 +23,7 @@ Examples:
       return values.help ? EXIT_OK : EXIT_USAGE;
     }
     const config = await loadConfig(loadOptionsFrom(values, io));
-    io.stdout(JSON.stringify({ ...config, trackingUri: redactUri(config.trackingUri) }, null, 2) + '\n');
+    io.stdout(JSON.stringify({ ...config, trackingUri: redactUrl(config.trackingUri) }, null, 2) + '\n');
     return EXIT_OK;
   },
 };

@@ -3,8 +3,7 @@ import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
 import { openTargetWorkspace } from '../open-from-args.js';
 import { formatTable, formatTime } from '../table.js';
-import { pushAll } from '../../arrays.js';
-import type { RegisteredModel } from '../../tracking/types.js';
+import { allPages } from '../../http/paging.js';
 
 export const modelsCommand: Command = {
   name: 'models',
@@ -28,13 +27,7 @@ Examples:
     const { workspace } = await openTargetWorkspace(values, io);
     const signal = io.signal ? { signal: io.signal } : {};
     if (sub === 'list') {
-      const models: RegisteredModel[] = [];
-      let pageToken: string | undefined;
-      do {
-        const page = await workspace.registry.searchRegisteredModels({ ...(pageToken ? { pageToken } : {}), ...signal });
-        pushAll(models, page.items);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+      const models = await allPages((pageToken) => workspace.registry.searchRegisteredModels({ ...(pageToken ? { pageToken } : {}), ...signal }), { what: 'the registered-model search', ...signal });
       if (format === 'json') io.stdout(JSON.stringify(models, null, 2) + '\n');
       else if (models.length === 0) io.stdout('No registered models yet: try `mlops run model_training_job`.\n');
       else {

@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
 import { openTargetWorkspace } from '../open-from-args.js';
 import { formatTable, formatTime } from '../table.js';
+import { allPages } from '../../http/paging.js';
 import { pushAll } from '../../arrays.js';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, limit: { type: 'string', short: 'n' }, parent: { type: 'string' } } as const;
@@ -145,14 +146,11 @@ async function describeRun(tracking: TrackingStore, runId: string, signal: Abort
 }
 
 async function allExperimentIds(tracking: TrackingStore, signal: AbortSignal | undefined): Promise<string[]> {
-  const experimentIds: string[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await tracking.searchExperiments({ maxResults: 1000, ...(pageToken ? { pageToken } : {}), ...(signal ? { signal } : {}) });
-    pushAll(experimentIds, page.items.map((e) => e.experimentId));
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return experimentIds;
+  const experiments = await allPages((pageToken) => tracking.searchExperiments({ maxResults: 1000, ...(pageToken ? { pageToken } : {}), ...(signal ? { signal } : {}) }), {
+    what: 'the experiment search',
+    ...(signal ? { signal } : {}),
+  });
+  return experiments.map((e) => e.experimentId);
 }
 
 /** The newest job runs across all experiments. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError, throwIfAborted } from '../../errors.js';
-import { syncDirectory, TEMP_FILE_PREFIX } from '../../io/atomic-file.js';
+import { syncDirectory, TEMP_FILE_PREFIX, writeLocalFileAtomic } from '../../io/atomic-file.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
 import { FileSink, MemorySink, type ByteSink } from '../../io/parquet-writer.js';
 import type { VolumeStore, WriteMode } from '../../workspace/types.js';
@@ -32,6 +32,8 @@ export interface StagedOutputOptions {
   /** One file (`.parquet` output_path) or a folder of part files. */
   layout: 'file' | 'folder';
   mode: WriteMode;
+  /** Written into a folder output on commit: marks the folder as ours (see output-safety.ts). */
+  marker?: { name: string; content: string };
   signal?: AbortSignal;
 }
 
@@ -86,6 +88,7 @@ export async function stageLocalOutput(target: string, options: StagedOutputOpti
         if (options.layout === 'file') {
           await fs.rename(staging, target);
         } else if (options.mode === 'overwrite') {
+          if (options.marker !== undefined) await writeLocalFileAtomic(path.join(staging, options.marker.name), options.marker.content);
           await syncTree(staging);
           await swapIn(staging, target, `${TEMP_FILE_PREFIX}${base}.old.${id}`);
         } else {
@@ -95,6 +98,7 @@ export async function stageLocalOutput(target: string, options: StagedOutputOpti
             await fs.mkdir(path.dirname(destination), { recursive: true });
             await fs.rename(path.join(staging, relative), destination);
           }
+          if (options.marker !== undefined) await writeLocalFileAtomic(path.join(target, options.marker.name), options.marker.content);
           await fs.rm(staging, { recursive: true, force: true });
         }
         await syncDirectory(parent);
@@ -199,6 +203,11 @@ export async function stageVolumeOutput(volumes: VolumeStore, target: string, op
         if (pendingSingle === undefined) throw new MlopsError('INTERNAL', `Nothing was written for ${target}`);
         await volumes.write(target, pendingSingle.bytes(), { overwrite: true, ...signal });
         return;
+      }
+      if (options.marker !== undefined) {
+        const marker = `${target}/${options.marker.name}`;
+        await volumes.write(marker, options.marker.content, { overwrite: true, ...signal });
+        written.add(marker);
       }
       for (const file of previous) if (!written.has(file)) await volumes.delete(file, signal);
     },

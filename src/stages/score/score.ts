@@ -14,6 +14,8 @@ import { fetchModel, type FetchedModel } from '../load-model.js';
 import { canScoreOnWarehouse, scoreOnWarehouse } from './on-warehouse.js';
 import { openScoreInput, type ScoreInput } from './input.js';
 import { ParquetOutput } from './output.js';
+import { checkScoreOutput } from './check-output.js';
+import { OUTPUT_MARKER, outputMarker } from './output-safety.js';
 import { stageLocalOutput, stageVolumeOutput, type StagedOutput } from './output-files.js';
 import { withPlainStrings } from './output-schema.js';
 import { isParquetFileName, parseScoreParams, type ScoreJobOptions } from './params.js';
@@ -53,6 +55,7 @@ export interface ScoreTuning {
  */
 export async function runScore(ctx: StageContext, params: Record<string, string>, _state: PipelineState, tuning: ScoreTuning = {}): Promise<PredictionSummary> {
   const options = parseScoreParams(params);
+  await checkScoreOutput(ctx, params);
   const scoredAt = ctx.now();
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   // The model's files first, without TensorFlow.js: they name the feature columns, so the input
@@ -163,7 +166,8 @@ async function writeParquet(
 ): Promise<{ location: string }> {
   const target = (options.output as { kind: 'path'; path: string }).path;
   const layout = isParquetFileName(target) ? 'file' : 'folder';
-  const stagingOptions = { layout, mode: options.mode, ...(ctx.signal ? { signal: ctx.signal } : {}) } as const;
+  const marker = { name: OUTPUT_MARKER, content: outputMarker(ctx.now()) };
+  const stagingOptions = { layout, mode: options.mode, marker, ...(ctx.signal ? { signal: ctx.signal } : {}) } as const;
   const volumes = ctx.workspace.volumes as typeof ctx.workspace.volumes & { localPath?: (volumePath: string) => string };
   let files: StagedOutput;
   let remote = false;

@@ -50,13 +50,3 @@ export function splitUriCredentials(uri: string): { uri: string; auth: RestAuth 
   url.password = '';
   return { uri: url.href, auth };
 }
-
-/** Replaces every secret (and its URL-encoded form) in `text` with `***`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) result = result.split(form).join('***');
-  }
-  return result;
-}

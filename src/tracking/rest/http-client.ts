@@ -1,8 +1,8 @@
 import { HttpError, MlopsError } from '../../errors.js';
 import type { AuthHeaderProvider } from './auth.js';
-import { redactSecrets } from './auth.js';
+import { redactSecrets } from '../../redact.js';
 import { errorCodeFromMlflow } from './errors.js';
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, mayHaveBeenApplied, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
+import { abortableSleep, DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type AttemptOutcome, type RetryPolicy } from '../../http/retry.js';
 
 export interface RetryEvent {
   method: string;
@@ -54,35 +54,14 @@ export interface RequestOptions<T> {
   recover?: (signal: AbortSignal | undefined) => Promise<T | undefined>;
   /** Turns an error response into a different error (e.g. a proxy's 500 for a missing file into NOT_FOUND); return undefined to keep the default. */
   mapError?: (error: HttpError) => MlopsError | undefined;
-}
-
-interface AttemptFailure {
-  /** Undefined for network errors and timeouts. */
-  status: number | undefined;
-  error: MlopsError;
-  retryable: boolean;
-  retryAfterMs: number | undefined;
+  /**
+   * Whether sending the request twice does no harm. Default true: MLflow's log, set and delete
+   * calls are, and MLflow's own client retries them all; creates pass `recover` instead.
+   */
+  safeToRepeat?: boolean;
 }
 
 const USER_AGENT = 'mlops-e2e (MLflow REST client)';
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new MlopsError('ABORTED', 'The operation was aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new MlopsError('ABORTED', 'The operation was aborted while waiting to retry', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -154,23 +133,16 @@ export class MlflowHttpClient {
     const shownUrl = this.redact(url);
     const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
     const contentType = options.json !== undefined ? 'application/json' : options.contentType;
-    for (let retry = 0; ; retry += 1) {
-      const failure = await this.attempt<T>(method, url, shownUrl, body, contentType, options);
-      if (!('error' in failure)) return failure.value;
-      if (!failure.retryable || retry >= this.policy.maxRetries) {
-        if (retry > 0 && failure.status === undefined) {
-          throw new MlopsError('HTTP', `${failure.error.message} (gave up after ${retry + 1} attempts)`, { cause: failure.error.cause, details: failure.error.details });
-        }
-        throw failure.error;
-      }
-      const delayMs = retryDelay(retry + 1, this.policy, failure.retryAfterMs, this.random);
-      this.onRetry?.({ method, url: shownUrl, retry: retry + 1, delayMs, reason: failure.status === undefined ? failure.error.message : `HTTP ${failure.status}` });
-      await sleep(delayMs, options.signal);
-      if (options.recover !== undefined && mayHaveBeenApplied(failure.status)) {
-        const recovered = await options.recover(options.signal);
-        if (recovered !== undefined) return recovered;
-      }
-    }
+    return withRetries((retry) => this.attempt<T>(method, url, shownUrl, body, contentType, options), {
+      method,
+      policy: this.policy,
+      random: this.random,
+      sleep: abortableSleep,
+      ...(options.safeToRepeat === false ? {} : { safeToRepeat: options.recover === undefined }),
+      ...(options.recover ? { recover: options.recover } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(this.onRetry ? { onRetry: (event) => this.onRetry?.({ method, url: shownUrl, ...event }) } : {}),
+    });
   }
 
   private async attempt<T>(
@@ -180,7 +152,7 @@ export class MlflowHttpClient {
     body: Uint8Array | string | undefined,
     contentType: string | undefined,
     options: RequestOptions<T>,
-  ): Promise<{ value: T } | AttemptFailure> {
+  ): Promise<AttemptOutcome<T>> {
     if (options.signal?.aborted) throw new MlopsError('ABORTED', `${method} ${shownUrl} was aborted`, { cause: options.signal.reason });
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...this.headers };
     if (contentType !== undefined) headers['Content-Type'] = contentType;
@@ -197,12 +169,7 @@ export class MlflowHttpClient {
     } catch (error) {
       if (options.signal?.aborted) throw new MlopsError('ABORTED', `${method} ${shownUrl} was aborted`, { cause: options.signal.reason });
       const reason = timeout.aborted ? `timed out after ${this.timeoutMs} ms` : `network error: ${this.redact(describeNetworkError(error))}`;
-      return {
-        status: undefined,
-        error: new MlopsError('HTTP', `MLflow ${method} ${shownUrl} failed: ${reason}`, { cause: error, details: { method, url: shownUrl } }),
-        retryable: true,
-        retryAfterMs: undefined,
-      };
+      return { failure: { status: undefined, error: new MlopsError('HTTP', `MLflow ${method} ${shownUrl} failed: ${reason}`, { cause: error, details: { method, url: shownUrl } }) } };
     }
     if (response.ok) {
       if (options.responseType === 'bytes') return { value: bytes as T };
@@ -216,12 +183,9 @@ export class MlflowHttpClient {
       errorCodeFromMlflow(errorCode),
     );
     const mapped = options.mapError?.(httpError);
-    return {
-      status: response.status,
-      error: mapped ?? httpError,
-      retryable: mapped === undefined && isRetryableStatus(response.status, errorCode),
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
-    };
+    // A mapped error is the answer (e.g. NOT_FOUND), never worth another attempt.
+    if (mapped !== undefined) throw mapped;
+    return { failure: { status: response.status, error: httpError, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()), serverCode: errorCode } };
   }
 
   private parseJson(bytes: Uint8Array, method: string, shownUrl: string): unknown {

@@ -3,7 +3,7 @@ import type { ArtifactRepositoryFactory } from './artifact-repository.js';
 import { authFromEnv, splitUriCredentials, type RestAuth } from './auth.js';
 import { MlflowHttpClient, type RetryEvent } from './http-client.js';
 import { RestModelRegistry } from './registry-client.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../../http/retry.js';
 import { RestTrackingStore } from './tracking-client.js';
 
 export interface OpenRestTrackingOptions {

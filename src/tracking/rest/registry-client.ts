@@ -4,7 +4,7 @@ import type { CallOptions, CreateModelVersionOptions, ModelRegistry, ModelVersio
 import type { MlflowHttpClient } from './http-client.js';
 import { CLIENT_REQUEST_ID_TAG, filterString, listOf, pageToken, TRACKING_API } from './tracking-client.js';
 import { asObject, JsonPath, keyValuesToJson, modelVersionFromJson, registeredModelFromJson, type JsonObject } from './wire.js';
-import { pushAll } from '../../arrays.js';
+import { allPages, pagedItems } from '../../http/paging.js';
 
 export interface RestModelRegistryOptions {
   http: MlflowHttpClient;
@@ -135,19 +135,19 @@ export class RestModelRegistry implements ModelRegistry {
 
   /** The version an earlier attempt of createModelVersion made, if the server has it (raw JSON). */
   private async findVersionByRequestId(name: string, requestId: string, signal: AbortSignal | undefined): Promise<unknown> {
-    let token: string | undefined;
-    do {
-      const at = new JsonPath('GET model-versions/search', '');
+    const at = new JsonPath('GET model-versions/search', '');
+    const search = async (token: string | undefined) => {
       const body = asObject(
         await this.http.request('GET', `${TRACKING_API}/model-versions/search`, { query: { filter: `name=${filterString(name)}`, page_token: token }, ...(signal ? { signal } : {}) }),
         at,
       );
-      for (const [index, item] of listOf(body, 'model_versions', at).entries()) {
-        const version = modelVersionFromJson(item, at.child('model_versions').child(index));
-        if (version.tags[CLIENT_REQUEST_ID_TAG] === requestId) return item;
-      }
-      token = pageToken(body);
-    } while (token !== undefined);
+      return { items: listOf(body, 'model_versions', at), nextPageToken: pageToken(body) };
+    };
+    let index = 0;
+    for await (const item of pagedItems(search, { what: `the version search of ${name}`, ...(signal ? { signal } : {}) })) {
+      const version = modelVersionFromJson(item, at.child('model_versions').child(index++));
+      if (version.tags[CLIENT_REQUEST_ID_TAG] === requestId) return item;
+    }
     return undefined;
   }
 
@@ -176,13 +176,10 @@ export class RestModelRegistry implements ModelRegistry {
     // Search answers an unknown name with no versions, where the interface promises NOT_FOUND;
     // the model also knows the aliases, which search results leave out.
     const model = await this.getRegisteredModel(name, options);
-    const versions: ModelVersion[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.searchModelVersions({ filter: `name=${filterString(name)}`, ...(token ? { pageToken: token } : {}), ...signalOf(options) });
-      pushAll(versions, page.items);
-      token = page.nextPageToken;
-    } while (token !== undefined);
+    const versions: ModelVersion[] = await allPages((token) => this.searchModelVersions({ filter: `name=${filterString(name)}`, ...(token ? { pageToken: token } : {}), ...signalOf(options) }), {
+      what: `the version search of ${name}`,
+      ...signalOf(options),
+    });
     return versions
       .filter((version) => version.name === name)
       .map((version) => ({ ...version, aliases: Object.entries(model.aliases).filter(([, target]) => target === version.version).map(([alias]) => alias).sort() }))

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { MlopsError, throwIfAborted } from '../../errors.js';
+import { allPages } from '../../http/paging.js';
 import type {
   ArtifactInfo,
   CallOptions,
@@ -29,7 +30,6 @@ import {
   runInfoFromJson,
   type JsonObject,
 } from './wire.js';
-import { pushAll } from '../../arrays.js';
 
 /** The MLflow tracking API's path prefix. */
 export const TRACKING_API = '/api/2.0/mlflow';
@@ -245,15 +245,14 @@ export class RestTrackingStore implements TrackingStore {
   }
 
   async getMetricHistory(runId: string, key: string, options: CallOptions = {}): Promise<Metric[]> {
-    const metrics: Metric[] = [];
-    let token: string | undefined;
-    do {
-      const at = new JsonPath('GET metrics/get-history', '');
-      const body = asObject(await this.get('metrics/get-history', { run_id: runId, metric_key: key, page_token: token }, options), at);
-      pushAll(metrics, listOf(body, 'metrics', at).map((item, index) => metricFromJson(item, at.child('metrics').child(index))));
-      token = pageToken(body);
-    } while (token !== undefined);
-    return metrics;
+    const at = new JsonPath('GET metrics/get-history', '');
+    return allPages(
+      async (token): Promise<{ items: Metric[]; nextPageToken: string | undefined }> => {
+        const body = asObject(await this.get('metrics/get-history', { run_id: runId, metric_key: key, page_token: token }, options), at);
+        return { items: listOf(body, 'metrics', at).map((item, index) => metricFromJson(item, at.child('metrics').child(index))), nextPageToken: pageToken(body) };
+      },
+      { what: `the history of metric ${key} of run ${runId}`, ...(options.signal ? { signal: options.signal } : {}) },
+    );
   }
 
   async searchRuns(options: SearchRunsOptions & { viewType?: ViewType }): Promise<Page<Run>> {

@@ -1,5 +1,5 @@
 import { HttpError, type ErrorCode } from '../../errors.js';
-import { redactSecrets, redactUrl } from './redact.js';
+import { redactSecrets, redactUrl } from '../../redact.js';
 
 /** Databricks error codes (in `{error_code, message}` bodies) and what they mean to callers. */
 const CODE_BY_SERVER_CODE: Record<string, ErrorCode> = {

@@ -5,6 +5,7 @@ import type { ArtifactInfo } from '../../tracking/types.js';
 import { uploadAdlsFile, uploadAzureBlob } from './azure-blob.js';
 import { isExpiredUrlResponse, storageError, type StorageClient } from './cloud-storage.js';
 import type { DatabricksClient } from './http-client.js';
+import { allPages } from '../../http/paging.js';
 
 type CredentialType = 'AZURE_SAS_URI' | 'AZURE_ADLS_GEN2_SAS_URI' | 'AWS_PRESIGNED_URL' | 'GCP_SIGNED_URL';
 
@@ -76,18 +77,17 @@ export class DatabricksArtifactRepository implements ArtifactRepository {
 
   async list(path: string, signal?: AbortSignal): Promise<ArtifactInfo[]> {
     const relative = path === '' ? '' : validateArtifactPath(path, { allowRoot: true });
-    const items: ArtifactInfo[] = [];
-    let pageToken: string | undefined;
-    do {
-      const body = await this.#client.json<{ files?: { path: string; is_dir?: boolean; file_size?: number }[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/artifacts/list', {
-        query: { run_id: this.#runId, path: relative === '' ? undefined : relative, page_token: pageToken },
-        ...(signal ? { signal } : {}),
-      });
-      for (const file of body.files ?? []) {
-        items.push({ path: file.path, isDir: file.is_dir === true, fileSize: file.is_dir ? undefined : Number(file.file_size ?? 0) });
-      }
-      pageToken = body.next_page_token || undefined;
-    } while (pageToken !== undefined);
+    const files = await allPages(
+      async (pageToken) => {
+        const body = await this.#client.json<{ files?: { path: string; is_dir?: boolean; file_size?: number }[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/artifacts/list', {
+          query: { run_id: this.#runId, path: relative === '' ? undefined : relative, page_token: pageToken },
+          ...(signal ? { signal } : {}),
+        });
+        return { items: body.files ?? [], nextPageToken: body.next_page_token };
+      },
+      { what: `the artifact listing of run ${this.#runId}`, ...(signal ? { signal } : {}) },
+    );
+    const items: ArtifactInfo[] = files.map((file) => ({ path: file.path, isDir: file.is_dir === true, fileSize: file.is_dir ? undefined : Number(file.file_size ?? 0) }));
     return items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { MlopsError } from '../../errors.js';
 import { parseConfigFile, type ConfigProfile } from './config-file.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../../redact.js';
 
 export type AuthType = 'pat' | 'oauth-m2m';
 export const AUTH_TYPES: readonly AuthType[] = ['pat', 'oauth-m2m'];

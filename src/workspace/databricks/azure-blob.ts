@@ -74,9 +74,10 @@ export async function uploadAdlsFile(storage: StorageClient, sasUrl: string, dat
   await storage.expectOk({ method: 'PUT', url: withQuery(sasUrl, { resource: 'file' }), headers, ...signal }, 'ADLS create file');
   if (data.byteLength > 0) {
     await storage.expectOk(
-      { method: 'PATCH', url: withQuery(sasUrl, { action: 'append', position: '0' }), headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: data, ...signal },
+      { method: 'PATCH', url: withQuery(sasUrl, { action: 'append', position: '0' }), headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: data, safeToRepeat: true, ...signal },
       'ADLS append',
     );
   }
-  await storage.expectOk({ method: 'PATCH', url: withQuery(sasUrl, { action: 'flush', position: String(data.byteLength) }), headers, ...signal }, 'ADLS flush');
+  // Append and flush name their position: sending either again writes the same bytes to the same place.
+  await storage.expectOk({ method: 'PATCH', url: withQuery(sasUrl, { action: 'flush', position: String(data.byteLength) }), headers, safeToRepeat: true, ...signal }, 'ADLS flush');
 }

@@ -1,7 +1,7 @@
-import { HttpError, MlopsError, throwIfAborted } from '../../errors.js';
+import { HttpError, MlopsError } from '../../errors.js';
+import { abortableSleep, DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type AttemptOutcome, type RetryPolicy, type SleepFn } from '../../http/retry.js';
 import type { FetchFn } from './credentials.js';
-import { abortableSleep, retryAfterMs, type SleepFn } from './http-client.js';
-import { redactUrl } from './redact.js';
+import { redactSecrets, redactUrl } from '../../redact.js';
 
 /**
  * Requests to cloud storage through presigned / SAS URLs handed out by the workspace. They carry
@@ -13,6 +13,8 @@ export interface StorageRequest {
   url: string;
   headers?: Record<string, string>;
   body?: Uint8Array;
+  /** A PATCH (or POST) that does no harm when sent twice, e.g. an ADLS append or flush at an explicit position. */
+  safeToRepeat?: boolean;
   signal?: AbortSignal;
 }
 
@@ -25,33 +27,34 @@ export interface StorageResponse {
 export interface StorageClientOptions {
   fetch?: FetchFn;
   sleep?: SleepFn;
-  maxRetries?: number;
-  initialBackoffMs?: number;
+  /** The shared retry policy (src/http/retry.ts). */
+  retry?: Partial<RetryPolicy>;
+  random?: () => number;
 }
-
-const RETRIABLE = new Set([408, 429, 500, 502, 503, 504]);
 
 export class StorageClient {
   readonly #fetch: FetchFn;
   readonly #sleep: SleepFn;
-  readonly #maxRetries: number;
-  readonly #initialBackoffMs: number;
+  readonly #policy: RetryPolicy;
+  readonly #random: () => number;
 
   constructor(options: StorageClientOptions = {}) {
     this.#fetch = options.fetch ?? fetch;
     this.#sleep = options.sleep ?? abortableSleep;
-    this.#maxRetries = options.maxRetries ?? 5;
-    this.#initialBackoffMs = options.initialBackoffMs ?? 500;
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#random = options.random ?? Math.random;
   }
 
-  /** Sends the request (retrying transient failures); returns any final status for the caller to judge. */
+  /**
+   * Sends the request, retrying with the shared policy; any final status that is not retried (or
+   * the last one once the retries are spent) is returned for the caller to judge.
+   */
   async send(request: StorageRequest): Promise<StorageResponse> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers ?? {})) {
       if (name.toLowerCase() !== 'authorization') headers[name] = value;
     }
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(request.signal);
+    const attempt = async (): Promise<AttemptOutcome<StorageResponse>> => {
       let response: Response;
       try {
         response = await this.#fetch(request.url, {
@@ -62,23 +65,30 @@ export class StorageClient {
         });
       } catch (error) {
         if (request.signal?.aborted) throw new MlopsError('ABORTED', `Cloud storage ${request.method} was aborted`, { cause: request.signal.reason });
-        if (attempt < this.#maxRetries) {
-          await this.#sleep(this.#initialBackoffMs * 2 ** attempt, request.signal);
-          continue;
-        }
-        throw new MlopsError('HTTP', `Cloud storage ${request.method} ${redactUrl(request.url)} could not be reached: ${(error as Error).message}`, {
+        const failure = new MlopsError('HTTP', `Cloud storage ${request.method} ${redactUrl(request.url)} could not be reached: ${redactSecrets((error as Error).message)}`, {
           cause: error,
           details: { url: redactUrl(request.url) },
         });
-      }
-      if (RETRIABLE.has(response.status) && attempt < this.#maxRetries) {
-        await response.arrayBuffer().catch(() => undefined);
-        const delay = retryAfterMs(response.headers.get('retry-after')) ?? this.#initialBackoffMs * 2 ** attempt;
-        await this.#sleep(Math.min(delay, 30_000), request.signal);
-        continue;
+        return { failure: { error: failure, status: undefined } };
       }
       const body = request.method === 'HEAD' ? new Uint8Array() : new Uint8Array(await response.arrayBuffer());
-      return { status: response.status, headers: response.headers, body };
+      const answer = { status: response.status, headers: response.headers, body };
+      if (response.ok) return { value: answer };
+      // The last answer is returned, not thrown: expectOk and the callers judge statuses themselves.
+      return { failure: { error: new FinalAnswer(answer), status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) } };
+    };
+    try {
+      return await withRetries(attempt, {
+        method: request.method,
+        policy: this.#policy,
+        sleep: this.#sleep,
+        random: this.#random,
+        ...(request.safeToRepeat ? { safeToRepeat: true } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof FinalAnswer) return error.response;
+      throw error;
     }
   }
 
@@ -119,4 +129,11 @@ export function withQuery(url: string, params: Record<string, string>): string {
   const parsed = new URL(url);
   for (const [key, value] of Object.entries(params)) parsed.searchParams.append(key, value);
   return parsed.toString();
+}
+
+/** Carries a non-2xx answer out of the retry loop, to be returned rather than thrown. */
+class FinalAnswer extends Error {
+  constructor(readonly response: StorageResponse) {
+    super(`cloud storage answered ${response.status}`);
+  }
 }

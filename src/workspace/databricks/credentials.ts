@@ -1,6 +1,6 @@
 import { HttpError, MlopsError, throwIfAborted } from '../../errors.js';
 import type { ResolvedDatabricksConfig } from './auth-config.js';
-import { redactSecrets, redactUrl } from './redact.js';
+import { redactSecrets, redactUrl } from '../../redact.js';
 
 export type FetchFn = typeof fetch;
 

@@ -1,9 +1,10 @@
-import { HttpError, MlopsError, throwIfAborted } from '../../errors.js';
+import { HttpError, MlopsError } from '../../errors.js';
+import { abortableSleep, DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type AttemptOutcome, type RetryPolicy, type SleepFn } from '../../http/retry.js';
+import { redactSecrets } from '../../redact.js';
 import { apiError } from './api-error.js';
 import type { CredentialsProvider, FetchFn } from './credentials.js';
-import { redactSecrets } from './redact.js';
 
-export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
+export { abortableSleep, type SleepFn } from '../../http/retry.js';
 
 export interface DatabricksClientOptions {
   /** https://host with no trailing slash. */
@@ -12,12 +13,10 @@ export interface DatabricksClientOptions {
   fetch?: FetchFn;
   /** Injectable so tests can observe back-off without waiting. */
   sleep?: SleepFn;
-  /** Retries after the first attempt; default 6. */
-  maxRetries?: number;
-  /** First back-off when the server gives no Retry-After; doubles each time. Default 500 ms. */
-  initialBackoffMs?: number;
-  /** No single wait is longer than this; default 30 s. */
-  maxBackoffMs?: number;
+  /** The shared retry policy (src/http/retry.ts), with 6 retries by default here. */
+  retry?: Partial<RetryPolicy>;
+  /** Jitter source (default Math.random); tests pin it. */
+  random?: () => number;
 }
 
 export type QueryValue = string | number | boolean | undefined | readonly string[];
@@ -29,6 +28,8 @@ export interface RequestOptions {
   /** A raw body (application/octet-stream unless headers say otherwise). */
   data?: Uint8Array;
   headers?: Record<string, string>;
+  /** A POST or PATCH that does no harm when sent twice: retried after a 5xx or a lost connection too. */
+  safeToRepeat?: boolean;
   signal?: AbortSignal;
 }
 
@@ -38,29 +39,10 @@ export interface RawResponse {
   body: Uint8Array;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-
-/** Waits, or throws ABORTED as soon as the signal fires. */
-export const abortableSleep: SleepFn = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new MlopsError('ABORTED', 'The operation was aborted', { cause: signal.reason }));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new MlopsError('ABORTED', 'The operation was aborted', { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 /**
- * The workspace REST client: adds the Authorization header, retries 429 (honouring Retry-After) and
- * 503 for every method and other 5xx and network failures for idempotent methods, and turns
+ * The workspace REST client: adds the Authorization header, retries with the shared policy
+ * (src/http/retry.ts: refusals such as 429 and 503 for every method, other 5xx and network
+ * failures for idempotent or safe-to-repeat calls, Retry-After honoured), and turns
  * `{error_code, message}` bodies into typed, redacted errors.
  */
 export class DatabricksClient {
@@ -68,18 +50,16 @@ export class DatabricksClient {
   readonly credentials: CredentialsProvider;
   readonly fetch: FetchFn;
   readonly sleep: SleepFn;
-  readonly #maxRetries: number;
-  readonly #initialBackoffMs: number;
-  readonly #maxBackoffMs: number;
+  readonly #policy: RetryPolicy;
+  readonly #random: () => number;
 
   constructor(options: DatabricksClientOptions) {
     this.host = options.host.replace(/\/+$/, '');
     this.credentials = options.credentials;
     this.fetch = options.fetch ?? fetch;
     this.sleep = options.sleep ?? abortableSleep;
-    this.#maxRetries = options.maxRetries ?? 6;
-    this.#initialBackoffMs = options.initialBackoffMs ?? 500;
-    this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.#policy = { ...DEFAULT_RETRY_POLICY, maxRetries: 6, ...options.retry };
+    this.#random = options.random ?? Math.random;
   }
 
   /** Removes every credential this client knows of from a text. */
@@ -113,36 +93,35 @@ export class DatabricksClient {
       headers['Content-Type'] ??= 'application/octet-stream';
       body = options.data;
     }
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(options.signal);
+    const attempt = async (): Promise<AttemptOutcome<RawResponse>> => {
       headers.Authorization = await this.credentials.authorization(options.signal ? { signal: options.signal } : {});
       let response: Response;
       try {
         response = await this.fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(options.signal ? { signal: options.signal } : {}) });
       } catch (error) {
         if (options.signal?.aborted) throw new MlopsError('ABORTED', `Databricks ${method} ${path} was aborted`, { cause: options.signal.reason });
-        if (IDEMPOTENT.has(method) && attempt < this.#maxRetries) {
-          await this.sleep(this.#backoff(attempt), options.signal);
-          continue;
-        }
-        throw new MlopsError('HTTP', `Databricks ${method} ${this.host}${path} could not be reached: ${this.redact((error as Error).message)}`, {
+        const failure = new MlopsError('HTTP', `Databricks ${method} ${this.host}${path} could not be reached: ${this.redact((error as Error).message)}`, {
           cause: error,
           details: { url: `${this.host}${path}` },
         });
+        return { failure: { error: failure, status: undefined } };
       }
       if (response.ok) {
         const bytes = method === 'HEAD' ? new Uint8Array() : new Uint8Array(await response.arrayBuffer());
-        return { status: response.status, headers: response.headers, body: bytes };
+        return { value: { status: response.status, headers: response.headers, body: bytes } };
       }
       const text = method === 'HEAD' ? '' : await response.text();
-      const retriable = response.status === 429 || response.status === 503 || (IDEMPOTENT.has(method) && (response.status === 500 || response.status === 502 || response.status === 504));
-      if (retriable && attempt < this.#maxRetries) {
-        const delay = retryAfterMs(response.headers.get('retry-after')) ?? this.#backoff(attempt);
-        await this.sleep(Math.min(delay, this.#maxBackoffMs), options.signal);
-        continue;
-      }
-      throw apiError(response.status, text, method, url, this.credentials.secrets());
-    }
+      const error = apiError(response.status, text, method, url, this.credentials.secrets());
+      return { failure: { error, status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')), serverCode: error.serverCode } };
+    };
+    return withRetries(attempt, {
+      method,
+      policy: this.#policy,
+      sleep: this.sleep,
+      random: this.#random,
+      ...(options.safeToRepeat ? { safeToRepeat: true } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   url(path: string, query: Record<string, QueryValue> | undefined): string {
@@ -155,20 +134,6 @@ export class DatabricksClient {
     const qs = search.toString();
     return `${this.host}${path}${qs === '' ? '' : `?${qs}`}`;
   }
-
-  #backoff(attempt: number): number {
-    return Math.min(this.#initialBackoffMs * 2 ** attempt, this.#maxBackoffMs);
-  }
-}
-
-/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }
 
 /** Encodes each segment of an absolute path for use after an API prefix (keeps the slashes). */

@@ -5,7 +5,7 @@ import { DatabricksArtifactRepository, runIdOfArtifactUri } from './artifacts.js
 import type { StorageClient } from './cloud-storage.js';
 import type { DatabricksClient } from './http-client.js';
 import { experimentPath, type Identity } from './identity.js';
-import { liveSecretList } from './redact.js';
+import { liveSecretList } from '../../redact.js';
 
 export interface DatabricksTrackingStoreOptions {
   client: DatabricksClient;

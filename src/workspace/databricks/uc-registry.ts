@@ -5,7 +5,7 @@ import { abfssToBlobUrl, uploadAzureBlob } from './azure-blob.js';
 import type { StorageClient } from './cloud-storage.js';
 import type { DatabricksClient } from './http-client.js';
 import type { Identity } from './identity.js';
-import { pushAll } from '../../arrays.js';
+import { allPages } from '../../http/paging.js';
 
 const UC = '/api/2.0/mlflow/unity-catalog';
 
@@ -166,19 +166,19 @@ export class UnityCatalogRegistry implements ModelRegistry {
 
   async listModelVersions(name: string, options: CallOptions = {}): Promise<ModelVersion[]> {
     const full = checkName(name);
-    const versions: ModelVersion[] = [];
-    let pageToken: string | undefined;
-    do {
-      const body = await this.#call<{ model_versions?: UcVersionJson[]; next_page_token?: string }>(
-        'GET',
-        'model-versions/search',
-        { filter: `name='${full}'`, max_results: 1000, page_token: pageToken },
-        options,
-        { action: `list versions of ${full}`, name: full },
-      );
-      pushAll(versions, (body.model_versions ?? []).map(versionFromJson));
-      pageToken = body.next_page_token || undefined;
-    } while (pageToken !== undefined);
+    const versions = await allPages(
+      async (pageToken) => {
+        const body = await this.#call<{ model_versions?: UcVersionJson[]; next_page_token?: string }>(
+          'GET',
+          'model-versions/search',
+          { filter: `name='${full}'`, max_results: 1000, page_token: pageToken },
+          options,
+          { action: `list versions of ${full}`, name: full },
+        );
+        return { items: (body.model_versions ?? []).map(versionFromJson), nextPageToken: body.next_page_token };
+      },
+      { what: `the version listing of ${full}`, ...(options.signal ? { signal: options.signal } : {}) },
+    );
     if (versions.length === 0) await this.getRegisteredModel(full, options); // NOT_FOUND for an unknown model
     return versions.sort((a, b) => Number(b.version) - Number(a.version));
   }

@@ -6,6 +6,7 @@ import type { StorageClient } from './cloud-storage.js';
 import { encodePath, isHttpStatus, type DatabricksClient, type RawResponse } from './http-client.js';
 import { parseContentRange, rangeHeader } from './http-range.js';
 import { uploadMultipart } from './multipart-upload.js';
+import { pages } from '../../http/paging.js';
 
 export interface DatabricksVolumeStoreOptions {
   client: DatabricksClient;
@@ -188,27 +189,30 @@ export class DatabricksVolumeStore implements VolumeStore {
   /** All entries of one directory (following page tokens), sorted by name; undefined if absent. */
   async #listDirectory(path: string, options: CallOptions): Promise<VolumeEntry[] | undefined> {
     const entries: VolumeEntry[] = [];
-    let pageToken: string | undefined;
-    do {
-      throwIfAborted(options.signal);
-      let page: { contents?: DirectoryEntryJson[]; next_page_token?: string };
-      try {
-        page = await this.#client.json('GET', directoriesPath(path), { query: { page_size: this.#pageSize, page_token: pageToken }, ...signalOf(options) });
-      } catch (error) {
-        if (isNotFound(error) && entries.length === 0 && pageToken === undefined) return undefined;
-        throw error;
+    const listing = pages(
+      (pageToken) =>
+        this.#client
+          .json<{ contents?: DirectoryEntryJson[]; next_page_token?: string }>('GET', directoriesPath(path), { query: { page_size: this.#pageSize, page_token: pageToken }, ...signalOf(options) })
+          .then((page) => ({ items: page.contents ?? [], nextPageToken: page.next_page_token })),
+      { what: `the Files API listing of ${path}`, ...signalOf(options) },
+    );
+    try {
+      for await (const page of listing) {
+        for (const item of page.items) {
+          const childPath = item.path ?? `${path}/${item.name ?? ''}`;
+          entries.push({
+            path: childPath.replace(/\/+$/, ''),
+            isDirectory: item.is_directory === true,
+            size: item.is_directory ? 0 : Number(item.file_size ?? 0),
+            modifiedAt: Number(item.last_modified ?? 0),
+          });
+        }
       }
-      for (const item of page.contents ?? []) {
-        const childPath = item.path ?? `${path}/${item.name ?? ''}`;
-        entries.push({
-          path: childPath.replace(/\/+$/, ''),
-          isDirectory: item.is_directory === true,
-          size: item.is_directory ? 0 : Number(item.file_size ?? 0),
-          modifiedAt: Number(item.last_modified ?? 0),
-        });
-      }
-      pageToken = page.next_page_token || undefined;
-    } while (pageToken !== undefined);
+    } catch (error) {
+      // Absent before the first page: the directory does not exist.
+      if (isNotFound(error) && entries.length === 0) return undefined;
+      throw error;
+    }
     return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 

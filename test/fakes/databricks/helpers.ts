@@ -19,7 +19,7 @@ export function useFakeDatabricks(): (options?: Partial<FakeDatabricksOptions>) 
   };
 }
 
-/** Waits nobody: records each back-off the client asks for. */
+/** Waits nobody: records each back-off the client asks for (clients given it pin their jitter to the full step). */
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
   const waits: number[] = [];
   return {
@@ -31,7 +31,8 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits:
 }
 
 export function patClient(fake: FakeDatabricks, sleep?: (ms: number) => Promise<void>): { client: DatabricksClient; storage: StorageClient } {
-  const client = new DatabricksClient({ host: fake.url, credentials: new PatCredentials(fake.token), ...(sleep ? { sleep } : {}) });
-  const storage = new StorageClient(sleep ? { sleep } : {});
+  const pinned = sleep ? { sleep, random: () => 1 } : {};
+  const client = new DatabricksClient({ host: fake.url, credentials: new PatCredentials(fake.token), ...pinned });
+  const storage = new StorageClient(pinned);
   return { client, storage };
 }

@@ -6,6 +6,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Classifier } from '../../../src/model/classifier.js';
 import { runCli } from '../../../src/cli/run-cli.js';
+import { OUTPUT_MARKER } from '../../../src/stages/score/output-safety.js';
 import { runScore } from '../../../src/stages/score/score.js';
 import { openTracking } from '../../../src/tracking/open.js';
 import type { VolumeStore } from '../../../src/workspace/types.js';
@@ -136,7 +137,10 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     const out = join(dir, 'by-label');
     await runScore(ctx, params({ input_path: folder, output_path: out, partition_by: 'prediction' }), {});
     const labels = reference(columns).labels;
-    const folders = (await readdir(out)).sort();
+    const names = (await readdir(out)).sort();
+    // The folder is marked as this job's output (so a later run may replace it), beside the partitions.
+    expect(names[0]).toBe(OUTPUT_MARKER);
+    const folders = names.slice(1);
     expect(folders).toEqual([...new Set(labels)].sort().map((l) => `prediction=${l}`));
     for (const name of folders) {
       const rows = await readParquetFolder(join(out, name));

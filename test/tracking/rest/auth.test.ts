@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authFromEnv, basicAuth, redactSecrets, splitUriCredentials } from '../../../src/tracking/rest/auth.js';
+import { redactSecrets } from '../../../src/redact.js';
+import { authFromEnv, basicAuth, splitUriCredentials } from '../../../src/tracking/rest/auth.js';
 
 describe('MLflow credentials', () => {
   it('prefers MLFLOW_TRACKING_TOKEN, then username and password, as MLflow does', async () => {

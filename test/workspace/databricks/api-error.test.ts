@@ -5,7 +5,7 @@ describe('apiError', () => {
   it('maps Databricks error codes to typed codes and keeps the server code', () => {
     const notFound = apiError(404, '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run x not found"}', 'GET', 'https://h/api/2.0/mlflow/runs/get?run_id=x', []);
     expect(notFound).toMatchObject({ code: 'NOT_FOUND', status: 404, serverCode: 'RESOURCE_DOES_NOT_EXIST' });
-    expect(notFound.message).toBe('Databricks GET /api/2.0/mlflow/runs/get?run_id=x failed with 404 RESOURCE_DOES_NOT_EXIST: Run x not found');
+    expect(notFound.message).toBe('Databricks GET /api/2.0/mlflow/runs/get?*** failed with 404 RESOURCE_DOES_NOT_EXIST: Run x not found');
     expect(apiError(400, '{"error_code":"RESOURCE_ALREADY_EXISTS","message":"m"}', 'POST', 'https://h/x', []).code).toBe('ALREADY_EXISTS');
     expect(apiError(400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"m"}', 'POST', 'https://h/x', []).code).toBe('INVALID_ARGUMENT');
     expect(apiError(409, '', 'PUT', 'https://h/x', []).code).toBe('ALREADY_EXISTS');

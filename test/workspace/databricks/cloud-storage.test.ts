@@ -29,7 +29,7 @@ describe('StorageClient', () => {
     const { sleep, waits } = recordingSleep();
     fake.faults.add({ path: '/_s3/b/k', status: 503 });
     fake.faults.add({ path: '/_s3/b/k', status: 429, retryAfter: '2' });
-    const response = await new StorageClient({ sleep }).send({ method: 'PUT', url: fake.cloud.url('/_s3/b/k', ['PUT'], 's3'), body: new Uint8Array([1]) });
+    const response = await new StorageClient({ sleep, random: () => 1 }).send({ method: 'PUT', url: fake.cloud.url('/_s3/b/k', ['PUT'], 's3'), body: new Uint8Array([1]) });
     expect(response.status).toBe(200);
     expect(waits).toEqual([500, 2000]);
   });

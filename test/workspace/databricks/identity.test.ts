@@ -26,7 +26,7 @@ describe('Identity', () => {
 
   it('forgets a failed lookup so a later call can succeed', async () => {
     const fake = await startFake();
-    const identity = new Identity(new DatabricksClient({ host: fake.url, credentials: new PatCredentials(fake.token), maxRetries: 0 }));
+    const identity = new Identity(new DatabricksClient({ host: fake.url, credentials: new PatCredentials(fake.token), retry: { maxRetries: 0 } }));
     fake.faults.add({ path: '/api/2.0/preview/scim/v2/Me', status: 500 });
     await expect(identity.me()).rejects.toMatchObject({ status: 500 });
     expect((await identity.me()).userName).toBe(fake.userName);
