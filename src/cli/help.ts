@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from './io.js';
+import { maxOf } from '../arrays.js';
 
 function readVersion(): string {
   // src/cli and dist/cli are both two levels below package.json.
@@ -10,7 +11,7 @@ function readVersion(): string {
 export const VERSION = readVersion();
 
 export function helpText(commands: readonly Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const width = maxOf(commands.map((c) => c.name.length));
   return `mlops ${VERSION} — an end-to-end MLOps pipeline: ingest → train → evaluate → approve → deploy → batch inference
 
 Usage: mlops <command> [options]     (mlops <command> --help for its options and examples)

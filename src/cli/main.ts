@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// A small young generation: V8's default lets the semi-spaces grow to 16 MB each, which on a short
+// run is ~30 MB of peak RSS spent on garbage that a 2 MB nursery collects as well (pipeline_job on
+// Iris: 165 → 128 MB peak RSS, same CPU time). Big arrays (scoring batches) live outside it.
 import { runCli } from './run-cli.js';
 
 // The only place that touches the process: arguments in, exit code out.

@@ -1,4 +1,5 @@
 import { MlopsError, throwIfAborted } from '../errors.js';
+import { pushAll } from '../arrays.js';
 
 /** One page of a listing and the token of the next, undefined (or '') on the last page. */
 export interface Page<T> {
@@ -45,6 +46,6 @@ export async function* pagedItems<T>(fetchPage: (pageToken: string | undefined) 
 /** The items of every page, in one array. */
 export async function allPages<T>(fetchPage: (pageToken: string | undefined) => Promise<Page<T>>, options: PagingOptions = {}): Promise<T[]> {
   const items: T[] = [];
-  for await (const page of pages(fetchPage, options)) items.push(...page.items);
+  for await (const page of pages(fetchPage, options)) pushAll(items, page.items);
   return items;
 }

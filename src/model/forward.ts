@@ -1,5 +1,6 @@
 import type { ClassifierDescription } from './classifier.js';
 import { checkMatrixSize } from './normalization.js';
+import { maxOf } from '../arrays.js';
 
 /**
  * The classifier's forward pass in plain JavaScript (float64), from its description: the same
@@ -18,7 +19,7 @@ export class DenseForward {
     this.#description = description;
     this.#kernels = description.layers.map((layer) => Float64Array.from(layer.kernel));
     this.#biases = description.layers.map((layer) => Float64Array.from(layer.bias));
-    this.#widest = Math.max(description.featureNames.length, ...description.layers.map((layer) => layer.units));
+    this.#widest = maxOf(description.layers.map((layer) => layer.units), description.featureNames.length);
   }
 
   get labels(): readonly string[] {

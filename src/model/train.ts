@@ -1,8 +1,9 @@
-import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { Classifier } from './classifier.js';
+import { DenseTrainer, type DenseTrainerInit } from './dense-trainer.js';
 import { buildDenseNetwork, type HiddenActivation } from './network.js';
-import { checkMatrixSize, computeNormalization, normalizeRows, type Normalization } from './normalization.js';
+import { checkMatrixSize, computeNormalization, normalizeRows } from './normalization.js';
 import { createRandom, permutation, type Random } from './random.js';
 import { getTf, type Tf } from './tf.js';
 
@@ -88,116 +89,175 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     outputUnits: classCount,
     seed: Math.floor(random() * 2 ** 31),
   });
-  const optimizer = tf.train.adam(options.learningRate);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-
-  const validation = options.validation && toTensors(tf, options.validation, normalization, data);
-  const bestWeights: { epoch: number; loss: number; weights: Tensor[] | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
+  let trainer: DenseTrainer | undefined;
+  let validation: { features: Tensor2D; normalized: LabelledRows } | undefined;
+  const best: { epoch: number; loss: number; weights: Tensor | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
   try {
+    trainer = new DenseTrainer(tf, { layers: startingWeights(model), activation: options.activation, learningRate: options.learningRate });
+    if (options.validation !== undefined) {
+      const rows = options.validation;
+      const normalized = normalizeRows(rows.features, rows.rows, normalization, data.featureNames);
+      validation = { features: tf.tensor2d(normalized, [rows.rows, featureCount], 'float32'), normalized: rows };
+    }
     const training = normalizeRows(data.features, data.rows, normalization, data.featureNames);
     const history: EpochMetrics[] = [];
+    const yielder = eventLoopYielder();
     let stoppedEarly = false;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       throwIfAborted(options.signal);
-      const metrics = await trainOneEpoch(tf, model, training, data, random, options, validation, epoch);
+      const metrics = await trainOneEpoch(tf, trainer, training, data, random, options, yielder);
+      metrics.epoch = epoch;
+      if (validation !== undefined) {
+        const scored = scoreProbabilities(trainer.predict(validation.features), validation.normalized.labels, classCount);
+        metrics.valLoss = scored.loss;
+        metrics.valAccuracy = scored.accuracy;
+      }
       history.push(metrics);
       options.onEpoch?.(metrics);
-      if (metrics.valLoss !== undefined && metrics.valLoss < bestWeights.loss) {
-        bestWeights.loss = metrics.valLoss;
-        bestWeights.epoch = epoch;
+      if (metrics.valLoss !== undefined && metrics.valLoss < best.loss) {
+        best.loss = metrics.valLoss;
+        best.epoch = epoch;
         if (options.earlyStoppingPatience !== undefined) {
-          bestWeights.weights?.forEach((tensor) => tensor.dispose());
-          bestWeights.weights = model.getWeights().map((tensor) => tensor.clone());
+          best.weights?.dispose();
+          best.weights = trainer.snapshot();
         }
       }
-      if (options.earlyStoppingPatience !== undefined && epoch - bestWeights.epoch >= options.earlyStoppingPatience) {
+      if (options.earlyStoppingPatience !== undefined && epoch - best.epoch >= options.earlyStoppingPatience) {
         stoppedEarly = epoch < options.epochs - 1;
         break;
       }
     }
     // Without restoring, early stopping would hand back weights `patience` epochs past the best.
-    if (bestWeights.weights !== undefined) model.setWeights(bestWeights.weights);
+    if (best.weights !== undefined) trainer.restore(best.weights);
+    setModelWeights(tf, model, trainer.weights());
     const classifier = new Classifier({ model, featureNames: data.featureNames, labels: data.labelNames, normalization });
     return {
       classifier,
       history,
       epochsRun: history.length,
       stoppedEarly,
-      bestEpoch: bestWeights.epoch >= 0 ? bestWeights.epoch : undefined,
+      bestEpoch: best.epoch >= 0 ? best.epoch : undefined,
     };
   } catch (error) {
     model.dispose();
     throw error;
   } finally {
-    bestWeights.weights?.forEach((tensor) => tensor.dispose());
+    best.weights?.dispose();
     validation?.features.dispose();
-    validation?.targets.dispose();
-    optimizer.dispose();
+    trainer?.dispose();
   }
 }
 
-interface TensorPair {
-  features: Tensor;
-  targets: Tensor;
+/** The freshly built network's seeded starting weights, layer by layer. */
+function startingWeights(model: LayersModel): DenseTrainerInit['layers'] {
+  return model.layers
+    .filter((layer) => layer.getClassName() === 'Dense')
+    .map((layer) => {
+      const [kernel, bias] = layer.getWeights();
+      const [inputUnits, units] = kernel!.shape as [number, number];
+      return { shape: { inputUnits, units }, kernel: kernel!.dataSync() as Float32Array, bias: bias!.dataSync() as Float32Array };
+    });
 }
 
+function setModelWeights(tf: Tf, model: LayersModel, weights: { kernel: Float32Array; bias: Float32Array }[]): void {
+  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
+  dense.forEach((layer, index) => {
+    const { kernel, bias } = weights[index]!;
+    const [kernelShape, biasShape] = layer.getWeights().map((tensor) => tensor.shape);
+    const tensors = [tf.tensor(kernel, kernelShape, 'float32'), tf.tensor(bias, biasShape, 'float32')];
+    layer.setWeights(tensors);
+    tensors.forEach((tensor) => tensor.dispose());
+  });
+}
+
+/**
+ * Training is synchronous tfjs work; a signal (Ctrl-C) can only be seen when the event loop runs.
+ * This yields to it at most every YIELD_EVERY_MS, so cancellation is noticed within that, at
+ * the cost of one event-loop turn per interval.
+ */
+const YIELD_EVERY_MS = 50;
+function eventLoopYielder(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - last < YIELD_EVERY_MS) return undefined;
+    last = now;
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  };
+}
+
+/** Keras clips probabilities to [ε, 1 − ε] before the log in categorical cross-entropy. */
+const LOSS_EPSILON = 1e-7;
+
+/** Summed cross-entropy and correct predictions over rows of probabilities. */
+function addBatchScores(totals: { loss: number; hits: number }, probabilities: Float32Array, labels: Int32Array, offset: number, classCount: number): void {
+  const rows = probabilities.length / classCount;
+  for (let row = 0; row < rows; row++) {
+    const base = row * classCount;
+    const label = labels[offset + row]!;
+    const p = Math.min(Math.max(probabilities[base + label]!, LOSS_EPSILON), 1 - LOSS_EPSILON);
+    totals.loss -= Math.log(p);
+    let best = 0;
+    for (let k = 1; k < classCount; k++) if (probabilities[base + k]! > probabilities[base + best]!) best = k;
+    if (best === label) totals.hits += 1;
+  }
+}
+
+function scoreProbabilities(probabilities: Float32Array, labels: Int32Array, classCount: number): { loss: number; accuracy: number } {
+  const totals = { loss: 0, hits: 0 };
+  addBatchScores(totals, probabilities, labels, 0, classCount);
+  return { loss: totals.loss / labels.length, accuracy: totals.hits / labels.length };
+}
+
+/**
+ * One pass over the rows in a fresh seeded order: the shuffled rows become one tensor per epoch,
+ * split into the batches in one op; each batch is one gradient step. Loss and accuracy are the
+ * row-weighted means over the epoch's batches, each taken before its step (as Keras reports).
+ */
 async function trainOneEpoch(
   tf: Tf,
-  model: LayersModel,
+  trainer: DenseTrainer,
   normalized: Float32Array,
   data: TrainingData,
   random: Random,
   options: TrainClassifierOptions,
-  validation: TensorPair | undefined,
-  epoch: number,
+  yielder: () => Promise<void> | undefined,
 ): Promise<EpochMetrics> {
   const featureCount = data.featureNames.length;
-  const order = permutation(data.rows, random);
+  const classCount = data.labelNames.length;
+  const rows = data.rows;
+  const order = permutation(rows, random);
   const shuffled = new Float32Array(normalized.length);
-  const shuffledLabels = new Int32Array(data.rows);
-  for (let row = 0; row < data.rows; row++) {
+  const shuffledLabels = new Int32Array(rows);
+  for (let row = 0; row < rows; row++) {
     const source = order[row]!;
-    shuffled.set(normalized.subarray(source * featureCount, (source + 1) * featureCount), row * featureCount);
+    for (let column = 0; column < featureCount; column++) shuffled[row * featureCount + column] = normalized[source * featureCount + column]!;
     shuffledLabels[row] = data.labels[source]!;
   }
-  const features = tf.tensor2d(shuffled, [data.rows, featureCount], 'float32');
-  const targets = oneHot(tf, shuffledLabels, data.labelNames.length);
+  const sizes: number[] = [];
+  for (let start = 0; start < rows; start += options.batchSize) sizes.push(Math.min(options.batchSize, rows - start));
+  const [featureBatches, targetBatches] = tf.tidy(() => [
+    tf.split(tf.tensor2d(shuffled, [rows, featureCount], 'float32'), sizes, 0) as Tensor2D[],
+    tf.split(oneHot(tf, shuffledLabels, classCount), sizes, 0) as Tensor2D[],
+  ]);
+  const totals = { loss: 0, hits: 0 };
   try {
-    const fitted = await model.fit(features, targets, {
-      epochs: 1,
-      batchSize: options.batchSize,
-      shuffle: false,
-      verbose: 0,
-      // Yielding to the event loop between batches costs ~30% here and buys nothing in Node.
-      yieldEvery: 'never',
-      validationData: validation === undefined ? undefined : [validation.features, validation.targets],
-    });
-    const value = (key: string): number | undefined => {
-      const series = fitted.history[key];
-      const first = series?.[0];
-      return first === undefined ? undefined : typeof first === 'number' ? first : (first.dataSync()[0] as number);
-    };
-    const metrics: EpochMetrics = { epoch, loss: value('loss') ?? NaN, accuracy: value('acc') ?? value('accuracy') ?? NaN };
-    if (validation !== undefined) {
-      metrics.valLoss = value('val_loss') ?? NaN;
-      metrics.valAccuracy = value('val_acc') ?? value('val_accuracy') ?? NaN;
+    let offset = 0;
+    for (let batch = 0; batch < sizes.length; batch++) {
+      throwIfAborted(options.signal);
+      addBatchScores(totals, trainer.step(featureBatches![batch]!, targetBatches![batch]!), shuffledLabels, offset, classCount);
+      offset += sizes[batch]!;
+      const pause = yielder();
+      if (pause !== undefined) await pause;
     }
-    return metrics;
   } finally {
-    features.dispose();
-    targets.dispose();
+    featureBatches!.forEach((tensor) => tensor.dispose());
+    targetBatches!.forEach((tensor) => tensor.dispose());
   }
+  return { epoch: 0, loss: totals.loss / rows, accuracy: totals.hits / rows };
 }
 
-function toTensors(tf: Tf, rows: LabelledRows, normalization: Normalization, data: TrainingData): TensorPair {
-  const normalized = normalizeRows(rows.features, rows.rows, normalization, data.featureNames);
-  return {
-    features: tf.tensor2d(normalized, [rows.rows, data.featureNames.length], 'float32'),
-    targets: oneHot(tf, rows.labels, data.labelNames.length),
-  };
-}
-
-function oneHot(tf: Tf, labels: Int32Array, classCount: number): Tensor {
+function oneHot(tf: Tf, labels: Int32Array, classCount: number): Tensor2D {
   const values = new Float32Array(labels.length * classCount);
   labels.forEach((label, row) => {
     values[row * classCount + label] = 1;

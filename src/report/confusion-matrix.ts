@@ -1,5 +1,6 @@
 import { svgNumber } from './format.js';
 import { html, type SafeHtml } from './html.js';
+import { maxOf } from '../arrays.js';
 
 export interface ConfusionMatrixData {
   labels: readonly string[];
@@ -22,7 +23,7 @@ export function renderConfusionMatrix(data: ConfusionMatrixData): SafeHtml {
     return value !== undefined && Number.isFinite(value) ? value : 0;
   };
   const cell = Math.max(28, Math.min(84, Math.floor(336 / n)));
-  const longest = Math.max(...data.labels.map((l) => l.length));
+  const longest = maxOf(data.labels.map((l) => l.length));
   const labelWidth = Math.min(160, Math.ceil(longest * CHAR_WIDTH) + 12);
   const left = 26 + labelWidth;
   const top = 44;

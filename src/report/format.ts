@@ -20,8 +20,17 @@ export function formatMetric(value: number | undefined): string {
   return value.toPrecision(4);
 }
 
+/**
+ * A rounded count with thousands separators, as en-US writes it (12,345). Not toLocaleString:
+ * its first call loads ICU's locale data, ~50 ms of a short pipeline run's report.
+ */
 export function formatCount(value: number): string {
-  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : String(value);
+  if (!Number.isFinite(value)) return String(value);
+  const rounded = Math.round(value);
+  const digits = String(Math.abs(rounded));
+  let grouped = digits.slice(0, digits.length % 3 || 3);
+  for (let at = grouped.length; at < digits.length; at += 3) grouped += `,${digits.slice(at, at + 3)}`;
+  return rounded < 0 ? `-${grouped}` : grouped;
 }
 
 /** A signed difference, e.g. +0.0333 or −0.0100; '±0' when equal. */

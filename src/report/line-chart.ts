@@ -2,6 +2,7 @@ import type { CurvePoint } from './data.js';
 import { formatMetric, svgNumber } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { linearScale, niceTicks, tickLabel } from './scale.js';
+import { maxOf, minOf } from '../arrays.js';
 
 export interface LineSeries {
   /** Shown in the legend and kept in `data-series`, e.g. loss or val_loss. */
@@ -37,8 +38,8 @@ export function renderLineChart(options: LineChartOptions): SafeHtml {
   }
   const steps = all.map((p) => p.step);
   const values = all.map((p) => p.value);
-  const xTicks = niceTicks(Math.min(...steps), Math.max(...steps), 6);
-  const [dataMin, dataMax] = [Math.min(...values), Math.max(...values)];
+  const xTicks = niceTicks(minOf(steps), maxOf(steps), 6);
+  const [dataMin, dataMax] = [minOf(values), maxOf(values)];
   const yTicks = options.yDomain ? niceTicks(options.yDomain[0], options.yDomain[1], 5) : niceTicks(dataMin >= 0 ? 0 : dataMin, dataMax, 5);
   const x = linearScale(xTicks[0]!, xTicks[xTicks.length - 1]!, MARGIN.left, WIDTH - MARGIN.right);
   const y = linearScale(yTicks[0]!, yTicks[yTicks.length - 1]!, HEIGHT - MARGIN.bottom, MARGIN.top);

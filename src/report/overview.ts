@@ -2,6 +2,7 @@ import type { RunReportData, ReportedJobResult } from './data.js';
 import { code, renderFacts } from './facts.js';
 import { formatCount, formatDelta, formatDuration, formatMetric } from './format.js';
 import { html, type SafeHtml } from './html.js';
+import { maxOf } from '../arrays.js';
 
 const STATUS_WORDS: Record<string, string> = { succeeded: 'Succeeded', rejected: 'Rejected', failed: 'Failed', skipped: 'Skipped' };
 
@@ -62,7 +63,7 @@ export function renderKeyFigures(result: ReportedJobResult): SafeHtml {
 }
 
 export function renderStages(result: ReportedJobResult): SafeHtml {
-  const longest = Math.max(1, ...result.stages.map((s) => s.duration_ms));
+  const longest = maxOf(result.stages.map((s) => s.duration_ms), 1);
   const rows = result.stages.map((stage) => {
     const width = Math.max(stage.duration_ms > 0 ? 0.5 : 0, (stage.duration_ms / longest) * 100);
     const resumedFrom = (stage as { resumed_from?: unknown }).resumed_from;

@@ -1,6 +1,7 @@
 import { filterString } from './rest/tracking-client.js';
 import type { Run, TrackingStore } from './types.js';
 import { pages } from '../http/paging.js';
+import { minOf, pushAll } from '../arrays.js';
 
 /**
  * The tag that nests a run under another, as `mlflow.start_run(nested=True)` writes it at create
@@ -39,7 +40,7 @@ export async function childRuns(tracking: TrackingStore, parentRunId: string, op
 export async function childRunsByParent(tracking: TrackingStore, parents: readonly Run[], options: Omit<ChildRunsOptions, 'maxResults'>): Promise<Map<string, Run[]>> {
   const byParent = new Map<string, Run[]>(parents.map((parent) => [parent.info.runId, []]));
   if (parents.length === 0 || options.experimentIds.length === 0) return byParent;
-  const oldest = Math.min(...parents.map((parent) => parent.info.startTime));
+  const oldest = minOf(parents.map((parent) => parent.info.startTime));
   const nested = await searchAll(tracking, `tags.\`${PARENT_RUN_ID_TAG}\` != '' and attributes.start_time >= ${oldest}`, options);
   for (const run of nested) byParent.get(parentRunIdOf(run) ?? '')?.push(run);
   return byParent;
@@ -58,7 +59,7 @@ async function searchAll(tracking: TrackingStore, filter: string, options: Child
       ...(options.signal ? { signal: options.signal } : {}),
     });
   for await (const page of pages(search, { what: 'the run search', ...(options.signal ? { signal: options.signal } : {}) })) {
-    runs.push(...page.items);
+    pushAll(runs, page.items);
     if (options.maxResults !== undefined && runs.length >= options.maxResults) break;
   }
   return runs;

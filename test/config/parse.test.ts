@@ -92,6 +92,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
       train_batch_size: '32',
       early_stopping_patience: '0',
       validation_size: '0.1',
+      max_train_rows: '10000',
       seed: '42',
       test_size: '0.2',
     });
@@ -125,7 +126,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     }
     expect(pipeline.batch_size).toBe('65536');
     expect(pipeline.train_batch_size).toBe('32');
-    expect(Object.keys(pipeline)).toHaveLength(34);
+    expect(Object.keys(pipeline)).toHaveLength(35);
   });
 
   it('resolves the prod target to Databricks with tighter approval', () => {

@@ -148,3 +148,36 @@ describe('progress, cancellation and bad input', () => {
     await expect(trainClassifier({ ...trainRows, labelNames: ['only'] }, defaults)).rejects.toThrow(/at least two classes/);
   });
 });
+
+describe('cancellation from outside (Ctrl-C while a long training runs)', () => {
+  it('stops within a second of the abort, between batches, with ABORTED and no tensors left', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    let abortedAt = 0;
+    let epochsSeen = 0;
+    const training = trainClassifier(trainRows, {
+      ...defaults,
+      epochs: 1_000_000,
+      signal: controller.signal,
+      onEpoch: () => {
+        epochsSeen += 1;
+      },
+    });
+    // A timer, not onEpoch: the abort must arrive through the event loop while training runs.
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort(new Error('interrupted (SIGINT)'));
+    }, 300);
+    const error = await training.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const stoppedAfter = performance.now() - abortedAt;
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(error).toBeInstanceOf(MlopsError);
+    expect((error as MlopsError).code).toBe('ABORTED');
+    expect(stoppedAfter).toBeLessThan(1000);
+    expect(epochsSeen).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

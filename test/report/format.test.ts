@@ -23,6 +23,13 @@ describe('report number formats', () => {
     expect(formatCount(1_000_000)).toBe('1,000,000');
   });
 
+  it('writes counts as en-US toLocaleString does, without loading locale data', () => {
+    for (const value of [0, 7, 999, 1000, 12_345, 123_456, 1_234_567, 2_000_300, -1, -1234, -999_999, 4.4, 4.5, 1e15]) {
+      expect(formatCount(value), String(value)).toBe(Math.round(value).toLocaleString('en-US'));
+    }
+    expect(formatCount(Number.POSITIVE_INFINITY)).toBe('Infinity');
+  });
+
   it('signs deltas and writes svg numbers without NaN', () => {
     expect(formatDelta(0.0334)).toBe('+0.0334');
     expect(formatDelta(-0.01)).toBe('−0.0100');

@@ -5,6 +5,7 @@ import { validateBundle, type AuthOutcome, type BundleCheck } from '../../worksp
 import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
+import { pushAll } from '../../arrays.js';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, online: { type: 'boolean' } } as const;
 const MARK = { ok: '✓', warning: '!', error: '✗' } as const;
@@ -45,7 +46,7 @@ Exit codes: 0 valid (warnings allowed), 2 something must be fixed.
       }
     }
     const checks = validateBundle(config, auth);
-    if (values.online && ws.type === 'databricks' && auth !== undefined && 'config' in auth) checks.push(...(await onlineChecks(ws, io.env, io.signal)));
+    if (values.online && ws.type === 'databricks' && auth !== undefined && 'config' in auth) pushAll(checks, await onlineChecks(ws, io.env, io.signal));
     const errors = checks.filter((check) => check.status === 'error').length;
     if (outputFormat(values.output) === 'json') {
       io.stdout(`${JSON.stringify({ target: config.target, valid: errors === 0, checks }, null, 2)}\n`);

@@ -9,6 +9,7 @@ import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseComm
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { LineReporter } from '../human-reporter.js';
 import type { CliIo, Command } from '../io.js';
+import { maxOf, pushAll } from '../../arrays.js';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
 
@@ -111,9 +112,9 @@ function formatStatus(status: IngestStatus): string {
   if (status.files.length > 0) {
     const rows = status.files.map((file) => [file.status, String(file.rows), String(file.rows_quarantined), file.ingested_at ?? '', file.path + (file.reason ? `  (${file.reason})` : '')]);
     const headers = ['STATUS', 'ROWS', 'QUARANTINED', 'INGESTED AT', 'FILE'];
-    const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
+    const widths = headers.map((header, column) => maxOf(rows.map((row) => row[column]!.length), header.length));
     const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-    lines.push('', line(headers), ...rows.map(line));
+    pushAll(lines, ['', line(headers), ...rows.map(line)]);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import type { Command } from '../io.js';
 import { openTargetWorkspace } from '../open-from-args.js';
 import { formatTable, formatTime } from '../table.js';
 import { allPages } from '../../http/paging.js';
+import { pushAll } from '../../arrays.js';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, limit: { type: 'string', short: 'n' }, parent: { type: 'string' } } as const;
 /** The tag each stage puts on the MLflow run it creates (ingest, train, evaluate). */
@@ -105,9 +106,9 @@ Examples:
       }
     }
     const params = Object.entries(run.data.params);
-    if (params.length) lines.push('  params:', ...params.map(([k, v]) => `    ${k} = ${v}`));
+    if (params.length) pushAll(lines, ['  params:', ...params.map(([k, v]) => `    ${k} = ${v}`)]);
     const metrics = Object.entries(run.data.metrics);
-    if (metrics.length) lines.push('  metrics:', ...metrics.map(([k, m]) => `    ${k} = ${m.value}`));
+    if (metrics.length) pushAll(lines, ['  metrics:', ...metrics.map(([k, m]) => `    ${k} = ${m.value}`)]);
     io.stdout(lines.join('\n') + '\n');
     return EXIT_OK;
   },

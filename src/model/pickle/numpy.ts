@@ -1,6 +1,7 @@
 import { MlopsError } from '../../errors.js';
 import type { AllowedGlobal, AllowList } from './allow-list.js';
 import { PickleGlobal, PyObject, describePickleValue, isTuple, type PickleObject, type PickleValue } from './values.js';
+import { latin1String } from '../../arrays.js';
 
 /** The element kinds we decode: float, signed and unsigned int, bool, unicode, bytes, object. */
 export type DtypeKind = 'f' | 'i' | 'u' | 'b' | 'U' | 'S' | 'O';
@@ -187,7 +188,7 @@ export function decodeElements(raw: Uint8Array, dtype: NumpyDtype, count: number
         let bytes = raw.subarray(i * size, (i + 1) * size);
         const end = bytes.indexOf(0);
         if (end >= 0) bytes = bytes.subarray(0, end);
-        out[i] = String.fromCharCode(...bytes);
+        out[i] = latin1String(bytes);
       }
       return out;
     }

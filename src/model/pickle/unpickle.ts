@@ -4,6 +4,7 @@ import type { AllowList } from './allow-list.js';
 import { LIMIT_DESCRIPTIONS, resolveUnpickleLimits, type UnpickleLimits } from './limits.js';
 import { HIGHEST_PROTOCOL, OP, opcodeName } from './opcodes.js';
 import { PickleGlobal, describePickleValue, isPickleObject, isTuple, type PickleValue } from './values.js';
+import { pushAll } from '../../arrays.js';
 
 export interface UnpickleOptions {
   /** The globals the pickle may name; any other name is refused before anything happens. */
@@ -227,10 +228,7 @@ class Unpickler {
         return;
       }
       case OP.APPENDS: {
-        const items = this.counted(this.popMark());
-        const list = this.list(this.top());
-        // push(...items) would overflow the call stack for a long batch.
-        for (const item of items) list.push(item);
+        pushAll(this.list(this.top()), this.counted(this.popMark()));
         return;
       }
       case OP.EMPTY_TUPLE:

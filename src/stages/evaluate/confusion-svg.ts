@@ -1,3 +1,5 @@
+import { maxOf } from '../../arrays.js';
+
 export interface ConfusionMatrix {
   labels: readonly string[];
   /** matrix[true][predicted] = rows. */
@@ -15,7 +17,7 @@ const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 export function confusionMatrixSvg(confusion: ConfusionMatrix, title = 'Confusion matrix'): string {
   const { labels, matrix } = confusion;
   const n = labels.length;
-  const labelWidth = Math.max(40, ...labels.map((label) => label.length * 7.5)) + 16;
+  const labelWidth = maxOf(labels.map((label) => label.length * 7.5), 40) + 16;
   const left = labelWidth + 28;
   const top = 56;
   const gridSize = n * CELL;

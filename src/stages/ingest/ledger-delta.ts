@@ -1,5 +1,6 @@
 import { checkEntry, checkLedgerBody, checkPending, corrupt } from './ledger.js';
 import type { IngestLedger, LedgerEntry, PendingAttempt } from './ledger.js';
+import { pushAll } from '../../arrays.js';
 
 /** The ledger as of sequence number `seq`: every commit up to and including it. */
 export interface LedgerSnapshot {
@@ -55,7 +56,7 @@ export function diffLedger(before: IngestLedger, after: IngestLedger, seq: numbe
       if (after.pending[j] === attempt) j++;
       else delta.pending_removed.push(attempt.source_path);
     }
-    delta.pending_put.push(...after.pending.slice(j));
+    pushAll(delta.pending_put, after.pending.slice(j));
   }
   if (after.obsolete !== before.obsolete) {
     const was = new Set(before.obsolete);
@@ -120,7 +121,7 @@ export class LedgerReplay {
       const removed = new Set(delta.obsolete_removed);
       this.#obsolete = this.#obsolete.filter((path) => !removed.has(path));
     }
-    this.#obsolete.push(...delta.obsolete_added.filter((path) => !this.#obsolete.includes(path)));
+    pushAll(this.#obsolete, delta.obsolete_added.filter((path) => !this.#obsolete.includes(path)));
   }
 
   ledger(): IngestLedger {

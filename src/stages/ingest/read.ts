@@ -5,6 +5,7 @@ import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import { INGESTED_AT_TYPE, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN, INGESTED_AT_COLUMN } from './output.js';
 import { IRIS_SCHEMA } from './schema.js';
 import type { IngestSchema } from './schema.js';
+import { pushAll } from '../../arrays.js';
 
 export interface ReadIngestedOptions extends CallOptions {
   /** Gives the columns of the (empty) table returned when nothing has been ingested; default Iris. */
@@ -39,7 +40,7 @@ export async function readIngested(volumes: VolumeStore, outputPath: string, opt
         { details: { file, expected: describeColumns(reference), found: describeColumns(table.schema) } },
       );
     }
-    batches.push(...aligned);
+    pushAll(batches, aligned);
   }
   if (reference === undefined) return new arrow.Table(emptySchema(options.schema ?? IRIS_SCHEMA));
   return batches.length === 0 ? new arrow.Table(reference) : new arrow.Table(batches);

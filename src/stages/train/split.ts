@@ -36,32 +36,63 @@ export function stratifiedSplit(labels: ArrayLike<number>, options: SplitOptions
   const counts = members.map((rowsOfClass) => rowsOfClass.length);
   const testTarget = Math.min(Math.ceil(options.testSize * rows), rows - 1);
   const testCounts = keepClassesInBothParts(counts, proportionalCounts(counts, testTarget));
+  return takeFromEachClass(members, testCounts, options.seed);
+}
 
-  const random = createRandom(options.seed);
-  const train: number[] = [];
-  const test: number[] = [];
+/**
+ * A seeded stratified sample of `size` row indices (ascending) out of `labels.length`: each class
+ * keeps its share of the rows by largest remainder, and which rows of a class are kept is a seeded
+ * shuffle. `size` ≥ the row count keeps every row.
+ */
+export function stratifiedSample(labels: ArrayLike<number>, size: number, seed: number): Int32Array {
+  if (!(Number.isInteger(size) && size > 0)) throw new MlopsError('INVALID_ARGUMENT', `A sample size must be a positive integer, got ${size}`);
+  if (size >= labels.length) return Int32Array.from({ length: labels.length }, (_, row) => row);
+  const members = groupByLabel(labels);
+  const counts = proportionalCounts(
+    members.map((rowsOfClass) => rowsOfClass.length),
+    size,
+  );
+  return takeFromEachClass(members, counts, seed).test;
+}
+
+/** Shuffles each class's rows (seeded) and puts the first `counts[class]` of them in `test`. */
+function takeFromEachClass(members: Int32Array[], counts: readonly number[], seed: number): Split {
+  const random = createRandom(seed);
+  const testTotal = counts.reduce((sum, count) => sum + count, 0);
+  const rows = members.reduce((sum, rowsOfClass) => sum + rowsOfClass.length, 0);
+  const train = new Int32Array(rows - testTotal);
+  const test = new Int32Array(testTotal);
+  let trainAt = 0;
+  let testAt = 0;
   members.forEach((rowsOfClass, index) => {
     shuffleInPlace(rowsOfClass, random);
-    const testCount = testCounts[index]!;
-    test.push(...rowsOfClass.slice(0, testCount));
-    train.push(...rowsOfClass.slice(testCount));
+    const testCount = counts[index]!;
+    // Typed-array copies, never push(...rows): a spread of a big class overflows the call stack.
+    test.set(rowsOfClass.subarray(0, testCount), testAt);
+    train.set(rowsOfClass.subarray(testCount), trainAt);
+    testAt += testCount;
+    trainAt += rowsOfClass.length - testCount;
   });
-  return { train: Int32Array.from(train).sort(), test: Int32Array.from(test).sort() };
+  return { train: train.sort(), test: test.sort() };
 }
 
 /** Row indices per distinct label, labels ascending, rows ascending within each. */
-function groupByLabel(labels: ArrayLike<number>): number[][] {
-  const byLabel = new Map<number, number[]>();
+function groupByLabel(labels: ArrayLike<number>): Int32Array[] {
+  const sizes = new Map<number, number>();
   for (let row = 0; row < labels.length; row++) {
     const label = labels[row]!;
     if (!Number.isFinite(label)) {
       throw new MlopsError('INVALID_ARGUMENT', `Row ${row}: expected a class label number, found ${label}`, { details: { row, found: label } });
     }
-    const rowsOfClass = byLabel.get(label);
-    if (rowsOfClass === undefined) byLabel.set(label, [row]);
-    else rowsOfClass.push(row);
+    sizes.set(label, (sizes.get(label) ?? 0) + 1);
   }
-  return [...byLabel.entries()].sort(([a], [b]) => a - b).map(([, rowsOfClass]) => rowsOfClass);
+  const ordered = [...sizes.keys()].sort((a, b) => a - b);
+  const members = new Map(ordered.map((label) => [label, { rows: new Int32Array(sizes.get(label)!), filled: 0 }]));
+  for (let row = 0; row < labels.length; row++) {
+    const group = members.get(labels[row]!)!;
+    group.rows[group.filled++] = row;
+  }
+  return ordered.map((label) => members.get(label)!.rows);
 }
 
 /** Largest-remainder apportionment of `total` in proportion to `counts`. */

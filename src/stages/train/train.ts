@@ -12,7 +12,7 @@ import { logEvaluationSet, subsetRows, type LabelledSet } from './eval-set.js';
 import { parseTrainingOptions, trainingOptionsToParams, type TrainingParameters } from './hyperparams.js';
 import { MODEL_SOURCE_TAG, runImportPickle } from './import-pickle.js';
 import { inputExampleRows, logAndRegisterModel } from './log-model.js';
-import { stratifiedSplit } from './split.js';
+import { stratifiedSample, stratifiedSplit } from './split.js';
 import { loadLabelledData } from './training-data.js';
 import { withTrainingRun } from './training-run.js';
 
@@ -41,9 +41,17 @@ export async function runTrain(ctx: StageContext, params: Record<string, string>
   const { labelNames } = data;
   const split = stratifiedSplit(data.labels, { testSize: options.testSize, seed: options.seed });
   const testSet = subsetRows(data, split.test);
+  const sample = sampleTrainingRows(data.labels, split.train, options);
+  if (sample.sampledFrom !== undefined) {
+    ctx.reporter.report({
+      type: 'log',
+      stage: 'train',
+      message: `training on a seeded stratified sample of ${sample.rows.length} of the ${sample.sampledFrom} training rows (max_train_rows ${options.maxTrainRows}); the ${testSet.rows} test rows are all kept`,
+    });
+  }
   // Early stopping watches a validation slice of the training rows, never the test rows that
   // evaluation and approval judge the model on.
-  const { fitSet, validationSet } = carveValidation(data, split.train, options);
+  const { fitSet, validationSet } = carveValidation(data, sample.rows, options);
 
   return withTrainingRun(ctx, { modelName, experimentName, verb: 'train', tags: { [MODEL_SOURCE_TAG]: 'trained' } }, async (run, experiment) => {
     const logged = {
@@ -55,8 +63,9 @@ export async function runTrain(ctx: StageContext, params: Record<string, string>
       validation_rows: String(validationSet?.rows ?? 0),
       test_rows: String(testSet.rows),
       labels: labelNames.join(','),
+      ...(sample.sampledFrom !== undefined ? { train_rows_sampled_from: String(sample.sampledFrom) } : {}),
     };
-    await tracking.logBatch(run.runId, { params: logged }, signal);
+    await tracking.logBatch(run.runId, { params: logged, tags: { [TRAINING_SAMPLE_TAG]: sample.sampledFrom === undefined ? 'false' : 'true' } }, signal);
 
     const epochMetrics: Metric[] = [];
     const trained = await trainClassifier(
@@ -108,6 +117,18 @@ export async function runTrain(ctx: StageContext, params: Record<string, string>
       trained.classifier.dispose();
     }
   });
+}
+
+/** Run tag: "true" when the model trained on a sample of the training rows (max_train_rows). */
+export const TRAINING_SAMPLE_TAG = 'mlops.training_sampled';
+
+/** The training part, or a seeded stratified sample of it when it has more than max_train_rows rows. */
+function sampleTrainingRows(labels: Int32Array, trainRows: Int32Array, options: TrainingParameters): { rows: Int32Array; sampledFrom: number | undefined } {
+  if (options.maxTrainRows === 0 || trainRows.length <= options.maxTrainRows) return { rows: trainRows, sampledFrom: undefined };
+  const trainLabels = Int32Array.from(trainRows, (r) => labels[r]!);
+  // Its own seed stream: the split above and the validation carve below use seed and seed + 1.
+  const picked = stratifiedSample(trainLabels, options.maxTrainRows, options.seed + 2);
+  return { rows: Int32Array.from(picked, (i) => trainRows[i]!), sampledFrom: trainRows.length };
 }
 
 function carveValidation(

@@ -30,6 +30,7 @@ import {
 } from './entity-search.js';
 import { paginate } from './search.js';
 import { LIMITS, normaliseVersion, validateAlias, validateKey, validateModelName, validateValueLength } from './validation.js';
+import { maxOf, pushAll } from '../../arrays.js';
 
 export interface FileModelRegistryOptions {
   /** The mlruns folder; the registry lives in its models/ sub-folder, as in MLflow's FileStore. */
@@ -205,7 +206,7 @@ export class FileModelRegistry implements ModelRegistry {
         if (error instanceof MlopsError && error.code === 'NOT_FOUND' && named !== undefined) continue;
         throw error;
       }
-      versions.push(...list.filter((version) => entityMatches(version, filter, MODEL_VERSION_SEARCH)));
+      pushAll(versions, list.filter((version) => entityMatches(version, filter, MODEL_VERSION_SEARCH)));
     }
     const defaultOrder = (a: ModelVersion, b: ModelVersion): number =>
       b.lastUpdatedTimestamp - a.lastUpdatedTimestamp || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Number(b.version) - Number(a.version);
@@ -288,7 +289,7 @@ export class FileModelRegistry implements ModelRegistry {
 
     // The version folder is created exclusively: mkdir fails if another writer took the number,
     // and then we move on to the next one. One call never yields two versions.
-    let candidate = Math.max(0, ...(await this.takenVersionNumbers(modelDir))) + 1;
+    let candidate = maxOf(await this.takenVersionNumbers(modelDir), 0) + 1;
     let versionDir: string | undefined;
     for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt += 1) {
       throwIfAborted(options.signal);
@@ -297,7 +298,7 @@ export class FileModelRegistry implements ModelRegistry {
         versionDir = dir;
         break;
       }
-      candidate = Math.max(candidate, ...(await this.takenVersionNumbers(modelDir))) + 1;
+      candidate = maxOf(await this.takenVersionNumbers(modelDir), candidate) + 1;
     }
     if (versionDir === undefined) {
       throw new MlopsError('INTERNAL', `Could not allocate a version folder for registered model '${name}' after ${MAX_VERSION_ATTEMPTS} attempts in ${modelDir}`, {

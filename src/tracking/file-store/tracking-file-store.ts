@@ -58,6 +58,7 @@ import {
   validateRunId,
   validateValueLength,
 } from './validation.js';
+import { pushAll } from '../../arrays.js';
 
 export interface FileTrackingStoreOptions {
   /** The mlruns folder (MLflow's --backend-store-uri). Created, with the Default experiment, on first use. */
@@ -229,7 +230,7 @@ export class FileTrackingStore implements TrackingStore {
   private async listExperiments(includeDeleted: boolean, signal?: AbortSignal): Promise<LocatedExperiment[]> {
     await this.ready();
     const dirs = (await listSubdirectories(this.root)).filter((name) => name !== MODELS && !name.startsWith('.')).map((name) => join(this.root, name));
-    if (includeDeleted) dirs.push(...(await listSubdirectories(this.trash)).map((name) => join(this.trash, name)));
+    if (includeDeleted) pushAll(dirs, (await listSubdirectories(this.trash)).map((name) => join(this.trash, name)));
     const found: LocatedExperiment[] = [];
     for (const dir of dirs) {
       throwIfAborted(signal);

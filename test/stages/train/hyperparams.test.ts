@@ -20,6 +20,7 @@ describe('parseTrainingOptions', () => {
       batchSize: 32,
       seed: 42,
       testSize: 0.2,
+      maxTrainRows: 10_000,
     });
     expect(TRAINING_DEFAULTS.hiddenUnits).toEqual([16]);
   });
@@ -44,8 +45,9 @@ describe('parseTrainingOptions', () => {
         early_stopping_patience: '10',
         validation_size: '0.15',
         model_type: 'MLP',
+        max_train_rows: '5000',
       }),
-    ).toEqual({ modelType: 'mlp', validationSize: 0.15, epochs: 50, learningRate: 0.001, hiddenUnits: [16, 8], activation: 'tanh', batchSize: 150, seed: 4294967295, testSize: 0.25, earlyStoppingPatience: 10 });
+    ).toEqual({ modelType: 'mlp', validationSize: 0.15, maxTrainRows: 5000, epochs: 50, learningRate: 0.001, hiddenUnits: [16, 8], activation: 'tanh', batchSize: 150, seed: 4294967295, testSize: 0.25, earlyStoppingPatience: 10 });
   });
 
   it('reads "" and "0" hidden units as softmax regression, and patience 0 as no early stopping', () => {
@@ -93,6 +95,14 @@ describe('parseTrainingOptions', () => {
     expectInvalid({ test_size: '1' }, 'test_size must be a number strictly between 0 and 1, got "1"', 'test_size');
     expectInvalid({ test_size: '20%' }, 'test_size must be a number strictly between 0 and 1, got "20%"', 'test_size');
     expectInvalid({ early_stopping_patience: 'x' }, 'early_stopping_patience must be a non-negative integer (0 = off), got "x"', 'early_stopping_patience');
+    expectInvalid({ max_train_rows: '-5' }, 'max_train_rows must be a non-negative integer (0 = no limit), got "-5"', 'max_train_rows');
+    expectInvalid({ max_train_rows: '1e6' }, 'max_train_rows must be a non-negative integer (0 = no limit), got "1e6"', 'max_train_rows');
+  });
+
+  it('limits training to 10,000 rows unless max_train_rows says otherwise (0 = no limit)', () => {
+    expect(parseTrainingOptions({}).maxTrainRows).toBe(10_000);
+    expect(parseTrainingOptions({ max_train_rows: '0' }).maxTrainRows).toBe(0);
+    expect(parseTrainingOptions({ max_train_rows: '2000000' }).maxTrainRows).toBe(2_000_000);
   });
 });
 
@@ -110,6 +120,7 @@ describe('trainingOptionsToParams', () => {
       train_batch_size: '32',
       seed: '42',
       test_size: '0.2',
+      max_train_rows: '10000',
       early_stopping_patience: '5',
     });
     expect(parseTrainingOptions(params)).toEqual(options);

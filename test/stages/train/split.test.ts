@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stratifiedSplit } from '../../../src/stages/train/split.js';
+import { stratifiedSample, stratifiedSplit } from '../../../src/stages/train/split.js';
 
 const counts = (labels: ArrayLike<number>, rows: Int32Array) => {
   const byLabel = new Map<number, number>();
@@ -81,5 +81,46 @@ describe('stratifiedSplit', () => {
     expect(() => stratifiedSplit(iris, { testSize: 1, seed: 1 })).toThrow(/got 1$/);
     expect(() => stratifiedSplit([1], { testSize: 0.5, seed: 1 })).toThrow('A train/test split needs at least 2 rows, got 1');
     expect(() => stratifiedSplit([0, Number.NaN], { testSize: 0.5, seed: 1 })).toThrow('Row 1: expected a class label number, found NaN');
+  });
+});
+
+describe('at 2,000,300 rows (no spread of a class into call arguments)', () => {
+  const rows = 2_000_300;
+  const labels = Int32Array.from({ length: rows }, (_, row) => row % 3);
+
+  it('stratifiedSplit splits every row exactly once, stratified', () => {
+    const split = stratifiedSplit(labels, { testSize: 0.2, seed: 7 });
+    expect(split.test.length).toBe(Math.ceil(0.2 * rows));
+    expect(split.train.length + split.test.length).toBe(rows);
+    const seen = new Uint8Array(rows);
+    for (const row of split.train) seen[row]! += 1;
+    for (const row of split.test) seen[row]! += 1;
+    expect(seen.every((count) => count === 1)).toBe(true);
+    const testPerClass = [0, 0, 0];
+    for (const row of split.test) testPerClass[labels[row]!]! += 1;
+    expect(Math.max(...testPerClass) - Math.min(...testPerClass)).toBeLessThanOrEqual(1);
+  });
+
+  it('stratifiedSample keeps the requested count, each class its share, the same rows for the same seed', () => {
+    const sample = stratifiedSample(labels, 10_000, 42);
+    expect(sample.length).toBe(10_000);
+    expect([...sample.slice(1)].every((row, i) => row > sample[i]!)).toBe(true);
+    const perClass = [0, 0, 0];
+    for (const row of sample) perClass[labels[row]!]! += 1;
+    expect(perClass.map((count) => Math.abs(count - 10_000 / 3) < 1)).toEqual([true, true, true]);
+    expect(stratifiedSample(labels, 10_000, 42)).toEqual(sample);
+    expect(stratifiedSample(labels, 10_000, 43)).not.toEqual(sample);
+  });
+});
+
+describe('stratifiedSample', () => {
+  it('keeps every row when the size is not below the row count', () => {
+    expect([...stratifiedSample([0, 1, 1], 3, 1)]).toEqual([0, 1, 2]);
+    expect([...stratifiedSample([0, 1, 1], 10, 1)]).toEqual([0, 1, 2]);
+  });
+
+  it('rejects a size that is not a positive integer', () => {
+    expect(() => stratifiedSample([0, 1], 0, 1)).toThrow(/positive integer/);
+    expect(() => stratifiedSample([0, 1], 1.5, 1)).toThrow(/positive integer/);
   });
 });
