@@ -1,9 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { startTrackingServer } from '../../tracking/server/server.js';
-import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo, Command } from '../io.js';
 
@@ -49,8 +50,15 @@ function parsePort(text: string | undefined): number {
 
 /** The --root, or the target's tracking store when that is a file store. */
 async function rootFrom(values: { root?: string | undefined; target?: string | undefined; var?: string[] | undefined; config?: string | undefined }, io: CliIo): Promise<string> {
-  if (values.root !== undefined) return isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
-  const config = await loadConfig(loadOptionsFrom(values, io));
+  if (values.root !== undefined) {
+    const root = isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
+    const kind = await stat(root).then((info) => (info.isDirectory() ? 'folder' : 'file'), () => 'missing');
+    if (kind !== 'folder') {
+      throw new MlopsError('USAGE', `--root ${root} ${kind === 'missing' ? 'does not exist' : 'is a file'}; expected an MLflow file store folder (an mlruns folder, e.g. .mlops/mlruns)`, { details: { root } });
+    }
+    return root;
+  }
+  const config = await loadCommandConfig(values, io);
   if (config.trackingUri.startsWith('file:')) return fileURLToPath(config.trackingUri);
   throw new MlopsError('USAGE', `Target "${config.target}" tracks to ${config.trackingUri.replace(/\/\/[^/@]*@/, '//***@')}, not a file store; pass --root DIR to serve an mlruns folder`);
 }
