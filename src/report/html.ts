@@ -38,7 +38,7 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
  * names (/ . _ - : = @ , & ?), so a long one wraps between its parts, never in the middle of a word.
  */
 export function breakable(text: string): SafeHtml {
-  return html`${text.split(/(?<=[./_\-:=@,&?])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
+  return html`${text.split(/(?<=[./_\-:=@,&?])(?![./_\-:=@,&?])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
 }
 
 function toMarkup(value: HtmlValue): string {
