@@ -3,6 +3,7 @@
  * more epochs through job parameters, and the approval gate in dry-run mode for an experiment.
  * The same could be said on the command line:
  *   mlops run pipeline_job --var catalog_name=sandbox --json '{"hidden_units":"8","epochs":"300"}'
+ * Run it with: npm run example -- custom-config
  */
 import { loadConfig, runPipeline, type ResolvedConfig } from 'mlops-e2e';
 

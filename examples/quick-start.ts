@@ -1,7 +1,8 @@
 /**
  * Runs the whole pipeline from a script, the way a user imports the package.
- * Run it with: npm run build && node --experimental-strip-types examples/quick-start.ts  (or tsx)
- * State goes to ./.mlops in the current folder; the bundled mlops.yml is used when there is none here.
+ * Run it with: npm run example -- quick-start   (Node 20; compiled to dist-examples/ first)
+ * It uses the nearest mlops.yml in the current folder or its parents (else the bundled one, with its
+ * state in ./.mlops), as the CLI does.
  */
 import { runPipeline, type ProgressEvent } from 'mlops-e2e';
 

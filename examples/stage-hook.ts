@@ -2,6 +2,7 @@
  * Custom stage hooks: a policy check before training (refuse to train on too little data) and a
  * timing log after every stage. A hook that throws fails its stage, and the run can be resumed
  * later with `mlops run pipeline_job --resume <run id>`.
+ * Run it with: npm run example -- stage-hook
  */
 import { runPipeline, type JobHooks } from 'mlops-e2e';
 

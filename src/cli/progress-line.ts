@@ -5,6 +5,7 @@ export interface ProgressSnapshot {
   total?: number;
   unit: string;
   detail?: string;
+  metrics?: Record<string, number>;
   /** Milliseconds since this stage's first progress event. */
   elapsedMs: number;
 }
@@ -14,8 +15,17 @@ export function formatProgress(p: ProgressSnapshot): string {
   const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
   if (rate > 0 && p.unit !== 'epochs') parts.push(`${formatCount(Math.round(rate))} ${p.unit}/s`);
   if (p.total !== undefined && rate > 0 && p.done < p.total) parts.push(`ETA ${formatDuration(((p.total - p.done) / rate) * 1000)}`);
+  for (const [name, value] of Object.entries(p.metrics ?? {})) parts.push(`${name} ${formatMetric(value)}`);
   if (p.detail) parts.push(p.detail);
   return parts.join(' · ');
+}
+
+/** Four significant digits: 0.04123, 1.234, 12.35; tiny or huge values in exponent form. */
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e6)) return value.toExponential(3);
+  return String(Number(value.toPrecision(4)));
 }
 
 export function formatCount(n: number): string {

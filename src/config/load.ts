@@ -13,7 +13,7 @@ export { applyJobOverrides, parseVarArgs } from './overrides.js';
 export interface LoadConfigOptions {
   /** An explicit mlops.yml (or a folder holding one), relative to cwd. */
   path?: string;
-  /** Default process.cwd(); ./mlops.yml is looked for here when no path is given. */
+  /** Default process.cwd(); when no path is given, mlops.yml is looked for here, then in each parent folder. */
   cwd?: string;
   /** Default: the target with `default: true`. */
   target?: string;
@@ -37,8 +37,8 @@ export function packageRoot(): string {
 }
 
 /**
- * Reads mlops.yml (the given path, else ./mlops.yml in cwd, else the package's own defaults)
- * and resolves it for one target.
+ * Reads mlops.yml (the given path, else the nearest mlops.yml in cwd or its parents, else the
+ * package's own defaults) and resolves it for one target.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -79,15 +79,37 @@ async function locateConfig(explicit: string | undefined, cwd: string): Promise<
       details: { file: path },
     });
   }
-  const inCwd = await firstConfigIn(cwd);
-  if (inCwd) return { path: inCwd, embedded: false };
+  const found = await findProjectConfig(cwd);
+  if (found) return { path: found, embedded: false };
   return { path: join(packageRoot(), 'mlops.yml'), embedded: true };
+}
+
+/**
+ * The nearest mlops.yml (or mlops.yaml) in `cwd` or one of its parents, as git finds .git and
+ * `databricks bundle` finds databricks.yml; undefined when no folder up to the root has one.
+ * A folder named mlops.yml is a mistake to report, not a reason to look further up.
+ */
+export async function findProjectConfig(cwd: string): Promise<string | undefined> {
+  let folder = resolve(cwd);
+  for (;;) {
+    const inFolder = await firstConfigIn(folder);
+    if (inFolder) return inFolder;
+    const parent = dirname(folder);
+    if (parent === folder) return undefined;
+    folder = parent;
+  }
 }
 
 async function firstConfigIn(folder: string): Promise<string | undefined> {
   for (const name of CONFIG_FILE_NAMES) {
     const candidate = join(folder, name);
-    if ((await fileKind(candidate)) === 'file') return candidate;
+    const kind = await fileKind(candidate);
+    if (kind === 'file') return candidate;
+    if (kind === 'directory') {
+      throw new MlopsError('CONFIG_INVALID', `Config ${candidate} is a directory; expected the project's ${name} file there (rename or remove the folder)`, {
+        details: { file: candidate },
+      });
+    }
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import { readRawConfig } from './schema.js';
 import type { RawJob } from './schema.js';
 import { selectTarget } from './targets.js';
 import { resolveVariables } from './variables.js';
-import { resolveTrackingUri, resolveWorkspace } from './workspace.js';
+import { resolveTrackingUri, resolveWorkspace, trackingUriSource } from './workspace.js';
 import { parseYamlSource } from './yaml.js';
 
 export interface ParseConfigOptions {
@@ -79,14 +79,15 @@ export function parseConfig(text: string, options: ParseConfigOptions): Resolved
     expand,
     problems,
   );
-  const trackingUri = resolveTrackingUri({
+  const trackingSources = {
     fromEnv: env.MLFLOW_TRACKING_URI,
     fromTarget:
       rawTarget.trackingUri === undefined ? undefined : expand(rawTarget.trackingUri, [...targetPath, 'tracking_uri']),
     workspace,
     baseDir: options.embedded ? cwd : configDir,
     cwd,
-  });
+  };
+  const trackingUri = resolveTrackingUri(trackingSources);
   const approval = mergeApproval(
     raw.approval,
     rawTarget.approval,
@@ -108,6 +109,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): Resolved
     variables,
     workspace,
     trackingUri,
+    trackingUriFrom: trackingUriSource(trackingSources),
     approval,
     jobs,
   };

@@ -62,6 +62,8 @@ export interface JobConfig {
   parameters: Record<string, string>;
 }
 
+export type TrackingUriFrom = 'MLFLOW_TRACKING_URI' | 'tracking_uri' | 'workspace';
+
 export interface ResolvedConfig {
   /** Absolute path of the mlops.yml that was read; undefined when the embedded defaults were used. */
   configPath: string | undefined;
@@ -78,6 +80,8 @@ export interface ResolvedConfig {
    * runs and no mlflow.db exists yet.
    */
   trackingUri: string;
+  /** Where trackingUri came from: the environment, the target's tracking_uri, or the workspace's own store. */
+  trackingUriFrom?: TrackingUriFrom;
   approval: ApprovalConfig;
   jobs: Record<JobName, JobConfig>;
 }

@@ -113,6 +113,13 @@ export interface TrackingUriSources {
   cwd: string;
 }
 
+/** Which of the sources resolveTrackingUri takes its URI from. */
+export function trackingUriSource(sources: Pick<TrackingUriSources, 'fromEnv' | 'fromTarget'>): 'MLFLOW_TRACKING_URI' | 'tracking_uri' | 'workspace' {
+  if (sources.fromEnv !== undefined && sources.fromEnv.trim() !== '') return 'MLFLOW_TRACKING_URI';
+  if (sources.fromTarget !== undefined && sources.fromTarget.trim() !== '') return 'tracking_uri';
+  return 'workspace';
+}
+
 /** MLFLOW_TRACKING_URI > target tracking_uri > the workspace's own tracking store. */
 export function resolveTrackingUri(sources: TrackingUriSources): string {
   if (sources.fromEnv !== undefined && sources.fromEnv.trim() !== '') {

@@ -60,7 +60,29 @@ export function parseYamlSource(text: string, source: string): YamlSource {
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
 
-  return { data: document.toJS({ maxAliasCount: 1000 }), lineOf };
+  return { data: toPlainData(document, source), lineOf };
+}
+
+/**
+ * A YAML alias may stand for a whole subtree, so a small file can expand to an enormous one (the
+ * "billion laughs"). Expansion stops after MAX_ALIAS_COUNT uses of aliases: far beyond what a
+ * hand-written config needs, and the error names the file.
+ */
+const MAX_ALIAS_COUNT = 1000;
+
+function toPlainData(document: ReturnType<typeof parseDocument>, source: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (error instanceof ReferenceError && /excessive alias count/i.test(error.message)) {
+      throw new MlopsError(
+        'CONFIG_INVALID',
+        `Invalid YAML in ${source}: expected aliases (*name) that expand to a config of reasonable size, found aliases that expand beyond ${MAX_ALIAS_COUNT} uses (a YAML alias bomb?)`,
+        { cause: error, details: { file: source } },
+      );
+    }
+    throw error;
+  }
 }
 
 function rangeStart(node: unknown): number | undefined {

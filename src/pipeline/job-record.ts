@@ -1,4 +1,4 @@
-import type { JobName } from '../config/types.js';
+import { JOB_STAGES, type JobName } from '../config/types.js';
 import { MlopsError } from '../errors.js';
 import type { TrackingStore } from '../tracking/types.js';
 import type { StageRecord } from './result.js';
@@ -47,8 +47,11 @@ export async function loadJobRecord(tracking: TrackingStore, runId: string, opti
   }
 }
 
-/** The stages to run when resuming: from the first one that did not succeed. */
-export function stagesToResume(record: Pick<JobRecord, 'stages'>, runId: string): Set<string> {
+/**
+ * The stages not to run again when resuming: those before the first one that did not succeed. A run
+ * whose process died records fewer stages than its job has: it resumes after the last one recorded.
+ */
+export function stagesToResume(record: Pick<JobRecord, 'stages'> & { job?: JobName }, runId: string): Set<string> {
   const rejected = record.stages.find((s) => s.status === 'rejected');
   if (rejected) {
     throw new MlopsError('USAGE', `Run ${runId} was rejected at ${rejected.name}; a rejection is final — train a new version or run model_deployment_job with another model_version`, {
@@ -56,6 +59,8 @@ export function stagesToResume(record: Pick<JobRecord, 'stages'>, runId: string)
     });
   }
   const first = record.stages.findIndex((s) => s.status !== 'succeeded');
+  const expected = record.job === undefined ? record.stages.length : JOB_STAGES[record.job].length;
+  if (first === -1 && record.stages.length < expected) return new Set(record.stages.map((s) => s.name));
   if (first === -1) {
     throw new MlopsError('USAGE', `Run ${runId} already succeeded; there is nothing to resume`, { details: { run_id: runId } });
   }

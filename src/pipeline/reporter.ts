@@ -6,7 +6,17 @@ export type ProgressEvent =
   | { type: 'stage-start'; stage: string }
   | { type: 'stage-end'; stage: string; status: 'succeeded' | 'failed' | 'rejected' | 'skipped'; durationMs: number; error?: string }
   | { type: 'log'; stage?: string; message: string }
-  | { type: 'progress'; stage: string; done: number; total?: number; unit: string; /** e.g. "loss 0.0412" */ detail?: string };
+  | {
+      type: 'progress';
+      stage: string;
+      done: number;
+      total?: number;
+      unit: string;
+      /** e.g. "loss 0.0412" */
+      detail?: string;
+      /** The latest values of what the stage optimises or watches, e.g. { loss: 0.0412, val_loss: 0.0501 }. */
+      metrics?: Record<string, number>;
+    };
 
 export interface Reporter {
   report(event: ProgressEvent): void;

@@ -12,6 +12,7 @@ import { openWorkspace } from '../workspace/open.js';
 import type { Workspace } from '../workspace/types.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
 import { acquireWorkspaceLock } from './lock.js';
+import { localProbe, ownerTags, RUN_HOST_TAG, RUN_PID_TAG, runLiveness, startHeartbeat } from './liveness.js';
 import { writeRunReport } from '../report/write.js';
 import { redactParameters } from '../redact.js';
 import { silentReporter, type Reporter } from './reporter.js';
@@ -63,6 +64,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const signal = options.signal ? { signal: options.signal } : {};
   const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
   const release = workspace.kind === 'local' ? await acquireWorkspaceLock(workspace.location, `mlops ${options.job}`) : async () => {};
+  let stopHeartbeat: (() => Promise<void>) | undefined;
   try {
     const { tracking } = workspace;
 
@@ -73,6 +75,13 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
     let runId: string;
     let experiment: Experiment;
     if (options.resume) {
+      const earlier = await tracking.getRun(options.resume, signal);
+      const liveness = runLiveness(earlier.info.status, earlier.data.tags, localProbe(now()));
+      if (liveness.state === 'running') {
+        throw new MlopsError('LOCKED', `Run ${options.resume} is still running (pid ${earlier.data.tags[RUN_PID_TAG] ?? '?'} on ${earlier.data.tags[RUN_HOST_TAG] ?? '?'}); wait for it to end`, {
+          details: { run_id: options.resume },
+        });
+      }
       const record = await loadJobRecord(tracking, options.resume, signal);
       if (record.job !== options.job) {
         throw new MlopsError('USAGE', `Run ${options.resume} is a ${record.job} run, not ${options.job}: resume it with \`mlops run ${record.job} --resume ${options.resume}\``);
@@ -85,6 +94,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       previous = record.stages;
       runId = options.resume;
       const reopened = await tracking.updateRun(runId, { status: 'RUNNING' }, signal);
+      await tracking.logBatch(runId, { tags: ownerTags(now()) }, signal);
       experiment = await tracking.getExperiment(reopened.experimentId, signal);
     } else {
       if (options.json !== undefined) job = applyJobOverrides(job, options.json);
@@ -95,11 +105,15 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
         ...(await systemTags({ sourceName: config.configPath ?? 'mlops-e2e', cwd: config.configDir })),
         [JOB_TAG]: options.job,
         [JOB_TARGET_TAG]: config.target,
+        ...ownerTags(now()),
       };
       const run = await tracking.createRun({ experimentId: experiment.experimentId, runName: `${job.displayName}`, startTime: now(), tags, ...signal });
       runId = run.runId;
       await tracking.logBatch(runId, { params: redactParameters(job.parameters) }, signal);
+      // Recorded before any stage runs, and again after each: a run whose process dies can be resumed.
+      await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: redactParameters(job.parameters), stages: [], state }, signal);
     }
+    stopHeartbeat = startHeartbeat(tracking, runId);
 
     // Every stage's MLflow run is nested under the job run, a resumed job's under the same run.
     const ctx: StageContext = { workspace, config, reporter, now, env: options.load?.env ?? process.env, parentRunId: runId, ...signal };
@@ -138,6 +152,9 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
         failure = { stage, code: isMlopsError(error) ? error.code : 'INTERNAL', message, cause: error };
       }
       stages.push(record);
+      if (record.status === 'succeeded') {
+        await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: redactParameters(job.parameters), stages, state }, signal);
+      }
       reporter.report({
         type: 'stage-end',
         stage,
@@ -172,6 +189,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
     reporter.report({ type: 'log', message: `run report: ${result.report.path}` });
     return result;
   } finally {
+    await stopHeartbeat?.();
     await release();
   }
 }

@@ -1,5 +1,5 @@
 import { formatCount } from './format.js';
-import { html, type HtmlValue, type SafeHtml } from './html.js';
+import { breakable, html, type HtmlValue, type SafeHtml } from './html.js';
 
 /** A label and its value; rows whose value is undefined are left out. */
 export type Fact = readonly [label: string, value: HtmlValue];
@@ -10,7 +10,7 @@ export function renderFacts(facts: readonly Fact[]): SafeHtml {
 }
 
 export function code(text: string | undefined): SafeHtml | undefined {
-  return text === undefined ? undefined : html`<code>${text}</code>`;
+  return text === undefined ? undefined : html`<code>${breakable(text)}</code>`;
 }
 
 /**

@@ -33,6 +33,14 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   return new SafeHtml(out);
 }
 
+/**
+ * Text with a line-break opportunity (<wbr>) after each separator of ids, paths, URLs and dotted
+ * names (/ . _ - : = @ , & ?), so a long one wraps between its parts, never in the middle of a word.
+ */
+export function breakable(text: string): SafeHtml {
+  return html`${text.split(/(?<=[./_\-:=@,&?])(?![./_\-:=@,&?])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
+}
+
 function toMarkup(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.value;
   if (value === null || value === undefined || value === false) return '';

@@ -1,6 +1,6 @@
 import type { RunReportData } from './data.js';
 import { formatCount } from './format.js';
-import { html, type HtmlValue, type SafeHtml } from './html.js';
+import { breakable, html, type HtmlValue, type SafeHtml } from './html.js';
 
 export interface LineageNode {
   kind: 'source' | 'volume' | 'model' | 'predictions';
@@ -68,6 +68,4 @@ export function renderLineage(data: RunReportData): SafeHtml {
 }
 
 /** Long paths and three-level names wrap after a '/' or '.' rather than mid-word. */
-function breakable(text: string): SafeHtml {
-  return html`${text.split(/(?<=[./])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
-}
+

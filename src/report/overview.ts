@@ -1,7 +1,7 @@
 import type { RunReportData, ReportedJobResult } from './data.js';
 import { code, renderFacts } from './facts.js';
 import { formatCount, formatDelta, formatDuration, formatMetric } from './format.js';
-import { html, type SafeHtml } from './html.js';
+import { breakable, html, type SafeHtml } from './html.js';
 import { maxOf } from '../arrays.js';
 
 const STATUS_WORDS: Record<string, string> = { succeeded: 'Succeeded', rejected: 'Rejected', failed: 'Failed', skipped: 'Skipped' };
@@ -37,7 +37,7 @@ export function renderBanner(result: ReportedJobResult): SafeHtml {
       reasons.length > 0 ? html`<ul class="reasons">${reasons.map((reason) => html`<li>${reason}</li>`)}</ul>` : html`<p>The approval gate rejected it.</p>`
     }</section>`;
   }
-  const deployed = result.deployment && result.model ? html` · <strong>${result.model.name}</strong> version <strong>${result.model.version}</strong> is <code>@${result.deployment.alias}</code>` : '';
+  const deployed = result.deployment && result.model ? html` · <strong>${breakable(result.model.name)}</strong> version <strong>${result.model.version}</strong> is <code>@${result.deployment.alias}</code>` : '';
   return html`<section class="banner banner-succeeded" id="outcome"><h2>Succeeded${deployed}</h2></section>`;
 }
 

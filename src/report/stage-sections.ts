@@ -3,7 +3,7 @@ import { renderConfusionMatrix } from './confusion-matrix.js';
 import type { RunReportData, ReportedJobResult } from './data.js';
 import { code, extraFacts, renderFacts } from './facts.js';
 import { formatCount, formatDelta, formatMetric } from './format.js';
-import { html, type HtmlValue, type SafeHtml } from './html.js';
+import { breakable, html, type HtmlValue, type SafeHtml } from './html.js';
 import { renderLineChart } from './line-chart.js';
 import { renderMetricBars } from './metric-bars.js';
 import { notRunNotice } from './stage-outcome.js';
@@ -66,17 +66,17 @@ export function renderIngestion(result: ReportedJobResult): SafeHtml {
       quarantined.length > 0
         ? html`<table class="quarantined"><thead><tr><th>File set aside whole</th><th>Why</th></tr></thead><tbody>${quarantined
             .slice(0, MAX_LISTED_FILES)
-            .map((f) => html`<tr><td><code>${f.path}</code></td><td>${f.reason}</td></tr>`)}</tbody></table>`
+            .map((f) => html`<tr><td><code>${breakable(f.path)}</code></td><td>${f.reason}</td></tr>`)}</tbody></table>`
         : ''
     }${
       changed.length > 0
         ? html`<table class="changed"><thead><tr><th>File changed since it was ingested</th><th>What happened</th></tr></thead><tbody>${changed
             .slice(0, MAX_LISTED_FILES)
-            .map((f) => html`<tr><td><code>${f.path}</code></td><td>${f.action}</td></tr>`)}</tbody></table>`
+            .map((f) => html`<tr><td><code>${breakable(f.path)}</code></td><td>${f.action}</td></tr>`)}</tbody></table>`
         : ''
     }${
       files.length > 0
-        ? html`<details class="file-list" open><summary>${files.length} source file(s) ingested by this run</summary><ul>${listed.map((f) => html`<li><code>${f}</code></li>`)}${
+        ? html`<details class="file-list" open><summary>${files.length} source file(s) ingested by this run</summary><ul>${listed.map((f) => html`<li><code>${breakable(f)}</code></li>`)}${
             files.length > listed.length ? html`<li class="muted">… and ${files.length - listed.length} more</li>` : ''
           }</ul></details>`
         : html`<p class="note">No new source files: nothing was ingested by this run.</p>`
@@ -120,7 +120,7 @@ export function renderTraining(data: RunReportData): SafeHtml {
       ['Training run', code(training.run_id)],
       ['Experiment', training.experiment_name],
       ['Epochs run', formatCount(training.epochs_run)],
-      ['Model', result.model ? html`<code>${result.model.name}</code> version <strong>${result.model.version}</strong>` : undefined],
+      ['Model', result.model ? html`<code>${breakable(result.model.name)}</code> version <strong>${result.model.version}</strong>` : undefined],
       ...Object.entries(training.metrics).map(([key, value]): [string, string] => [key, formatMetric(value)]),
     ])}${
       charts.length > 0
@@ -145,7 +145,7 @@ export function renderEvaluation(result: ReportedJobResult): SafeHtml {
     });
     return html`${renderFacts([
       ['Evaluation run', code(evaluation.run_id)],
-      ['Model', result.model ? html`<code>${result.model.name}</code> version <strong>${result.model.version}</strong>` : undefined],
+      ['Model', result.model ? html`<code>${breakable(result.model.name)}</code> version <strong>${result.model.version}</strong>` : undefined],
       ['Evaluation rows', formatCount(evaluation.dataset_rows)],
       ['Dataset digest', html`<code title="${evaluation.dataset_digest}">${evaluation.dataset_digest.slice(0, 16)}…</code>`],
       ['Champion', champion ? `version ${champion.version}, scored on the same rows` : 'none yet: this version is compared with the thresholds only'],
@@ -202,7 +202,7 @@ export function renderScoring(result: ReportedJobResult): SafeHtml {
       ['Rows scored', formatCount(predictions.rows)],
       ['Table', code(predictions.table)],
       ['Location', code(predictions.path)],
-      ['Scored with', result.model ? html`<code>${result.model.name}</code> version <strong>${result.model.version}</strong>` : undefined],
+      ['Scored with', result.model ? html`<code>${breakable(result.model.name)}</code> version <strong>${result.model.version}</strong>` : undefined],
       ...extraFacts(predictions, ['rows', 'table', 'path']),
     ]);
   });

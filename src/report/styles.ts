@@ -12,7 +12,8 @@ main { max-width: 1180px; margin: 0 auto; padding: 24px 24px 48px; }
 h1 { font-size: 22px; margin: 0; font-weight: 650; }
 h2 { font-size: 17px; margin: 0 0 12px; font-weight: 620; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-code { background: #f1f5f9; padding: 1px 5px; border-radius: 4px; word-break: break-all; }
+/* Ids and paths carry <wbr> after their separators: they wrap between parts, and mid-word only if one part alone is too wide. */
+code { background: #f1f5f9; padding: 1px 5px; border-radius: 4px; word-break: normal; overflow-wrap: anywhere; }
 pre.error { background: var(--red-bg); color: #7f1d1d; border: 1px solid #fecaca; border-radius: 6px; padding: 10px 12px;
   white-space: pre-wrap; word-break: break-word; margin: 8px 0; }
 .muted { color: var(--muted); }
@@ -43,8 +44,8 @@ pre.error { background: var(--red-bg); color: #7f1d1d; border: 1px solid #fecaca
 .tile-value { font-size: 26px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .tile-sub { color: var(--muted); font-size: 12px; }
 .card { background: var(--card); border-radius: 12px; padding: 18px 22px; margin: 0 0 16px; box-shadow: 0 1px 3px rgba(15, 23, 42, .08); }
-.layout { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
-.layout > .card { margin: 0; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; }
+.layout > .card { margin: 0; min-width: 0; }
 .wide { grid-column: 1 / -1; }
 @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
@@ -66,7 +67,7 @@ td { padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top
 .file-list { margin-top: 10px; }
 .file-list summary { cursor: pointer; color: var(--muted); }
 .file-list ul { margin: 6px 0 0; padding-left: 20px; columns: 2; }
-.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 18px; margin-top: 14px; align-items: start; }
+.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr)); gap: 18px; margin-top: 14px; align-items: start; }
 figure.chart { margin: 0; }
 figure.chart svg { width: 100%; height: auto; max-width: 640px; display: block; }
 figure.chart svg.confusion-matrix { max-width: 400px; margin: 0 auto; }
@@ -104,5 +105,18 @@ table.quarantined td:first-child, table.changed td:first-child { width: 40%; }
 .lineage-value code { word-break: normal; overflow-wrap: anywhere; }
 .lineage-arrow { align-self: center; font-size: 22px; color: #94a3b8; }
 footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 24px; }
+@media (max-width: 600px) {
+  main { padding: 12px 10px 32px; }
+  .card, .page-header { padding: 14px 14px; }
+  .banner { padding: 12px 14px; }
+  .tile { max-width: none; }
+  .facts { grid-template-columns: 1fr; gap: 0; }
+  .facts dd { margin-bottom: 6px; }
+  .file-list ul { columns: 1; }
+  .duration-head { width: auto; }
+  /* A table wider than the screen scrolls inside itself; the page never scrolls sideways. */
+  table { display: block; overflow-x: auto; }
+  .lineage-arrow { transform: rotate(90deg); flex-basis: 100%; text-align: center; }
+}
 @media print { body { background: #fff; } .card, .tile, .page-header { box-shadow: none; border: 1px solid var(--line); } }
 `;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartableMetrics, renderMetricBars } from '../../src/report/metric-bars.js';
+import { axisStart, chartableMetrics, labelColumnWidth, renderMetricBars } from '../../src/report/metric-bars.js';
 
 function bars(svg: string): { cls: string; metric: string; value: number; width: number }[] {
   return [...svg.matchAll(/<rect class="bar (candidate|champion)" data-metric="([^"]*)" data-value="([^"]*)" x="\d+" y="[\d.]+" width="([\d.]+)"/g)].map((m) => ({
@@ -40,5 +40,26 @@ describe('renderMetricBars', () => {
     expect(svg).toContain('&lt;v3&gt;');
     expect(svg).not.toContain('<v3>');
     expect(renderMetricBars({ metrics: { log_loss: 0.2 }, candidateLabel: 'c' }).value).toContain('No 0–1 scores');
+  });
+
+  it('starts the axis near the lowest value so that close scores look different, and says so', () => {
+    expect(axisStart([0.9667, 1])).toBe(0.95);
+    expect(axisStart([0.9, 0.93])).toBe(0.8);
+    expect(axisStart([0.5, 1])).toBe(0);
+    expect(axisStart([1, 1])).toBe(0.99);
+    const svg = renderMetricBars({ metrics: { accuracy: 0.9667 }, candidateLabel: 'v2', champion: { label: 'v1', metrics: { accuracy: 1 } } }).value;
+    const [candidate, champion] = bars(svg);
+    // On a 0–1 axis the two bars differ by 3%; from 0.95 the candidate's is a third of the champion's.
+    expect(candidate!.width / champion!.width).toBeCloseTo(0.0167 / 0.05, 2);
+    expect(svg).toContain('data-axis-start="0.95"');
+    expect(svg).toContain('the axis starts at 0.95');
+    expect(svg).toContain('>0.9667<');
+  });
+
+  it('makes the label column as wide as the longest metric name, so no label is clipped', () => {
+    expect(labelColumnWidth(['accuracy', 'precision_weighted'])).toBeGreaterThanOrEqual(18 * 7.5);
+    const svg = renderMetricBars({ metrics: { precision_weighted: 0.9, accuracy: 0.95 }, candidateLabel: 'v1' }).value;
+    const x = Number(/<rect class="bar candidate" data-metric="precision_weighted" data-value="[^"]*" x="(\d+)"/.exec(svg)![1]);
+    expect(x).toBe(labelColumnWidth(['precision_weighted', 'accuracy']));
   });
 });

@@ -11,9 +11,10 @@ describe('stage sections', () => {
     expect(out).toContain('<dt>Files quarantined</dt><dd><span class="warn">1</span></dd>');
     expect(out).toContain('<dt>Rows quarantined</dt><dd><span class="warn">2</span></dd>');
     expect(out).toContain('<dt>Files deferred</dt><dd>0</dd>');
-    expect(out).toContain('<tr><td><code>broken.csv</code></td><td>not UTF-8 at line 3</td></tr>');
+    // Paths carry a line-break opportunity after each separator (they wrap between parts, not mid-word).
+    expect(out).toContain('<tr><td><code>broken.<wbr>csv</code></td><td>not UTF-8 at line 3</td></tr>');
     expect(out).toContain('<dt>files renamed</dt><dd>4</dd>');
-    expect(out.match(/<li><code>iris_part_00\d\.csv<\/code><\/li>/g)).toHaveLength(3);
+    expect(out.match(/<li><code>iris_<wbr>part_<wbr>00\d\.<wbr>csv<\/code><\/li>/g)).toHaveLength(3);
   });
 
   it('ingestion from an older, smaller summary renders what is there', () => {
@@ -64,7 +65,7 @@ describe('stage sections', () => {
     expect(deployment).toContain('moved from version 1 to version 2');
     const scoring = renderScoring(succeededRun().result).value;
     expect(scoring).toContain('<dt>Rows scored</dt><dd>150</dd>');
-    expect(scoring).toContain('<code>main.iris.iris_predictions</code>');
+    expect(scoring).toContain('<code>main.<wbr>iris.<wbr>iris_<wbr>predictions</code>');
   });
 
   it('sections of stages that did not run say so instead of showing content', () => {

@@ -1,8 +1,7 @@
-import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { recordHumanDecision } from '../../stages/approve/record-human.js';
-import { openWorkspace } from '../../workspace/open.js';
-import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
+import { openCommandWorkspace } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { Command } from '../io.js';
 
@@ -50,8 +49,7 @@ Exit codes: 0 recorded, 1 error (e.g. no such version), 2 bad usage, 3 the versi
     if (!/^[1-9][0-9]*$/.test(version)) throw new MlopsError('USAGE', `The version must be a number like 3, got "${version}"`);
     if (!values.by?.trim()) throw new MlopsError('USAGE', 'mlops approve needs --by <who>: the person who decides is recorded with the decision');
     const format = outputFormat(values.output);
-    const config = await loadConfig(loadOptionsFrom(values, io));
-    const workspace = await openWorkspace(config, { env: io.env });
+    const { workspace } = await openCommandWorkspace(values, io, { access: 'read', subject: `Model ${name} version ${version}` });
     const result = await recordHumanDecision(
       workspace,
       { name, version, decision: values.reject ? 'rejected' : 'approved', by: values.by, ...(values.comment ? { comment: values.comment } : {}) },

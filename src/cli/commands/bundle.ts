@@ -1,8 +1,8 @@
-import { loadConfig } from '../../config/load.js';
 import { loadDatabricksConfig } from '../../workspace/databricks/auth-config.js';
 import { openDatabricksWorkspace } from '../../workspace/databricks/workspace.js';
 import { validateBundle, type AuthOutcome, type BundleCheck } from '../../workspace/databricks/validate-bundle.js';
-import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
 import { pushAll } from '../../arrays.js';
@@ -34,7 +34,7 @@ Exit codes: 0 valid (warnings allowed), 2 something must be fixed.
       io.stdout(this.help);
       return values.help ? EXIT_OK : EXIT_USAGE;
     }
-    const config = await loadConfig(loadOptionsFrom(values, io));
+    const config = await loadCommandConfig(values, io);
     let auth: AuthOutcome | undefined;
     const ws = config.workspace;
     if (ws.type === 'databricks') {

@@ -1,6 +1,6 @@
-import { loadConfig } from '../../config/load.js';
 import { redactUrl } from '../../redact.js';
-import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
 
@@ -22,7 +22,7 @@ Examples:
       io.stdout(this.help);
       return values.help ? EXIT_OK : EXIT_USAGE;
     }
-    const config = await loadConfig(loadOptionsFrom(values, io));
+    const config = await loadCommandConfig(values, io);
     io.stdout(JSON.stringify({ ...config, trackingUri: redactUrl(config.trackingUri) }, null, 2) + '\n');
     return EXIT_OK;
   },

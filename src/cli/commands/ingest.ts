@@ -1,11 +1,14 @@
-import { applyJobOverrides, loadConfig } from '../../config/load.js';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyJobOverrides } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import type { StageContext } from '../../stages/context.js';
 import { forgetIngested, ingestStatus, replayIngested } from '../../stages/ingest/manage.js';
 import type { IngestStatus } from '../../stages/ingest/manage.js';
 import type { IngestParams } from '../../stages/ingest/settings.js';
 import { openWorkspace } from '../../workspace/open.js';
-import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
+import { checkStoresExist, loadCommandConfig, type StoreAccess } from '../context.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { LineReporter } from '../human-reporter.js';
 import type { CliIo, Command } from '../io.js';
@@ -59,7 +62,8 @@ Examples:
     if (action === 'status' && files.length > 0) throw new MlopsError('USAGE', `mlops ingest status takes no file; found ${files.join(' ')}`);
     if (action !== 'status' && files.length === 0) throw new MlopsError('USAGE', `mlops ingest ${action} needs at least one file (as mlops ingest status lists them)`);
     const format = outputFormat(values.output);
-    const { ctx, params } = await ingestContext(values, io);
+    const { ctx, params } = await ingestContext(values, io, action === 'status' ? 'read' : 'write');
+    const named = namedOnCommandLine(files, io.cwd, params.source_path, ctx.config.configDir);
 
     if (action === 'status') {
       const status = await ingestStatus(ctx, params);
@@ -67,11 +71,11 @@ Examples:
       return EXIT_OK;
     }
     if (action === 'forget') {
-      const result = await forgetIngested(ctx, params, files);
+      const result = await forgetIngested(ctx, params, named);
       io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : result.forgotten.map((file) => `forgot ${file.path}: ${file.rows} row(s), ${file.rows_quarantined} quarantined row(s), ${file.files_deleted} file(s) deleted\n`).join(''));
       return EXIT_OK;
     }
-    const result = await replayIngested(ctx, params, files);
+    const result = await replayIngested(ctx, params, named);
     io.stdout(
       format === 'json'
         ? `${JSON.stringify(result, null, 2)}\n`
@@ -84,9 +88,12 @@ Examples:
 async function ingestContext(
   values: { target?: string | undefined; var?: string[] | undefined; config?: string | undefined; json?: string | undefined; quiet?: boolean | undefined },
   io: CliIo,
+  access: StoreAccess,
 ): Promise<{ ctx: StageContext; params: IngestParams }> {
-  const config = await loadConfig(loadOptionsFrom(values, io));
+  const config = await loadCommandConfig(values, io, { quiet: values.quiet === true });
   const job = values.json === undefined ? config.jobs.data_ingestion_job : applyJobOverrides(config.jobs.data_ingestion_job, values.json);
+  // status reads the ledger on the volume, not the tracking store: an empty workspace is answered, never created.
+  if (access === 'read' && config.trackingUriFrom !== 'workspace') await checkStoresExist(config);
   const workspace = await openWorkspace(config, { env: io.env });
   const ctx: StageContext = {
     workspace,
@@ -97,6 +104,30 @@ async function ingestContext(
     ...(io.signal ? { signal: io.signal } : {}),
   };
   return { ctx, params: job.parameters as unknown as IngestParams };
+}
+
+/**
+ * Files as the user typed them: a relative path that lies inside the local source folder when read
+ * from the current folder (what a shell's tab completion gives, e.g. data/landing/x.csv) is made
+ * absolute; anything else (a name as `ingest status` shows it, relative to source_path, or a URL)
+ * is passed on as it is.
+ */
+function namedOnCommandLine(files: readonly string[], cwd: string, sourcePath: string | undefined, configDir: string): string[] {
+  const folder = localSourceFolder(sourcePath, configDir);
+  if (folder === undefined) return [...files];
+  return files.map((file) => {
+    if (isAbsolute(file) || /^[a-z][a-z0-9+.-]*:/i.test(file)) return file;
+    const onDisk = resolve(cwd, file);
+    const inside = relative(folder, onDisk);
+    return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? onDisk : file;
+  });
+}
+
+function localSourceFolder(sourcePath: string | undefined, configDir: string): string | undefined {
+  if (!sourcePath) return undefined;
+  if (sourcePath.startsWith('file:')) return fileURLToPath(sourcePath);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(sourcePath) && !isAbsolute(sourcePath)) return undefined;
+  return resolve(configDir, sourcePath);
 }
 
 function formatStatus(status: IngestStatus): string {

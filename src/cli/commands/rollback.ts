@@ -1,8 +1,7 @@
-import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { runRollback } from '../../stages/deploy/rollback.js';
-import { openWorkspace } from '../../workspace/open.js';
-import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
+import { openCommandWorkspace } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { Command } from '../io.js';
 
@@ -34,8 +33,7 @@ Exit codes: 0 rolled back, 1 nothing to roll back to, 2 bad usage, 3 the previou
     const [name, ...extra] = positionals;
     if (name === undefined || extra.length > 0) throw new MlopsError('USAGE', 'mlops rollback needs exactly one model name, e.g. mlops rollback main.iris.model');
     const format = outputFormat(values.output);
-    const config = await loadConfig(loadOptionsFrom(values, io));
-    const workspace = await openWorkspace(config, { env: io.env });
+    const { workspace } = await openCommandWorkspace(values, io, { access: 'read', subject: `Model ${name}` });
     const result = await runRollback(workspace, name, { now: Date.now, ...(io.signal ? { signal: io.signal } : {}) });
     io.stdout(
       format === 'json'

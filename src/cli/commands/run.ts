@@ -3,6 +3,7 @@ import { MlopsError } from '../../errors.js';
 import { jobResultToJson } from '../../pipeline/result.js';
 import { runJob } from '../../pipeline/run-job.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, exitCodeForResult } from '../exit-codes.js';
 import { LineReporter } from '../human-reporter.js';
 import type { Command } from '../io.js';
@@ -15,7 +16,8 @@ export const runCommand: Command = {
   summary: 'run a job: data_ingestion_job, model_training_job, model_deployment_job, batch_inference_job, pipeline_job',
   help: `Usage: mlops run <job> [options]
 
-Runs one job of mlops.yml (found in the current folder, else the bundled defaults).
+Runs one job of mlops.yml: the nearest one in the current folder or its parents (as git finds
+.git), else the bundled defaults with the workspace in ./.mlops. The first line says which.
 
 Options:
   -t, --target T      target from mlops.yml (default: the one marked default: true)
@@ -48,8 +50,10 @@ Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
       throw new MlopsError('USAGE', `Unknown job "${job}"; the jobs are ${JOB_NAMES.join(', ')}`);
     }
     const format = outputFormat(values.output);
+    const config = await loadCommandConfig(values, io, { quiet: values.quiet === true });
     const result = await runJob({
       job: job as JobName,
+      config,
       load: loadOptionsFrom(values, io),
       ...(values.json !== undefined ? { json: values.json } : {}),
       ...(values.resume !== undefined ? { resume: values.resume } : {}),

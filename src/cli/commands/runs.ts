@@ -1,11 +1,12 @@
 import { MlopsError } from '../../errors.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord } from '../../pipeline/job-record.js';
+import { localProbe, runLiveness } from '../../pipeline/liveness.js';
 import { childRuns, childRunsByParent, parentRunIdOf } from '../../tracking/nested-runs.js';
 import type { Run, TrackingStore } from '../../tracking/types.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
-import { openTargetWorkspace } from '../open-from-args.js';
+import { isNothingRanYet, openCommandWorkspace } from '../context.js';
 import { formatTable, formatTime } from '../table.js';
 import { allPages } from '../../http/paging.js';
 import { pushAll } from '../../arrays.js';
@@ -40,7 +41,17 @@ Examples:
       return values.help ? EXIT_OK : EXIT_USAGE;
     }
     const format = outputFormat(values.output);
-    const { workspace } = await openTargetWorkspace(values, io);
+    let opened;
+    try {
+      opened = await openCommandWorkspace(values, io, { access: 'read', ...(id ?? values.parent ? { subject: `Run ${id ?? values.parent}` } : {}) });
+    } catch (error) {
+      if (sub === 'list' && values.parent === undefined && isNothingRanYet(error)) {
+        io.stdout(format === 'json' ? '[]\n' : `No job runs yet in the workspace ${String((error as MlopsError).details?.workspace)} (nothing has run there): try \`mlops run pipeline_job\`.\n`);
+        return EXIT_OK;
+      }
+      throw error;
+    }
+    const { workspace } = opened;
     const call = io.signal ? { signal: io.signal } : {};
     if (sub === 'list') {
       const limit = values.limit === undefined ? 20 : Number(values.limit);
@@ -49,7 +60,7 @@ Examples:
       if (values.parent !== undefined) {
         const parent = await workspace.tracking.getRun(values.parent, call);
         const children = await childRuns(workspace.tracking, parent.info.runId, { experimentIds, maxResults: limit, ...call });
-        if (format === 'json') io.stdout(JSON.stringify(children.map(summary), null, 2) + '\n');
+        if (format === 'json') io.stdout(JSON.stringify(children.map((child) => summary(child)), null, 2) + '\n');
         else if (children.length === 0) io.stdout(`No runs are nested under run ${parent.info.runId}.\n`);
         else io.stdout(formatTable(LIST_HEADER, children.map((child) => listRow(child))));
         return EXIT_OK;
@@ -57,12 +68,24 @@ Examples:
       const runs = await jobRuns(workspace.tracking, experimentIds, limit, io.signal);
       const children = await childRunsByParent(workspace.tracking, runs, { experimentIds, ...call });
       const childrenOf = (run: Run): Run[] => children.get(run.info.runId) ?? [];
-      if (format === 'json') io.stdout(JSON.stringify(runs.map((r) => ({ ...summary(r), children: childrenOf(r).map(summary) })), null, 2) + '\n');
+      if (format === 'json') {
+        io.stdout(
+          JSON.stringify(
+            runs.map((r) => {
+              const s = summary(r);
+              return { ...s, children: childrenOf(r).map((child) => summary(child, orphaned(s))) };
+            }),
+            null,
+            2,
+          ) + '\n',
+        );
+      }
       else if (runs.length === 0) io.stdout('No job runs yet: try `mlops run pipeline_job`.\n');
       else {
         const rows = runs.flatMap((r) => {
           const nested = childrenOf(r);
-          return [listRow(r), ...nested.map((child, i) => listRow(child, i === nested.length - 1 ? '└─ ' : '├─ '))];
+          const killed = orphaned(summary(r));
+          return [listRow(r), ...nested.map((child, i) => listRow(child, i === nested.length - 1 ? '└─ ' : '├─ ', killed))];
         });
         io.stdout(formatTable(LIST_HEADER, rows));
       }
@@ -81,7 +104,7 @@ Examples:
             metrics: Object.fromEntries(Object.entries(run.data.metrics).map(([k, m]) => [k, m.value])),
             tags: run.data.tags,
             stages: record?.stages,
-            children: children.map(summary),
+            children: children.map((child) => summary(child, orphaned(summary(run)))),
           },
           null,
           2,
@@ -91,18 +114,18 @@ Examples:
     }
     const s = summary(run);
     const what = s.job || (s.stage ? `${s.stage} stage run` : 'not a job run');
-    const lines = [`run ${s.run_id} (${run.info.runName}) — ${what} on ${s.target || '?'}: ${s.status}`, `  started ${formatTime(s.start_time)}, artifacts ${run.info.artifactUri}`];
+    const lines = [`run ${s.run_id} (${run.info.runName}) — ${what} on ${s.target || '?'}: ${statusText(s)}${s.killed ? ` — ${s.killed}` : ''}`, `  started ${formatTime(s.start_time)}, artifacts ${run.info.artifactUri}`];
     if (parentId) lines.push(`  nested under run ${parentId}${await describeRun(workspace.tracking, parentId, io.signal)}`);
     if (record) {
       lines.push('  stages:');
       for (const st of record.stages) lines.push(`    ${st.name.padEnd(9)} ${st.status.padEnd(9)} ${String(st.duration_ms).padStart(7)} ms${st.error ? `  ${st.error}` : ''}`);
-      if (record.stages.some((st) => st.status === 'failed')) lines.push(`  resume with: mlops run ${record.job} --resume ${run.info.runId}`);
+      if (record.stages.some((st) => st.status === 'failed') || s.killed !== undefined) lines.push(`  resume with: mlops run ${record.job} --resume ${run.info.runId}`);
     }
     if (children.length) {
       lines.push('  nested runs:');
       for (const child of children) {
-        const c = summary(child);
-        lines.push(`    ${c.run_id}  ${(c.stage || '-').padEnd(9)} ${c.status.padEnd(9)} ${formatTime(c.start_time)}  ${c.run_name}`);
+        const c = summary(child, orphaned(s));
+        lines.push(`    ${c.run_id}  ${(c.stage || '-').padEnd(9)} ${statusText(c).padEnd(9)} ${formatTime(c.start_time)}  ${c.run_name}`);
       }
     }
     const params = Object.entries(run.data.params);
@@ -114,12 +137,19 @@ Examples:
   },
 };
 
-function summary(run: Run) {
+/**
+ * A run's status as it truly is: a RUNNING run whose process is gone (kill -9) is failed (killed),
+ * and so are the RUNNING stage runs nested under it.
+ */
+function summary(run: Run, parentKilled?: string) {
+  const liveness = runLiveness(run.info.status, run.data.tags, localProbe());
+  const killed = liveness.state === 'killed' ? liveness.reason : run.info.status === 'RUNNING' ? parentKilled : undefined;
   return {
     run_id: run.info.runId,
     job: run.data.tags[JOB_TAG] ?? '',
     target: run.data.tags[JOB_TARGET_TAG] ?? '',
-    status: run.data.tags[JOB_STATUS_TAG] ?? run.info.status.toLowerCase(),
+    status: killed !== undefined ? 'failed' : (run.data.tags[JOB_STATUS_TAG] ?? run.info.status.toLowerCase()),
+    ...(killed !== undefined ? { killed } : {}),
     start_time: run.info.startTime,
     duration_ms: run.info.endTime === undefined ? undefined : run.info.endTime - run.info.startTime,
     run_name: run.info.runName,
@@ -129,9 +159,22 @@ function summary(run: Run) {
 }
 
 /** One row of the list table; a nested run's id is indented under its parent's by `branch`. */
-function listRow(run: Run, branch = ''): string[] {
-  const s = summary(run);
-  return [branch + s.run_id, s.job || s.stage || s.run_name, s.target, s.status, formatTime(s.start_time), s.duration_ms === undefined ? '' : (s.duration_ms / 1000).toFixed(1)];
+/**
+ * Why a stage run still marked RUNNING under this job run is not running: the job run was killed, or
+ * ended (a resumed run, say) while an earlier process's stage run was left behind.
+ */
+function orphaned(parent: { status: string; killed?: string }): string | undefined {
+  if (parent.killed !== undefined) return `its job run was killed: ${parent.killed}`;
+  return parent.status === 'running' ? undefined : 'its job run ended without it: its process was killed';
+}
+
+function listRow(run: Run, branch = '', parentKilled?: string): string[] {
+  const s = summary(run, parentKilled);
+  return [branch + s.run_id, s.job || s.stage || s.run_name, s.target, statusText(s), formatTime(s.start_time), s.duration_ms === undefined ? '' : (s.duration_ms / 1000).toFixed(1)];
+}
+
+function statusText(s: { status: string; killed?: string }): string {
+  return s.killed === undefined ? s.status : 'failed (killed)';
 }
 
 /** " (name, job)" of a run, or "" when it cannot be read (deleted, or in a store we cannot see). */

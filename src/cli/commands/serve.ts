@@ -1,9 +1,8 @@
-import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { ModelSource } from '../../serve/model-source.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, defaultScoringWorkers, startScoringServer } from '../../serve/server.js';
-import { openWorkspace } from '../../workspace/open.js';
-import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, parseCommandArgs } from '../args.js';
+import { openCommandWorkspace } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { VERSION } from '../help.js';
 import { LineReporter } from '../human-reporter.js';
@@ -61,7 +60,7 @@ Examples:
     const maxRows = integerOption('--max-rows', values['max-rows'], DEFAULT_MAX_ROWS, 1, Number.MAX_SAFE_INTEGER);
     const scoringWorkers = integerOption('--workers', values.workers, defaultScoringWorkers(), 1, 64);
     const needsWorkspace = /^(runs|models):\//.test(uri);
-    const workspace = needsWorkspace ? await openWorkspace(await loadConfig(loadOptionsFrom(values, io)), { env: io.env }) : undefined;
+    const workspace = needsWorkspace ? (await openCommandWorkspace(values, io, { access: 'read', subject: `Model ${uri}` })).workspace : undefined;
     const server = await startScoringServer({
       source: new ModelSource(uri, workspace, { baseDir: io.cwd }),
       host: values.host ?? '127.0.0.1',

@@ -1,12 +1,13 @@
+import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../config/load.js';
 import { MlopsError } from '../../errors.js';
 import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, startTrackingServer } from '../../tracking/server/server.js';
 import { SqliteConnection } from '../../tracking/sql-store/connection.js';
 import { migrateFileStore } from '../../tracking/sql-store/migrate.js';
 import { sqlitePathFromUri } from '../../tracking/sql-store/sqlite-uri.js';
-import { CONFIG_OPTIONS, loadOptionsFrom, parseCommandArgs } from '../args.js';
+import { CONFIG_OPTIONS, parseCommandArgs } from '../args.js';
+import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo, Command } from '../io.js';
 
@@ -73,10 +74,22 @@ function parsePort(text: string | undefined): number {
 /** The --root, or the target's tracking store when that is a file store. */
 async function rootFrom(values: { root?: string | undefined; target?: string | undefined; var?: string[] | undefined; config?: string | undefined }, io: CliIo): Promise<string> {
   if (values.root !== undefined) {
-    if (/^sqlite:/i.test(values.root)) return `sqlite:///${sqlitePathFromUri(values.root, io.cwd)}`;
-    return isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
+    if (/^sqlite:/i.test(values.root)) {
+      const file = sqlitePathFromUri(values.root, io.cwd);
+      const kind = await stat(file).then((info) => (info.isFile() ? 'file' : 'folder'), () => 'missing');
+      if (kind !== 'file') {
+        throw new MlopsError('USAGE', `--root ${values.root}: ${file} ${kind === 'missing' ? 'does not exist' : 'is a folder'}; expected an MLflow SQLite database (e.g. sqlite:///.mlops/mlflow.db)`, { details: { root: file } });
+      }
+      return `sqlite:///${file}`;
+    }
+    const root = isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
+    const kind = await stat(root).then((info) => (info.isDirectory() ? 'folder' : 'file'), () => 'missing');
+    if (kind !== 'folder') {
+      throw new MlopsError('USAGE', `--root ${root} ${kind === 'missing' ? 'does not exist' : 'is a file'}; expected an MLflow file store folder (an mlruns folder) or sqlite:///FILE`, { details: { root } });
+    }
+    return root;
   }
-  const config = await loadConfig(loadOptionsFrom(values, io));
+  const config = await loadCommandConfig(values, io);
   if (config.trackingUri.startsWith('file:')) return fileURLToPath(config.trackingUri);
   if (config.trackingUri.startsWith('sqlite:')) return `sqlite:///${sqlitePathFromUri(config.trackingUri, config.configDir)}`;
   throw new MlopsError(

@@ -79,7 +79,8 @@ export async function runTrain(ctx: StageContext, params: Record<string, string>
           epochMetrics.push({ key: 'loss', value: e.loss, timestamp, step: e.epoch }, { key: 'accuracy', value: e.accuracy, timestamp, step: e.epoch });
           if (e.valLoss !== undefined) epochMetrics.push({ key: 'val_loss', value: e.valLoss, timestamp, step: e.epoch });
           if (e.valAccuracy !== undefined) epochMetrics.push({ key: 'val_accuracy', value: e.valAccuracy, timestamp, step: e.epoch });
-          ctx.reporter.report({ type: 'progress', stage: 'train', done: e.epoch + 1, total: options.epochs, unit: 'epochs' });
+          const shown: Record<string, number> = e.valLoss === undefined ? { loss: e.loss } : { loss: e.loss, val_loss: e.valLoss };
+          ctx.reporter.report({ type: 'progress', stage: 'train', done: e.epoch + 1, total: options.epochs, unit: 'epochs', metrics: shown });
         },
       },
     );

@@ -70,7 +70,7 @@ describe('mlops runs / models / run --resume', () => {
     const models = await cli(['models', 'list'], cwd);
     expect(models.stdout).toMatch(/hp_az_catalog\.hp_iris_ml\.irisclassifierdemo\s+1\s+1\s+champion→1/);
     const model = await cli(['models', 'show', 'hp_az_catalog.hp_iris_ml.irisclassifierdemo'], cwd);
-    expect(model.stdout).toMatch(/\n1\s+champion\s+approved/);
+    expect(model.stdout).toMatch(/\n1\s+champion\s+champion · approved\s/);
   });
 
   it('answers usage errors with the help and exit 2', async () => {

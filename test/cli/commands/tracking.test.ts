@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
@@ -21,8 +21,19 @@ async function serve(args: string[], cwd: string) {
 }
 
 describe('mlops tracking serve', () => {
+  it('refuses a --root that does not exist, naming it, and creates nothing (exit 2)', async () => {
+    const dir = await tempDir();
+    const missing = join(dir, 'mlrnus');
+    const server = await serve(['--root', missing, '--port', '0'], dir);
+    expect(server.url).toBe('');
+    expect(await server.stop()).toBe(2);
+    expect(server.output().stderr).toContain(`--root ${missing} does not exist`);
+    await expect(access(missing)).rejects.toThrow();
+  });
+
   it('serves the given mlruns folder until interrupted, logging requests on stderr', async () => {
     const dir = await tempDir();
+    await mkdir(join(dir, 'mlruns'));
     const server = await serve(['--root', join(dir, 'mlruns'), '--port', '0'], dir);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const { tracking } = openRestTracking({ uri: server.url });

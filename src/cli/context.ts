@@ -1,0 +1,119 @@
+import { stat } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { defaultLocalTrackingUri } from '../config/workspace.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { MlopsError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { sqlitePathFromUri } from '../tracking/sql-store/sqlite-uri.js';
+import { openWorkspace } from '../workspace/open.js';
+import type { Workspace } from '../workspace/types.js';
+import { loadOptionsFrom } from './args.js';
+import type { CliIo } from './io.js';
+
+type ConfigValues = { target?: string | undefined; var?: string[] | undefined; config?: string | undefined };
+
+/**
+ * The first progress line of every command: which mlops.yml, which target, which workspace (and the
+ * tracking store when it is not the workspace's own), so nobody wonders which project a command used.
+ */
+export function contextLine(config: ResolvedConfig, cwd: string): string {
+  const from = config.configPath ?? `the bundled config (no mlops.yml in ${cwd} or its parents)`;
+  const parts = [`using ${from}`, `target ${config.target}`, `workspace ${describeWorkspace(config)}`];
+  if (config.trackingUri !== defaultTrackingUri(config)) parts.push(`tracking ${redactUrl(config.trackingUri)}${config.trackingUriFrom === 'MLFLOW_TRACKING_URI' ? ' (MLFLOW_TRACKING_URI)' : ''}`);
+  return parts.join(' · ');
+}
+
+function describeWorkspace(config: ResolvedConfig): string {
+  const ws = config.workspace;
+  if (ws.type === 'local') return ws.root;
+  const where = ws.host ?? (ws.profile ? `profile ${ws.profile}` : 'from DATABRICKS_HOST');
+  return `Databricks ${where}${ws.host && ws.profile ? ` (profile ${ws.profile})` : ''}`;
+}
+
+function defaultTrackingUri(config: ResolvedConfig): string | undefined {
+  return config.workspace.type === 'local' ? defaultLocalTrackingUri(config.workspace.root) : undefined;
+}
+
+/** Loads mlops.yml as the command's options say and prints the context line (unless quiet). */
+export async function loadCommandConfig(values: ConfigValues, io: CliIo, options: { quiet?: boolean } = {}): Promise<ResolvedConfig> {
+  const config = await loadConfig(loadOptionsFrom(values, io));
+  if (!options.quiet) io.stderr(`${contextLine(config, io.cwd)}\n`);
+  return config;
+}
+
+export type StoreAccess = 'read' | 'write';
+
+export interface TargetWorkspace {
+  config: ResolvedConfig;
+  workspace: Workspace;
+}
+
+/**
+ * The configured target's workspace. Commands that only read (`runs`, `models`, `ingest status`)
+ * never create a store: a file store that is not there is either a mistake to name (a tracking URI
+ * given by MLFLOW_TRACKING_URI or tracking_uri) or a workspace where nothing has run yet, which
+ * `onMissing` decides how to answer (by default an error).
+ */
+export async function openCommandWorkspace(
+  values: ConfigValues,
+  io: CliIo,
+  options: { access: StoreAccess; quiet?: boolean; /** What the command looks up, named when the store is missing, e.g. "Model m version 3". */ subject?: string },
+): Promise<TargetWorkspace> {
+  const config = await loadCommandConfig(values, io, options);
+  if (options.access === 'read') await checkStoresExist(config, options.subject);
+  return { config, workspace: await openWorkspace(config, { env: io.env }) };
+}
+
+/** Thrown (code NOT_FOUND, details.nothing_ran) when a read-only command finds a local workspace where nothing has run. */
+export function isNothingRanYet(error: unknown): boolean {
+  return error instanceof MlopsError && error.code === 'NOT_FOUND' && error.details?.nothing_ran === true;
+}
+
+/** Throws when the tracking file store (or the local workspace) a read-only command would read does not exist. */
+export async function checkStoresExist(config: ResolvedConfig, subject?: string): Promise<void> {
+  let store: string;
+  let what: string;
+  if (config.trackingUri.startsWith('file:')) {
+    store = fileURLToPath(config.trackingUri);
+    if (await isFolder(store)) return;
+    what = 'an existing MLflow file store folder';
+  } else if (/^sqlite:/i.test(config.trackingUri)) {
+    store = sqlitePathFromUri(config.trackingUri, config.configDir);
+    if (await isFile(store)) return;
+    what = 'an existing MLflow SQLite database';
+  } else {
+    return;
+  }
+  const from = config.trackingUriFrom;
+  if (from === 'MLFLOW_TRACKING_URI' || from === 'tracking_uri') {
+    const where = from === 'MLFLOW_TRACKING_URI' ? 'MLFLOW_TRACKING_URI' : `targets.${config.target}.tracking_uri of ${config.configPath ?? 'the bundled config'}`;
+    throw new MlopsError('CONFIG_INVALID', `Tracking store ${store} (from ${where}) does not exist; expected ${what} — check the spelling`, {
+      details: { tracking_uri: config.trackingUri, from, hint: `a job run creates it: mlops run pipeline_job` },
+    });
+  }
+  const root = config.workspace.type === 'local' ? config.workspace.root : store;
+  const nothing = `nothing has run in the workspace ${root} yet (its tracking store ${store} does not exist)`;
+  throw new MlopsError('NOT_FOUND', subject ? `${subject} not found: ${nothing}` : `${nothing[0]!.toUpperCase()}${nothing.slice(1)}`, {
+    details: { nothing_ran: true, workspace: root, hint: 'mlops run pipeline_job creates it' },
+  });
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw error;
+  }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw error;
+  }
+}
