@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MlopsError } from '../errors.js';
-import { silentReporter, type Reporter } from '../pipeline/reporter.js';
+import { silentReporter, type Reporter } from '../reporter.js';
 import { parseCsvInput } from './csv-input.js';
 import type { ModelSource, ServedModel } from './model-source.js';
 import { parseJsonInput, type ParsedInput } from './parse-input.js';

@@ -3,7 +3,7 @@ import { MlopsError } from '../../errors.js';
 import type { StageContext } from '../../stages/context.js';
 import { forgetIngested, ingestStatus, replayIngested } from '../../stages/ingest/manage.js';
 import type { IngestStatus } from '../../stages/ingest/manage.js';
-import type { IngestParams } from '../../stages/ingest/settings.js';
+import type { IngestParams } from '../../stages/ingest/params.js';
 import { openWorkspace } from '../../workspace/open.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';

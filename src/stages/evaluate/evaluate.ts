@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import { MlopsError } from '../../errors.js';
 import { parquetToTable } from '../../io/parquet.js';
 import type { Classifier } from '../../model/classifier.js';
-import type { EvaluationSummary, ModelRef } from '../../pipeline/state.js';
+import type { EvaluationSummary, ModelRef } from '../state.js';
 import { systemTags } from '../../tracking/system-tags.js';
 import type { Metric } from '../../tracking/types.js';
 import { getOrCreateExperiment, logMetrics, withRun } from '../../tracking/with-run.js';

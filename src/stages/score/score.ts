@@ -8,7 +8,7 @@ import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.j
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
 import type { Classifier } from '../../model/classifier.js';
 import { classifierFromFiles } from '../../model/format.js';
-import type { ModelRef, PipelineState, PredictionSummary } from '../../pipeline/state.js';
+import type { ModelRef, PipelineState, PredictionSummary } from '../state.js';
 import type { StageContext } from '../context.js';
 import { fetchModel, type FetchedModel } from '../load-model.js';
 import { canScoreOnWarehouse, scoreOnWarehouse } from './on-warehouse.js';
@@ -52,7 +52,11 @@ export interface ScoreTuning {
  * every row is scored and written: a failure leaves the previous output as it was.
  */
 export async function runScore(ctx: StageContext, params: Record<string, string>, _state: PipelineState, tuning: ScoreTuning = {}): Promise<PredictionSummary> {
-  const options = parseScoreParams(params);
+  return scoreWith(ctx, parseScoreParams(params), tuning);
+}
+
+/** runScore with its parameters already read (the score stage's declared run). */
+export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tuning: ScoreTuning = {}): Promise<PredictionSummary> {
   const scoredAt = ctx.now();
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   // The model's files first, without TensorFlow.js: they name the feature columns, so the input

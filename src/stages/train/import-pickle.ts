@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MlopsError } from '../../errors.js';
 import type { Classifier } from '../../model/classifier.js';
 import { importSklearnPickle } from '../../model/sklearn/import-pickle.js';
-import type { TrainingSummary } from '../../pipeline/state.js';
+import type { TrainingSummary } from '../state.js';
 import { formatModelUri } from '../../tracking/model-uri.js';
 import { logMetrics } from '../../tracking/with-run.js';
 import type { StageContext } from '../context.js';

@@ -1,7 +1,7 @@
-import { MlopsError, throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../errors.js';
 import type { Classifier } from '../../model/classifier.js';
 import { trainClassifier } from '../../model/train.js';
-import type { TrainingSummary } from '../../pipeline/state.js';
+import type { TrainingSummary } from '../state.js';
 import { formatModelUri } from '../../tracking/model-uri.js';
 import type { Metric } from '../../tracking/types.js';
 import { logMetrics } from '../../tracking/with-run.js';
@@ -9,7 +9,8 @@ import type { StageContext } from '../context.js';
 import { classificationMetrics } from '../evaluate/metrics.js';
 import { IRIS_FEATURES } from './dataset.js';
 import { logEvaluationSet, subsetRows, type LabelledSet } from './eval-set.js';
-import { parseTrainingOptions, trainingOptionsToParams, type TrainingParameters } from './hyperparams.js';
+import { stageParams } from '../declaration.js';
+import { TRAIN_PARAMS, trainingOptions, trainingOptionsToParams, type TrainParams, type TrainingParameters } from './params.js';
 import { MODEL_SOURCE_TAG, runImportPickle } from './import-pickle.js';
 import { inputExampleRows, logAndRegisterModel } from './log-model.js';
 import { stratifiedSplit } from './split.js';
@@ -26,14 +27,18 @@ export { MODEL_ARTIFACT_PATH } from './log-model.js';
  * new version of `model_name`. The same seed and data give bit-identical weights and metrics.
  */
 export async function runTrain(ctx: StageContext, params: Record<string, string>): Promise<TrainingSummary> {
-  const modelName = requireParam(params, 'model_name');
-  const experimentName = requireParam(params, 'experiment_path');
-  const dataPath = params.data_path ?? '';
-  const options = parseTrainingOptions(params);
+  return train(ctx, stageParams(TRAIN_PARAMS, params));
+}
+
+/** runTrain with its parameters already read (the train stage's declared run). */
+export async function train(ctx: StageContext, params: TrainParams): Promise<TrainingSummary> {
+  const modelName = params.model_name;
+  const experimentName = params.experiment_path;
+  const dataPath = params.data_path;
+  const options = trainingOptions(params);
   if (params.pkl_path) {
     return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed });
   }
-  if (!dataPath) throw new MlopsError('CONFIG_INVALID', 'model_training_job parameter "data_path" is required to train', { details: { parameter: 'data_path' } });
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const { tracking } = ctx.workspace;
 
@@ -128,10 +133,4 @@ function scoreSet(classifier: Classifier, set: LabelledSet, labelNames: string[]
   const proba = classifier.predictProba(set.features, set.rows);
   const m = classificationMetrics(set.labels, proba, labelNames.length, labelNames);
   return { accuracy: m.accuracy, f1_macro: m.f1_macro, log_loss: m.log_loss };
-}
-
-function requireParam(params: Record<string, string>, name: string): string {
-  const value = params[name];
-  if (!value) throw new MlopsError('CONFIG_INVALID', `model_training_job parameter "${name}" is required`, { details: { parameter: name } });
-  return value;
 }
