@@ -1,4 +1,4 @@
-import { type InputSchema, type ParsedInput, columnIndex, toNumber } from './parse-input.js';
+import { type InputSchema, type ParsedInput, columnIndex, readCell } from './parse-input.js';
 import { badRequest, invalidInput } from './scoring-error.js';
 
 /**
@@ -17,7 +17,7 @@ export function parseCsvInput(text: string, schema: InputSchema): ParsedInput {
     if (record.length !== header.length) {
       throw invalidInput(`CSV row ${r} has ${record.length} fields; the header has ${header.length}`, { row: r });
     }
-    schema.featureNames.forEach((name, j) => (out[r * width + j] = toNumber(record[index[j]!], name, r)));
+    schema.featureNames.forEach((name, j) => (out[r * width + j] = readCell(schema, j, record[index[j]!], r)));
   });
   return { features: out, rows: records.length };
 }

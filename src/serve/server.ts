@@ -113,7 +113,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
         allow(method, ['POST']);
         const parsed = parseRequest(request.headers['content-type'], await readBody(request, maxBodyBytes), served);
         const { forward } = served;
-        return reply(response, 200, 'application/json', predictionsJson(forward.labels, forward.predictProba(parsed.features, parsed.rows), parsed.rows));
+        return reply(response, 200, 'application/json', predictionsJson(forward.labels, forward.predictRawProba(parsed.features, parsed.rows), parsed.rows));
       }
       case '/reload':
         allow(method, ['POST']);
@@ -178,7 +178,8 @@ function parseRequest(contentTypeHeader: string | undefined, body: string, serve
       throw new ScoringError(415, 'BAD_REQUEST', `The scoring server only supports UTF-8; the request says charset=${value}`);
     }
   }
-  const schema = { featureNames: served.classifier.featureNames };
+  const { inputs } = served.classifier;
+  const schema = { featureNames: inputs.map((input) => input.name), inputs };
   if (mime === 'application/json') {
     let json: unknown;
     try {

@@ -75,6 +75,8 @@ export interface PredictionSummary {
   rows: number;
   table?: string;
   model: ModelRef;
+  /** Per categorical input, how many values were not in its vocabulary (scored as all zeros); only when some were. */
+  unseen_categories?: Record<string, number>;
 }
 
 /** Facts passed from stage to stage within one job run. */

@@ -28,7 +28,6 @@ export interface IngestParams {
   on_bad_file?: string;
   on_extra_columns?: string;
   max_rows_per_file?: string;
-  null_values?: string;
 }
 
 /** The same parameters, read and checked. */
@@ -43,8 +42,6 @@ export interface IngestSettings {
   onExtraColumns: OnExtraColumns;
   maxRowsPerFile: number;
   experimentPath: string | undefined;
-  /** CSV and JSON text values that mean "missing" besides the empty value (e.g. NA). */
-  nullValues: string[];
 }
 
 export const DEFAULT_MAX_ROWS_PER_FILE = 1_000_000;
@@ -75,7 +72,6 @@ export interface IngestParamValues {
   on_bad_file: OnBadFile;
   on_extra_columns: OnExtraColumns;
   max_rows_per_file: number;
-  null_values: string[];
 }
 
 export const INGEST_PARAMS: ParamsDeclaration<IngestParamValues> = {
@@ -97,11 +93,6 @@ export const INGEST_PARAMS: ParamsDeclaration<IngestParamValues> = {
     on_bad_file: oneOf(['quarantine', 'fail'] as const, { default: 'quarantine', empty: 'quarantine', description: 'a file that cannot be parsed at all' }),
     on_extra_columns: oneOf(['rescue', 'fail'] as const, { default: 'rescue', empty: 'rescue', description: 'columns beyond the schema' }),
     max_rows_per_file: integer({ default: String(DEFAULT_MAX_ROWS_PER_FILE), min: 1, max: 2 ** 31 - 1, empty: DEFAULT_MAX_ROWS_PER_FILE, description: 'rows per output Parquet part' }),
-    null_values: custom({
-      default: '',
-      description: 'comma-separated CSV/JSON text values read as missing besides the empty value, e.g. NA',
-      parse: (raw) => raw.split(',').map((value) => value.trim()).filter((value) => value !== ''),
-    }),
   },
 };
 
@@ -122,7 +113,6 @@ export function ingestSettings(values: IngestParamValues): IngestSettings {
     onExtraColumns: values.on_extra_columns,
     maxRowsPerFile: values.max_rows_per_file,
     experimentPath: values.experiment_path || undefined,
-    nullValues: values.null_values,
   };
 }
 

@@ -73,6 +73,7 @@ export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tun
   }
   const input = await openScoreInput(options.input, {
     featureNames: fetched.featureNames,
+    categorical: fetched.categorical,
     batchSize: options.batchSize,
     volumes: ctx.workspace.volumes,
     tables: ctx.workspace.tables,
@@ -152,7 +153,15 @@ async function scoreInput(
       if (encoder instanceof ParquetEncodePool) await encoder.close();
     }
   }
-  ctx.reporter.report({ type: 'log', stage: 'score', message: `${rows} rows from ${input.location} scored with ${model.uri} → ${summary.table ?? summary.path}` });
+  const unseen = Object.fromEntries(classifier.inputs.flatMap((column, j) => (scorer.unseen[j]! > 0 ? [[column.name, scorer.unseen[j]!]] : [])));
+  if (Object.keys(unseen).length > 0) summary.unseen_categories = unseen;
+  ctx.reporter.report({
+    type: 'log',
+    stage: 'score',
+    message:
+      `${rows} rows from ${input.location} scored with ${model.uri} → ${summary.table ?? summary.path}` +
+      (summary.unseen_categories ? `; values not seen in training (scored as all zeros): ${Object.entries(unseen).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''),
+  });
   return summary;
 }
 

@@ -4,7 +4,8 @@ import { ParamError, type ParamProblem, type ParamsDeclaration } from '../declar
 import { custom, decimal, integer, oneOf, text } from '../param-types.js';
 import { EXPERIMENT_PATH, MODEL_NAME } from '../shared-params.js';
 import { SCHEMA_PARAM } from '../ingest/params.js';
-import type { IngestSchema } from '../ingest/schema.js';
+import { formatSchema, modelColumns, type IngestSchema } from '../ingest/schema.js';
+import { isMlopsError } from '../../errors.js';
 
 export type { TrainingOptions } from '../../model/train.js';
 
@@ -68,6 +69,12 @@ export const TRAIN_PARAMS: ParamsDeclaration<TrainParams> = {
   },
   check(params) {
     const problems: ParamProblem[] = [];
+    try {
+      modelColumns(params.schema);
+    } catch (error) {
+      if (!isMlopsError(error)) throw error;
+      problems.push({ parameter: 'schema', expected: error.message.replace(/^Job parameter "schema": /, 'a label and features: '), found: formatSchema(params.schema) });
+    }
     if (!params.pkl_path && !params.data_path) problems.push({ parameter: 'data_path', expected: 'the ingested data to train on (or pkl_path to import a model)', found: '' });
     const units = params.model_type === 'softmax' ? [] : params.hidden_units;
     if (params.model_type === 'mlp' && units.length === 0) {

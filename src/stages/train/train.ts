@@ -7,14 +7,14 @@ import type { Metric } from '../../tracking/types.js';
 import { logMetrics } from '../../tracking/with-run.js';
 import type { StageContext } from '../context.js';
 import { classificationMetrics } from '../evaluate/metrics.js';
-import { IRIS_FEATURES } from './dataset.js';
+import { encodedFeatureNames, fitInputs, oneHotColumns } from '../../model/encoding.js';
 import { logEvaluationSet, subsetRows, type LabelledSet } from './eval-set.js';
 import { stageParams } from '../declaration.js';
 import { TRAIN_PARAMS, trainingOptions, trainingOptionsToParams, type TrainParams, type TrainingParameters } from './params.js';
 import { MODEL_SOURCE_TAG, runImportPickle } from './import-pickle.js';
-import { inputExampleRows, logAndRegisterModel } from './log-model.js';
+import { logAndRegisterModel } from './log-model.js';
 import { stratifiedSplit } from './split.js';
-import { loadLabelledData } from './training-data.js';
+import { encodeRows, loadTrainingTable, rawExampleRows, rawRowsTable } from './training-data.js';
 import { withTrainingRun } from './training-run.js';
 
 export { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest, evaluationSetTable, type LabelledSet } from './eval-set.js';
@@ -37,14 +37,19 @@ export async function train(ctx: StageContext, params: TrainParams): Promise<Tra
   const dataPath = params.data_path;
   const options = trainingOptions(params);
   if (params.pkl_path) {
-    return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed });
+    return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed, schema: params.schema });
   }
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const { tracking } = ctx.workspace;
 
-  const data = await loadLabelledData(ctx, dataPath);
-  const { labelNames } = data;
-  const split = stratifiedSplit(data.labels, { testSize: options.testSize, seed: options.seed });
+  const table = await loadTrainingTable(ctx, dataPath, params.schema);
+  const { labelNames } = table;
+  const split = stratifiedSplit(table.labels, { testSize: options.testSize, seed: options.seed });
+  // The encoding (vocabularies, imputed means) is learned from the training rows only, like the normalisation.
+  const inputs = fitInputs(table.columns, split.train);
+  const all = Int32Array.from({ length: table.rows }, (_, i) => i);
+  const data: LabelledSet = { features: encodeRows(table, inputs, all, dataPath), labels: table.labels, rows: table.rows };
+  const featureNames = encodedFeatureNames(inputs);
   const testSet = subsetRows(data, split.test);
   // Early stopping watches a validation slice of the training rows, never the test rows that
   // evaluation and approval judge the model on.
@@ -60,12 +65,14 @@ export async function train(ctx: StageContext, params: TrainParams): Promise<Tra
       validation_rows: String(validationSet?.rows ?? 0),
       test_rows: String(testSet.rows),
       labels: labelNames.join(','),
+      label_column: table.labelColumn,
+      features: inputs.map((input) => (input.kind === 'numeric' ? input.name : `${input.name}[${input.vocabulary.length}]`)).join(',').slice(0, 6000),
     };
     await tracking.logBatch(run.runId, { params: logged }, signal);
 
     const epochMetrics: Metric[] = [];
     const trained = await trainClassifier(
-      { ...fitSet, featureNames: [...IRIS_FEATURES], labelNames },
+      { ...fitSet, featureNames, labelNames, inputs, labelColumn: table.labelColumn, unscaledFeatures: oneHotColumns(inputs) },
       {
         ...options,
         ...signal,
@@ -87,11 +94,11 @@ export async function train(ctx: StageContext, params: TrainParams): Promise<Tra
       if (trained.bestEpoch !== undefined) finalMetrics.push({ key: 'best_epoch', value: trained.bestEpoch, timestamp: now, step: trained.epochsRun });
       await logMetrics(tracking, run.runId, [...epochMetrics, ...finalMetrics], signal);
       await tracking.logBatch(run.runId, { params: { epochs_run: String(trained.epochsRun), stopped_early: String(trained.stoppedEarly) } }, signal);
-      await logEvaluationSet(ctx, run.runId, testSet, labelNames);
+      await logEvaluationSet(ctx, run.runId, testSet, labelNames, rawRowsTable(table, split.test));
 
       const version = await logAndRegisterModel(ctx, run, trained.classifier, {
         modelName,
-        inputExample: inputExampleRows(testSet.features, testSet.rows, IRIS_FEATURES.length),
+        inputExample: rawExampleRows(table, split.test),
         versionTags: { [MODEL_SOURCE_TAG]: 'trained' },
       });
       ctx.reporter.report({

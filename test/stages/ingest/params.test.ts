@@ -17,7 +17,6 @@ describe('parseIngestSettings', () => {
       onExtraColumns: 'rescue',
       maxRowsPerFile: 1_000_000,
       experimentPath: undefined,
-      nullValues: [],
     });
   });
 
@@ -48,9 +47,6 @@ describe('parseIngestSettings', () => {
     expect(error.message).toContain('3 problems');
   });
 
-  it('reads null_values as a comma-separated list', () => {
-    expect(parseIngestSettings({ ...base, null_values: 'NA, null ,' }).nullValues).toEqual(['NA', 'null']);
-  });
 });
 
 describe('formats', () => {
