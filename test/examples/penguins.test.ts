@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -21,5 +21,23 @@ describe('examples/penguins', () => {
     expect(result.evaluation!.metrics.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(result.training!.metrics.test_accuracy).toBeGreaterThanOrEqual(0.95);
     expect(result.predictions?.rows).toBe(344);
+  }, 300_000);
+
+  it('trains and evaluates a binary label (Adelie or Gentoo): PR AUC and the decision threshold besides ROC AUC', async () => {
+    const cwd = await tempDir();
+    const csv = (await readFile(join(ROOT, 'data', 'penguins', 'penguins.csv'), 'utf8')).split('\n').filter((line) => !line.startsWith('Chinstrap'));
+    await mkdir(join(cwd, 'landing'));
+    await writeFile(join(cwd, 'landing', 'two-species.csv'), csv.join('\n'));
+    const yaml = await readFile(join(ROOT, 'examples', 'penguins', 'mlops.yml'), 'utf8');
+    await writeFile(join(cwd, 'mlops.yml'), yaml.replaceAll('../../data/penguins', join(cwd, 'landing')));
+    const result = await runPipeline({ load: { cwd, env: {} }, reportDir: false });
+    expect(result.failure?.message ?? result.status).toBe('succeeded');
+    expect(result.evaluation!.confusion_matrix.labels).toEqual(['Adelie', 'Gentoo']);
+    const metrics = result.evaluation!.metrics;
+    expect(metrics.roc_auc).toBeGreaterThan(0.95);
+    expect(metrics.pr_auc).toBeGreaterThan(0.95);
+    expect(metrics.pr_auc).toBeLessThanOrEqual(1);
+    expect(metrics.decision_threshold).toBe(0.5);
+    expect(metrics.best_f1_threshold).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -12,6 +12,7 @@ import { encodedFromArrow, toLabelIndices } from '../features.js';
 import { readIngested } from '../ingest/read.js';
 import { loadModel } from '../load-model.js';
 import { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest } from '../train/eval-set.js';
+import { binaryMetrics } from './binary.js';
 import { confusionMatrixSvg } from './confusion-svg.js';
 import { classificationMetrics, metricsForMlflow, perClassMetricsForMlflow, type ClassificationMetrics } from './metrics.js';
 
@@ -68,6 +69,9 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
     }
     const full = classificationMetrics(labels, candidate.classifier.predictProba(features, rows), labelNames.length, labelNames);
     const metrics = metricsForMlflow(full);
+    // A two-class model also gets PR AUC and its decision threshold (for the second label, the positive one).
+    const binary = labelNames.length === 2 ? binaryMetrics(Array.from(labels, (k) => k === 1), positiveColumn(candidate.classifier.predictProba(features, rows), rows)) : undefined;
+    if (binary) Object.assign(metrics, binary);
 
     let champion: EvaluationSummary['champion'];
     const championVersion = await currentChampion(ctx, model.name);
@@ -150,6 +154,11 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
     candidate.classifier.dispose();
     championClassifier?.dispose();
   }
+}
+
+/** The second class's probabilities of a two-class probability matrix. */
+function positiveColumn(proba: Float32Array, rows: number): Float64Array {
+  return Float64Array.from({ length: rows }, (_, r) => proba[r * 2 + 1]!);
 }
 
 async function evaluationSet(ctx: StageContext, runId: string, dataPath: string | undefined): Promise<EvaluationSet> {
