@@ -3,6 +3,7 @@ import * as pq from 'parquet-wasm';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { readFileRange } from './file-range.js';
 import { toMlopsError } from './fs-errors.js';
+import { checkParquetMagic, PARQUET_MIN_BYTES } from './parquet-magic.js';
 
 /**
  * Parquet files as parquet-wasm sees them, without Arrow JS: what the reading worker thread loads
@@ -49,6 +50,14 @@ export async function openWasmParquetFile(path: string, name = path): Promise<Wa
 export async function openWasmParquetRanges(size: number, read: ReadRange, name: string, release: () => Promise<void> = async () => undefined): Promise<WasmParquetFile> {
   const ranges = new RangeBlob(size, read, name);
   let file: pq.ParquetFile;
+  try {
+    if (size < PARQUET_MIN_BYTES) checkParquetMagic(new Uint8Array(0), new Uint8Array(0), size, name);
+    const [head, tail] = await ranges.unlessReadFails(Promise.all([ranges.slice(0, 4).arrayBuffer(), ranges.slice(size - 4).arrayBuffer()]));
+    checkParquetMagic(new Uint8Array(head), new Uint8Array(tail), size, name);
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw ranges.failure ?? error;
+  }
   try {
     file = await ranges.unlessReadFails(pq.ParquetFile.fromFile(ranges as unknown as Blob));
   } catch (error) {

@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import * as pq from 'parquet-wasm';
 import { MlopsError } from '../errors.js';
+import { checkParquetMagic } from './parquet-magic.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
 import { threadBufferPool } from './buffer-pool.js';
 import { describe, openWasmParquetBytes, openWasmParquetFile, openWasmParquetRanges, streamWasmBatches, type ReadRange, type WasmParquetFile } from './parquet-file.js';
@@ -88,6 +89,7 @@ function readWasmTable(bytes: Uint8Array, options: ParquetReadOptions): pq.Table
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new MlopsError('INVALID_ARGUMENT', `Parquet batchSize must be a positive integer; found ${batchSize}`);
   }
+  checkParquetMagic(bytes.subarray(0, 4), bytes.subarray(Math.max(0, bytes.byteLength - 4)), bytes.byteLength, options.source ?? 'Parquet bytes');
   try {
     return pq.readParquet(bytes, { batchSize });
   } catch (error) {

@@ -38,6 +38,8 @@ const MESSY: Record<string, string | Uint8Array> = {
   'rows.jsonl': '{"sepal_length":5.5,"sepal_width":2.4,"petal_length":3.8,"petal_width":1.1,"species":"versicolor"}\n{"sepal_length":"x"}\n',
   'good.parquet': GOOD_PARQUET,
   'truncated.parquet': GOOD_PARQUET.subarray(0, GOOD_PARQUET.length - 20),
+  // Its head is damaged but its footer is intact: readers that seek straight to the footer would take it.
+  'bad_head.parquet': Uint8Array.from(GOOD_PARQUET, (byte, i) => (i < 4 ? 0x58 : byte)),
   'notes.txt': 'not data, ignored by extension',
 };
 
@@ -64,12 +66,13 @@ describe('ingesting messy files', () => {
     const s = await messySetup();
     const result = await runIngest(s.ctx, s.params);
     expect(result).toMatchObject({
-      files_listed: 13,
+      files_listed: 14,
       files_ingested: 9,
-      files_quarantined: 3,
+      files_quarantined: 4,
       quarantined_files: [
+        { path: 'bad_head.parquet', reason: expect.stringContaining('expected the magic bytes 50 41 52 31 ("PAR1") at its start, found 58 58 58 58') },
         { path: 'empty.csv', reason: 'the file is empty: there is no header line' },
-        { path: 'truncated.parquet', reason: expect.stringMatching(/Parquet/) },
+        { path: 'truncated.parquet', reason: expect.stringContaining('at its end') },
         { path: 'wrong_header.csv', reason: expect.stringContaining('the header does not match the Iris schema (missing sepal_length') },
       ],
     });
@@ -103,7 +106,8 @@ describe('ingesting messy files', () => {
         ['missing_fields.csv', 2n, 'expected 5 fields, found 3', '5.1,3.5,1.4'],
         ['missing_fields.csv', 3n, 'sepal_width is empty', '5.1,,1.4,0.2,setosa'],
         ['rows.jsonl', 2n, 'sepal_length "x" is not a number; sepal_width is missing; petal_length is missing; petal_width is missing; species is missing', '{"sepal_length":"x"}'],
-        ['truncated.parquet', null, expect.stringMatching(/Parquet/), null],
+        ['bad_head.parquet', null, expect.stringContaining('at its start, found 58 58 58 58'), null],
+        ['truncated.parquet', null, expect.stringContaining('at its end'), null],
         ['unclosed_quote.csv', 3n, 'malformed CSV: unterminated quoted field: a quote is opened and never closed before the end of the input', '5.1,3.5,1.4,0.2,"setosa\n'],
         ['unknown_class.csv', 2n, 'species "tulip" is not one of setosa, versicolor, virginica', '5.1,3.5,1.4,0.2,tulip'],
         ['unknown_class.csv', 3n, 'species "Setosa" is not one of setosa, versicolor, virginica', '5.1,3.5,1.4,0.2,Setosa'],
@@ -114,7 +118,7 @@ describe('ingesting messy files', () => {
 
     // Files quarantined whole are copied aside, byte for byte, and recorded in the ledger with the reason.
     const copies = await listTree(path.join(s.volumeDir('quarantine'), '_files'));
-    expect(copies.map((copy) => copy.slice(copy.lastIndexOf('/') + 1)).sort()).toEqual(['empty.csv', 'truncated.parquet', 'wrong_header.csv']);
+    expect(copies.map((copy) => copy.slice(copy.lastIndexOf('/') + 1)).sort()).toEqual(['bad_head.parquet', 'empty.csv', 'truncated.parquet', 'wrong_header.csv']);
     const wrongCopy = copies.find((copy) => copy.endsWith('wrong_header.csv'))!;
     expect(await readFile(path.join(s.volumeDir('quarantine'), '_files', wrongCopy), 'utf8')).toBe(MESSY['wrong_header.csv']);
     const ledger = await s.ledger();
@@ -122,7 +126,7 @@ describe('ingesting messy files', () => {
     expect(ledger.files.find((entry) => entry.source_path === 'notes.txt')).toBeUndefined();
 
     // Processed exactly once: a second run reads nothing again, quarantined files included.
-    expect(await runIngest(s.ctx, s.params)).toMatchObject({ files_ingested: 0, files_quarantined: 0, files_skipped: 12 });
+    expect(await runIngest(s.ctx, s.params)).toMatchObject({ files_ingested: 0, files_quarantined: 0, files_skipped: 13 });
   });
 
   it('on_bad_file fail: stops at the first bad file, keeps what was committed, and writes nothing for the bad one', async () => {

@@ -98,10 +98,10 @@ describe('openScoreInput on a volume of another backend (ranged reads)', () => {
 
     const input = await openScoreInput({ kind: 'path', path: V }, { featureNames: IRIS_FEATURES, batchSize: 800, volumes, tables: new LocalTableStore({ root: join(dir, 'ws') }), baseDir: dir });
     expect(input).toMatchObject({ rows: 5003, files: 2, readerThreads: 0 });
-    // Opening read the footers only: nothing of big.parquet's row groups yet.
+    // Opening read the leading magic bytes and the footers only: nothing of big.parquet's row groups yet.
     const footers = rangeReads.filter((read) => read.path === `${V}/big.parquet`);
     expect(footers.length).toBeGreaterThan(0);
-    for (const read of footers) expect(read.start).toBeGreaterThanOrEqual(groups.at(-1)!.end);
+    for (const read of footers) expect(read.start >= groups.at(-1)!.end || (read.start === 0 && read.end === 4)).toBe(true);
 
     const { rows, origins } = await drain(input);
     expect(rows).toEqual([...Array.from({ length: 5000 }, (_, i) => i), 10_000, 10_001, 10_002]);
@@ -114,7 +114,7 @@ describe('openScoreInput on a volume of another backend (ranged reads)', () => {
       for (const read of reads) expect(read.bytes).toBeLessThan(size);
     }
     // Each read of big.parquet's data lies within one row group: memory is about a row group, not a file.
-    for (const read of rangeReads.filter((r) => r.path === `${V}/big.parquet` && r.start < groups.at(-1)!.end)) {
+    for (const read of rangeReads.filter((r) => r.path === `${V}/big.parquet` && r.start >= 4 && r.start < groups.at(-1)!.end)) {
       expect(groups.some((group) => read.start >= group.start && read.end <= group.end)).toBe(true);
     }
   });
@@ -131,7 +131,7 @@ describe('openScoreInput on a volume of another backend (ranged reads)', () => {
     const dataEnd = rowGroupExtents(big).at(-1)!.end;
     const readsOfA = rangeReads.filter((r) => r.path === `${V}/a.parquet`);
     expect(readsOfA.length).toBeGreaterThan(0);
-    for (const read of readsOfA) expect(read.start).toBeGreaterThanOrEqual(dataEnd);
+    for (const read of readsOfA) expect(read.start >= dataEnd || (read.start === 0 && read.end === 4)).toBe(true);
     const missing = openScoreInput({ kind: 'path', path: V }, { featureNames: [...IRIS_FEATURES, 'nope'], batchSize: 800, volumes, tables: new LocalTableStore({ root: join(dir, 'ws') }), baseDir: dir });
     await expect(missing).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringContaining(`${V}/a.parquet: feature column "nope" is missing`) });
   });
