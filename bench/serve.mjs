@@ -68,7 +68,7 @@ function parseArgs(argv) {
 export async function writeDefaultModel(dir) {
   const { trainClassifier } = await import(new URL('model/train.js', dist).href);
   const { modelToFiles } = await import(new URL('model/format.js', dist).href);
-  const { TRAINING_DEFAULTS } = await import(new URL('stages/train/hyperparams.js', dist).href);
+  const { TRAINING_DEFAULTS } = await import(new URL('stages/train/params.js', dist).href);
   const data = generateRows(120);
   const { classifier } = await trainClassifier({ ...data, featureNames: FEATURES, labelNames: CLASSES.map((c) => c.label) }, { ...TRAINING_DEFAULTS });
   const files = await modelToFiles(classifier, { runId: 'bench', artifactPath: 'model', now: Date.UTC(2026, 10, 26) });

@@ -18,10 +18,10 @@ import { generateRows } from './serve.mjs';
 const dist = new URL('../dist/', import.meta.url);
 const { trainClassifier } = await import(new URL('model/train.js', dist).href);
 const { getTf } = await import(new URL('model/tf.js', dist).href);
-const { TRAINING_DEFAULTS } = await import(new URL('stages/train/hyperparams.js', dist).href);
+const { TRAINING_DEFAULTS } = await import(new URL('stages/train/params.js', dist).href);
 const { stratifiedSplit } = await import(new URL('stages/train/split.js', dist).href);
 const { loadConfig } = await import(new URL('config/load.js', dist).href);
-const { runJob } = await import(new URL('pipeline/run-job.js', dist).href);
+const { runJob } = await import(new URL('run.js', dist).href);
 const { openWorkspace } = await import(new URL('workspace/open.js', dist).href);
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];

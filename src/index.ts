@@ -5,10 +5,15 @@ export { MlopsError, HttpError, isMlopsError, type ErrorCode } from './errors.js
 export { loadConfig, parseConfig, applyJobOverrides, parseVarArgs, type LoadConfigOptions } from './config/load.js';
 export * from './config/types.js';
 
-export { runJob, runPipeline, type RunJobOptions, type JobHooks } from './pipeline/run-job.js';
+export { runJob, runPipeline, type RunJobOptions, type JobHooks, type JobResultConsumer } from './run.js';
+export { executeJob, type ExecuteJobOptions, RESUME_CHANGES_TAG } from './pipeline/execute-job.js';
+export { validateJob, declaredParameters } from './pipeline/validate-job.js';
+export { STAGES } from './stages/registry.js';
+export type { StageDeclaration, ParamSpec, ParamProblem, StageInput } from './stages/declaration.js';
+export { runReportConsumer, REPORT_ARTIFACT } from './report/job-report.js';
 export { jobResultToJson, type JobResult, type StageRecord } from './pipeline/result.js';
-export type * from './pipeline/state.js';
-export { silentReporter, RecordingReporter, type Reporter, type ProgressEvent } from './pipeline/reporter.js';
+export type * from './stages/state.js';
+export { silentReporter, RecordingReporter, type Reporter, type ProgressEvent } from './reporter.js';
 export { renderRunReport } from './report/render.js';
 export { collectRunReportData, type CollectRunReportOptions } from './report/collect.js';
 export { writeRunReport, type WriteRunReportOptions } from './report/write.js';
@@ -19,7 +24,7 @@ export { runIngest, type IngestResult, type IngestOptions } from './stages/inges
 export { ingestStatus, forgetIngested, replayIngested, type IngestStatus, type ForgetResult } from './stages/ingest/manage.js';
 export { readIngested } from './stages/ingest/read.js';
 export { parseSchema, IRIS_SCHEMA, type IngestSchema, type IngestColumn } from './stages/ingest/schema.js';
-export type { IngestParams } from './stages/ingest/settings.js';
+export type { IngestParams } from './stages/ingest/params.js';
 export { INGEST_STEPS, type IngestStep } from './stages/ingest/steps.js';
 export { openSource, type OpenSourceOptions } from './sources/open.js';
 export { LocalSource } from './sources/local.js';

@@ -1,5 +1,6 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { MlopsError } from '../errors.js';
+import { encodedFeatureNames, encodeRawMatrix, numericInputs, type InputColumn } from './encoding.js';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from './network.js';
 import { checkMatrixSize, normalizeRows, type Normalization } from './normalization.js';
 import { loadedTf, type Tf } from './tf.js';
@@ -18,6 +19,9 @@ export interface DenseLayerDescription {
  * Enough to re-implement prediction elsewhere (e.g. as SQL) without tfjs.
  */
 export interface ClassifierDescription {
+  /** The raw input columns and how each is encoded into featureNames (see encoding.ts); absent = the features, numeric. */
+  inputs?: InputColumn[];
+  /** The network's (encoded) input columns. */
   featureNames: string[];
   labels: string[];
   normalization: Normalization;
@@ -26,7 +30,12 @@ export interface ClassifierDescription {
 
 export interface ClassifierInit {
   model: LayersModel;
+  /** The encoded feature names the network takes. */
   featureNames: readonly string[];
+  /** The raw input columns; default: featureNames, numeric, nothing imputed. */
+  inputs?: readonly InputColumn[];
+  /** The column holding the true label in labelled data; default "species" (the Iris data). */
+  labelColumn?: string;
   labels: readonly string[];
   normalization: Normalization;
 }
@@ -40,6 +49,8 @@ export class Classifier {
   readonly model: LayersModel;
   /** Own copies: changing them does not change the model, so treat them as read-only. */
   readonly featureNames: string[];
+  readonly inputs: InputColumn[];
+  readonly labelColumn: string;
   readonly labels: string[];
   readonly normalization: Normalization;
   readonly #tf: Tf;
@@ -50,7 +61,14 @@ export class Classifier {
     checkNames(init.labels, 'labels', 2);
     checkNormalization(init.normalization, init.featureNames.length);
     checkArchitecture(init.model, init.featureNames.length, init.labels.length);
+    const inputs = init.inputs === undefined ? numericInputs(init.featureNames) : init.inputs.map((input) => structuredClone(input));
+    const encoded = encodedFeatureNames(inputs);
+    if (encoded.join('\u0000') !== init.featureNames.join('\u0000')) {
+      throw new MlopsError('INVALID_ARGUMENT', `The inputs encode to [${encoded.join(', ')}], not the featureNames [${init.featureNames.join(', ')}]`);
+    }
     this.model = init.model;
+    this.inputs = inputs;
+    this.labelColumn = init.labelColumn ?? 'species';
     this.featureNames = [...init.featureNames];
     this.labels = [...init.labels];
     this.normalization = { mean: [...init.normalization.mean], std: [...init.normalization.std] };
@@ -78,6 +96,11 @@ export class Classifier {
     } finally {
       output.dispose();
     }
+  }
+
+  /** Probabilities for a raw matrix (rows × inputs, see encodeRawMatrix): encoded, then predictProba. */
+  predictRawProba(raw: ArrayLike<number>, rows: number): Float32Array {
+    return this.predictProba(encodeRawMatrix(this.inputs, raw, rows), rows);
   }
 
   /** The most probable class of each row (the first one on ties, like numpy's argmax). */
@@ -111,6 +134,7 @@ export class Classifier {
       return { inputUnits, units, activation: activationOf(layer) as DenseLayerDescription['activation'], kernel, bias };
     });
     return {
+      inputs: this.inputs.map((input) => structuredClone(input)),
       featureNames: [...this.featureNames],
       labels: [...this.labels],
       normalization: { mean: [...this.normalization.mean], std: [...this.normalization.std] },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { io, LayersModel } from '@tensorflow/tfjs';
 import { MlopsError } from '../errors.js';
 import { Classifier } from './classifier.js';
+import { parseInputs, type InputColumn } from './encoding.js';
 import { parseMLmodel, stringifyMLmodel, type ColumnSpec, type MLmodel, type ModelSignature } from './mlmodel.js';
 import { PythonFloat, pythonJsonDumps } from './python-json.js';
 import { metadataCopies, PYFUNC_FLAVOR, pyfuncCodeFiles, pyfuncEnvironmentFiles, pythonFunctionFlavor } from './python/pyfunc-flavor.js';
@@ -42,8 +43,8 @@ export interface ModelFilesMeta {
   artifactPath: string;
   /** Milliseconds since the epoch; becomes utc_time_created. */
   now: number;
-  /** Raw feature rows in featureNames order; the first three are kept. */
-  inputExample?: number[][];
+  /** Raw input rows in the order of the classifier's inputs (null = missing); the first three are kept. */
+  inputExample?: (number | string | null)[][];
   /** 32 hex digits; random when omitted. */
   modelUuid?: string;
 }
@@ -54,6 +55,10 @@ export interface Preprocessing {
   labels: string[];
   mean: number[];
   std: number[];
+  /** The raw input columns and their encoding into featureNames; absent in older models (all numeric). */
+  inputs?: InputColumn[];
+  /** The label column of the training data; absent in older models (species). */
+  labelColumn?: string;
 }
 
 /**
@@ -90,6 +95,8 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
     labels: [...classifier.labels],
     mean: [...classifier.normalization.mean],
     std: [...classifier.normalization.std],
+    inputs: classifier.inputs.map((input) => structuredClone(input)),
+    labelColumn: classifier.labelColumn,
   };
 
   const files = new Map<string, Uint8Array>();
@@ -97,7 +104,7 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
   files.set(MODEL_FILES.weights, joinWeightData(saved.weightData));
   files.set(MODEL_FILES.preprocessing, encoder.encode(`${JSON.stringify(preprocessing, null, 2)}\n`));
   if (meta.inputExample !== undefined) {
-    files.set(MODEL_FILES.inputExample, encoder.encode(inputExampleJson(meta.inputExample, classifier.featureNames)));
+    files.set(MODEL_FILES.inputExample, encoder.encode(inputExampleJson(meta.inputExample, classifier.inputs.map((input) => input.name))));
   }
   for (const [path, bytes] of pyfuncCodeFiles()) files.set(path, bytes);
   // MLflow counts the files written before MLmodel (the model, its example and code), not MLmodel or the environment files.
@@ -208,6 +215,8 @@ export async function classifierFromFiles(files: ModelFilesRead): Promise<Classi
       featureNames: preprocessing.featureNames,
       labels: preprocessing.labels,
       normalization: { mean: preprocessing.mean, std: preprocessing.std },
+      ...(preprocessing.inputs ? { inputs: preprocessing.inputs } : {}),
+      ...(preprocessing.labelColumn ? { labelColumn: preprocessing.labelColumn } : {}),
     });
   } catch (error) {
     model.dispose();
@@ -219,10 +228,11 @@ export async function classifierFromFiles(files: ModelFilesRead): Promise<Classi
 }
 
 /** The MLflow signature of a classifier: what the scoring output columns are. */
-export function classifierSignature(classifier: Pick<Classifier, 'featureNames' | 'labels'>): ModelSignature {
-  const column = (type: string, name: string): ColumnSpec => ({ type, name, required: true });
+export function classifierSignature(classifier: Pick<Classifier, 'inputs' | 'labels'>): ModelSignature {
+  const column = (type: string, name: string, required = true): ColumnSpec => ({ type, name, required });
   return {
-    inputs: classifier.featureNames.map((name) => column('double', name)),
+    // A missing value is allowed where the model imputes it or reads it as a category (all zeros).
+    inputs: classifier.inputs.map((input) => (input.kind === 'numeric' ? column('double', input.name, input.impute === undefined) : column('string', input.name, false))),
     outputs: [column('string', 'prediction'), ...classifier.labels.map((label) => column('double', `probability_${label}`))],
     params: null,
   };
@@ -234,7 +244,7 @@ export function formatUtcTimeCreated(epochMillis: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
 }
 
-function inputExampleJson(rows: number[][], featureNames: readonly string[]): string {
+function inputExampleJson(rows: (number | string | null)[][], featureNames: readonly string[]): string {
   const kept = rows.slice(0, INPUT_EXAMPLE_ROWS);
   kept.forEach((row, index) => {
     if (row.length !== featureNames.length) {
@@ -245,7 +255,7 @@ function inputExampleJson(rows: number[][], featureNames: readonly string[]): st
     }
   });
   // Python floats, so that pandas reads double columns even for values like 7.0.
-  return pythonJsonDumps({ columns: featureNames, data: kept.map((row) => row.map((value) => new PythonFloat(value))) });
+  return pythonJsonDumps({ columns: featureNames, data: kept.map((row) => row.map((value) => (typeof value === 'number' ? new PythonFloat(value) : value))) });
 }
 
 function parseModelJson(text: string, path: string): io.ModelJSON {
@@ -279,7 +289,10 @@ function parsePreprocessing(text: string, path: string): Preprocessing {
     }
     return value as number[];
   };
-  return { featureNames: strings('featureNames'), labels: strings('labels'), mean: numbers('mean'), std: numbers('std') };
+  const preprocessing: Preprocessing = { featureNames: strings('featureNames'), labels: strings('labels'), mean: numbers('mean'), std: numbers('std') };
+  if (parsed['inputs'] !== undefined) preprocessing.inputs = parseInputs(parsed['inputs'], path);
+  if (typeof parsed['labelColumn'] === 'string') preprocessing.labelColumn = parsed['labelColumn'];
+  return preprocessing;
 }
 
 function parseJson(text: string, path: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { ClassifierDescription } from './classifier.js';
+import { encodeRawMatrix, numericInputs } from './encoding.js';
 import { checkMatrixSize } from './normalization.js';
 import { maxOf } from '../arrays.js';
 
@@ -26,7 +27,12 @@ export class DenseForward {
     return this.#description.labels;
   }
 
-  /** Probabilities, row-major rows × labels, for row-major raw features rows × featureNames. */
+  /** Probabilities for a raw matrix rows × inputs (see encodeRawMatrix): encoded, then predictProba. */
+  predictRawProba(raw: ArrayLike<number>, rows: number): Float64Array {
+    return this.predictProba(encodeRawMatrix(this.#description.inputs ?? numericInputs(this.#description.featureNames), raw, rows), rows);
+  }
+
+  /** Probabilities, row-major rows × labels, for row-major (encoded) features rows × featureNames. */
   predictProba(features: ArrayLike<number>, rows: number): Float64Array {
     const { featureNames, normalization, layers } = this.#description;
     const inputs = featureNames.length;

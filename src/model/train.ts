@@ -2,6 +2,7 @@ import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { Classifier } from './classifier.js';
 import { DenseTrainer, type DenseTrainerInit } from './dense-trainer.js';
+import type { InputColumn } from './encoding.js';
 import { buildDenseNetwork, type HiddenActivation } from './network.js';
 import { checkMatrixSize, computeNormalization, normalizeRows } from './normalization.js';
 import { createRandom, permutation, type Random } from './random.js';
@@ -31,6 +32,11 @@ export interface LabelledRows {
 export interface TrainingData extends LabelledRows {
   featureNames: string[];
   labelNames: string[];
+  /** The raw input columns the features were encoded from (see encoding.ts); default: the features. */
+  inputs?: InputColumn[];
+  labelColumn?: string;
+  /** Feature columns left as they are by the normalisation (one-hot columns: mean 0, std 1). */
+  unscaledFeatures?: readonly number[];
 }
 
 export interface EpochMetrics {
@@ -81,6 +87,10 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
   const featureCount = data.featureNames.length;
   const classCount = data.labelNames.length;
   const normalization = computeNormalization(data.features, data.rows, featureCount);
+  for (const column of data.unscaledFeatures ?? []) {
+    normalization.mean[column] = 0;
+    normalization.std[column] = 1;
+  }
   const random = createRandom(options.seed);
   const model = buildDenseNetwork(tf, {
     inputUnits: featureCount,
@@ -130,7 +140,14 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     // Without restoring, early stopping would hand back weights `patience` epochs past the best.
     if (best.weights !== undefined) trainer.restore(best.weights);
     setModelWeights(tf, model, trainer.weights());
-    const classifier = new Classifier({ model, featureNames: data.featureNames, labels: data.labelNames, normalization });
+    const classifier = new Classifier({
+      model,
+      featureNames: data.featureNames,
+      labels: data.labelNames,
+      normalization,
+      ...(data.inputs ? { inputs: data.inputs } : {}),
+      ...(data.labelColumn ? { labelColumn: data.labelColumn } : {}),
+    });
     return {
       classifier,
       history,

@@ -1,4 +1,4 @@
-import { type InputSchema, type ParsedInput, columnIndex, toNumber } from './parse-input.js';
+import { type InputSchema, type ParsedInput, columnIndex, readCell } from './parse-input.js';
 import { badRequest, invalidInput, tooManyRows } from './scoring-error.js';
 
 /**
@@ -28,7 +28,7 @@ export function parseCsvInput(text: string, schema: InputSchema, options: { maxR
       grown.set(out);
       out = grown;
     }
-    for (let j = 0; j < width; j++) out[r * width + j] = toNumber(record[index[j]!], schema.featureNames[j]!, r);
+    for (let j = 0; j < width; j++) out[r * width + j] = readCell(schema, j, record[index[j]!], r);
     rows++;
   }
   return { features: out.slice(0, rows * width), rows };

@@ -1,11 +1,14 @@
+import { categoryIndex, vocabularyLookup, type InputColumn } from '../model/encoding.js';
 import { badRequest, invalidInput } from './scoring-error.js';
 
-/** The model's input signature: named double columns, in the order the model takes them. */
+/** The model's input signature: named columns, in the order the model takes them. */
 export interface InputSchema {
   featureNames: readonly string[];
+  /** How each column is read (see encoding.ts); absent: every column a required double. */
+  inputs?: readonly InputColumn[];
 }
 
-/** Rows ready for the model: row-major, rows × featureNames.length. */
+/** Rows ready for the model: row-major, rows × featureNames.length — a raw matrix (encodeRawMatrix) when the schema has inputs. */
 export interface ParsedInput {
   features: Float32Array;
   rows: number;
@@ -64,7 +67,7 @@ function fromSplit(value: unknown, schema: InputSchema): ParsedInput {
       throw invalidInput(`dataframe_split.data row ${r} has ${Array.isArray(row) ? row.length : 'no'} values for ${columns.length} columns`, { row: r });
     }
     schema.featureNames.forEach((name, j) => {
-      out[r * schema.featureNames.length + j] = toNumber(row[index[j]!], name, r);
+      out[r * schema.featureNames.length + j] = readCell(schema, j, row[index[j]!], r);
     });
   });
   return { features: out, rows: data.length };
@@ -78,7 +81,7 @@ function fromRecords(value: unknown, schema: InputSchema, field: string): Parsed
     if (!isPlainObject(record)) throw badRequest(`${field}[${r}] must be a record ({column: value}), found ${describe(record)}`);
     schema.featureNames.forEach((name, j) => {
       if (!Object.hasOwn(record, name)) throw missing([name], schema, r);
-      out[r * width + j] = toNumber(record[name], name, r);
+      out[r * width + j] = readCell(schema, j, record[name], r);
     });
   });
   return { features: out, rows: value.length };
@@ -108,7 +111,7 @@ function fromColumns(value: Record<string, unknown>, schema: InputSchema): Parse
   });
   const width = schema.featureNames.length;
   const out = new Float32Array(rows * width);
-  columns.forEach((column, j) => column.forEach((cell, r) => (out[r * width + j] = toNumber(cell, schema.featureNames[j]!, r))));
+  columns.forEach((column, j) => column.forEach((cell, r) => (out[r * width + j] = readCell(schema, j, cell, r))));
   return { features: out, rows };
 }
 
@@ -123,7 +126,7 @@ function positional(data: unknown[], schema: InputSchema, field: string): Parsed
         { row: r },
       );
     }
-    row.forEach((cell, j) => (out[r * width + j] = toNumber(cell, schema.featureNames[j]!, r)));
+    row.forEach((cell, j) => (out[r * width + j] = readCell(schema, j, cell, r)));
   });
   return { features: out, rows: data.length };
 }
@@ -143,6 +146,23 @@ function missing(names: string[], schema: InputSchema, row?: number) {
     { missing: names, ...(row === undefined ? {} : { row }) },
   );
 }
+
+/**
+ * One cell of the raw matrix: a required double as toNumber reads it; an imputed numeric input may
+ * be missing (null, absent or "" → NaN, which the model imputes); a categorical input is its
+ * vocabulary index (UNSEEN or MISSING otherwise, scored as all zeros).
+ */
+export function readCell(schema: InputSchema, column: number, value: unknown, row: number): number {
+  const input = schema.inputs?.[column];
+  const name = schema.featureNames[column]!;
+  if (input === undefined || (input.kind === 'numeric' && input.impute === undefined)) return toNumber(value, name, row);
+  if (input.kind === 'numeric') return value === null || value === undefined || value === '' ? NaN : toNumber(value, name, row);
+  let lookup = lookups.get(input);
+  if (lookup === undefined) lookups.set(input, (lookup = vocabularyLookup(input)));
+  return categoryIndex(lookup, value);
+}
+
+const lookups = new WeakMap<InputColumn, Map<string, number>>();
 
 /** A JSON number (or a finite numeric string) as the double the signature asks for. */
 export function toNumber(value: unknown, column: string, row: number): number {

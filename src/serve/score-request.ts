@@ -1,3 +1,4 @@
+import type { InputColumn } from '../model/encoding.js';
 import type { DenseForward } from '../model/forward.js';
 import { parseCsvInput } from './csv-input.js';
 import { checkFiniteScores } from './finite-scores.js';
@@ -14,7 +15,8 @@ export interface ScoringLimits {
 /** What scoring needs of the served model. */
 export interface ScoringModel {
   forward: DenseForward;
-  featureNames: readonly string[];
+  /** The raw input columns a request names, with how each is read (numeric, imputed, categorical). */
+  inputs: readonly InputColumn[];
 }
 
 /**
@@ -24,14 +26,15 @@ export interface ScoringModel {
  * ScoringError (4xx) for anything wrong with the request.
  */
 export function scoreRequest(body: Uint8Array, contentType: string | undefined, model: ScoringModel, limits: ScoringLimits): string {
-  const parsed = parseRequest(contentType, utf8Text(body), model.featureNames, limits);
+  const parsed = parseRequest(contentType, utf8Text(body), model.inputs, limits);
   const { forward } = model;
-  const proba = forward.predictProba(parsed.features, parsed.rows);
+  // The parsed rows are raw inputs (categories as indices, missing numbers as NaN): encoded, then scored.
+  const proba = forward.predictRawProba(parsed.features, parsed.rows);
   checkFiniteScores(proba, parsed.rows, forward.labels.length);
   return predictionsJson(forward.labels, proba, parsed.rows);
 }
 
-function parseRequest(contentTypeHeader: string | undefined, body: string, featureNames: readonly string[], limits: ScoringLimits): ParsedInput {
+function parseRequest(contentTypeHeader: string | undefined, body: string, inputs: readonly InputColumn[], limits: ScoringLimits): ParsedInput {
   const [mime = '', ...params] = (contentTypeHeader ?? '').split(';').map((part) => part.trim().toLowerCase());
   for (const param of params) {
     const [key, value] = param.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
@@ -39,7 +42,7 @@ function parseRequest(contentTypeHeader: string | undefined, body: string, featu
       throw new ScoringError(415, 'BAD_REQUEST', `The scoring server only supports UTF-8; the request says charset=${value}`);
     }
   }
-  const schema = { featureNames };
+  const schema = { featureNames: inputs.map((input) => input.name), inputs };
   if (mime === 'application/json') {
     let json: unknown;
     try {

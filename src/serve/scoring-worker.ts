@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { numericInputs } from '../model/encoding.js';
 import { DenseForward } from '../model/forward.js';
 import { scoreRequest, type ScoringModel } from './score-request.js';
 import { ScoringError } from './scoring-error.js';
@@ -14,7 +15,9 @@ const encoder = new TextEncoder();
 
 parentPort!.on('message', (message: ToScoringWorker) => {
   if (message.type === 'model') {
-    models.set(message.modelId, { forward: new DenseForward(message.description), featureNames: message.description.featureNames });
+    const { description } = message;
+    const inputs = description.inputs ?? numericInputs(description.featureNames);
+    models.set(message.modelId, { forward: new DenseForward(description), inputs });
     for (const id of models.keys()) if (id < message.modelId - 1) models.delete(id);
     return;
   }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { MlopsError } from '../errors.js';
-import { silentReporter, type Reporter } from '../pipeline/reporter.js';
+import { silentReporter, type Reporter } from '../reporter.js';
 import type { ModelSource, ServedModel } from './model-source.js';
 import { readBodyBytes } from './read-body.js';
 import { ScoringError } from './scoring-error.js';

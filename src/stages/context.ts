@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
-import type { Reporter } from '../pipeline/reporter.js';
+import type { Reporter } from '../reporter.js';
 import type { Workspace } from '../workspace/types.js';
 
 /** What every stage shell receives. Stages never build a backend themselves. */

@@ -12,7 +12,10 @@ export interface LoadedModel {
 export interface FetchedModel {
   location: ResolvedModelLocation;
   files: ModelFilesRead;
+  /** The raw input columns the model reads (its features, for a model without an encoding). */
   featureNames: string[];
+  /** Those of them that are categorical (strings). */
+  categorical: string[];
 }
 
 /** Loads a tfjs model from any MLflow model URI (runs:/, models:/name/version, @alias, /latest). */
@@ -28,5 +31,11 @@ export async function loadModel(workspace: Workspace, uri: string, options: { si
 export async function fetchModel(workspace: Workspace, uri: string, options: { signal?: AbortSignal } = {}): Promise<FetchedModel> {
   const location = await resolveModelUri(uri, workspace, options);
   const files = await readModelFiles((relative) => downloadModelFile(location, workspace.tracking, relative, options));
-  return { location, files, featureNames: files.preprocessing.featureNames };
+  const inputs = files.preprocessing.inputs;
+  return {
+    location,
+    files,
+    featureNames: inputs ? inputs.map((input) => input.name) : files.preprocessing.featureNames,
+    categorical: inputs ? inputs.filter((input) => input.kind === 'categorical').map((input) => input.name) : [],
+  };
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -119,6 +119,25 @@ describe('mlops CLI', () => {
     const { code, stderr } = await cli(['run', 'data_ingestion_job', '--json', '{"epochs":"3"}'], await tempDir());
     expect(code).toBe(2);
     expect(stderr).toContain('epochs');
+  });
+
+  it('exits 2 listing every bad parameter of every stage before creating a run, a folder or a lock', async () => {
+    const cwd = await tempDir();
+    const json = JSON.stringify({ epochs: 'abc', hidden_units: '100000,100000', model_name: 'm'.repeat(300), batch_size: '0', on_change: 'maybe' });
+    const { code, stderr } = await cli(['run', 'pipeline_job', '--json', json], cwd);
+    expect(code, stderr).toBe(2);
+    for (const key of ['epochs', 'hidden_units', 'model_name', 'batch_size', 'on_change']) expect(stderr).toContain(`parameter "${key}"`);
+    expect(stderr).toContain('5 problems');
+    expect(stderr).not.toContain('--resume');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('exits 2 for a --var that makes a parameter invalid', async () => {
+    const cwd = await tempDir();
+    const { code, stderr } = await cli(['run', 'model_training_job', '--var', `catalog_name=${'c'.repeat(300)}`], cwd);
+    expect(code, stderr).toBe(2);
+    expect(stderr).toContain('parameter "model_name"');
+    expect(await readdir(cwd)).toEqual([]);
   });
 
   it('prints help with examples', async () => {

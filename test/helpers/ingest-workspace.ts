@@ -5,7 +5,7 @@ import { RecordingReporter } from '../../src/pipeline/reporter.js';
 import type { StageContext } from '../../src/stages/context.js';
 import type { IngestLedger } from '../../src/stages/ingest/ledger.js';
 import { LedgerLog } from '../../src/stages/ingest/ledger-log.js';
-import type { IngestParams } from '../../src/stages/ingest/settings.js';
+import type { IngestParams } from '../../src/stages/ingest/params.js';
 import type { LocalVolumeStore } from '../../src/workspace/local/volumes.js';
 import { localStage } from './stage-context.js';
 

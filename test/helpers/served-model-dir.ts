@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { modelToFiles } from '../../src/model/format.js';
 import { trainClassifier } from '../../src/model/train.js';
-import { TRAINING_DEFAULTS } from '../../src/stages/train/hyperparams.js';
+import { TRAINING_DEFAULTS } from '../../src/stages/train/params.js';
 
 export const IRIS_FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 

@@ -119,7 +119,15 @@ describe('modelToFiles → disk → modelFromFiles', () => {
     expect(text('input_example.json')).toBe(
       '{"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.3, 3.3, 6.0, 2.5]]}',
     );
-    expect(JSON.parse(text('preprocessing.json'))).toEqual({ featureNames, labels, mean: classifier.normalization.mean, std: classifier.normalization.std });
+    expect(JSON.parse(text('preprocessing.json'))).toEqual({
+      featureNames,
+      labels,
+      mean: classifier.normalization.mean,
+      std: classifier.normalization.std,
+      // The raw inputs and their encoding: here every feature numeric, nothing imputed.
+      inputs: featureNames.map((name) => ({ name, kind: 'numeric' })),
+      labelColumn: 'species',
+    });
     const modelJson = JSON.parse(text('model.json')) as { format: string; weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
     expect(modelJson.format).toBe('layers-model');
     expect(modelJson.weightsManifest[0]!.paths).toEqual(['weights.bin']);

@@ -4,7 +4,8 @@ import { MlopsError } from '../../src/errors.js';
 import { trainClassifier, type EpochMetrics, type LabelledRows, type TrainingData } from '../../src/model/train.js';
 import { getTf } from '../../src/model/tf.js';
 import { classificationMetrics } from '../../src/stages/evaluate/metrics.js';
-import { parseTrainingOptions } from '../../src/stages/train/hyperparams.js';
+import { stageParams } from '../../src/stages/declaration.js';
+import { TRAIN_PARAMS, trainingOptions } from '../../src/stages/train/params.js';
 import { stratifiedSplit } from '../../src/stages/train/split.js';
 
 const tf = await getTf();
@@ -32,7 +33,7 @@ function pick(data: LabelledRows, rows: Int32Array): LabelledRows {
 }
 
 const iris = readIris();
-const defaults = parseTrainingOptions({});
+const defaults = trainingOptions(stageParams(TRAIN_PARAMS, { model_name: 'm', experiment_path: '/e', data_path: '/d' }));
 const split = stratifiedSplit(iris.labels, { testSize: defaults.testSize, seed: defaults.seed });
 const trainRows = { ...iris, ...pick(iris, split.train) };
 const testRows = pick(iris, split.test);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StageName } from '../../src/config/types.js';
 import { acquireWorkspaceLock } from '../../src/pipeline/lock.js';
-import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
+import { RESUME_CHANGES_TAG } from '../../src/pipeline/execute-job.js';
+import { runJob, runPipeline } from '../../src/run.js';
 import { openTracking } from '../../src/tracking/open.js';
 import { childRuns } from '../../src/tracking/nested-runs.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
@@ -13,16 +14,28 @@ const tempDir = useTempDirs();
 describe('resuming a failed job run', () => {
   it('skips the stages that succeeded and reruns from the one that failed', async () => {
     const cwd = await tempDir();
-    const failed = await runPipeline({ load: { cwd, env: {} }, json: { epochs: 'many' } });
+    // A failure no validation can foresee: training reads a folder that holds no ingested rows.
+    const ingested = '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested';
+    const failed = await runPipeline({ load: { cwd, env: {} }, json: { data_path: `${ingested}_elsewhere` } });
     expect(failed.status).toBe('failed');
-    expect(failed.failure).toMatchObject({ stage: 'train', code: 'INVALID_ARGUMENT' });
+    expect(failed.failure).toMatchObject({ stage: 'train', code: 'NOT_FOUND' });
     expect(failed.stages.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
 
     const { tracking } = openTracking(`sqlite:///${join(cwd, '.mlops', 'mlflow.db')}`, { baseDir: cwd });
     expect((await tracking.getRun(failed.run_id)).info.status).toBe('FAILED');
 
-    const resumed = await runPipeline({ load: { cwd, env: {} }, resume: failed.run_id, json: { epochs: '200' } });
+    // A bad override is refused before the run is touched; a changed parameter is accepted and recorded.
+    await expect(runPipeline({ load: { cwd, env: {} }, resume: failed.run_id, json: { data_path: ingested, epochs: 'many' } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('parameter "epochs"'),
+    });
+    expect((await tracking.getRun(failed.run_id)).info.status).toBe('FAILED');
+    const resumed = await runPipeline({ load: { cwd, env: {} }, resume: failed.run_id, json: { data_path: ingested } });
     expect(resumed.status).toBe('succeeded');
+    const changes = JSON.parse((await tracking.getRun(failed.run_id)).data.tags[RESUME_CHANGES_TAG]!);
+    expect(changes).toEqual({ data_path: { from: `${ingested}_elsewhere`, to: ingested } });
+    const recorded = await tracking.listArtifacts(failed.run_id, 'job/resumed');
+    expect(recorded).toHaveLength(1);
     expect(resumed.run_id).toBe(failed.run_id);
     expect(resumed.stages[0]).toMatchObject({ name: 'ingest', status: 'succeeded', resumed_from: failed.run_id });
     // The ingestion facts come from the first attempt: nothing was ingested twice.

@@ -2,7 +2,7 @@ import { cp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingReporter } from '../../src/pipeline/reporter.js';
-import { runJob, runPipeline } from '../../src/pipeline/run-job.js';
+import { runJob, runPipeline } from '../../src/run.js';
 import { openTracking } from '../../src/tracking/open.js';
 import { startTrackingServer } from '../../src/tracking/server/server.js';
 import { AZURITE_KEY, uploadLanding, useAzurite } from '../helpers/azurite.js';

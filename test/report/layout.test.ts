@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { runPipeline } from '../../src/pipeline/run-job.js';
+import { runPipeline } from '../../src/run.js';
 import { renderRunReport } from '../../src/report/render.js';
 import { writeRunReport } from '../../src/report/write.js';
 import { openWorkspace } from '../../src/workspace/open.js';

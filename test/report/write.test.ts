@@ -5,7 +5,7 @@ import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { JobResult } from '../../src/pipeline/result.js';
-import { runPipeline } from '../../src/pipeline/run-job.js';
+import { runPipeline } from '../../src/run.js';
 import { renderRunReport } from '../../src/report/render.js';
 import { writeRunReport } from '../../src/report/write.js';
 import { openTracking } from '../../src/tracking/open.js';

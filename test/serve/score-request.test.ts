@@ -13,7 +13,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlops-score-request-'));
   const served = await new ModelSource(await writeServedModelDir(dir), undefined).load();
-  model = { forward: new DenseForward(served.classifier.describe()), featureNames: served.classifier.featureNames };
+  model = { forward: new DenseForward(served.classifier.describe()), inputs: served.classifier.inputs };
   served.classifier.dispose();
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));

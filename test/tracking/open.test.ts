@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from '../../src/pipeline/run-job.js';
+import { runPipeline } from '../../src/run.js';
 import { FileTrackingStore } from '../../src/tracking/file-store/tracking-file-store.js';
 import { openTracking } from '../../src/tracking/open.js';
 import { RestTrackingStore } from '../../src/tracking/rest/tracking-client.js';

@@ -5,7 +5,7 @@ import { MlopsError } from '../../errors.js';
 import type { StageContext } from '../../stages/context.js';
 import { forgetIngested, ingestStatus, replayIngested } from '../../stages/ingest/manage.js';
 import type { IngestStatus } from '../../stages/ingest/manage.js';
-import type { IngestParams } from '../../stages/ingest/settings.js';
+import type { IngestParams } from '../../stages/ingest/params.js';
 import { openWorkspace } from '../../workspace/open.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, outputFormat, parseCommandArgs } from '../args.js';
 import { checkStoresExist, loadCommandConfig, type StoreAccess } from '../context.js';

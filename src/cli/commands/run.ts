@@ -1,7 +1,7 @@
 import { JOB_NAMES, type JobName } from '../../config/types.js';
 import { MlopsError } from '../../errors.js';
 import { jobResultToJson } from '../../pipeline/result.js';
-import { runJob } from '../../pipeline/run-job.js';
+import { runJob } from '../../run.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
 import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, exitCodeForResult } from '../exit-codes.js';

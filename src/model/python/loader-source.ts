@@ -93,6 +93,10 @@ def _read_weights(model_dir, manifest):
     return weights
 
 
+def _missing(value):
+    return value is None or (isinstance(value, float) and value != value)
+
+
 class TfjsDenseClassifier:
     """probabilities = softmax(...activation(((x - mean) / std) @ kernel + bias)...)"""
 
@@ -100,6 +104,9 @@ class TfjsDenseClassifier:
         model = _read_json(os.path.join(model_dir, MODEL_JSON))
         preprocessing = _read_json(os.path.join(model_dir, PREPROCESSING_JSON))
         self.feature_names = list(preprocessing["featureNames"])
+        # The raw inputs and their encoding (one-hot, imputed means); older models: every feature numeric.
+        self.inputs = preprocessing.get("inputs") or [{"name": name, "kind": "numeric"} for name in self.feature_names]
+        self.input_names = [spec["name"] for spec in self.inputs]
         self.labels = list(preprocessing["labels"])
         self.mean = np.asarray(preprocessing["mean"], dtype=np.float64)
         self.std = np.asarray(preprocessing["std"], dtype=np.float64)
@@ -114,35 +121,48 @@ class TfjsDenseClassifier:
                 raise ValueError("layer %s has activation %r, which this loader does not know" % (name, activation))
             self.layers.append((kernel, bias, _ACTIVATIONS[activation]))
 
-    def _feature_matrix(self, model_input):
-        """Rows x features as float32, the precision the TypeScript side reads them in."""
+    def _input_columns(self, model_input):
+        """One 1-D array per model input (the raw columns: numbers, strings, None/NaN where missing)."""
+        names_wanted = self.input_names
         columns = getattr(model_input, "columns", None)
         if columns is not None:
             names = [str(column) for column in columns]
-            if all(feature in names for feature in self.feature_names):
-                values = model_input[self.feature_names].to_numpy()
-            elif len(names) == len(self.feature_names):
+            if all(name in names for name in names_wanted):
+                return [np.asarray(model_input[name].to_numpy(dtype=object), dtype=object) for name in names_wanted]
+            if len(names) == len(names_wanted):
                 # Positional columns, e.g. spark_udf's "0", "1", ...
-                values = model_input.to_numpy()
-            else:
-                missing = [feature for feature in self.feature_names if feature not in names]
-                raise ValueError("model input lacks the feature columns %s (it has %s)" % (missing, names))
-        elif isinstance(model_input, dict):
-            values = np.column_stack([np.asarray(model_input[feature]) for feature in self.feature_names])
-        elif isinstance(model_input, list) and model_input and isinstance(model_input[0], dict):
-            values = np.asarray([[row[feature] for feature in self.feature_names] for row in model_input])
-        else:
-            values = np.asarray(model_input)
-        matrix = np.asarray(values, dtype=np.float64)
+                values = model_input.to_numpy(dtype=object)
+                return [values[:, j] for j in range(len(names_wanted))]
+            missing = [name for name in names_wanted if name not in names]
+            raise ValueError("model input lacks the feature columns %s (it has %s)" % (missing, names))
+        if isinstance(model_input, dict):
+            return [np.asarray(model_input[name], dtype=object).reshape(-1) for name in names_wanted]
+        if isinstance(model_input, list) and model_input and isinstance(model_input[0], dict):
+            return [np.asarray([row.get(name) for row in model_input], dtype=object) for name in names_wanted]
+        matrix = np.asarray(model_input, dtype=object)
         if matrix.ndim == 1:
             matrix = matrix.reshape(1, -1)
-        if matrix.ndim != 2 or matrix.shape[1] != len(self.feature_names):
-            raise ValueError("model input has shape %s; expected rows x %d features %s" % (matrix.shape, len(self.feature_names), self.feature_names))
-        bad = np.argwhere(~np.isfinite(matrix))
-        if bad.size:
-            row, column = bad[0]
-            raise ValueError("row %d, feature %r: expected a finite number, found %r" % (row, self.feature_names[column], matrix[row, column]))
-        return matrix.astype(np.float32)
+        if matrix.ndim != 2 or matrix.shape[1] != len(names_wanted):
+            raise ValueError("model input has shape %s; expected rows x %d features %s" % (matrix.shape, len(names_wanted), names_wanted))
+        return [matrix[:, j] for j in range(len(names_wanted))]
+
+    def _feature_matrix(self, model_input):
+        """The encoded features (rows x encoded width) as float32, the precision the TypeScript side reads them in."""
+        parts = []
+        for spec, values in zip(self.inputs, self._input_columns(model_input)):
+            if spec["kind"] == "numeric":
+                column = np.asarray([np.nan if value is None else value for value in values], dtype=np.float64)
+                finite = np.isfinite(column)
+                if "impute" in spec:
+                    column = np.where(finite, column, spec["impute"])
+                elif not finite.all():
+                    row = int(np.argmin(finite))
+                    raise ValueError("row %d, feature %r: expected a finite number, found %r" % (row, spec["name"], values[row]))
+                parts.append(column.reshape(-1, 1))
+            else:
+                text = np.asarray([None if _missing(value) else str(value) for value in values], dtype=object)
+                parts.append(np.column_stack([text == value for value in spec["vocabulary"]]).astype(np.float64).reshape(len(text), -1))
+        return np.hstack(parts).astype(np.float32)
 
     def predict_proba(self, model_input):
         features = self._feature_matrix(model_input).astype(np.float64)

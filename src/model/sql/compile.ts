@@ -1,5 +1,6 @@
 import { MlopsError } from '../../errors.js';
 import type { ClassifierDescription, DenseLayerDescription } from '../classifier.js';
+import { numericInputs } from '../encoding.js';
 import { sqlDouble, sqlIdentifier, sqlString, type SqlDialect } from './literals.js';
 
 /**
@@ -33,6 +34,7 @@ export interface CompiledProbability {
 }
 
 export interface CompiledClassifierSql {
+  /** The input columns the SQL reads (the model's raw inputs). */
   featureNames: string[];
   labels: string[];
   /** One standalone scalar expression per label. Their size grows with the product of the hidden layer widths. */
@@ -52,8 +54,22 @@ const PREFIX = '__mlops';
 export function compileClassifierSql(model: ClassifierDescription, options: SqlCompileOptions = {}): CompiledClassifierSql {
   checkDescription(model);
   const dialect = options.dialect ?? 'spark';
-  const features = model.featureNames.map((name) => `CAST(${sqlIdentifier(name, dialect)} AS DOUBLE)`);
-  const valid = features.map((feature) => `${feature} - ${feature} = 0E0`).join(' AND ');
+  // The encoding (encoding.ts) as SQL: a numeric input as DOUBLE, imputed when missing (NULL, NaN,
+  // ±Infinity: x - x = 0 is not true for them) where the model imputes it; a categorical input as
+  // one CASE per vocabulary value (NULL and unseen values match none: all zeros).
+  const modelInputs = model.inputs ?? numericInputs(model.featureNames);
+  const checks: string[] = [];
+  const features = modelInputs.flatMap((input): string[] => {
+    const id = sqlIdentifier(input.name, dialect);
+    if (input.kind === 'categorical') return input.vocabulary.map((value) => `(CASE WHEN ${id} = ${sqlString(value)} THEN 1E0 ELSE 0E0 END)`);
+    const value = `CAST(${id} AS DOUBLE)`;
+    if (input.impute === undefined) {
+      checks.push(`${value} - ${value} = 0E0`);
+      return [value];
+    }
+    return [`(CASE WHEN ${value} - ${value} = 0E0 THEN ${value} ELSE ${sqlDouble(input.impute)} END)`];
+  });
+  const valid = checks.length === 0 ? 'TRUE' : checks.join(' AND ');
   const normalized = features.map((feature, i) => `((${feature} - ${sqlDouble(model.normalization.mean[i]!)}) / ${sqlDouble(model.normalization.std[i]!)})`);
   const labelCount = model.labels.length;
   const hidden = model.layers.slice(0, -1);
@@ -87,7 +103,7 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
     const exps = model.labels.map((_, k) => `${PREFIX}_e${k}`);
     const max = `GREATEST(${logits.join(', ')})`;
     sql = `SELECT *, ${logits.map((logit, k) => `EXP(${logit} - ${max}) AS ${exps[k]}`).join(', ')} FROM (${sql}) AS ${PREFIX}_logits`;
-    const select = queryOptions.select ?? model.featureNames.map((name) => sqlIdentifier(name, dialect));
+    const select = queryOptions.select ?? modelInputs.map((input) => sqlIdentifier(input.name, dialect));
     const total = exps.join(' + ');
     const outputs = [
       `CASE WHEN ${PREFIX}_valid THEN ${argmax(model.labels, (m, k) => `${logits[m]} - ${logits[k]}`)} ELSE NULL END AS prediction`,
@@ -96,7 +112,7 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
     return `SELECT ${[...select, ...outputs].join(', ')} FROM (${sql}) AS ${PREFIX}_scored`;
   };
 
-  return { featureNames: [...model.featureNames], labels: [...model.labels], probabilities, prediction, query };
+  return { featureNames: modelInputs.map((input) => input.name), labels: [...model.labels], probabilities, prediction, query };
 }
 
 /** act(b + Σ w·in) for each unit of a hidden layer. */

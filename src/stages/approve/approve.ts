@@ -1,4 +1,4 @@
-import type { ApprovalSummary, EvaluationSummary } from '../../pipeline/state.js';
+import type { ApprovalSummary, EvaluationSummary } from '../state.js';
 import type { StageContext } from '../context.js';
 import { decideApproval, type ApprovalVerdict } from './decide.js';
 import { humanDecisionFromTags, parseRequireHumanApproval } from './human.js';

@@ -1,5 +1,5 @@
 import { MlopsError } from '../../errors.js';
-import type { ModelRef } from '../../pipeline/state.js';
+import type { ModelRef } from '../state.js';
 import { formatModelUri } from '../../tracking/model-uri.js';
 import type { Workspace } from '../../workspace/types.js';
 import { CHAMPION_ALIAS } from '../deploy/deploy.js';

@@ -1,5 +1,5 @@
 import { MlopsError } from '../../errors.js';
-import type { DeploymentSummary, ModelRef } from '../../pipeline/state.js';
+import type { DeploymentSummary, ModelRef } from '../state.js';
 import type { StageContext } from '../context.js';
 import { planDeployment } from './plan.js';
 

@@ -2,17 +2,17 @@ import type { Table } from 'apache-arrow';
 import { MlopsError } from '../../errors.js';
 import { parquetToTable } from '../../io/parquet.js';
 import type { Classifier } from '../../model/classifier.js';
-import type { EvaluationSummary, ModelRef } from '../../pipeline/state.js';
+import type { EvaluationSummary, ModelRef } from '../state.js';
 import { systemTags } from '../../tracking/system-tags.js';
 import type { Metric } from '../../tracking/types.js';
 import { getOrCreateExperiment, logMetrics, withRun } from '../../tracking/with-run.js';
 import type { StageContext } from '../context.js';
 import { currentChampion } from '../deploy/deploy.js';
-import { toFeatureMatrix, toLabelIndices } from '../features.js';
+import { encodedFromArrow, toLabelIndices } from '../features.js';
 import { readIngested } from '../ingest/read.js';
 import { loadModel } from '../load-model.js';
-import { IRIS_FEATURES, IRIS_LABEL } from '../train/dataset.js';
 import { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest } from '../train/eval-set.js';
+import { binaryMetrics } from './binary.js';
 import { confusionMatrixSvg } from './confusion-svg.js';
 import { classificationMetrics, metricsForMlflow, perClassMetricsForMlflow, type ClassificationMetrics } from './metrics.js';
 
@@ -57,8 +57,8 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
     const evalSet = await evaluationSet(ctx, candidate.location.runId, input.dataPath);
     const where = `evaluation set of ${model.name} version ${model.version} (${evalSet.source})`;
     const labelNames = candidate.classifier.labels;
-    const { features, rows } = toFeatureMatrix(evalSet.table, IRIS_FEATURES, where);
-    const labels = toLabelIndices(evalSet.table, IRIS_LABEL, labelNames, where);
+    const { features, rows } = encodedFromArrow(candidate.classifier.inputs, evalSet.table, where);
+    const labels = toLabelIndices(evalSet.table, candidate.classifier.labelColumn, labelNames, where);
     const digest = datasetDigest({ features, labels, rows }, labelNames);
     if (evalSet.recordedDigest !== undefined && evalSet.recordedDigest !== digest) {
       throw new MlopsError(
@@ -69,6 +69,9 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
     }
     const full = classificationMetrics(labels, candidate.classifier.predictProba(features, rows), labelNames.length, labelNames);
     const metrics = metricsForMlflow(full);
+    // A two-class model also gets PR AUC and its decision threshold (for the second label, the positive one).
+    const binary = labelNames.length === 2 ? binaryMetrics(Array.from(labels, (k) => k === 1), positiveColumn(candidate.classifier.predictProba(features, rows), rows)) : undefined;
+    if (binary) Object.assign(metrics, binary);
 
     let champion: EvaluationSummary['champion'];
     const championVersion = await currentChampion(ctx, model.name);
@@ -77,8 +80,9 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
       championClassifier = loaded.classifier;
       const champLabels = loaded.classifier.labels;
       if (champLabels.length === labelNames.length && champLabels.every((l) => labelNames.includes(l))) {
-        const champTruth = toLabelIndices(evalSet.table, IRIS_LABEL, champLabels, where);
-        const champProba = loaded.classifier.predictProba(features, rows);
+        const champTruth = toLabelIndices(evalSet.table, candidate.classifier.labelColumn, champLabels, where);
+        const champFeatures = encodedFromArrow(loaded.classifier.inputs, evalSet.table, where);
+        const champProba = loaded.classifier.predictProba(champFeatures.features, rows);
         champion = { version: championVersion, metrics: metricsForMlflow(classificationMetrics(champTruth, champProba, champLabels.length, champLabels)) };
       } else {
         ctx.reporter.report({ type: 'log', stage: 'evaluate', message: `champion version ${championVersion} predicts other labels (${champLabels.join(', ')}); not compared` });
@@ -150,6 +154,11 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
     candidate.classifier.dispose();
     championClassifier?.dispose();
   }
+}
+
+/** The second class's probabilities of a two-class probability matrix. */
+function positiveColumn(proba: Float32Array, rows: number): Float64Array {
+  return Float64Array.from({ length: rows }, (_, r) => proba[r * 2 + 1]!);
 }
 
 async function evaluationSet(ctx: StageContext, runId: string, dataPath: string | undefined): Promise<EvaluationSet> {

@@ -14,7 +14,7 @@ import { joinVolumePath } from './output.js';
 import { PartSeries, ROW_GROUP_ROWS } from './parts.js';
 import { QuarantineBuffer, RowBuffer } from './rows.js';
 import type { IngestSchema } from './schema.js';
-import type { FileFormat, OnBadFile, OnExtraColumns } from './settings.js';
+import type { FileFormat, OnBadFile, OnExtraColumns } from './params.js';
 import { hashSourceFile, spoolToDisk } from './spool.js';
 import type { StepHook } from './steps.js';
 

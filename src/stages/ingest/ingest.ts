@@ -20,39 +20,14 @@ import type { PlannedFile } from './plan.js';
 import { countMetrics, DATA_DIGEST_TAG, datasetDigest, INPUT_DIGEST_TAG, INPUT_FILES_ARTIFACT, inputDigest } from './record-run.js';
 import type { InputFileRecord, RunCounts } from './record-run.js';
 import { formatSchema } from './schema.js';
-import { parseIngestSettings } from './settings.js';
-import type { IngestParams, IngestSettings } from './settings.js';
+import { parseIngestSettings } from './params.js';
+import type { IngestParams, IngestSettings } from './params.js';
 import type { IngestStep, StepHook } from './steps.js';
 
-export type { IngestParams } from './settings.js';
+export type { IngestParams } from './params.js';
 
-/** What an ingestion did (snake_case: it is also the `-o json` shape, under `ingestion`). */
-export interface IngestResult {
-  files_listed: number;
-  files_ingested: number;
-  /** Already processed and unchanged since. */
-  files_skipped: number;
-  /** Files that could not be parsed at all, set aside whole (see quarantined_files for why). */
-  files_quarantined: number;
-  /** Files changed in place since they were processed (re-ingested or ignored, per on_change). */
-  files_changed: number;
-  /** Files that changed while being read: left for the next run. */
-  files_deferred: number;
-  rows_written: number;
-  rows_quarantined: number;
-  /** Volume path of the folder holding all ingested Parquet of the source, every run's: <volume_path>/ingested */
-  output_path: string;
-  /** <volume_path>/quarantine: the quarantine table (and _files/, copies of files quarantined whole) */
-  quarantine_path: string;
-  /** Source-relative paths of the files ingested by this run. */
-  files: string[];
-  quarantined_files: { path: string; reason: string }[];
-  changed_files: { path: string; action: 'reingested' | 'ignored' }[];
-  /** The MLflow run that records this ingestion. */
-  run_id: string;
-  /** Digest of the whole ingested dataset after this run (see datasetDigest). */
-  data_digest: string;
-}
+export type { IngestResult } from '../state.js';
+import type { IngestResult } from '../state.js';
 
 export interface IngestOptions {
   /** AZURE_STORAGE_* variables for ADLS sources; default ctx.env, then process.env. */
@@ -79,7 +54,11 @@ export interface IngestOptions {
  * never a row lost. Each ingestion is an MLflow run recording its inputs, counts and a data digest.
  */
 export async function runIngest(ctx: StageContext, params: IngestParams, options: IngestOptions = {}): Promise<IngestResult> {
-  const settings = parseIngestSettings(params);
+  return ingestWith(ctx, parseIngestSettings(params), options);
+}
+
+/** runIngest with its parameters already read (the ingest stage's declared run). */
+export async function ingestWith(ctx: StageContext, settings: IngestSettings, options: IngestOptions = {}): Promise<IngestResult> {
   const call: CallOptions = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const volumes = ctx.workspace.volumes;
   const log = (message: string): void => ctx.reporter.report({ type: 'log', stage: 'ingest', message });

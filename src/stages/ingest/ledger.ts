@@ -1,6 +1,6 @@
 import { MlopsError } from '../../errors.js';
-import { FILE_FORMATS } from './settings.js';
-import type { FileFormat } from './settings.js';
+import { FILE_FORMATS } from './params.js';
+import type { FileFormat } from './params.js';
 
 /** The ledger's folder under the checkpoint path: a snapshot plus one delta file per commit (see ledger-log.ts). */
 export const LEDGER_FOLDER_NAME = 'ingest_ledger';

@@ -13,8 +13,8 @@ import { LedgerLog } from './ledger-log.js';
 import { INGESTED_FOLDER, joinVolumePath, QUARANTINE_FOLDER } from './output.js';
 import { planIngest } from './plan.js';
 import { datasetDigest } from './record-run.js';
-import { parseIngestSettings } from './settings.js';
-import type { IngestParams } from './settings.js';
+import { parseIngestSettings } from './params.js';
+import type { IngestParams } from './params.js';
 
 export interface IngestStatusFile {
   path: string;

@@ -1,7 +1,7 @@
 import type { SourceFile } from '../../sources/types.js';
 import type { LedgerEntry } from './ledger.js';
-import { formatOf } from './settings.js';
-import type { FileFormat, FormatSetting, OnChange } from './settings.js';
+import { formatOf } from './params.js';
+import type { FileFormat, FormatSetting, OnChange } from './params.js';
 
 export interface PlannedFile {
   file: SourceFile;

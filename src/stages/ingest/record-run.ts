@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Metric } from '../../tracking/types.js';
-import type { IngestResult } from './ingest.js';
+import type { IngestResult } from '../state.js';
 import type { LedgerEntry } from './ledger.js';
 
 /** An input file as the ingestion's MLflow run records it (artifact ingestion/input_files.json). */

@@ -9,6 +9,8 @@ export interface IngestColumn {
   nullable: boolean;
   /** For a string column, the only values accepted (exact, case-sensitive); anything else is quarantined. */
   allowed?: readonly string[];
+  /** LABEL: the class a model learns to predict; EXCLUDE: ingested but kept out of the model (an id, a date). */
+  role?: 'label' | 'exclude';
 }
 
 /** What the landing files must contain. A value, read from the `schema` job parameter. */
@@ -116,6 +118,12 @@ export function parseSchema(text: string | undefined): IngestSchema {
           } else fail(', or ) in the IN list');
         }
         column.allowed = allowed;
+      } else if (keyword('label')) {
+        if (column.role !== undefined) fail(`one of LABEL or EXCLUDE on "${name}", not both`);
+        column.role = 'label';
+      } else if (keyword('exclude')) {
+        if (column.role !== undefined) fail(`one of LABEL or EXCLUDE on "${name}", not both`);
+        column.role = 'exclude';
       } else break;
     }
     columns.push(column);
@@ -135,6 +143,10 @@ export function parseSchema(text: string | undefined): IngestSchema {
       details: { parameter: 'schema' },
     });
   }
+  const labels = columns.filter((column) => column.role === 'label').map((column) => column.name);
+  if (labels.length > 1) {
+    throw new MlopsError('CONFIG_INVALID', `Job parameter "schema" marks ${labels.join(', ')} as LABEL; expected one label column`, { details: { parameter: 'schema' } });
+  }
   const schema: IngestSchema = { name: 'configured', columns };
   // The Iris definition written out (as mlops.yml does) is still "the Iris schema" in messages.
   return formatSchema(schema) === IRIS_SCHEMA_DDL ? IRIS_SCHEMA : schema;
@@ -146,9 +158,41 @@ export function formatSchema(schema: IngestSchema): string {
     .map((column) => {
       const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(column.name) ? column.name : `\`${column.name.replaceAll('`', '``')}\``;
       const allowed = column.allowed === undefined ? '' : ` IN (${column.allowed.map((value) => `'${value.replaceAll("'", "''")}'`).join(', ')})`;
-      return `${name} ${column.type.toUpperCase()}${column.nullable ? '' : ' NOT NULL'}${allowed}`;
+      const role = column.role === undefined ? '' : ` ${column.role.toUpperCase()}`;
+      return `${name} ${column.type.toUpperCase()}${column.nullable ? '' : ' NOT NULL'}${allowed}${role}`;
     })
     .join(', ');
+}
+
+/** What a model trained on data of this schema reads: the label column and the feature columns. */
+export interface ModelColumns {
+  label: IngestColumn;
+  features: IngestColumn[];
+}
+
+/**
+ * The label is the column marked LABEL; a schema without one (as written before LABEL existed)
+ * uses its one `IN (…)` column. Every other column is a feature unless marked EXCLUDE. A problem is
+ * CONFIG_INVALID naming the schema parameter.
+ */
+export function modelColumns(schema: IngestSchema): ModelColumns {
+  const fail = (why: string): never => {
+    throw new MlopsError('CONFIG_INVALID', `Job parameter "schema": ${why}`, { details: { parameter: 'schema' } });
+  };
+  const marked = schema.columns.filter((column) => column.role === 'label');
+  const withIn = schema.columns.filter((column) => column.allowed !== undefined);
+  const label = marked[0] ?? (withIn.length === 1 ? withIn[0] : undefined);
+  if (label === undefined) {
+    fail(
+      withIn.length === 0
+        ? 'no label column: mark the class column with LABEL, e.g. "species STRING NOT NULL LABEL"'
+        : `no LABEL and ${withIn.length} IN (…) columns (${withIn.map((c) => c.name).join(', ')}): mark the class column with LABEL`,
+    );
+  }
+  if (label!.type !== 'string') fail(`the label column "${label!.name}" must be STRING, found ${label!.type.toUpperCase()}`);
+  const features = schema.columns.filter((column) => column !== label && column.role !== 'exclude');
+  if (features.length === 0) fail(`no feature columns besides the label "${label!.name}"`);
+  return { label: label!, features };
 }
 
 interface Token {

@@ -27,6 +27,8 @@ export interface ScoreInput {
 
 export interface OpenInputOptions {
   featureNames: readonly string[];
+  /** The features that are categorical: read as strings, not numbers. */
+  categorical?: readonly string[];
   batchSize: number;
   volumes: VolumeStore;
   tables: TableStore;
@@ -72,7 +74,7 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
     throwIfAborted(options.signal);
     const source = await openParquetFile(file.path, { name: file.name });
     try {
-      checkFeatures(source.schema, options.featureNames, source.name);
+      checkFeatures(source.schema, options.featureNames, source.name, options.categorical);
       rows += source.rows;
       schemas.push(source.schema);
     } finally {
@@ -198,7 +200,7 @@ async function openVolumeInput(location: string, options: OpenInputOptions): Pro
       throwIfAborted(options.signal);
       const source = await openParquetRanges(file.size, (start, end) => options.volumes.readRange(file.path, start, end, signal), file.path);
       sources.push(source);
-      checkFeatures(source.schema, options.featureNames, file.path);
+      checkFeatures(source.schema, options.featureNames, file.path, options.categorical);
       rows += source.rows;
     }
   } catch (error) {
@@ -227,7 +229,7 @@ async function openVolumeInput(location: string, options: OpenInputOptions): Pro
 async function openTableInput(name: string, options: OpenInputOptions): Promise<ScoreInput> {
   const signal = options.signal ? { signal: options.signal } : {};
   const info = await options.tables.describe(name, signal);
-  checkFeatures(info.schema, options.featureNames, `table ${name}`);
+  checkFeatures(info.schema, options.featureNames, `table ${name}`, options.categorical);
   return {
     location: name,
     rows: undefined,
@@ -248,14 +250,23 @@ async function openTableInput(name: string, options: OpenInputOptions): Promise<
   };
 }
 
-/** Every feature must be a numeric column: fails naming the file (or table) and the column. */
-export function checkFeatures(schema: arrow.Schema, featureNames: readonly string[], source: string): void {
+/** Every feature must be a numeric column (a categorical one a string column): fails naming the file (or table) and the column. */
+export function checkFeatures(schema: arrow.Schema, featureNames: readonly string[], source: string, categorical: readonly string[] = []): void {
   for (const name of featureNames) {
     const field = schema.fields.find((candidate) => candidate.name === name);
     if (field === undefined) {
       throw new MlopsError('SCHEMA_MISMATCH', `${source}: feature column "${name}" is missing (expected ${featureNames.join(', ')}; found ${schema.fields.map((f) => f.name).join(', ')})`, {
         details: { source, column: name },
       });
+    }
+    if (categorical.includes(name)) {
+      const text = arrow.DataType.isUtf8(field.type) || arrow.DataType.isLargeUtf8(field.type) || (arrow.DataType.isDictionary(field.type) && arrow.DataType.isUtf8(field.type.dictionary));
+      if (!text) {
+        throw new MlopsError('SCHEMA_MISMATCH', `${source}: feature column "${name}" is categorical and must be a string column, found ${String(field.type)}`, {
+          details: { source, column: name, type: String(field.type) },
+        });
+      }
+      continue;
     }
     const numeric = (arrow.DataType.isFloat(field.type) && field.type.precision !== arrow.Precision.HALF) || arrow.DataType.isInt(field.type);
     if (!numeric) {

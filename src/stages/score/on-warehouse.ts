@@ -1,6 +1,6 @@
 import type { Classifier } from '../../model/classifier.js';
 import { compileClassifierSql } from '../../model/sql/compile.js';
-import type { ModelRef, PredictionSummary } from '../../pipeline/state.js';
+import type { ModelRef, PredictionSummary } from '../state.js';
 import { sqlString } from '../../model/sql/literals.js';
 import type { SqlScoring } from '../../workspace/types.js';
 import type { ScoreJobOptions } from './params.js';

@@ -1,3 +1,4 @@
+import type { InputColumn } from '../../model/encoding.js';
 import { DataType, Dictionary, Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, type Data } from 'apache-arrow';
 
 /** The column naming why a row was not scored; present only with on_invalid = null. */
@@ -17,9 +18,12 @@ export interface PredictionSchemaOptions {
  * - `model_name`, `model_version`: the registered model version that scored the row;
  * - `scored_at`: when the job started, TIMESTAMP (UTC, milliseconds), the same on every row of a run.
  */
-export function predictionSchema(featureNames: readonly string[], labels: readonly string[], options: PredictionSchemaOptions = {}): Schema {
+export function predictionSchema(features: readonly (string | InputColumn)[], labels: readonly string[], options: PredictionSchemaOptions = {}): Schema {
   return new Schema([
-    ...featureNames.map((name) => new Field(name, new Float64(), true)),
+    // A categorical input is copied as the STRING it was; every other feature as DOUBLE.
+    ...features.map((feature) =>
+      typeof feature === 'string' || feature.kind === 'numeric' ? new Field(typeof feature === 'string' ? feature : feature.name, new Float64(), true) : new Field(feature.name, new Utf8(), true),
+    ),
     new Field('prediction', new Utf8(), true),
     ...labels.map((label) => new Field(probabilityColumn(label), new Float64(), true)),
     ...(options.withInvalidReason ? [new Field(INVALID_REASON_COLUMN, new Utf8(), true)] : []),

@@ -3,7 +3,9 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../../io/buffer-pool.js';
 import type { Classifier } from '../../model/classifier.js';
+import { encodeRawMatrix, isPlainNumeric, type InputColumn } from '../../model/encoding.js';
 import { loadedTf } from '../../model/tf.js';
+import { rawMatrixFromArrow } from '../features.js';
 import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
 
 /** What to do with a row whose features are null, NaN or infinite. */
@@ -44,6 +46,10 @@ export class BatchScorer {
   readonly #modelVersion: arrow.Vector<arrow.Utf8>;
   /** The model's input matrix, reused from batch to batch (tfjs copies it into wasm memory). */
   #normalized = new Float32Array(0);
+  /** Set when the model encodes its inputs (categorical or imputed columns): the general path. */
+  readonly #inputs: InputColumn[] | undefined;
+  /** Per input, how many values were not in its vocabulary (categorical inputs; 0 for numeric ones). */
+  readonly unseen: number[];
 
   constructor(options: BatchScorerOptions) {
     const { classifier } = options;
@@ -51,7 +57,9 @@ export class BatchScorer {
     this.#featureNames = classifier.featureNames;
     this.#mean = classifier.normalization.mean;
     this.#std = classifier.normalization.std;
-    this.schema = predictionSchema(classifier.featureNames, classifier.labels, { withInvalidReason: options.onInvalid === 'null' });
+    this.#inputs = isPlainNumeric(classifier.inputs) ? undefined : classifier.inputs;
+    this.unseen = classifier.inputs.map(() => 0);
+    this.schema = predictionSchema(this.#inputs ?? classifier.featureNames, classifier.labels, { withInvalidReason: options.onInvalid === 'null' });
     this.batchSchema = dictionaryEncodedSchema(this.schema);
     // Shared by every batch: the writer sends dictionaries by copy, never by transfer.
     this.#labels = arrow.vectorFromArray(classifier.labels, new arrow.Utf8());
@@ -64,6 +72,7 @@ export class BatchScorer {
   }
 
   score(input: arrow.RecordBatch, origin: BatchOrigin): arrow.RecordBatch {
+    if (this.#inputs !== undefined) return this.#scoreEncoded(this.#inputs, input, origin);
     const rows = input.numRows;
     const featureCount = this.#featureNames.length;
     const labelCount = this.#labels.length;
@@ -133,6 +142,89 @@ export class BatchScorer {
     let next = featureCount + 1 + labelCount;
     if (this.#options.onInvalid === 'null') {
       children.push(reasonData(fields[next]!.type, features, this.#featureNames, invalid, rows));
+      next++;
+    }
+    children.push(dictionaryData(fields[next]!.type, this.#modelName, pool.int32(rows).fill(0), undefined, 0));
+    children.push(dictionaryData(fields[next + 1]!.type, this.#modelVersion, pool.int32(rows).fill(0), undefined, 0));
+    children.push(
+      arrow.makeData({ type: fields[next + 2]!.type as arrow.TimestampMillisecond, length: rows, nullCount: 0, data: pool.bigInt64(rows).fill(BigInt(this.#options.scoredAt)) }),
+    );
+    const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children });
+    return new arrow.RecordBatch(this.batchSchema, struct);
+  }
+
+  /**
+   * The general path, for models that encode their inputs: the raw columns are read into a raw
+   * matrix, encoded (one-hot, imputation; see encoding.ts), standardised and scored like the plain
+   * path. A row is invalid when a numeric input that is not imputed is null, NaN or infinite.
+   */
+  #scoreEncoded(inputs: InputColumn[], input: arrow.RecordBatch, origin: BatchOrigin): arrow.RecordBatch {
+    const rows = input.numRows;
+    const width = this.#featureNames.length;
+    const labelCount = this.#labels.length;
+    const { raw, unseen } = rawMatrixFromArrow(inputs, input, origin.source);
+    unseen.forEach((count, j) => (this.unseen[j]! += count));
+    let invalid: Uint8Array | undefined;
+    const reasons = new Map<number, string>();
+    inputs.forEach((column, j) => {
+      if (column.kind !== 'numeric' || column.impute !== undefined) return;
+      for (let row = 0; row < rows; row++) {
+        const value = raw[row * inputs.length + j]!;
+        if (Number.isFinite(value)) continue;
+        const problem = Number.isNaN(value) ? (input.getChild(column.name)?.get(row) === null ? 'null' : 'NaN') : String(value);
+        if (this.#options.onInvalid === 'error') {
+          throw new MlopsError(
+            'INVALID_ARGUMENT',
+            `${origin.source}, row ${origin.firstRow + row}: feature "${column.name}" is ${problem}; expected a finite number. Set on_invalid: null to write such rows with a null prediction and a reason instead`,
+            { details: { source: origin.source, row: origin.firstRow + row, column: column.name } },
+          );
+        }
+        invalid ??= new Uint8Array(rows);
+        invalid[row] = 1;
+        reasons.set(row, `${reasons.has(row) ? `${reasons.get(row)}; ` : ''}${column.name} is ${problem}`);
+      }
+    });
+    const normalized = encodeRawMatrix(inputs, raw, rows);
+    for (let row = 0; row < rows; row++) {
+      for (let k = 0, at = row * width; k < width; k++, at++) {
+        normalized[at] = invalid?.[row] === 1 ? 0 : (Math.fround(normalized[at]!) - this.#mean[k]!) / this.#std[k]!;
+      }
+    }
+    const pool = threadBufferPool;
+    const predicted = pool.int32(rows);
+    const columns = Array.from({ length: labelCount }, () => pool.float64(rows));
+    if (rows > 0) withProbabilities(this.#options.classifier, normalized, rows, width, (probabilities) => splitProbabilities(probabilities, rows, columns, predicted));
+
+    const validRows = invalid === undefined ? undefined : validityOf(invalid, rows);
+    const nullCount = invalid === undefined ? 0 : rows - countValid(invalid);
+    const fields = this.batchSchema.fields;
+    const children: arrow.Data[] = inputs.map((column, j) => {
+      const vector = input.getChild(column.name)!;
+      if (column.kind === 'numeric') {
+        const values = new Float64Array(rows);
+        const validity = new Uint8Array(Math.ceil(rows / 8));
+        let nulls = 0;
+        for (let row = 0; row < rows; row++) {
+          const value = vector.get(row);
+          if (value === null || value === undefined) nulls++;
+          else {
+            values[row] = Number(value);
+            validity[row >> 3]! |= 1 << (row & 7);
+          }
+        }
+        return arrow.makeData({ type: fields[j]!.type as arrow.Float64, length: rows, nullCount: nulls, data: values, ...(nulls > 0 ? { nullBitmap: validity } : {}) });
+      }
+      return dictionaryOf(fields[j]!.type, Array.from({ length: rows }, (_, row) => vector.get(row) as unknown));
+    });
+    children.push(dictionaryData(fields[inputs.length]!.type, this.#labels, predicted, validRows, nullCount));
+    columns.forEach((values, label) => {
+      children.push(
+        arrow.makeData({ type: fields[inputs.length + 1 + label]!.type as arrow.Float64, length: rows, nullCount, data: values, ...(validRows ? { nullBitmap: validRows.slice() } : {}) }),
+      );
+    });
+    let next = inputs.length + 1 + labelCount;
+    if (this.#options.onInvalid === 'null') {
+      children.push(dictionaryOf(fields[next]!.type, Array.from({ length: rows }, (_, row) => reasons.get(row) ?? null)));
       next++;
     }
     children.push(dictionaryData(fields[next]!.type, this.#modelName, pool.int32(rows).fill(0), undefined, 0));
@@ -362,3 +454,27 @@ function countValid(invalid: Uint8Array): number {
   return valid;
 }
 
+
+/** A string column (null where missing) as dictionary-encoded data with its own dictionary. */
+function dictionaryOf(type: arrow.DataType, values: readonly unknown[]): arrow.Data {
+  const known = new Map<string, number>();
+  const entries: string[] = [];
+  const indices = new Int32Array(values.length);
+  const validity = new Uint8Array(Math.ceil(values.length / 8));
+  let nulls = 0;
+  values.forEach((value, row) => {
+    if (value === null || value === undefined) {
+      nulls++;
+      return;
+    }
+    const text = String(value);
+    let index = known.get(text);
+    if (index === undefined) {
+      index = entries.push(text) - 1;
+      known.set(text, index);
+    }
+    indices[row] = index;
+    validity[row >> 3]! |= 1 << (row & 7);
+  });
+  return dictionaryData(type, arrow.vectorFromArray(entries, new arrow.Utf8()), indices, validity, nulls);
+}

@@ -8,7 +8,7 @@ import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.j
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
 import type { Classifier } from '../../model/classifier.js';
 import { classifierFromFiles } from '../../model/format.js';
-import type { ModelRef, PipelineState, PredictionSummary } from '../../pipeline/state.js';
+import type { ModelRef, PipelineState, PredictionSummary } from '../state.js';
 import type { StageContext } from '../context.js';
 import { fetchModel, type FetchedModel } from '../load-model.js';
 import { canScoreOnWarehouse, scoreOnWarehouse } from './on-warehouse.js';
@@ -54,8 +54,15 @@ export interface ScoreTuning {
  * every row is scored and written: a failure leaves the previous output as it was.
  */
 export async function runScore(ctx: StageContext, params: Record<string, string>, _state: PipelineState, tuning: ScoreTuning = {}): Promise<PredictionSummary> {
-  const options = parseScoreParams(params);
   await checkScoreOutput(ctx, params);
+  return scoreWith(ctx, parseScoreParams(params), tuning);
+}
+
+/**
+ * runScore with its parameters already read (the score stage's declared run; the job runner has
+ * checked the output's placement with checkScoreOutput before any stage ran).
+ */
+export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tuning: ScoreTuning = {}): Promise<PredictionSummary> {
   const scoredAt = ctx.now();
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   // The model's files first, without TensorFlow.js: they name the feature columns, so the input
@@ -72,6 +79,7 @@ export async function runScore(ctx: StageContext, params: Record<string, string>
   }
   const input = await openScoreInput(options.input, {
     featureNames: fetched.featureNames,
+    categorical: fetched.categorical,
     batchSize: options.batchSize,
     volumes: ctx.workspace.volumes,
     tables: ctx.workspace.tables,
@@ -151,7 +159,15 @@ async function scoreInput(
       if (encoder instanceof ParquetEncodePool) await encoder.close();
     }
   }
-  ctx.reporter.report({ type: 'log', stage: 'score', message: `${rows} rows from ${input.location} scored with ${model.uri} → ${summary.table ?? summary.path}` });
+  const unseen = Object.fromEntries(classifier.inputs.flatMap((column, j) => (scorer.unseen[j]! > 0 ? [[column.name, scorer.unseen[j]!]] : [])));
+  if (Object.keys(unseen).length > 0) summary.unseen_categories = unseen;
+  ctx.reporter.report({
+    type: 'log',
+    stage: 'score',
+    message:
+      `${rows} rows from ${input.location} scored with ${model.uri} → ${summary.table ?? summary.path}` +
+      (summary.unseen_categories ? `; values not seen in training (scored as all zeros): ${Object.entries(unseen).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''),
+  });
   return summary;
 }
 

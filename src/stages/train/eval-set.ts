@@ -9,7 +9,7 @@ export const EVAL_SET_ARTIFACT = 'eval/evaluation_set.parquet';
 /** Run tag (training and evaluation runs) holding the evaluation set's digest. */
 export const EVAL_SET_DIGEST_TAG = 'mlops.eval_set_digest';
 
-/** Row-major features (rows × IRIS_FEATURES) with one class index per row. */
+/** Row-major (encoded) features with one class index per row. */
 export interface LabelledSet {
   features: Float32Array;
   labels: Int32Array;
@@ -18,7 +18,7 @@ export interface LabelledSet {
 
 /** The given rows of a labelled set, in the order given. */
 export function subsetRows(set: LabelledSet, rows: ArrayLike<number>): LabelledSet {
-  const width = IRIS_FEATURES.length;
+  const width = set.rows === 0 ? 0 : set.features.length / set.rows;
   const features = new Float32Array(rows.length * width);
   const labels = new Int32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -29,15 +29,15 @@ export function subsetRows(set: LabelledSet, rows: ArrayLike<number>): LabelledS
   return { features, labels, rows: rows.length };
 }
 
-/** The set as a table with the ingested column names (features as double, the label as string). */
-export function evaluationSetTable(set: LabelledSet, labelNames: readonly string[]): Table {
+/** A set of numeric features as a table with the ingested column names (features as double, the label as string). */
+export function evaluationSetTable(set: LabelledSet, labelNames: readonly string[], featureNames: readonly string[] = IRIS_FEATURES, labelColumn = IRIS_LABEL): Table {
   const columns: Record<string, Float64Array | string[]> = {};
-  IRIS_FEATURES.forEach((name, j) => {
+  featureNames.forEach((name, j) => {
     const column = new Float64Array(set.rows);
-    for (let r = 0; r < set.rows; r++) column[r] = set.features[r * IRIS_FEATURES.length + j]!;
+    for (let r = 0; r < set.rows; r++) column[r] = set.features[r * featureNames.length + j]!;
     columns[name] = column;
   });
-  columns[IRIS_LABEL] = Array.from(set.labels, (k) => labelNames[k]!);
+  columns[labelColumn] = Array.from(set.labels, (k) => labelNames[k]!);
   return tableFromArrays(columns);
 }
 
@@ -52,11 +52,14 @@ export function datasetDigest(set: LabelledSet, labelNames: readonly string[]): 
   return hash.digest('hex');
 }
 
-/** Logs the set as the run's evaluation set and tags the run with its digest; returns the digest. */
-export async function logEvaluationSet(ctx: StageContext, runId: string, set: LabelledSet, labelNames: readonly string[]): Promise<string> {
+/**
+ * Logs the set as the run's evaluation set and tags the run with its digest (over the encoded
+ * features); returns the digest. `table` is the set's raw rows, when they are not its features.
+ */
+export async function logEvaluationSet(ctx: StageContext, runId: string, set: LabelledSet, labelNames: readonly string[], table?: Table): Promise<string> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const digest = datasetDigest(set, labelNames);
-  await ctx.workspace.tracking.logArtifact(runId, EVAL_SET_ARTIFACT, tableToParquet(evaluationSetTable(set, labelNames)), signal);
+  await ctx.workspace.tracking.logArtifact(runId, EVAL_SET_ARTIFACT, tableToParquet(table ?? evaluationSetTable(set, labelNames)), signal);
   await ctx.workspace.tracking.setTag(runId, EVAL_SET_DIGEST_TAG, digest, signal);
   return digest;
 }

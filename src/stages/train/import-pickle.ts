@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { MlopsError } from '../../errors.js';
 import type { Classifier } from '../../model/classifier.js';
 import { importSklearnPickle } from '../../model/sklearn/import-pickle.js';
-import type { TrainingSummary } from '../../pipeline/state.js';
+import type { TrainingSummary } from '../state.js';
 import { formatModelUri } from '../../tracking/model-uri.js';
 import { logMetrics } from '../../tracking/with-run.js';
 import type { StageContext } from '../context.js';
 import { classificationMetrics } from '../evaluate/metrics.js';
-import { IRIS_FEATURES } from './dataset.js';
-import { logEvaluationSet, subsetRows, type LabelledSet } from './eval-set.js';
+import { modelColumns, type IngestSchema } from '../ingest/schema.js';
+import { evaluationSetTable, logEvaluationSet, subsetRows, type LabelledSet } from './eval-set.js';
 import { inputExampleRows, logAndRegisterModel } from './log-model.js';
 import { readPickleFile } from './read-pickle.js';
 import { stratifiedSplit } from './split.js';
@@ -27,6 +27,8 @@ export interface ImportPickleInput {
   dataPath: string;
   testSize: number;
   seed: number;
+  /** The data's schema: its label and (numeric) features. */
+  schema: IngestSchema;
 }
 
 /**
@@ -40,9 +42,10 @@ export async function runImportPickle(ctx: StageContext, input: ImportPickleInpu
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const file = await readPickleFile(ctx, input.pklPath);
   const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-  const { classifier, network } = await importSklearnPickle(file.bytes, { source: file.location, featureNames: IRIS_FEATURES, ...signal });
+  const { features } = modelColumns(input.schema);
+  const { classifier, network } = await importSklearnPickle(file.bytes, { source: file.location, featureNames: features.map((f) => f.name), ...signal });
   try {
-    const data = await optionalData(ctx, input.dataPath);
+    const data = await optionalData(ctx, input.dataPath, input.schema);
     return await withTrainingRun(
       ctx,
       { modelName: input.modelName, experimentName: input.experimentName, verb: 'import', tags: { [MODEL_SOURCE_TAG]: 'pkl_path' } },
@@ -74,11 +77,11 @@ export async function runImportPickle(ctx: StageContext, input: ImportPickleInpu
         if (data && testSet) {
           const now = ctx.now();
           await logMetrics(ctx.workspace.tracking, run.runId, Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: now, step: 0 })), signal);
-          await logEvaluationSet(ctx, run.runId, testSet, data.labelNames);
+          await logEvaluationSet(ctx, run.runId, testSet, data.labelNames, evaluationSetTable(testSet, data.labelNames, data.featureNames, data.labelColumn));
         }
         const version = await logAndRegisterModel(ctx, run, classifier, {
           modelName: input.modelName,
-          inputExample: testSet ? inputExampleRows(testSet.features, testSet.rows, IRIS_FEATURES.length) : [],
+          inputExample: testSet ? inputExampleRows(testSet.features, testSet.rows, data!.featureNames.length) : [],
           versionTags: { [MODEL_SOURCE_TAG]: 'pkl_path', [PKL_SHA256_TAG]: sha256 },
         });
         ctx.reporter.report({
@@ -104,10 +107,10 @@ export async function runImportPickle(ctx: StageContext, input: ImportPickleInpu
   }
 }
 
-async function optionalData(ctx: StageContext, dataPath: string): Promise<LabelledData | undefined> {
+async function optionalData(ctx: StageContext, dataPath: string, schema: IngestSchema): Promise<LabelledData | undefined> {
   if (!dataPath) return undefined;
   try {
-    return await loadLabelledData(ctx, dataPath);
+    return await loadLabelledData(ctx, dataPath, schema);
   } catch (error) {
     if (!(error instanceof MlopsError && error.code === 'NOT_FOUND')) throw error;
     ctx.reporter.report({ type: 'log', stage: 'train', message: `no ingested data under ${dataPath}: the imported model is registered without test metrics or an evaluation set` });

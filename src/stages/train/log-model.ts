@@ -10,7 +10,7 @@ export const MODEL_ARTIFACT_PATH = 'model';
 export interface LogModelInput {
   modelName: string;
   /** Up to three raw feature rows, kept as the model's input example. */
-  inputExample: number[][];
+  inputExample: (number | string | null)[][];
   /** Tags of the new model version (e.g. where the model came from). */
   versionTags: Record<string, string>;
 }

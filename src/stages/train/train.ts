@@ -1,19 +1,20 @@
-import { MlopsError, throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../errors.js';
 import type { Classifier } from '../../model/classifier.js';
 import { trainClassifier } from '../../model/train.js';
-import type { TrainingSummary } from '../../pipeline/state.js';
+import type { TrainingSummary } from '../state.js';
 import { formatModelUri } from '../../tracking/model-uri.js';
 import type { Metric } from '../../tracking/types.js';
 import { logMetrics } from '../../tracking/with-run.js';
 import type { StageContext } from '../context.js';
 import { classificationMetrics } from '../evaluate/metrics.js';
-import { IRIS_FEATURES } from './dataset.js';
+import { encodedFeatureNames, fitInputs, oneHotColumns } from '../../model/encoding.js';
 import { logEvaluationSet, subsetRows, type LabelledSet } from './eval-set.js';
-import { parseTrainingOptions, trainingOptionsToParams, type TrainingParameters } from './hyperparams.js';
+import { stageParams } from '../declaration.js';
+import { TRAIN_PARAMS, trainingOptions, trainingOptionsToParams, type TrainParams, type TrainingParameters } from './params.js';
 import { MODEL_SOURCE_TAG, runImportPickle } from './import-pickle.js';
-import { inputExampleRows, logAndRegisterModel } from './log-model.js';
+import { logAndRegisterModel } from './log-model.js';
 import { stratifiedSample, stratifiedSplit } from './split.js';
-import { loadLabelledData } from './training-data.js';
+import { encodeRows, loadTrainingTable, rawExampleRows, rawRowsTable } from './training-data.js';
 import { withTrainingRun } from './training-run.js';
 
 export { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest, evaluationSetTable, type LabelledSet } from './eval-set.js';
@@ -26,20 +27,29 @@ export { MODEL_ARTIFACT_PATH } from './log-model.js';
  * new version of `model_name`. The same seed and data give bit-identical weights and metrics.
  */
 export async function runTrain(ctx: StageContext, params: Record<string, string>): Promise<TrainingSummary> {
-  const modelName = requireParam(params, 'model_name');
-  const experimentName = requireParam(params, 'experiment_path');
-  const dataPath = params.data_path ?? '';
-  const options = parseTrainingOptions(params);
+  return train(ctx, stageParams(TRAIN_PARAMS, params));
+}
+
+/** runTrain with its parameters already read (the train stage's declared run). */
+export async function train(ctx: StageContext, params: TrainParams): Promise<TrainingSummary> {
+  const modelName = params.model_name;
+  const experimentName = params.experiment_path;
+  const dataPath = params.data_path;
+  const options = trainingOptions(params);
   if (params.pkl_path) {
-    return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed });
+    return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed, schema: params.schema });
   }
-  if (!dataPath) throw new MlopsError('CONFIG_INVALID', 'model_training_job parameter "data_path" is required to train', { details: { parameter: 'data_path' } });
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const { tracking } = ctx.workspace;
 
-  const data = await loadLabelledData(ctx, dataPath);
-  const { labelNames } = data;
-  const split = stratifiedSplit(data.labels, { testSize: options.testSize, seed: options.seed });
+  const table = await loadTrainingTable(ctx, dataPath, params.schema);
+  const { labelNames } = table;
+  const split = stratifiedSplit(table.labels, { testSize: options.testSize, seed: options.seed });
+  // The encoding (vocabularies, imputed means) is learned from the training rows only, like the normalisation.
+  const inputs = fitInputs(table.columns, split.train);
+  const all = Int32Array.from({ length: table.rows }, (_, i) => i);
+  const data: LabelledSet = { features: encodeRows(table, inputs, all, dataPath), labels: table.labels, rows: table.rows };
+  const featureNames = encodedFeatureNames(inputs);
   const testSet = subsetRows(data, split.test);
   const sample = sampleTrainingRows(data.labels, split.train, options);
   if (sample.sampledFrom !== undefined) {
@@ -64,12 +74,14 @@ export async function runTrain(ctx: StageContext, params: Record<string, string>
       test_rows: String(testSet.rows),
       labels: labelNames.join(','),
       ...(sample.sampledFrom !== undefined ? { train_rows_sampled_from: String(sample.sampledFrom) } : {}),
+      label_column: table.labelColumn,
+      features: inputs.map((input) => (input.kind === 'numeric' ? input.name : `${input.name}[${input.vocabulary.length}]`)).join(',').slice(0, 6000),
     };
     await tracking.logBatch(run.runId, { params: logged, tags: { [TRAINING_SAMPLE_TAG]: sample.sampledFrom === undefined ? 'false' : 'true' } }, signal);
 
     const epochMetrics: Metric[] = [];
     const trained = await trainClassifier(
-      { ...fitSet, featureNames: [...IRIS_FEATURES], labelNames },
+      { ...fitSet, featureNames, labelNames, inputs, labelColumn: table.labelColumn, unscaledFeatures: oneHotColumns(inputs) },
       {
         ...options,
         ...signal,
@@ -92,11 +104,11 @@ export async function runTrain(ctx: StageContext, params: Record<string, string>
       if (trained.bestEpoch !== undefined) finalMetrics.push({ key: 'best_epoch', value: trained.bestEpoch, timestamp: now, step: trained.epochsRun });
       await logMetrics(tracking, run.runId, [...epochMetrics, ...finalMetrics], signal);
       await tracking.logBatch(run.runId, { params: { epochs_run: String(trained.epochsRun), stopped_early: String(trained.stoppedEarly) } }, signal);
-      await logEvaluationSet(ctx, run.runId, testSet, labelNames);
+      await logEvaluationSet(ctx, run.runId, testSet, labelNames, rawRowsTable(table, split.test));
 
       const version = await logAndRegisterModel(ctx, run, trained.classifier, {
         modelName,
-        inputExample: inputExampleRows(testSet.features, testSet.rows, IRIS_FEATURES.length),
+        inputExample: rawExampleRows(table, split.test),
         versionTags: { [MODEL_SOURCE_TAG]: 'trained' },
       });
       ctx.reporter.report({
@@ -150,10 +162,4 @@ function scoreSet(classifier: Classifier, set: LabelledSet, labelNames: string[]
   const proba = classifier.predictProba(set.features, set.rows);
   const m = classificationMetrics(set.labels, proba, labelNames.length, labelNames);
   return { accuracy: m.accuracy, f1_macro: m.f1_macro, log_loss: m.log_loss };
-}
-
-function requireParam(params: Record<string, string>, name: string): string {
-  const value = params[name];
-  if (!value) throw new MlopsError('CONFIG_INVALID', `model_training_job parameter "${name}" is required`, { details: { parameter: name } });
-  return value;
 }

@@ -16,7 +16,8 @@ describe('mlops runs / models / run --resume', () => {
     const cwd = await tempDir();
     expect((await cli(['runs', 'list'], cwd)).stdout).toContain('No job runs yet');
 
-    const failed = await cli(['run', 'pipeline_job', '--json', '{"learning_rate":"-1"}'], cwd);
+    // Training fails at run time: its data_path holds no ingested rows.
+    const failed = await cli(['run', 'pipeline_job', '--json', '{"data_path":"/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/nothing"}'], cwd);
     expect(failed.code).toBe(1);
     const runId = /resume with  mlops run pipeline_job --resume ([0-9a-f]{32})/.exec(failed.stdout)?.[1];
     expect(runId, failed.stdout).toBeDefined();
@@ -28,7 +29,7 @@ describe('mlops runs / models / run --resume', () => {
     expect(show.stdout).toMatch(/train\s+failed/);
     expect(show.stdout).toContain(`resume with: mlops run pipeline_job --resume ${runId}`);
 
-    const resumed = await cli(['run', 'pipeline_job', '--resume', runId!, '--json', '{"learning_rate":"0.05"}', '-o', 'json'], cwd);
+    const resumed = await cli(['run', 'pipeline_job', '--resume', runId!, '--json', '{"data_path":"/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested"}', '-o', 'json'], cwd);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).stages[0]).toMatchObject({ name: 'ingest', resumed_from: runId });
 

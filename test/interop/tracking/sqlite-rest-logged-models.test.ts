@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../../src/pipeline/run-job.js';
+import { runPipeline } from '../../../src/run.js';
 import { openRestTracking } from '../../../src/tracking/rest/open-rest.js';
 import { startMlflowServer } from '../helpers/mlflow-server.js';
 import { runPythonJson } from '../helpers/python.js';

@@ -253,9 +253,9 @@ describe('runIngest on a local folder', () => {
 
   it('rejects bad parameters, a corrupt ledger and a missing folder before writing anything', async () => {
     const s = await ingestSetup(await tempDir());
-    await expect(runIngest(s.ctx, { ...s.params, volume_path: '' })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('"volume_path" is required') });
-    await expect(runIngest(s.ctx, { ...s.params, format: 'xml' })).rejects.toThrow(/"format" is "xml"; expected auto, csv, jsonl \(or json\) or parquet/);
-    await expect(runIngest(s.ctx, { ...s.params, on_change: 'maybe' })).rejects.toThrow(/"on_change" is "maybe"; expected one of reingest, ignore, fail/);
+    await expect(runIngest(s.ctx, { ...s.params, volume_path: '' })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('parameter "volume_path": expected a non-empty value') });
+    await expect(runIngest(s.ctx, { ...s.params, format: 'xml' })).rejects.toThrow(/"format": expected auto, csv, jsonl \(or json\) or parquet, found "xml"/);
+    await expect(runIngest(s.ctx, { ...s.params, on_change: 'maybe' })).rejects.toThrow(/"on_change": expected one of reingest, ignore, fail, found "maybe"/);
     await expect(runIngest(s.ctx, { ...s.params, schema: 'a DOUBLE IN (1)' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(runIngest(s.ctx, { ...s.params, source_path: 'no-such-landing' })).rejects.toMatchObject({
       code: 'NOT_FOUND',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSchema, IRIS_SCHEMA, IRIS_SCHEMA_DDL, matchColumns, parseSchema } from '../../../src/stages/ingest/schema.js';
+import { formatSchema, IRIS_SCHEMA, IRIS_SCHEMA_DDL, matchColumns, modelColumns, parseSchema } from '../../../src/stages/ingest/schema.js';
 
 describe('parseSchema', () => {
   it('gives the Iris schema for an empty parameter or "iris", and reads the Iris DDL to the same columns', () => {
@@ -56,5 +56,24 @@ describe('matchColumns', () => {
         'expected sepal_length,sepal_width,petal_length,petal_width,species; found sepal_length,sepal_length,x',
     );
     expect(matchColumns(parseSchema('a INT'), ['a', 'b'], 'fail')).toMatch(/unexpected b \(on_extra_columns is fail\)/);
+  });
+});
+
+describe('LABEL and EXCLUDE', () => {
+  it('mark the label and the columns kept out of the model; formatSchema writes them back', () => {
+    const schema = parseSchema('id BIGINT NOT NULL EXCLUDE, island STRING, mass DOUBLE, species STRING NOT NULL LABEL');
+    const { label, features } = modelColumns(schema);
+    expect(label.name).toBe('species');
+    expect(features.map((f) => f.name)).toEqual(['island', 'mass']);
+    expect(parseSchema(formatSchema(schema))).toEqual(schema);
+  });
+
+  it('without LABEL, take the one IN (…) column (the Iris schema), and say what is wrong otherwise', () => {
+    expect(modelColumns(IRIS_SCHEMA).label.name).toBe('species');
+    expect(() => modelColumns(parseSchema('a DOUBLE, b STRING'))).toThrow(/no label column: mark the class column with LABEL/);
+    expect(() => modelColumns(parseSchema("a STRING IN ('x'), b STRING IN ('y')"))).toThrow(/no LABEL and 2 IN \(…\) columns \(a, b\)/);
+    expect(() => modelColumns(parseSchema('a DOUBLE LABEL, b DOUBLE'))).toThrow(/the label column "a" must be STRING/);
+    expect(() => parseSchema('a STRING LABEL, b STRING LABEL')).toThrow(/marks a, b as LABEL/);
+    expect(() => parseSchema('a STRING LABEL EXCLUDE')).toThrow(/one of LABEL or EXCLUDE on "a", not both/);
   });
 });

@@ -34,12 +34,13 @@ describe('parseScoreParams', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ input_path: '' }, /input_path/],
       [{ model_name: '', model_uri: '' }, /model_uri or model_name/],
-      [{ mode: 'upsert' }, /"mode" must be overwrite or append, got "upsert"/],
-      [{ on_invalid: 'skip' }, /"on_invalid" must be error or null/],
-      [{ batch_size: '0' }, /batch_size must be a positive integer, got "0"/],
-      [{ partition_by: 'prediction' }, /partition_by "prediction" needs output_path/],
-      [{ output_path: '/tmp/p.parquet', mode: 'append' }, /Cannot append to the single Parquet file/],
-      [{ output_path: '/tmp/p.parquet', partition_by: 'prediction' }, /Cannot partition into the single Parquet file/],
+      [{ mode: 'upsert' }, /"mode": expected one of overwrite, append, found "upsert"/],
+      [{ on_invalid: 'skip' }, /"on_invalid": expected one of error, null/],
+      [{ batch_size: '0' }, /"batch_size": expected an integer from 1 to 4,194,304, found "0"/],
+      [{ batch_size: '1000000000' }, /"batch_size": expected an integer from 1 to 4,194,304/],
+      [{ partition_by: 'prediction' }, /"partition_by": expected output_path \(a folder\)/],
+      [{ output_path: '/tmp/p.parquet', mode: 'append' }, /cannot append to the single Parquet file/],
+      [{ output_path: '/tmp/p.parquet', partition_by: 'prediction' }, /cannot partition into the single Parquet file/],
     ];
     for (const [overrides, message] of cases) expect(() => parseScoreParams({ ...base, ...overrides }), JSON.stringify(overrides)).toThrow(message);
   });
@@ -57,6 +58,6 @@ describe('isTableName / qualifiedTableName', () => {
   it('places a bare output_table in catalog_name.schema_name, or fails saying what is missing', () => {
     expect(qualifiedTableName({ output_table: 'p', catalog_name: 'c', schema_name: 's' })).toBe('c.s.p');
     expect(qualifiedTableName({ output_table: 'x.y.z' })).toBe('x.y.z');
-    expect(() => qualifiedTableName({ output_table: 'p' })).toThrow(/catalog_name\/schema_name are not set/);
+    expect(() => parseScoreParams({ ...base, output_table: 'p', catalog_name: '', schema_name: '' })).toThrow(/catalog_name\/schema_name are not set/);
   });
 });

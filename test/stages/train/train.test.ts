@@ -107,8 +107,8 @@ describe('runTrain', () => {
 
   it('says which parameter is wrong before creating anything', async () => {
     const stage = await localStage(await tempDir());
-    await expect(runTrain(stage.ctx, trainParams({ model_type: 'mlp', hidden_units: '0' }))).rejects.toThrow(/model_type "mlp" needs at least one hidden layer/);
-    await expect(runTrain(stage.ctx, trainParams({ model_name: '' }))).rejects.toThrow(/parameter "model_name" is required/);
+    await expect(runTrain(stage.ctx, trainParams({ model_type: 'mlp', hidden_units: '0' }))).rejects.toThrow(/parameter "hidden_units": expected at least one hidden layer for model_type "mlp"/);
+    await expect(runTrain(stage.ctx, trainParams({ model_name: '' }))).rejects.toThrow(/parameter "model_name": expected a registered model name, found ""/);
     await expect(runTrain(stage.ctx, trainParams())).rejects.toThrow(/No ingested data at \/Volumes\/main\/iris\/vol\/ingested/);
     expect((await stage.ctx.workspace.tracking.searchExperiments()).items.map((e) => e.name)).not.toContain('/Shared/test/iris');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IRIS_SCHEMA } from '../../../src/stages/ingest/schema.js';
-import { formatOf, parseFormat, parseIngestSettings } from '../../../src/stages/ingest/settings.js';
+import { formatOf, parseIngestSettings } from '../../../src/stages/ingest/params.js';
 
 const base = { source_path: ' ./landing ', volume_path: '/Volumes/c/s/v', checkpoint_path: '/Volumes/c/s/v/checkpoints' };
 
@@ -26,20 +26,35 @@ describe('parseIngestSettings', () => {
   });
 
   it('rejects bad values with CONFIG_INVALID naming the parameter', () => {
-    expect(() => parseIngestSettings({ ...base, checkpoint_path: ' ' })).toThrow(/"checkpoint_path" is required/);
-    expect(() => parseIngestSettings({ ...base, on_bad_file: 'skip' })).toThrow(/"on_bad_file" is "skip"; expected one of quarantine, fail/);
+    expect(() => parseIngestSettings({ ...base, checkpoint_path: ' ' })).toThrow(/parameter "checkpoint_path": expected a non-empty value, found " "/);
+    expect(() => parseIngestSettings({ ...base, on_bad_file: 'skip' })).toThrow(/parameter "on_bad_file": expected one of quarantine, fail, found "skip"/);
     expect(() => parseIngestSettings({ ...base, on_extra_columns: 'drop' })).toThrow(/"on_extra_columns"/);
-    for (const value of ['0', '-1', '1.5', 'many']) expect(() => parseIngestSettings({ ...base, max_rows_per_file: value })).toThrow(/"max_rows_per_file" must be a positive integer/);
-    expect(() => parseIngestSettings({ ...base, on_change: 'x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { parameter: 'on_change', found: 'x' } }));
+    for (const value of ['0', '-1', '1.5', 'many']) expect(() => parseIngestSettings({ ...base, max_rows_per_file: value })).toThrow(/parameter "max_rows_per_file": expected an integer from 1 to/);
+    expect(() => parseIngestSettings({ ...base, on_change: 'x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: expect.objectContaining({ parameter: 'on_change' }) }));
   });
+
+  it('lists every bad parameter in one error', () => {
+    const error = (() => {
+      try {
+        parseIngestSettings({ ...base, format: 'xml', on_change: 'x', max_rows_per_file: '0' });
+      } catch (caught) {
+        return caught as { code: string; message: string; details: { problems: { parameter: string }[] } };
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.details.problems.map((p) => p.parameter)).toEqual(['format', 'on_change', 'max_rows_per_file']);
+    expect(error.message).toContain('3 problems');
+  });
+
 });
 
 describe('formats', () => {
   it('auto picks by extension; a named format reads every file as that format', () => {
-    expect(parseFormat(undefined)).toBe('auto');
-    expect(parseFormat(' Parquet ')).toBe('parquet');
-    expect(parseFormat('ndjson')).toBe('jsonl');
-    expect(() => parseFormat('xml')).toThrow(/expected auto, csv, jsonl \(or json\) or parquet/);
+    expect(parseIngestSettings(base).format).toBe('auto');
+    expect(parseIngestSettings({ ...base, format: ' Parquet ' }).format).toBe('parquet');
+    expect(parseIngestSettings({ ...base, format: 'ndjson' }).format).toBe('jsonl');
+    expect(() => parseIngestSettings({ ...base, format: 'xml' })).toThrow(/expected auto, csv, jsonl \(or json\) or parquet/);
     expect(['a.csv', 'b/c.CSV', 'd.jsonl', 'e.ndjson', 'f.json', 'g.parquet', 'h.pq', 'i.txt', 'noext', '.csv'].map((name) => formatOf(name, 'auto'))).toEqual([
       'csv',
       'csv',

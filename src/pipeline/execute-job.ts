@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config/load.js';
 import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
@@ -13,12 +11,12 @@ import type { Workspace } from '../workspace/types.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
 import { acquireWorkspaceLock } from './lock.js';
 import { localProbe, ownerTags, RUN_HOST_TAG, RUN_PID_TAG, runLiveness, startHeartbeat } from './liveness.js';
-import { writeRunReport } from '../report/write.js';
 import { redactParameters } from '../redact.js';
-import { silentReporter, type Reporter } from './reporter.js';
+import { silentReporter, type Reporter } from '../reporter.js';
 import { buildJobResult, type JobResult, type StageRecord } from './result.js';
-import { STAGE_STEPS } from './stage-steps.js';
-import type { PipelineState } from './state.js';
+import { STAGES } from '../stages/registry.js';
+import type { PipelineState } from '../stages/state.js';
+import { validateJob, type ValidatedJob } from './validate-job.js';
 
 /** Called around every stage; a hook that throws fails that stage like the stage itself would. */
 export interface JobHooks {
@@ -26,7 +24,7 @@ export interface JobHooks {
   afterStage?(event: { stage: StageName; ctx: StageContext; state: PipelineState; record: StageRecord }): void | Promise<void>;
 }
 
-export interface RunJobOptions {
+export interface ExecuteJobOptions {
   job: JobName;
   /** An already resolved configuration; otherwise it is loaded with `load`. */
   config?: ResolvedConfig;
@@ -39,8 +37,11 @@ export interface RunJobOptions {
   json?: string | Record<string, unknown>;
   /** Resume this earlier job run (its MLflow run id) from the stage that failed, with its parameters. */
   resume?: string;
-  /** Where the HTML run report goes (default: <local workspace>/reports). */
-  reportDir?: string;
+  /**
+   * Called with the job's result once its record is saved, before the workspace lock is released —
+   * e.g. the HTML run report (src/run.ts). What a consumer returns is merged into the result.
+   */
+  consumers?: readonly JobResultConsumer[];
   /** Use this workspace instead of opening the one the target names. */
   workspace?: Workspace;
   reporter?: Reporter;
@@ -49,12 +50,24 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
+export type JobResultConsumer = (event: {
+  result: JobResult;
+  workspace: Workspace;
+  /** The job parameters the run used. */
+  parameters: Record<string, string>;
+  signal?: AbortSignal;
+}) => Promise<Partial<JobResult> | void>;
+
+/** Tag and artifact on a resumed job run that record the parameters changed for the resumption (MLflow params are immutable). */
+export const RESUME_CHANGES_TAG = 'mlops.resume_changes';
+export const RESUME_CHANGES_ARTIFACT_PREFIX = 'job/resumed/';
+
 /**
  * Runs one job's stages in order, recording the job run as an MLflow run. Configuration and
  * usage problems throw (nothing ran); a failing or rejected stage does not throw: the result says
  * which stage stopped the run and why, so callers always get the stages' record.
  */
-export async function runJob(options: RunJobOptions): Promise<JobResult> {
+export async function executeJob(options: ExecuteJobOptions): Promise<JobResult> {
   if (!(JOB_NAMES as readonly string[]).includes(options.job)) {
     throw new MlopsError('USAGE', `Unknown job "${options.job}"; the jobs are ${JOB_NAMES.join(', ')}`, { details: { job: options.job } });
   }
@@ -62,13 +75,18 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const reporter = options.reporter ?? silentReporter;
   const now = options.now ?? Date.now;
   const signal = options.signal ? { signal: options.signal } : {};
+  let job: JobConfig = config.jobs[options.job];
+  // Validate before acting: every parameter of every stage, with the --json overrides, before a
+  // workspace is opened, a lock taken or a run created. A resumed run is checked again below,
+  // against its recorded parameters, before it is touched.
+  if (options.json !== undefined) job = applyJobOverrides(job, options.json);
+  let validated: ValidatedJob | undefined = options.resume ? undefined : validateJob(options.job, job.parameters);
   const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
   const release = workspace.kind === 'local' ? await acquireWorkspaceLock(workspace.location, `mlops ${options.job}`) : async () => {};
   let stopHeartbeat: (() => Promise<void>) | undefined;
   try {
     const { tracking } = workspace;
 
-    let job: JobConfig = config.jobs[options.job];
     let state: PipelineState = {};
     let done = new Set<string>();
     let previous: StageRecord[] = [];
@@ -87,17 +105,25 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
         throw new MlopsError('USAGE', `Run ${options.resume} is a ${record.job} run, not ${options.job}: resume it with \`mlops run ${record.job} --resume ${options.resume}\``);
       }
       done = stagesToResume(record, options.resume);
-      job = { ...job, parameters: record.parameters };
+      job = { ...config.jobs[options.job], parameters: record.parameters };
       if (options.json !== undefined) job = applyJobOverrides(job, options.json);
+      validated = validateJob(options.job, job.parameters);
       await preflight(options.job, { workspace, config, ...signal }, job.parameters);
+      const changes = changedParameters(record.parameters, job.parameters);
       state = record.state;
       previous = record.stages;
       runId = options.resume;
       const reopened = await tracking.updateRun(runId, { status: 'RUNNING' }, signal);
       await tracking.logBatch(runId, { tags: ownerTags(now()) }, signal);
       experiment = await tracking.getExperiment(reopened.experimentId, signal);
+      if (Object.keys(changes).length > 0) {
+        const resumedAt = new Date(now()).toISOString();
+        const entry = { resumed_at: resumedAt, changed: redactChanges(changes) };
+        await tracking.logArtifact(runId, `${RESUME_CHANGES_ARTIFACT_PREFIX}${resumedAt.replace(/[:.]/g, '-')}.json`, JSON.stringify(entry, null, 2), signal);
+        await tracking.setTag(runId, RESUME_CHANGES_TAG, JSON.stringify(entry.changed).slice(0, 5000), signal);
+        reporter.report({ type: 'log', message: `resuming with changed parameters: ${Object.keys(changes).join(', ')}` });
+      }
     } else {
-      if (options.json !== undefined) job = applyJobOverrides(job, options.json);
       await preflight(options.job, { workspace, config, ...signal }, job.parameters);
       const experimentName = job.parameters.experiment_path || `/Shared/${config.bundle.name}/${config.target}/jobs`;
       experiment = await getOrCreateExperiment(tracking, experimentName, signal);
@@ -140,11 +166,14 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       try {
         throwIfAborted(options.signal);
         await options.hooks?.beforeStage?.({ stage, ctx, state, parameters: job.parameters });
-        const outcome = await STAGE_STEPS[stage](ctx, job.parameters, state);
-        state = outcome.state;
-        record = { name: stage, status: outcome.halt === 'rejected' ? 'rejected' : 'succeeded', duration_ms: Math.round(performance.now() - t0) };
+        const declaration = STAGES[stage];
+        const upstream = Object.fromEntries(Object.keys(declaration.reads).flatMap((key) => (key in state ? [[key, state[key as keyof PipelineState]]] : [])));
+        const output = await declaration.run(ctx, { params: validated![stage], upstream });
+        state = { ...state, [declaration.produces]: output };
+        const halt = declaration.halts?.(output);
+        record = { name: stage, status: halt === 'rejected' ? 'rejected' : 'succeeded', duration_ms: Math.round(performance.now() - t0) };
         await options.hooks?.afterStage?.({ stage, ctx, state, record });
-        if (outcome.halt === 'rejected') status = 'rejected';
+        if (halt === 'rejected') status = 'rejected';
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         record = { name: stage, status: 'failed', duration_ms: Math.round(performance.now() - t0), error: message };
@@ -185,8 +214,9 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       finishedAt,
       ...(failure ? { failure } : {}),
     });
-    result.report = await reportRun(result, { workspace, dir: options.reportDir ?? defaultReportDir(workspace, options.load?.cwd), parameters: job.parameters, ...signal });
-    reporter.report({ type: 'log', message: `run report: ${result.report.path}` });
+    for (const consume of options.consumers ?? []) {
+      Object.assign(result, await consume({ result, workspace, parameters: job.parameters, ...signal }));
+    }
     return result;
   } finally {
     await stopHeartbeat?.();
@@ -194,30 +224,22 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   }
 }
 
-/** Checks that need no work done first, so that a job refused for them leaves no run behind (a configuration error, exit 2). */
+/** Checks that need the workspace but no work done, so that a job refused for them leaves no run behind (a configuration error, exit 2). */
 async function preflight(job: JobName, ctx: OutputCheckContext, parameters: Record<string, string>): Promise<void> {
   if (JOB_STAGES[job].includes('score')) await checkScoreOutput(ctx, parameters);
 }
 
-/** Writes the HTML run report and logs it as an artifact of the job run (the MLflow UI shows it). */
-async function reportRun(
-  result: JobResult,
-  options: { workspace: Workspace; dir: string; parameters: Record<string, string>; signal?: AbortSignal },
-): Promise<{ path: string }> {
-  const source = options.parameters.source_path;
-  const written = await writeRunReport(result, options.workspace, { dir: options.dir, ...(source ? { source } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-  await options.workspace.tracking.logArtifact(result.run_id, REPORT_ARTIFACT, await readFile(written.path), options.signal ? { signal: options.signal } : {});
-  return written;
+/** Parameters whose value differs between the recorded run and its resumption. */
+export function changedParameters(before: Record<string, string>, after: Record<string, string>): Record<string, { from: string | undefined; to: string | undefined }> {
+  const changes: Record<string, { from: string | undefined; to: string | undefined }> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
+  }
+  return changes;
 }
 
-/** Reports stay beside the local workspace's data; with a remote workspace, under ./.mlops/reports. */
-function defaultReportDir(workspace: Workspace, cwd: string | undefined): string {
-  return workspace.kind === 'local' ? join(workspace.location, 'reports') : join(cwd ?? process.cwd(), '.mlops', 'reports');
-}
-
-export const REPORT_ARTIFACT = 'report/run_report.html';
-
-/** Runs the reference's end-to-end `pipeline_job`: ingest → train → evaluate → approve → deploy → score. */
-export function runPipeline(options: Omit<RunJobOptions, 'job'> = {}): Promise<JobResult> {
-  return runJob({ ...options, job: 'pipeline_job' });
+function redactChanges(changes: ReturnType<typeof changedParameters>): Record<string, { from: string | undefined; to: string | undefined }> {
+  const from = redactParameters(Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.from ?? ''])));
+  const to = redactParameters(Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to ?? ''])));
+  return Object.fromEntries(Object.keys(changes).map((key) => [key, { from: changes[key]!.from === undefined ? undefined : from[key], to: changes[key]!.to === undefined ? undefined : to[key] }]));
 }
