@@ -1,5 +1,6 @@
 import { formatMetric, svgNumber } from './format.js';
 import { html, type SafeHtml } from './html.js';
+import { maxOf, minOf } from '../arrays.js';
 
 export interface MetricBarsInput {
   /** The evaluated version's metrics. */
@@ -17,7 +18,7 @@ const LABEL_CHAR_WIDTH = 7.6;
 
 /** Where the label column ends: after the longest metric name, and never less than 90. */
 export function labelColumnWidth(keys: readonly string[]): number {
-  return Math.max(90, Math.ceil(Math.max(0, ...keys.map((k) => k.length)) * LABEL_CHAR_WIDTH) + 16);
+  return Math.max(90, Math.ceil(maxOf(keys.map((k) => k.length), 0) * LABEL_CHAR_WIDTH) + 16);
 }
 
 /**
@@ -26,7 +27,7 @@ export function labelColumnWidth(keys: readonly string[]): number {
  * and 1.0 do not look alike. The values are printed beside the bars either way.
  */
 export function axisStart(values: readonly number[]): number {
-  const lowest = Math.min(...values);
+  const lowest = minOf(values);
   if (!Number.isFinite(lowest)) return 0;
   const starts = [0.99, 0.98, 0.95, 0.9, 0.8, 0.5];
   return starts.find((start) => lowest - start >= (1 - start) * 0.15) ?? 0;

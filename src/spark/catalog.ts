@@ -1,5 +1,6 @@
+import { relationFrame } from './dataframe.js';
 import type { CallOptions } from './client.js';
-import type { SparkSession } from './session.js';
+import type { PlanSession } from './plan-session.js';
 
 /** A table or view as spark.catalog.listTables describes it. */
 export interface CatalogTable {
@@ -13,29 +14,27 @@ export interface CatalogTable {
 
 /** spark.catalog: what tables and databases exist, as PySpark's Catalog. */
 export class Catalog {
-  readonly #session: SparkSession;
+  readonly #session: PlanSession;
 
-  constructor(session: SparkSession) {
+  constructor(session: PlanSession) {
     this.#session = session;
   }
 
   /** Whether a table or view exists: 'name', 'db.name' or 'catalog.db.name'. */
   async tableExists(tableName: string, dbName?: string, options: CallOptions = {}): Promise<boolean> {
-    const rows = await this.#session
-      .relationFrame({ case: 'catalog', value: { catType: { case: 'tableExists', value: { tableName, ...(dbName !== undefined ? { dbName } : {}) } } } })
+    const rows = await relationFrame(this.#session, { case: 'catalog', value: { catType: { case: 'tableExists', value: { tableName, ...(dbName !== undefined ? { dbName } : {}) } } } })
       .collect(options);
     return Boolean(Object.values(rows[0] ?? {})[0]);
   }
 
   async databaseExists(dbName: string, options: CallOptions = {}): Promise<boolean> {
-    const rows = await this.#session.relationFrame({ case: 'catalog', value: { catType: { case: 'databaseExists', value: { dbName } } } }).collect(options);
+    const rows = await relationFrame(this.#session, { case: 'catalog', value: { catType: { case: 'databaseExists', value: { dbName } } } }).collect(options);
     return Boolean(Object.values(rows[0] ?? {})[0]);
   }
 
   /** Tables and views of a database (the current one by default), optionally matching a pattern. */
   async listTables(dbName?: string, pattern?: string, options: CallOptions = {}): Promise<CatalogTable[]> {
-    const rows = await this.#session
-      .relationFrame({
+    const rows = await relationFrame(this.#session, {
         case: 'catalog',
         value: { catType: { case: 'listTables', value: { ...(dbName !== undefined ? { dbName } : {}), ...(pattern !== undefined ? { pattern } : {}) } } },
       })
@@ -51,12 +50,12 @@ export class Catalog {
   }
 
   async currentDatabase(options: CallOptions = {}): Promise<string> {
-    const rows = await this.#session.relationFrame({ case: 'catalog', value: { catType: { case: 'currentDatabase', value: {} } } }).collect(options);
+    const rows = await relationFrame(this.#session, { case: 'catalog', value: { catType: { case: 'currentDatabase', value: {} } } }).collect(options);
     return String(Object.values(rows[0] ?? {})[0] ?? '');
   }
 
   async dropTempView(viewName: string, options: CallOptions = {}): Promise<boolean> {
-    const rows = await this.#session.relationFrame({ case: 'catalog', value: { catType: { case: 'dropTempView', value: { viewName } } } }).collect(options);
+    const rows = await relationFrame(this.#session, { case: 'catalog', value: { catType: { case: 'dropTempView', value: { viewName } } } }).collect(options);
     return Boolean(Object.values(rows[0] ?? {})[0]);
   }
 }

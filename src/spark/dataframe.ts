@@ -9,9 +9,14 @@ import { AnalyzePlanRequest_Explain_ExplainMode, PlanSchema, type Plan } from '.
 import type { Command } from './gen/spark/connect/commands_pb.js';
 import type { Expression } from './gen/spark/connect/expressions_pb.js';
 import { Aggregate_GroupType, Join_JoinType, RelationSchema, SetOperation_SetOpType, type Relation } from './gen/spark/connect/relations_pb.js';
-import type { SparkSession } from './session.js';
+import type { PlanSession } from './plan-session.js';
 import { toStructType, type StructType } from './types.js';
 import { DataFrameWriter } from './writer.js';
+
+/** A DataFrame over a relation of the given kind, with the session's next plan id. */
+export function relationFrame(session: PlanSession, relType: RelTypeInit): DataFrame {
+  return new DataFrame(session, create(RelationSchema, { common: { planId: session.nextPlanId() }, relType }));
+}
 
 /** A collected row: column name → value (int64 columns as bigint, as apache-arrow gives them). */
 export type Row = Record<string, unknown>;
@@ -50,11 +55,11 @@ export type ExplainMode = 'simple' | 'extended' | 'codegen' | 'cost' | 'formatte
  * toArrowBatches, schema, explain, show, write) run the plan on the server.
  */
 export class DataFrame {
-  readonly session: SparkSession;
+  readonly session: PlanSession;
   /** The Spark Connect relation this DataFrame stands for. */
   readonly relation: Relation;
 
-  constructor(session: SparkSession, relation: Relation) {
+  constructor(session: PlanSession, relation: Relation) {
     this.session = session;
     this.relation = relation;
   }

@@ -1,14 +1,14 @@
-import type { DataFrame } from './dataframe.js';
-import type { SparkSession } from './session.js';
+import { relationFrame, type DataFrame } from './dataframe.js';
+import type { PlanSession } from './plan-session.js';
 
 /** spark.read: loads tables and files lazily, as PySpark's DataFrameReader. */
 export class DataFrameReader {
-  readonly #session: SparkSession;
+  readonly #session: PlanSession;
   #format: string | undefined;
   #schema: string | undefined;
   readonly #options: Record<string, string> = {};
 
-  constructor(session: SparkSession) {
+  constructor(session: PlanSession) {
     this.#session = session;
   }
 
@@ -36,7 +36,7 @@ export class DataFrameReader {
   /** Files at one path or several (or what the format's options name). Nothing is read until an action. */
   load(paths?: string | string[]): DataFrame {
     const list = paths === undefined ? [] : Array.isArray(paths) ? paths : [paths];
-    return this.#session.relationFrame({
+    return relationFrame(this.#session, {
       case: 'read',
       value: {
         readType: {
@@ -55,7 +55,7 @@ export class DataFrameReader {
   }
 
   table(name: string): DataFrame {
-    return this.#session.relationFrame({
+    return relationFrame(this.#session, {
       case: 'read',
       value: { readType: { case: 'namedTable', value: { unparsedIdentifier: name, options: { ...this.#options } } }, isStreaming: false },
     });

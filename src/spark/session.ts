@@ -9,13 +9,14 @@ import { literal, type LiteralValue } from './column.js';
 import { RuntimeConfig } from './conf.js';
 import { parseConnectionString, redactConnectionString } from './connection-string.js';
 import { resolveDatabricksConnect, type DatabricksConnectOptions } from './databricks.js';
-import { DataFrame, type RelTypeInit } from './dataframe.js';
+import { DataFrame, relationFrame, type RelTypeInit } from './dataframe.js';
 import { executePlan } from './execute.js';
 import { ArtifactStatusesRequestSchema, PlanSchema, type ExecutePlanResponse } from './gen/spark/connect/base_pb.js';
 import { CommandSchema } from './gen/spark/connect/commands_pb.js';
 import { ExpressionSchema } from './gen/spark/connect/expressions_pb.js';
 import { LocalRelationSchema, RelationSchema, type Relation } from './gen/spark/connect/relations_pb.js';
 import { DataFrameReader } from './reader.js';
+import type { PlanSession } from './plan-session.js';
 import type { SparkRetryPolicy } from './retry-policy.js';
 
 /** Spark's default for spark.sql.session.localRelationCacheThreshold (64 MiB). */
@@ -122,7 +123,7 @@ export class SparkSessionBuilder {
  * A Spark Connect session, as PySpark's SparkSession: builds DataFrames (sql, table, read,
  * range, createDataFrame), exposes conf and catalog, and releases the server-side session on stop().
  */
-export class SparkSession {
+export class SparkSession implements PlanSession {
   readonly client: SparkConnectClient;
   /** The server's Spark version, e.g. "4.0.1". */
   readonly version: string;
@@ -165,7 +166,7 @@ export class SparkSession {
 
   /** A DataFrame over a relation of the given kind. */
   relationFrame(relType: RelTypeInit): DataFrame {
-    return new DataFrame(this, create(RelationSchema, { common: { planId: this.nextPlanId() }, relType }));
+    return relationFrame(this, relType);
   }
 
   /**

@@ -1,6 +1,13 @@
 import { MlopsError } from '../errors.js';
 import type { CallOptions } from './client.js';
-import type { DataFrame } from './dataframe.js';
+import type { Relation } from './gen/spark/connect/relations_pb.js';
+import type { PlanSession } from './plan-session.js';
+
+/** What a writer needs of the DataFrame it saves (a DataFrame is one). */
+export interface WritableFrame {
+  readonly session: PlanSession;
+  readonly relation: Relation;
+}
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { WriteOperation_SaveMode, WriteOperation_SaveTable_TableSaveMethod, type WriteOperationSchema } from './gen/spark/connect/commands_pb.js';
 
@@ -18,7 +25,7 @@ const SAVE_MODES: Record<SaveMode, WriteOperation_SaveMode> = {
 
 /** df.write: where and how a DataFrame is saved, as PySpark's DataFrameWriter. */
 export class DataFrameWriter {
-  readonly #df: DataFrame;
+  readonly #df: WritableFrame;
   #mode: WriteOperation_SaveMode = WriteOperation_SaveMode.ERROR_IF_EXISTS;
   #format: string | undefined;
   #partitionBy: string[] = [];
@@ -26,7 +33,7 @@ export class DataFrameWriter {
   #bucketBy: { numBuckets: number; columns: string[] } | undefined;
   readonly #options: Record<string, string> = {};
 
-  constructor(df: DataFrame) {
+  constructor(df: WritableFrame) {
     this.#df = df;
   }
 

@@ -228,7 +228,9 @@ class Unpickler {
         return;
       }
       case OP.APPENDS: {
-        pushAll(this.list(this.top()), this.counted(this.popMark()));
+        // The items first: the list is what lies under the MARK.
+        const items = this.counted(this.popMark());
+        pushAll(this.list(this.top()), items);
         return;
       }
       case OP.EMPTY_TUPLE:

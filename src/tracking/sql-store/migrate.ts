@@ -5,6 +5,7 @@ import type { Experiment, ModelVersion, RegisteredModel, Run } from '../types.js
 import type { SqliteConnection } from './connection.js';
 import { writeTransaction } from './database.js';
 import { encodeMetricValue } from './metric-values.js';
+import { allPages } from '../../http/paging.js';
 
 export interface MigrateFileStoreOptions {
   /** The mlruns folder to read. */
@@ -25,17 +26,6 @@ export interface MigrationSummary {
   registeredModels: number;
   modelVersions: number;
   aliases: number;
-}
-
-async function allPages<T>(fetch: (pageToken: string | undefined) => Promise<{ items: T[]; nextPageToken: string | undefined }>): Promise<T[]> {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    items.push(...page.items);
-    token = page.nextPageToken;
-  } while (token !== undefined);
-  return items;
 }
 
 /**
