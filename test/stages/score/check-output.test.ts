@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
+import { openTracking } from '../../../src/tracking/open.js';
 import { OUTPUT_MARKER } from '../../../src/stages/score/output-safety.js';
 import { LocalTableStore } from '../../../src/workspace/local/tables.js';
 import { useFakeDatabricks } from '../../fakes/databricks/helpers.js';
@@ -16,6 +17,14 @@ import { useTempDirs } from '../../helpers/temp-dir.js';
 const repo = new URL('../../../', import.meta.url);
 const VOLUME = '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol';
 const ingestedDir = (project: string) => join(project, '.mlops', 'Volumes', 'hp_az_catalog', 'hp_iris_ml', 'hp_ml_vol', 'ingested');
+
+/** Every run id in the project's tracking store (MLflow's SQL schema in .mlops/mlflow.db). */
+async function runIds(project: string): Promise<string[]> {
+  const { tracking } = openTracking(`sqlite:///${join(project, '.mlops', 'mlflow.db')}`, { baseDir: project });
+  const experiments = (await tracking.searchExperiments({ maxResults: 1000 })).items.map((e) => e.experimentId);
+  const runs = (await tracking.searchRuns({ experimentIds: experiments, maxResults: 1000 })).items;
+  return runs.map((run) => run.info.runId).sort();
+}
 
 async function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
   let stdout = '';
@@ -66,7 +75,8 @@ describe('batch_inference_job output guard (local workspace)', () => {
     ['a folder inside the ingested data', { output_path: `${VOLUME}/ingested/out` }, /is inside input_path/],
     ['the checkpoints', { output_path: `${VOLUME}/checkpoints` }, /is checkpoint_path of data_ingestion_job/],
     ['the local workspace', { output_path: '.mlops' }, /is the local workspace/],
-    ['the MLflow store inside the workspace', { output_path: '.mlops/mlruns' }, /is the workspace's mlruns/],
+    ['the MLflow store inside the workspace', { output_path: '.mlops/mlflow.db' }, /is the workspace's mlflow\.db/],
+    ['the MLflow artifacts inside the workspace', { output_path: '.mlops/mlartifacts' }, /is the workspace's mlartifacts/],
     ['the project folder reached through ".."', { output_path: '.mlops/..' }, /output_path "\.mlops\/\.\." \(.*\) is the config's folder/],
     ['the same folder as input and output', { input_path: 'preds-in', output_path: 'preds-in/' }, /output_path "preds-in\/" \(.*\) is input_path \(preds-in\)/],
     ['the input table as the output table', { input_path: 'hp_az_catalog.hp_iris_ml.iris_predictions' }, /output_table "hp_az_catalog\.hp_iris_ml\.iris_predictions" is input_path/],
@@ -74,12 +84,12 @@ describe('batch_inference_job output guard (local workspace)', () => {
   ];
 
   it.each(refusals)('refuses %s with exit 2 before any run, and nothing changes', async (_, json, message) => {
-    const runsBefore = await readdir(join(dir, '.mlops', 'mlruns'), { recursive: true });
+    const runsBefore = await runIds(dir);
     const result = await cli(['run', 'batch_inference_job', '--json', JSON.stringify(json)], dir);
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(2);
     expect(await snapshot(dir)).toEqual(before);
-    expect(await readdir(join(dir, '.mlops', 'mlruns'), { recursive: true })).toEqual(runsBefore);
+    expect(await runIds(dir)).toEqual(runsBefore);
   });
 
   it('refuses "." with the bundled config too, where relative paths resolve in the package (no model exists, so nothing could be written)', async () => {
