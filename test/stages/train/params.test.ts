@@ -28,7 +28,15 @@ describe('the train stage parameters', () => {
       batchSize: 32,
       seed: 42,
       testSize: 0.2,
+      maxTrainRows: 10_000,
     });
+  });
+
+  it('limits training to 10,000 rows unless max_train_rows says otherwise (0 = no limit)', () => {
+    expect(parseTrainingOptions({ max_train_rows: '0' }).maxTrainRows).toBe(0);
+    expect(parseTrainingOptions({ max_train_rows: '2000000' }).maxTrainRows).toBe(2_000_000);
+    expect(() => parseTrainingOptions({ max_train_rows: '-5' })).toThrow(/parameter "max_train_rows": expected an integer from 0 to/);
+    expect(() => parseTrainingOptions({ max_train_rows: '1e6' })).toThrow(/parameter "max_train_rows": expected an integer from 0 to/);
   });
 
   it('treats empty strings (unset Databricks parameters) as defaults, and ignores other parameters', () => {
@@ -51,8 +59,9 @@ describe('the train stage parameters', () => {
         early_stopping_patience: '10',
         validation_size: '0.15',
         model_type: 'MLP',
+        max_train_rows: '5000',
       }),
-    ).toEqual({ modelType: 'mlp', validationSize: 0.15, epochs: 50, learningRate: 0.001, hiddenUnits: [16, 8], activation: 'tanh', batchSize: 150, seed: 4294967295, testSize: 0.25, earlyStoppingPatience: 10 });
+    ).toEqual({ modelType: 'mlp', validationSize: 0.15, maxTrainRows: 5000, epochs: 50, learningRate: 0.001, hiddenUnits: [16, 8], activation: 'tanh', batchSize: 150, seed: 4294967295, testSize: 0.25, earlyStoppingPatience: 10 });
   });
 
   it('reads "" and "0" hidden units as softmax regression, and patience 0 as no early stopping', () => {
@@ -127,6 +136,7 @@ describe('trainingOptionsToParams', () => {
       train_batch_size: '32',
       seed: '42',
       test_size: '0.2',
+      max_train_rows: '10000',
       early_stopping_patience: '5',
     });
     expect(parseTrainingOptions(params)).toEqual(options);
