@@ -16,7 +16,7 @@ describe('npm run example -- <name>', () => {
     const { stdout } = await run('npm', ['--prefix', repoRoot, 'run', 'example', '--silent', '--', 'stage-hook'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd } });
     expect(stdout.match(/^\[hook\] \w+ succeeded after \d+ ms$/gm)).toHaveLength(6);
     expect(stdout).toContain('status: succeeded');
-    expect(await readdir(join(cwd, '.mlops'))).toContain('mlruns');
+    expect(await readdir(join(cwd, '.mlops'))).toContain('mlflow.db');
   }, 400_000);
 
   it('lists the examples when the name is missing or unknown (exit 2)', async () => {
