@@ -259,6 +259,9 @@ export function artifactToJson(info: ArtifactInfo): JsonObject {
 
 const VERSION_STATUSES: readonly ModelVersionStatus[] = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
 
+/** A registry source that is an MLflow 3 logged model: models:/m-<32 hex digits>. */
+const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]{32})\/?$/;
+
 export function modelVersionFromJson(value: unknown, at: JsonPath): ModelVersion {
   const object = asObject(value, at);
   const creationTimestamp = optionalInteger(object, 'creation_timestamp', at) ?? 0;
@@ -269,7 +272,10 @@ export function modelVersionFromJson(value: unknown, at: JsonPath): ModelVersion
     return alias;
   });
   const version = field(object, 'version');
-  const modelId = optionalString(object, 'model_id', at);
+  const source = optionalString(object, 'source', at) ?? '';
+  // MLflow 3.17's SQL registry stores no model_id, so its server leaves it out: a version registered
+  // from a logged model still names it in its source, models:/m-<id>, which is how MLflow relates them.
+  const modelId = optionalString(object, 'model_id', at) || LOGGED_MODEL_SOURCE.exec(source)?.[1];
   return {
     ...(modelId ? { modelId } : {}),
     name: requiredString(object, 'name', at),
@@ -277,7 +283,7 @@ export function modelVersionFromJson(value: unknown, at: JsonPath): ModelVersion
     creationTimestamp,
     lastUpdatedTimestamp: optionalInteger(object, 'last_updated_timestamp', at) ?? creationTimestamp,
     description: optionalString(object, 'description', at) ?? '',
-    source: optionalString(object, 'source', at) ?? '',
+    source,
     runId: optionalString(object, 'run_id', at) ?? '',
     status: status as ModelVersionStatus,
     tags: keyValuesFromJson(object, 'tags', at),

@@ -1,5 +1,7 @@
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMlflowServer, type MlflowServer } from '../helpers/mlflow-server.js';
 import { runPipelineProject, type PipelineProject } from '../helpers/pipeline.js';
 import { pythonOf, runPythonJson, type PythonEnv } from '../helpers/python.js';
 
@@ -39,22 +41,35 @@ finally:
 `;
 
 describe('our model loaded by real MLflow', () => {
-  let project: PipelineProject;
-  let env: Record<string, string>;
+  // MLflow 3 reads our default store, MLflow's SQL schema with artifacts under mlflow-artifacts:/, as
+  // MLflow's own default serves it: through `mlflow server --artifacts-destination`. MLflow 2.12.2
+  // cannot open a database at MLflow 3's schema revision (it refuses the unknown alembic revision), so
+  // its users keep the file store: that project tracks to .mlops/mlruns, as MLFLOW_TRACKING_URI says.
+  const projects: Partial<Record<PythonEnv, PipelineProject>> = {};
+  const envs: Partial<Record<PythonEnv, Record<string, string>>> = {};
+  let server: MlflowServer | undefined;
   beforeAll(async () => {
-    project = await runPipelineProject();
-    // The store the pipeline wrote, read directly (a file store needs MLFLOW_ALLOW_FILE_STORE on MLflow ≥ 3.13).
-    env = { MLFLOW_TRACKING_URI: project.trackingUri, MLFLOW_REGISTRY_URI: project.trackingUri, MLFLOW_ALLOW_FILE_STORE: 'true' };
+    const sql = await runPipelineProject();
+    server = await startMlflowServer({ env: 'mlflow3', backendStoreUri: sql.trackingUri, serveArtifacts: true, artifactsDestination: path.join(sql.dir, '.mlops', 'mlartifacts') });
+    projects.mlflow3 = sql;
+    envs.mlflow3 = { MLFLOW_TRACKING_URI: server.url, MLFLOW_REGISTRY_URI: server.url };
+    const files = await runPipelineProject({ env: { MLFLOW_TRACKING_URI: './.mlops/mlruns' } });
+    expect(files.trackingUri).toMatch(/^file:.*\/\.mlops\/mlruns$/);
+    projects.mlflow2 = files;
+    // A file store needs MLFLOW_ALLOW_FILE_STORE on MLflow ≥ 3.13; 2.12.2 ignores it.
+    envs.mlflow2 = { MLFLOW_TRACKING_URI: files.trackingUri, MLFLOW_REGISTRY_URI: files.trackingUri, MLFLOW_ALLOW_FILE_STORE: 'true' };
   });
   afterAll(async () => {
-    if (project) await rm(project.dir, { recursive: true, force: true });
+    await server?.stop();
+    for (const project of Object.values(projects)) await rm(project.dir, { recursive: true, force: true });
   });
 
   for (const python of ['mlflow3', 'mlflow2'] as PythonEnv[]) {
     it(`${python}: mlflow.pyfunc.load_model("models:/<name>@champion") predicts every Iris row as our scorer did`, async () => {
+      const project = projects[python]!;
       const result = await runPythonJson<{ rows: number; mismatches: number; worst: number; labels: string[]; flavors: string[] }>(python, LOAD, {
         args: [project.predictionsPath, `models:/${project.modelName}@champion`],
-        env,
+        env: envs[python]!,
         cwd: project.dir,
       });
       expect(result.rows).toBe(150);
@@ -66,9 +81,10 @@ describe('our model loaded by real MLflow', () => {
   }
 
   it('mlflow3: mlflow.pyfunc.spark_udf on a local Spark gives our labels on every Iris row', async () => {
+    const project = projects.mlflow3!;
     const result = await runPythonJson<{ rows: number; mismatches: number; sample: string[] }>('mlflow3', SPARK_UDF, {
       args: [project.predictionsPath, `models:/${project.modelName}@champion`],
-      env: { ...env, PYSPARK_PYTHON: pythonOf('mlflow3'), SPARK_LOCAL_IP: '127.0.0.1' },
+      env: { ...envs.mlflow3!, PYSPARK_PYTHON: pythonOf('mlflow3'), SPARK_LOCAL_IP: '127.0.0.1' },
       cwd: project.dir,
     });
     expect(result.rows).toBe(150);

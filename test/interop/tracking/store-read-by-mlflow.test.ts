@@ -134,8 +134,13 @@ describe('a real mlflow server over the store mlops run pipeline_job wrote', () 
 
   beforeAll(async () => {
     // Two pipeline runs: two versions, the champion alias moved, metric histories of 200 epochs each.
-    project = await runPipelineProject();
-    await rerunPipeline(project);
+    // The file store, which MLflow 2.12.2 and MLflow 3 (with MLFLOW_ALLOW_FILE_STORE) both serve. Our
+    // default SQLite store is read by MLflow 3 in sqlite-schema.test.ts; MLflow 2.12.2 cannot open a
+    // database at MLflow 3's schema revision at all.
+    const env = { MLFLOW_TRACKING_URI: './.mlops/mlruns' };
+    project = await runPipelineProject({ env });
+    expect(project.trackingUri).toMatch(/^file:.*\/\.mlops\/mlruns$/);
+    await rerunPipeline(project, { env });
     expected = await ours(project);
   });
   afterAll(async () => {
