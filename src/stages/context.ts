@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
+import type { SparkEngine } from '../engine/spark-engine.js';
 import type { Reporter } from '../reporter.js';
 import type { Workspace } from '../workspace/types.js';
 
@@ -20,4 +21,9 @@ export interface StageContext {
    * runJob sets it to the job run. Unset, a stage's run is a top-level run.
    */
   parentRunId?: string;
+  /**
+   * The target's Spark engine (`engine: { spark: … }` in mlops.yml, or SPARK_REMOTE): tables are
+   * read and written, and scoring runs, through it. Unset, tables live in the workspace.
+   */
+  spark?: SparkEngine;
 }
