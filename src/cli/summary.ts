@@ -21,6 +21,8 @@ export function formatJobSummary(result: JobResult): string {
   }
   if (result.predictions) lines.push(`  predictions  ${result.predictions.rows} rows → ${result.predictions.path}`);
   lines.push(`  tracking     ${result.tracking.uri}` + (result.tracking.experiment_name ? ` (experiment ${result.tracking.experiment_name})` : ''));
+  const reused = result.stages.filter((stage) => stage.reused_from !== undefined);
+  if (reused.length > 0) lines.push(`  reused       ${reused.map((stage) => `${stage.name} (run ${stage.reused_from})`).join(', ')}: inputs unchanged (--force runs them again)`);
   if (result.report) lines.push(`  report       ${result.report.path}`);
   if (result.failure) {
     lines.push(`  failed at    ${result.failure.stage}: [${result.failure.code}] ${result.failure.message}`);

@@ -17,6 +17,7 @@ import { buildJobResult, type JobResult, type StageRecord } from './result.js';
 import { STAGES } from '../stages/registry.js';
 import type { PipelineState } from '../stages/state.js';
 import { validateJob, type ValidatedJob } from './validate-job.js';
+import { runThroughCache } from './step-cache-store.js';
 
 /** Called around every stage; a hook that throws fails that stage like the stage itself would. */
 export interface JobHooks {
@@ -37,6 +38,8 @@ export interface ExecuteJobOptions {
   json?: string | Record<string, unknown>;
   /** Resume this earlier job run (its MLflow run id) from the stage that failed, with its parameters. */
   resume?: string;
+  /** Run every stage, even one whose inputs match an earlier run's (the step cache; `--force`). */
+  force?: boolean;
   /**
    * Called with the job's result once its record is saved, before the workspace lock is released —
    * e.g. the HTML run report (src/run.ts). What a consumer returns is merged into the result.
@@ -168,10 +171,16 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
         await options.hooks?.beforeStage?.({ stage, ctx, state, parameters: job.parameters });
         const declaration = STAGES[stage];
         const upstream = Object.fromEntries(Object.keys(declaration.reads).flatMap((key) => (key in state ? [[key, state[key as keyof PipelineState]]] : [])));
-        const output = await declaration.run(ctx, { params: validated![stage], upstream });
+        const { output, reusedFrom } = await runThroughCache(ctx, declaration, { params: validated![stage], upstream }, { force: options.force ?? false });
+        if (reusedFrom !== undefined) reporter.report({ type: 'log', stage, message: `reused from run ${reusedFrom} (inputs unchanged)` });
         state = { ...state, [declaration.produces]: output };
-        const halt = declaration.halts?.(output);
-        record = { name: stage, status: halt === 'rejected' ? 'rejected' : 'succeeded', duration_ms: Math.round(performance.now() - t0) };
+        const halt = declaration.halts?.(output as never);
+        record = {
+          name: stage,
+          status: halt === 'rejected' ? 'rejected' : 'succeeded',
+          duration_ms: Math.round(performance.now() - t0),
+          ...(reusedFrom !== undefined ? { reused_from: reusedFrom } : {}),
+        };
         await options.hooks?.afterStage?.({ stage, ctx, state, record });
         if (halt === 'rejected') status = 'rejected';
       } catch (error) {

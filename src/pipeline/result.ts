@@ -20,6 +20,8 @@ export interface StageRecord {
   error?: string;
   /** Set when a resumed run reused this stage's earlier success instead of running it again. */
   resumed_from?: string;
+  /** Set when the step cache reused an earlier run's output (this stage run id) because the stage's inputs, parameters and code were unchanged. */
+  reused_from?: string;
 }
 
 /** The outcome of one job run; `-o json` prints exactly this (less `failure.cause`). */

@@ -27,6 +27,25 @@ export interface StageDeclaration<P = any, K extends keyof PipelineState = keyof
   run(ctx: StageContext, input: StageInput<P>): Promise<NonNullable<PipelineState[K]>>;
   /** A produced value that stops the job without failing it (a rejected model version). */
   halts?(output: NonNullable<PipelineState[K]>): 'rejected' | undefined;
+  /**
+   * Present on stages whose output can be reused (the step cache, src/pipeline/step-cache.ts): when
+   * the parameters, the code and these inputs match an earlier successful run of the stage, the
+   * runner hands on that run's output instead of running the stage again.
+   */
+  cache?: StageCache<P, NonNullable<PipelineState[K]>>;
+}
+
+export interface StageCache<P, O> {
+  /**
+   * What the output depends on beyond the parameters and the code: a data fingerprint, the
+   * registered version read, the registry state compared with. undefined: not cacheable this time
+   * (e.g. a pickle import).
+   */
+  inputs(ctx: StageContext, input: StageInput<P>): Promise<Record<string, string> | undefined>;
+  /** The experiment the stage logs its run to: where an earlier run is looked for. */
+  experiment(params: P): string;
+  /** Whether an earlier output still stands (e.g. its model version was not deleted since). */
+  stillValid?(ctx: StageContext, output: O): Promise<boolean>;
 }
 
 /** The parameter half of a declaration: what a stage function needs to read its job parameters. */

@@ -25,3 +25,14 @@ export async function modelFromParams(ctx: Pick<StageContext, 'workspace' | 'sig
   }
   return { name, version, uri: formatModelUri({ kind: 'version', name, version }) };
 }
+
+/** Whether the registered version still exists (not deleted since it was registered). */
+export async function modelVersionStands(ctx: Pick<StageContext, 'workspace' | 'signal'>, model: ModelRef): Promise<boolean> {
+  try {
+    await ctx.workspace.registry.getModelVersion(model.name, model.version, ctx.signal ? { signal: ctx.signal } : {});
+    return true;
+  } catch (error) {
+    if (error instanceof MlopsError && error.code === 'NOT_FOUND') return false;
+    throw error;
+  }
+}

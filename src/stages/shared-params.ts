@@ -29,3 +29,15 @@ export function modelNameParam(options: { required: boolean }): ParamSpec<string
 export const MODEL_NAME = modelNameParam({ required: true });
 
 export const EXPERIMENT_PATH = text({ required: true, maxLength: MAX_NAME_LENGTH, description: 'the MLflow experiment the stage logs its run to' });
+
+/** `cache`: "false" runs a cacheable stage even when an earlier run had the same inputs (the step cache, docs/step-cache.md). */
+export const CACHE_PARAM: ParamSpec<boolean> = {
+  default: 'true',
+  description: 'reuse an earlier run\'s output when the inputs, parameters and code are unchanged ("false" always runs)',
+  parse(raw) {
+    const value = raw.trim().toLowerCase();
+    if (value === '' || value === 'true') return true;
+    if (value === 'false') return false;
+    throw new ParamError('true or false');
+  },
+};

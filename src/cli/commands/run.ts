@@ -9,7 +9,7 @@ import { LineReporter } from '../human-reporter.js';
 import type { Command } from '../io.js';
 import { formatJobSummary } from '../summary.js';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' }, resume: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
+const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' }, resume: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } } as const;
 
 export const runCommand: Command = {
   name: 'run',
@@ -24,6 +24,8 @@ Options:
       --var k=v       set a variable (repeatable); beats BUNDLE_VAR_<k>, the target and the default
       --json '{…}'    override job parameters, e.g. '{"model_version":"3"}'
       --resume ID     resume a failed run (its run id) from the stage that failed
+      --force         run every stage, even train/evaluate whose inputs, parameters and code
+                      match an earlier run's (by default their outputs are reused: the step cache)
   -c, --config FILE   use this mlops.yml
   -o, --output json   print one JSON object with the result on stdout (progress stays on stderr)
   -q, --quiet         no progress lines, only errors
@@ -34,6 +36,7 @@ Examples:
   mlops run model_deployment_job --json '{"model_version":"2"}' -o json
   mlops run pipeline_job -o json > result.json; echo "exit $?"
   mlops run pipeline_job --resume 3f2a9c…          # after a failure: only the failed stage onwards
+  mlops run pipeline_job --force                    # retrain even on unchanged data
 
 Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
 `,
@@ -57,6 +60,7 @@ Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
       load: loadOptionsFrom(values, io),
       ...(values.json !== undefined ? { json: values.json } : {}),
       ...(values.resume !== undefined ? { resume: values.resume } : {}),
+      ...(values.force === true ? { force: true } : {}),
       reporter: new LineReporter(io.stderr, { quiet: values.quiet === true, tty: io.isTTY === true }),
       ...(io.signal ? { signal: io.signal } : {}),
     });

@@ -1,7 +1,8 @@
 import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { parquetToTable } from '../../io/parquet.js';
-import type { CallOptions, VolumeStore } from '../../workspace/types.js';
+import { createHash } from 'node:crypto';
+import type { CallOptions, VolumeEntry, VolumeStore } from '../../workspace/types.js';
 import { INGESTED_AT_TYPE, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN, INGESTED_AT_COLUMN } from './output.js';
 import { IRIS_SCHEMA } from './schema.js';
 import type { IngestSchema } from './schema.js';
@@ -48,14 +49,19 @@ export async function readIngested(volumes: VolumeStore, outputPath: string, opt
 
 /** The data files of the ingested dataset, in path order. */
 export async function listDataFiles(volumes: VolumeStore, outputPath: string, call: CallOptions = {}): Promise<string[]> {
-  const files: string[] = [];
+  return (await listDataEntries(volumes, outputPath, call)).map((entry) => entry.path);
+}
+
+/** The data files of the ingested dataset with their sizes and modification times, in path order. */
+export async function listDataEntries(volumes: VolumeStore, outputPath: string, call: CallOptions = {}): Promise<VolumeEntry[]> {
+  const files: VolumeEntry[] = [];
   const base = outputPath.replace(/\/+$/, '');
   try {
     for await (const entry of volumes.list(base, { ...call, recursive: true })) {
       if (entry.isDirectory || !entry.path.endsWith('.parquet')) continue;
       const relative = entry.path.slice(base.length + 1).split('/');
       if (relative.some((segment) => segment.startsWith('_') || segment.startsWith('.'))) continue;
-      files.push(entry.path);
+      files.push(entry);
     }
   } catch (error) {
     if (error instanceof MlopsError && error.code === 'NOT_FOUND') {
@@ -66,7 +72,27 @@ export async function listDataFiles(volumes: VolumeStore, outputPath: string, ca
     }
     throw error;
   }
-  return files.sort();
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * A fingerprint of the ingested dataset under outputPath: sha256 over each data file's path
+ * (relative to it), size and modification time. Ingestion only adds or replaces files, so any new,
+ * replaced or removed file changes it, without reading a byte of data. NOT_FOUND like listDataFiles.
+ */
+export async function ingestedFingerprint(volumes: VolumeStore, outputPath: string, call: CallOptions = {}): Promise<string> {
+  const base = outputPath.replace(/\/+$/, '');
+  const hash = createHash('sha256');
+  for (const entry of await listDataEntries(volumes, outputPath, call)) hash.update(`${entry.path.slice(base.length + 1)}\0${entry.size}\0${entry.modifiedAt}\n`);
+  return hash.digest('hex');
+}
+
+/** ingestedFingerprint of a folder, or a file's path, size and time; "absent" when nothing is there. */
+export async function pathFingerprint(volumes: VolumeStore, path: string, call: CallOptions = {}): Promise<string> {
+  const entry = await volumes.stat(path, call);
+  if (entry === undefined) return 'absent';
+  if (entry.isDirectory) return ingestedFingerprint(volumes, path, call);
+  return createHash('sha256').update(`${entry.path}\0${entry.size}\0${entry.modifiedAt}`).digest('hex');
 }
 
 function emptySchema(schema: IngestSchema): arrow.Schema {
