@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { defaultLocalTrackingUri } from '../config/workspace.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -98,6 +98,53 @@ export async function checkStoresExist(config: ResolvedConfig, subject?: string)
   throw new MlopsError('NOT_FOUND', subject ? `${subject} not found: ${nothing}` : `${nothing[0]!.toUpperCase()}${nothing.slice(1)}`, {
     details: { nothing_ran: true, workspace: root, hint: 'mlops run pipeline_job creates it' },
   });
+}
+
+/**
+ * Before a job run writes to a tracking store named by MLFLOW_TRACKING_URI or a target's
+ * tracking_uri, checks that it can be the store meant rather than a typo that silently becomes a
+ * new one: a file store's or SQLite database's folder must exist (the store itself may be created
+ * there, as MLflow does), and an http(s) server must answer (any HTTP status counts) within
+ * `timeoutMs`. CONFIG_INVALID (exit 2) naming the URI and where it came from. The workspace's own
+ * default store is not checked: the first run creates it.
+ */
+export async function checkTrackingStoreForRun(config: ResolvedConfig, options: { fetch?: typeof fetch; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const from = config.trackingUriFrom;
+  if (from !== 'MLFLOW_TRACKING_URI' && from !== 'tracking_uri') return;
+  const where = from === 'MLFLOW_TRACKING_URI' ? 'MLFLOW_TRACKING_URI' : `targets.${config.target}.tracking_uri of ${config.configPath ?? 'the bundled config'}`;
+  const uri = config.trackingUri;
+  const fail = (problem: string, hint: string): never => {
+    throw new MlopsError('CONFIG_INVALID', `Tracking URI ${redactUrl(uri)} (from ${where}): ${problem} — check the spelling`, {
+      details: { tracking_uri: redactUrl(uri), from, hint },
+    });
+  };
+  if (uri.startsWith('file:') || /^sqlite:/i.test(uri)) {
+    const store = uri.startsWith('file:') ? fileURLToPath(uri) : sqlitePathFromUri(uri, config.configDir);
+    const parent = dirname(store);
+    if (!(await isFolder(parent))) fail(`the folder ${parent} that would hold the store ${store} does not exist`, `create ${parent} first if a new store is meant there`);
+    return;
+  }
+  if (/^https?:\/\//i.test(uri)) {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 5_000);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const url = new URL(uri);
+      // Only whether it answers: credentials are not sent (fetch refuses URLs that hold them).
+      url.username = '';
+      url.password = '';
+      const response = await (options.fetch ?? fetch)(url, { method: 'GET', signal, redirect: 'manual' });
+      await response.body?.cancel();
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const reason = timeout.aborted ? `no answer within ${(options.timeoutMs ?? 5_000) / 1000} s` : describeFetchError(error);
+      fail(`the server does not answer (${reason})`, 'start the MLflow server, or unset the variable to use the workspace\'s own store');
+    }
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { MlopsError } from '../../errors.js';
 import { jobResultToJson } from '../../pipeline/result.js';
 import { runJob } from '../../run.js';
 import { CONFIG_OPTIONS, OUTPUT_OPTION, loadOptionsFrom, outputFormat, parseCommandArgs } from '../args.js';
-import { loadCommandConfig } from '../context.js';
+import { checkTrackingStoreForRun, loadCommandConfig } from '../context.js';
 import { EXIT_OK, exitCodeForResult } from '../exit-codes.js';
 import { LineReporter } from '../human-reporter.js';
 import type { Command } from '../io.js';
@@ -54,6 +54,7 @@ Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
     }
     const format = outputFormat(values.output);
     const config = await loadCommandConfig(values, io, { quiet: values.quiet === true });
+    await checkTrackingStoreForRun(config, io.signal ? { signal: io.signal } : {});
     const result = await runJob({
       job: job as JobName,
       config,
