@@ -9,7 +9,9 @@ import type { IngestColumn } from './schema.js';
  *  - STRING: the text as is; JSON numbers and booleans become their JSON text; IN (…) lists are exact
  *    and case-sensitive.
  *  - CSV values are trimmed of spaces and tabs unless quoted; an empty unquoted value is missing,
- *    a quoted "" is an empty string (missing for non-STRING columns).
+ *    a quoted "" is an empty string (missing for non-STRING columns). In a nullable column an
+ *    unquoted null marker (CSV_NULL_VALUES: NA, N/A, n/a, null, NULL, None, NaN — what R, pandas and
+ *    Spark writers leave) is missing too; quoted ("NA") it is the text. A NOT NULL column reads it as text.
  *  - A missing value (empty, null, absent key) is null in a nullable column and quarantines the row
  *    in a NOT NULL column.
  */
@@ -24,9 +26,13 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** Unquoted CSV texts read as missing in a nullable column, besides the empty field. */
+export const CSV_NULL_VALUES: ReadonlySet<string> = new Set(['NA', 'N/A', 'n/a', 'null', 'NULL', 'None', 'NaN']);
+
 /** A CSV field's text (already trimmed when unquoted); `quoted` tells "" (empty string) from an empty field. */
 export function coerceText(column: IngestColumn, text: string, quoted: boolean): Coercion {
   if (text === '' && !(quoted && column.type === 'string')) return missing(column, 'is empty');
+  if (!quoted && column.nullable && CSV_NULL_VALUES.has(text)) return { ok: true, value: null };
   switch (column.type) {
     case 'double':
       return parseDouble(column, text);

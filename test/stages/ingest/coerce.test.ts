@@ -33,6 +33,17 @@ describe('coerceText (CSV)', () => {
     expect(coerceText(bigint, '', true)).toEqual({ ok: true, value: null });
   });
 
+  it('reads the unquoted null markers NA, N/A, n/a, null, NULL, None and NaN as missing in nullable columns only; quoted they are text', () => {
+    const nullableDouble: IngestColumn = { name: 'x', type: 'double', nullable: true };
+    for (const marker of ['NA', 'N/A', 'n/a', 'null', 'NULL', 'None', 'NaN']) {
+      for (const column of [nullableDouble, bigint, text]) expect(coerceText(column, marker, false), `${marker} in ${column.name}`).toEqual({ ok: true, value: null });
+      expect(coerceText(text, marker, true)).toEqual({ ok: true, value: marker });
+      expect(coerceText(double, marker, false)).toEqual({ ok: false, reason: `x "${marker}" is not a number` });
+    }
+    expect(coerceText({ name: 'code', type: 'string', nullable: false }, 'NA', false)).toEqual({ ok: true, value: 'NA' });
+    expect(coerceText(nullableDouble, 'na', false)).toEqual({ ok: false, reason: 'x "na" is not a number' });
+  });
+
   it('checks IN lists exactly, case included', () => {
     expect(coerceText(label, 'setosa', false)).toEqual({ ok: true, value: 'setosa' });
     expect(coerceText(label, 'Setosa', false)).toEqual({ ok: false, reason: 'species "Setosa" is not one of setosa' });

@@ -37,6 +37,17 @@ describe('CsvRowDecoder', () => {
     expect(parts).toEqual([[{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2, species: 'setosa', _rescued_data: null, _source_file: 'x', _ingested_at: 0 }]]);
   });
 
+  it('reads NA (as R and pandas write it) and empty fields as null in nullable columns, on the fast paths too', () => {
+    const schema = parseSchema("species STRING NOT NULL IN ('Adelie', 'Gentoo') LABEL, island STRING, bill DOUBLE, sex STRING IN ('male', 'female'), year BIGINT");
+    const { parts, quarantined } = decode('species,island,bill,sex,year\nAdelie,Torgersen,NA,NA,2007\nGentoo,"NA",39.1,,NA\nNA,Biscoe,1,male,2008\n', { schema });
+    expect(parts.flat().map(({ species, island, bill, sex, year }) => ({ species, island, bill, sex, year }))).toEqual([
+      { species: 'Adelie', island: 'Torgersen', bill: null, sex: null, year: null },
+      { species: 'Gentoo', island: 'NA', bill: 39.1, sex: null, year: null },
+    ].map((row, i) => (i === 0 ? { ...row, year: 2007n } : row)));
+    // NOT NULL: "NA" is read as a value, and here not an allowed one.
+    expect(quarantined).toEqual([[4, 'species "NA" is not one of Adelie, Gentoo', 'NA,Biscoe,1,male,2008']]);
+  });
+
   it('hands over full parts of exactly the limit, whatever the chunking', () => {
     const lines = Array.from({ length: 25 }, (_, i) => `${i},1,1,1,setosa`);
     for (const chunk of [7, 64, 10_000]) {
