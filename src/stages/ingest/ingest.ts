@@ -14,6 +14,7 @@ import { commitEntry, withoutLeftovers, withPending } from './ledger.js';
 import type { IngestLedger, LedgerEntry, PendingAttempt } from './ledger.js';
 import { LedgerLog } from './ledger-log.js';
 import type { OpenLedgerOptions } from './ledger-log.js';
+import { writeStoredSchema } from './stored-schema.js';
 import { INGESTED_FOLDER, joinVolumePath, outputStem, partitionFolder, QUARANTINE_FOLDER, QUARANTINED_FILES_FOLDER } from './output.js';
 import { planIngest } from './plan.js';
 import type { PlannedFile } from './plan.js';
@@ -128,6 +129,8 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
 
       // Even a run with nothing new leaves the output folder, so readers find an empty dataset, not a missing one.
       await volumes.mkdirs(outputPath, call);
+      // Stored beside the data: training reads its label and features from it when its schema parameter is not set.
+      await writeStoredSchema(volumes, outputPath, settings.schema, call);
       const ingestedAt = ctx.now();
       const attemptId = randomUUID();
       const outputFolder = partitionFolder(outputPath, ingestedAt);

@@ -1,8 +1,8 @@
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../model/network.js';
 import type { TrainingOptions } from '../../model/train.js';
-import { ParamError, parseDeclaredParams, type ParamProblem, type ParamsDeclaration } from '../declaration.js';
+import { ParamError, parseDeclaredParams, type ParamProblem, type ParamsDeclaration, type ParamSpec } from '../declaration.js';
 import { custom, decimal, integer, oneOf, text } from '../param-types.js';
-import { EXPERIMENT_PATH, MODEL_NAME } from '../shared-params.js';
+import { CACHE_PARAM, EXPERIMENT_PATH, MODEL_NAME } from '../shared-params.js';
 import { SCHEMA_PARAM } from '../ingest/params.js';
 import { formatSchema, modelColumns, type IngestSchema } from '../ingest/schema.js';
 import { isMlopsError } from '../../errors.js';
@@ -34,7 +34,10 @@ export interface TrainParams {
   experiment_path: string;
   model_name: string;
   data_path: string;
-  schema: IngestSchema;
+  /** undefined: the schema stored with the ingested data under data_path (written by ingestion), else Iris. */
+  schema: IngestSchema | undefined;
+  /** false: train even when an earlier run had the same inputs (the step cache). */
+  cache: boolean;
   /** '' follows hidden_units: none means softmax, some mean mlp. */
   model_type: ModelType | '';
   epochs: number;
@@ -53,6 +56,16 @@ export interface TrainParams {
 }
 
 const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * Training's `schema`: unset ('') it is the schema stored with the ingested data (ingestion writes
+ * it beside its output), so a training job needs no copy of ingestion's; set, it overrides it.
+ */
+export const TRAIN_SCHEMA_PARAM: ParamSpec<IngestSchema | undefined> = {
+  default: '',
+  description: "the label and features, as ingest's schema ('' = the schema stored with the ingested data, else Iris)",
+  parse: (raw) => (raw.trim() === '' ? undefined : SCHEMA_PARAM.parse(raw)),
+};
 const FRACTION = 'a number strictly between 0 and 1';
 
 export const TRAIN_PARAMS: ParamsDeclaration<TrainParams> = {
@@ -62,7 +75,8 @@ export const TRAIN_PARAMS: ParamsDeclaration<TrainParams> = {
     experiment_path: EXPERIMENT_PATH,
     model_name: MODEL_NAME,
     data_path: text({ description: 'the ingested Parquet to train on (a volume path)' }),
-    schema: SCHEMA_PARAM,
+    schema: TRAIN_SCHEMA_PARAM,
+    cache: CACHE_PARAM,
     model_type: oneOf<ModelType | ''>(MODEL_TYPES, { default: '', empty: '', description: 'mlp (hidden_units layers, then softmax) or softmax (softmax regression)' }),
     epochs: integer({ default: '200', min: 1, max: TRAINING_LIMITS.epochs, empty: 200, description: 'passes over the training rows' }),
     learning_rate: decimal({ default: '0.05', exclusiveMin: 0, max: 10, empty: 0.05, expected: 'a positive number up to 10', description: "Adam's learning rate" }),
@@ -80,10 +94,10 @@ export const TRAIN_PARAMS: ParamsDeclaration<TrainParams> = {
   check(params) {
     const problems: ParamProblem[] = [];
     try {
-      modelColumns(params.schema);
+      if (params.schema !== undefined) modelColumns(params.schema);
     } catch (error) {
       if (!isMlopsError(error)) throw error;
-      problems.push({ parameter: 'schema', expected: error.message.replace(/^Job parameter "schema": /, 'a label and features: '), found: formatSchema(params.schema) });
+      problems.push({ parameter: 'schema', expected: error.message.replace(/^Job parameter "schema": /, 'a label and features: '), found: formatSchema(params.schema!) });
     }
     if (!params.pkl_path && !params.data_path) problems.push({ parameter: 'data_path', expected: 'the ingested data to train on (or pkl_path to import a model)', found: '' });
     const units = params.model_type === 'softmax' ? [] : params.hidden_units;

@@ -16,6 +16,8 @@ import { logAndRegisterModel } from './log-model.js';
 import { stratifiedSample, stratifiedSplit } from './split.js';
 import { encodeRows, loadTrainingTable, rawExampleRows, rawRowsTable } from './training-data.js';
 import { withTrainingRun } from './training-run.js';
+import { readStoredSchema } from '../ingest/stored-schema.js';
+import { IRIS_SCHEMA, type IngestSchema } from '../ingest/schema.js';
 
 export { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest, evaluationSetTable, type LabelledSet } from './eval-set.js';
 export { MODEL_ARTIFACT_PATH } from './log-model.js';
@@ -36,13 +38,14 @@ export async function train(ctx: StageContext, params: TrainParams): Promise<Tra
   const experimentName = params.experiment_path;
   const dataPath = params.data_path;
   const options = trainingOptions(params);
+  const schema = await trainingSchema(ctx, params);
   if (params.pkl_path) {
-    return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed, schema: params.schema });
+    return runImportPickle(ctx, { pklPath: params.pkl_path, modelName, experimentName, dataPath, testSize: options.testSize, seed: options.seed, schema });
   }
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const { tracking } = ctx.workspace;
 
-  const table = await loadTrainingTable(ctx, dataPath, params.schema);
+  const table = await loadTrainingTable(ctx, dataPath, schema);
   const { labelNames } = table;
   const split = stratifiedSplit(table.labels, { testSize: options.testSize, seed: options.seed });
   // The encoding (vocabularies, imputed means) is learned from the training rows only, like the normalisation.
@@ -130,6 +133,16 @@ export async function train(ctx: StageContext, params: TrainParams): Promise<Tra
       trained.classifier.dispose();
     }
   });
+}
+
+/**
+ * The schema training reads the data by: its `schema` parameter when set, else the one ingestion
+ * stored with the data under data_path, else (data ingested before schemas were stored) Iris.
+ */
+export async function trainingSchema(ctx: Pick<StageContext, 'workspace' | 'signal'>, params: Pick<TrainParams, 'schema' | 'data_path'>): Promise<IngestSchema> {
+  if (params.schema !== undefined) return params.schema;
+  if (params.data_path === '') return IRIS_SCHEMA;
+  return (await readStoredSchema(ctx.workspace.volumes, params.data_path, ctx.signal ? { signal: ctx.signal } : {})) ?? IRIS_SCHEMA;
 }
 
 /** Run tag: "true" when the model trained on a sample of the training rows (max_train_rows). */
