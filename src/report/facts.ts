@@ -14,6 +14,20 @@ export function code(text: string | undefined): SafeHtml | undefined {
 }
 
 /**
+ * An MLflow run id (32 hex digits) as its first 8, on one line; the full id is in its title (hover)
+ * and data-id, and in full once, in the report's header. Other ids are shown whole, unbroken.
+ */
+export function idCode(id: string): SafeHtml {
+  const shown = /^[0-9a-f]{32}$/i.test(id) ? `${id.slice(0, 8)}…` : id;
+  return html`<code class="id" title="${id}" data-id="${id}">${shown}</code>`;
+}
+
+/** A full id, to read or copy: never wrapped; on a screen too narrow for it, it scrolls inside its box. */
+export function fullIdCode(id: string): SafeHtml {
+  return html`<code class="id id-full" data-id="${id}">${id}</code>`;
+}
+
+/**
  * Facts for the scalar fields of a stage summary that the report does not know by name, so a field
  * another stage version adds (e.g. files_quarantined) is shown rather than silently dropped.
  */

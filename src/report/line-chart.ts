@@ -10,6 +10,8 @@ export interface LineSeries {
   points: readonly CurvePoint[];
   color: string;
   dashed?: boolean;
+  /** The legend's text; default the name and the last value. */
+  legend?: string;
 }
 
 export interface LineChartOptions {
@@ -18,6 +20,8 @@ export interface LineChartOptions {
   xLabel: string;
   /** Fixed y extent, e.g. [0, 1] for accuracy; otherwise from the data, starting at 0 when all values are positive. */
   yDomain?: readonly [number, number];
+  /** The svg's data-chart (default "line"), e.g. "pr-curve". */
+  chart?: string;
 }
 
 const WIDTH = 560;
@@ -58,7 +62,7 @@ export function renderLineChart(options: LineChartOptions): SafeHtml {
   });
   const legend = series.map((s, i) => {
     const lx = MARGIN.left + i * 130;
-    return html`<g class="legend-item" transform="translate(${lx},14)"><line x1="0" x2="22" y1="0" y2="0" stroke="${s.color}" stroke-width="2.5"${s.dashed ? html` stroke-dasharray="6 4"` : ''}/><text x="28" y="4">${s.name} ${formatMetric(s.points[s.points.length - 1]!.value)}</text></g>`;
+    return html`<g class="legend-item" transform="translate(${lx},14)"><line x1="0" x2="22" y1="0" y2="0" stroke="${s.color}" stroke-width="2.5"${s.dashed ? html` stroke-dasharray="6 4"` : ''}/><text x="28" y="4">${s.legend ?? `${s.name} ${formatMetric(s.points[s.points.length - 1]!.value)}`}</text></g>`;
   });
-  return html`<figure class="chart"><svg class="line-chart" data-chart="line" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${options.title}" xmlns="http://www.w3.org/2000/svg"><title>${options.title}</title>${legend}${grid}<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${plotBottom}" y2="${plotBottom}"/>${xAxis}${lines}<text class="axis-label" x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 6}" text-anchor="middle">${options.xLabel}</text></svg><figcaption>${options.title}</figcaption></figure>`;
+  return html`<figure class="chart"><svg class="line-chart" data-chart="${options.chart ?? 'line'}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${options.title}" xmlns="http://www.w3.org/2000/svg"><title>${options.title}</title>${legend}${grid}<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${plotBottom}" y2="${plotBottom}"/>${xAxis}${lines}<text class="axis-label" x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 6}" text-anchor="middle">${options.xLabel}</text></svg><figcaption>${options.title}</figcaption></figure>`;
 }

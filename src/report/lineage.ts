@@ -25,7 +25,7 @@ export function lineageNodes(data: RunReportData): LineageNode[] {
       : [`no new files (${formatCount(ingestion.files_skipped)} unchanged since an earlier run)`]
     : [];
   const modelDetails: string[] = [];
-  if (r.training) modelDetails.push(`training run ${r.training.run_id}`);
+  if (r.training) modelDetails.push(`training run ${r.training.run_id.slice(0, 8)}…`);
   if (r.deployment) modelDetails.push(`@${r.deployment.alias}${r.deployment.previous_champion ? `, previously version ${r.deployment.previous_champion}` : ''}`);
   else if (r.approval) modelDetails.push(`approval: ${r.approval.status}`);
   const predictions = r.predictions;

@@ -1,5 +1,5 @@
 import type { RunReportData, ReportedJobResult } from './data.js';
-import { code, renderFacts } from './facts.js';
+import { code, fullIdCode, idCode, renderFacts } from './facts.js';
 import { formatCount, formatDelta, formatDuration, formatMetric } from './format.js';
 import { breakable, html, type SafeHtml } from './html.js';
 import { maxOf } from '../arrays.js';
@@ -12,7 +12,8 @@ export function statusPill(status: string): SafeHtml {
 
 export function renderHeader(data: RunReportData): SafeHtml {
   const r = data.result;
-  return html`<header class="page-header"><div class="title-row"><h1>${r.job} <span class="run-id">run ${r.run_id}</span></h1>${statusPill(r.status)}</div>${renderFacts([
+  return html`<header class="page-header"><div class="title-row"><h1>${r.job} <span class="run-id">run ${idCode(r.run_id)}</span></h1>${statusPill(r.status)}</div>${renderFacts([
+    ['Run id', fullIdCode(r.run_id)],
     ['Target', r.target],
     ['Workspace', html`${r.workspace.kind} · ${code(r.workspace.location)}`],
     ['Started', r.started_at],
@@ -29,7 +30,7 @@ export function renderBanner(result: ReportedJobResult): SafeHtml {
     const failure = result.failure;
     const stage = failure?.stage ?? result.stages.find((s) => s.status === 'failed')?.name ?? 'a stage';
     const message = failure?.message ?? result.stages.find((s) => s.status === 'failed')?.error ?? 'no error message was recorded';
-    return html`<section class="banner banner-failed" id="outcome" role="alert"><h2>Failed at stage <strong>${stage}</strong></h2>${failure ? html`<p>Error code <code>${failure.code}</code></p>` : ''}<pre class="error">${message}</pre><p>The stages after it did not run. Fix the cause, then resume from this stage: <code>mlops run ${result.job} --resume ${result.run_id}</code></p></section>`;
+    return html`<section class="banner banner-failed" id="outcome" role="alert"><h2>Failed at stage <strong>${stage}</strong></h2>${failure ? html`<p>Error code <code>${failure.code}</code></p>` : ''}<pre class="error">${message}</pre><p>The stages after it did not run. Fix the cause, then resume from this stage: <code>mlops run ${result.job} --resume <span class="nowrap">${result.run_id}</span></code></p></section>`;
   }
   if (result.status === 'rejected') {
     const reasons = result.approval?.reasons ?? [];
@@ -67,9 +68,10 @@ export function renderStages(result: ReportedJobResult): SafeHtml {
   const rows = result.stages.map((stage) => {
     const width = Math.max(stage.duration_ms > 0 ? 0.5 : 0, (stage.duration_ms / longest) * 100);
     const resumedFrom = (stage as { resumed_from?: unknown }).resumed_from;
-    return html`<tr class="stage-row" data-stage="${stage.name}" data-status="${stage.status}"><td class="stage-name"><a href="#stage-${stage.name}">${stage.name}</a></td><td>${statusPill(stage.status)}${
+    const reusedFrom = (stage as { reused_from?: unknown }).reused_from;
+    return html`<tr class="stage-row" data-stage="${stage.name}" data-status="${stage.status}"${typeof reusedFrom === 'string' ? html` data-reused-from="${reusedFrom}"` : ''}><td class="stage-name"><a href="#stage-${stage.name}">${stage.name}</a></td><td>${statusPill(stage.status)}${
       typeof resumedFrom === 'string' ? html` <span class="muted small">reused from an earlier attempt</span>` : ''
-    }</td><td class="num">${stage.status === 'skipped' ? '–' : formatDuration(stage.duration_ms)}</td><td class="duration-cell"><div class="duration-bar status-${stage.status}" style="width:${width.toFixed(1)}%"></div></td></tr>`;
+    }${typeof reusedFrom === 'string' ? html` <span class="muted small reused">reused from run ${idCode(reusedFrom)} (inputs unchanged)</span>` : ''}</td><td class="num">${stage.status === 'skipped' ? '–' : formatDuration(stage.duration_ms)}</td><td class="duration-cell"><div class="duration-bar status-${stage.status}" style="width:${width.toFixed(1)}%"></div></td></tr>`;
   });
   return html`<section class="card" id="stages"><h2>Stages</h2><table class="stages"><thead><tr><th>Stage</th><th>Status</th><th class="num">Duration</th><th class="duration-head">Share of the longest stage</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }

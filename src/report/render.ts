@@ -34,7 +34,7 @@ ${renderTraining(data)}
 ${renderEvaluation(r)}
 ${renderApproval(r)}
 <div class="layout">${renderDeployment(r)}${renderScoring(r)}</div>
-<footer>Generated ${data.generated_at} by mlops-e2e · run ${r.run_id}</footer>
+<footer>Generated ${data.generated_at} by mlops-e2e · run <span class="nowrap">${r.run_id}</span></footer>
 </main>
 </body>
 </html>

@@ -1,7 +1,7 @@
 import type { StageName } from '../config/types.js';
 import { renderConfusionMatrix } from './confusion-matrix.js';
 import type { RunReportData, ReportedJobResult } from './data.js';
-import { code, extraFacts, renderFacts } from './facts.js';
+import { code, extraFacts, idCode, renderFacts } from './facts.js';
 import { formatCount, formatDelta, formatMetric } from './format.js';
 import { breakable, html, type HtmlValue, type SafeHtml } from './html.js';
 import { renderLineChart } from './line-chart.js';
@@ -59,7 +59,7 @@ export function renderIngestion(result: ReportedJobResult): SafeHtml {
       ['Rows quarantined', count(ingestion.rows_quarantined, true)],
       ['Output', code(ingestion.output_path)],
       ['Quarantine', code(ingestion.quarantine_path)],
-      ['Ingestion run', typeof details.run_id === 'string' ? code(details.run_id) : undefined],
+      ['Ingestion run', typeof details.run_id === 'string' ? idCode(details.run_id) : undefined],
       ['Data digest', typeof details.data_digest === 'string' ? html`<code title="${details.data_digest}">${details.data_digest.slice(0, 16)}…</code>` : undefined],
       ...extraFacts(ingestion, KNOWN_INGESTION_FIELDS),
     ])}${
@@ -117,7 +117,7 @@ export function renderTraining(data: RunReportData): SafeHtml {
       );
     }
     return html`${renderFacts([
-      ['Training run', code(training.run_id)],
+      ['Training run', idCode(training.run_id)],
       ['Experiment', training.experiment_name],
       ['Epochs run', formatCount(training.epochs_run)],
       ['Model', result.model ? html`<code>${breakable(result.model.name)}</code> version <strong>${result.model.version}</strong>` : undefined],
@@ -144,7 +144,7 @@ export function renderEvaluation(result: ReportedJobResult): SafeHtml {
       }</tr>`;
     });
     return html`${renderFacts([
-      ['Evaluation run', code(evaluation.run_id)],
+      ['Evaluation run', idCode(evaluation.run_id)],
       ['Model', result.model ? html`<code>${breakable(result.model.name)}</code> version <strong>${result.model.version}</strong>` : undefined],
       ['Evaluation rows', formatCount(evaluation.dataset_rows)],
       ['Dataset digest', html`<code title="${evaluation.dataset_digest}">${evaluation.dataset_digest.slice(0, 16)}…</code>`],
@@ -153,7 +153,28 @@ export function renderEvaluation(result: ReportedJobResult): SafeHtml {
       metrics: evaluation.metrics,
       candidateLabel,
       ...(champion ? { champion: { label: championLabel, metrics: champion.metrics } } : {}),
-    })}<table class="metrics"><thead><tr><th>Metric</th><th class="num">${candidateLabel}</th>${champion ? html`<th class="num">${championLabel}</th><th class="num">Δ</th>` : ''}</tr></thead><tbody>${rows}</tbody></table></div><div>${renderConfusionMatrix(evaluation.confusion_matrix)}</div></div>`;
+    })}<table class="metrics"><thead><tr><th>Metric</th><th class="num">${candidateLabel}</th>${champion ? html`<th class="num">${championLabel}</th><th class="num">Δ</th>` : ''}</tr></thead><tbody>${rows}</tbody></table></div><div>${renderConfusionMatrix(evaluation.confusion_matrix)}${renderPrCurve(evaluation)}</div></div>`;
+  });
+}
+
+/** A two-class model's precision-recall curve (recall on x, precision on y), with its PR AUC in the legend. */
+export function renderPrCurve(evaluation: NonNullable<ReportedJobResult['evaluation']>): SafeHtml | '' {
+  const curve = evaluation.pr_curve;
+  if (!curve || curve.recall.length === 0) return '';
+  const auc = evaluation.metrics.pr_auc;
+  return renderLineChart({
+    title: `Precision-recall curve (positive label: ${curve.positive_label})`,
+    chart: 'pr-curve',
+    xLabel: 'recall',
+    yDomain: [0, 1],
+    series: [
+      {
+        name: 'precision',
+        color: '#7c3aed',
+        points: curve.recall.map((recall, i) => ({ step: recall, value: curve.precision[i]! })),
+        legend: auc === undefined ? 'precision' : `PR AUC ${formatMetric(auc)}`,
+      },
+    ],
   });
 }
 

@@ -16,6 +16,9 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaV
 code { background: #f1f5f9; padding: 1px 5px; border-radius: 4px; word-break: normal; overflow-wrap: anywhere; }
 pre.error { background: var(--red-bg); color: #7f1d1d; border: 1px solid #fecaca; border-radius: 6px; padding: 10px 12px;
   white-space: pre-wrap; word-break: break-word; margin: 8px 0; }
+/* Run ids never wrap: a short one (8 hex digits) fits anywhere, the full one scrolls inside its box on a narrow screen. */
+code.id, .nowrap { white-space: nowrap; overflow-wrap: normal; }
+code.id-full { display: inline-block; max-width: 100%; overflow-x: auto; vertical-align: bottom; }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
 .warn { color: var(--amber); font-weight: 600; }

@@ -55,6 +55,8 @@ export interface EvaluationSummary {
   dataset_digest: string;
   dataset_rows: number;
   champion?: { version: string; metrics: Record<string, number> };
+  /** Two-class models: the precision-recall curve of the positive (second) label, thinned to ≤ 101 points. */
+  pr_curve?: { positive_label: string; recall: number[]; precision: number[]; thresholds: number[] };
 }
 
 export interface ApprovalSummary {

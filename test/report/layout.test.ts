@@ -9,7 +9,7 @@ import { renderRunReport } from '../../src/report/render.js';
 import { writeRunReport } from '../../src/report/write.js';
 import { openWorkspace } from '../../src/workspace/open.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
-import { failedRun, rejectedRun } from './sample-data.js';
+import { binaryReusedRun, failedRun, rejectedRun } from './sample-data.js';
 
 const tempDir = useTempDirs();
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,6 +25,8 @@ interface LayoutProblems {
   clippedSvgText: string[];
   /** Ids and paths wrapped in the middle of a word, e.g. "recision" on its own line. */
   midWordBreaks: string[];
+  /** Run ids (elements with data-id, and .nowrap spans) drawn on more than one line. */
+  brokenIds: string[];
 }
 
 // Runs in the page (as a string: the tests compile without the DOM typings).
@@ -69,7 +71,14 @@ const MEASURE = `(() => {
       }
     }
   }
-  return { scrollWidth: document.documentElement.scrollWidth, viewport, overflowing, clippedSvgText, midWordBreaks };
+  const brokenIds = [];
+  for (const el of document.querySelectorAll('[data-id], .nowrap')) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    if (lines.size > 1) brokenIds.push(el.textContent + ' on ' + lines.size + ' lines');
+  }
+  return { scrollWidth: document.documentElement.scrollWidth, viewport, overflowing, clippedSvgText, midWordBreaks, brokenIds };
 })()`;
 
 describe('the run report at 1280 px and at 420 px, in Debian headless Chromium', () => {
@@ -87,16 +96,19 @@ describe('the run report at 1280 px and at 420 px, in Debian headless Chromium',
       viewport: { width: 1280, height: 900 },
     });
     try {
-      // A real run, twice, so the report compares the candidate with a champion (two bars per metric).
+      // A real run, twice (the second forced past the step cache), so the report compares the
+      // candidate with a champion (two bars per metric).
       await runPipeline({ load: { cwd, env: {} } });
-      const result = await runPipeline({ load: { cwd, env: {} } });
+      const result = await runPipeline({ load: { cwd, env: {} }, force: true });
       expect(result.status, JSON.stringify(result.failure)).toBe('succeeded');
       const workspace = await openWorkspace(await loadConfig({ cwd, env: {} }), { env: {} });
       const reports = {
         succeeded: (await writeRunReport(result, workspace, { dir: join(cwd, 'reports'), source: './data/landing' })).path,
         rejected: join(cwd, 'reports', 'rejected.html'),
         failed: join(cwd, 'reports', 'failed.html'),
+        binary: join(cwd, 'reports', 'binary.html'),
       };
+      await writeFile(reports.binary, renderRunReport(binaryReusedRun()));
       await writeFile(reports.rejected, renderRunReport(rejectedRun()));
       await writeFile(reports.failed, renderRunReport(failedRun()));
 
@@ -112,12 +124,22 @@ describe('the run report at 1280 px and at 420 px, in Debian headless Chromium',
           expect(found.overflowing, where).toEqual([]);
           expect(found.clippedSvgText, where).toEqual([]);
           expect(found.midWordBreaks, where).toEqual([]);
+          expect(found.brokenIds, where).toEqual([]);
         }
       }
       // The succeeded report has the metric bars whose labels were once clipped.
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(pathToFileURL(reports.succeeded).href, { waitUntil: 'load' });
       expect(await page.locator('svg[data-chart="bars"] text.bar-label').allTextContents()).toContain('precision_weighted');
+      // Every run id of the real report is whole on one line somewhere (the header's facts) and short elsewhere.
+      expect(await page.locator('code.id-full').first().textContent()).toBe(result.run_id);
+      // The two-class report draws its PR curve, within its chart, and shows the reused stages.
+      await page.goto(pathToFileURL(reports.binary).href, { waitUntil: 'load' });
+      const pr = page.locator('svg[data-chart="pr-curve"]');
+      expect(await pr.count()).toBe(1);
+      expect(Number(await pr.locator('polyline.series').getAttribute('data-points'))).toBeGreaterThan(10);
+      expect(await pr.locator('.legend-item text').textContent()).toMatch(/^PR AUC 0\.\d{4}$/);
+      expect(await page.locator('tr[data-reused-from] .reused').allTextContents()).toEqual(['reused from run b0123456… (inputs unchanged)', 'reused from run c0123456… (inputs unchanged)']);
     } finally {
       await (await launching.catch(() => undefined))?.close();
     }

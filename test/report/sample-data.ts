@@ -1,5 +1,6 @@
 import type { IngestionSummary } from '../../src/pipeline/state.js';
 import type { CurvePoint, RunReportData } from '../../src/report/data.js';
+import { binaryMetrics, prCurve } from '../../src/stages/evaluate/binary.js';
 
 /** A finished pipeline_job run as the runner reports it: version 2 replaces champion version 1. */
 export function succeededRun(): RunReportData {
@@ -115,6 +116,34 @@ export function failedRun(): RunReportData {
   r.failure = { stage: 'train', code: 'NOT_FOUND', message };
   for (const key of ['training', 'model', 'evaluation', 'approval', 'deployment', 'predictions'] as const) delete r[key];
   data.training_curves = {};
+  return data;
+}
+
+/**
+ * A rerun on unchanged data of a two-class model: train and evaluate reused from earlier runs (the
+ * step cache), MLflow's 32-hex run ids everywhere, and the PR curve of a fixed ranking of 60 rows.
+ */
+export function binaryReusedRun(): RunReportData {
+  const data = succeededRun();
+  const r = data.result;
+  const hex = (digit: string) => `${digit}${'0123456789abcdef'.repeat(2).slice(0, 31)}`;
+  r.run_id = hex('a');
+  r.stages = r.stages.map((s) => (s.name === 'train' ? { ...s, duration_ms: 20, reused_from: hex('b') } : s.name === 'evaluate' ? { ...s, duration_ms: 15, reused_from: hex('c') } : s));
+  (r.ingestion as { run_id: string }).run_id = hex('d');
+  r.training = { ...r.training!, run_id: hex('b') };
+  r.model = { name: 'main.penguins.penguinclassifier', version: '1', uri: 'models:/main.penguins.penguinclassifier/1' };
+  const isPositive = Array.from({ length: 60 }, (_, i) => i % 2 === 0);
+  const scores = Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 0.55 : 0.4) + ((i * 37) % 60) / 150);
+  const metrics = { accuracy: 0.95, f1_macro: 0.95, log_loss: 0.12, roc_auc: 0.98, ...binaryMetrics(isPositive, scores)! };
+  r.evaluation = {
+    run_id: hex('c'),
+    metrics,
+    confusion_matrix: { labels: ['female', 'male'], matrix: [[28, 2], [1, 29]] },
+    dataset_digest: '01e14941cc64fca39c57c1f66bc4a74b9b9ec4eead51924034bd074021ef9c2a',
+    dataset_rows: 60,
+    pr_curve: { positive_label: 'male', ...prCurve(isPositive, scores)! },
+  };
+  r.deployment = { alias: 'champion', changed: false, previous_champion: undefined };
   return data;
 }
 

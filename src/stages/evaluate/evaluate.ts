@@ -12,7 +12,7 @@ import { encodedFromArrow, toLabelIndices } from '../features.js';
 import { readIngested } from '../ingest/read.js';
 import { loadModel } from '../load-model.js';
 import { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest } from '../train/eval-set.js';
-import { binaryMetrics } from './binary.js';
+import { binaryMetrics, prCurve } from './binary.js';
 import { confusionMatrixSvg } from './confusion-svg.js';
 import { classificationMetrics, metricsForMlflow, perClassMetricsForMlflow, type ClassificationMetrics } from './metrics.js';
 
@@ -70,8 +70,11 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
     const full = classificationMetrics(labels, candidate.classifier.predictProba(features, rows), labelNames.length, labelNames);
     const metrics = metricsForMlflow(full);
     // A two-class model also gets PR AUC and its decision threshold (for the second label, the positive one).
-    const binary = labelNames.length === 2 ? binaryMetrics(Array.from(labels, (k) => k === 1), positiveColumn(candidate.classifier.predictProba(features, rows), rows)) : undefined;
+    const isPositive = labelNames.length === 2 ? Array.from(labels, (k) => k === 1) : undefined;
+    const positiveScores = isPositive ? positiveColumn(candidate.classifier.predictProba(features, rows), rows) : undefined;
+    const binary = isPositive && positiveScores ? binaryMetrics(isPositive, positiveScores) : undefined;
     if (binary) Object.assign(metrics, binary);
+    const curve = isPositive && positiveScores ? prCurve(isPositive, positiveScores) : undefined;
 
     let champion: EvaluationSummary['champion'];
     const championVersion = await currentChampion(ctx, model.name);
@@ -130,7 +133,7 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
       await tracking.logArtifact(
         run.runId,
         EVALUATION_ARTIFACTS.metricsJson,
-        JSON.stringify({ metrics, per_class: full.per_class, dataset: { digest, rows, source: evalSet.source }, champion }, null, 2),
+        JSON.stringify({ metrics, per_class: full.per_class, dataset: { digest, rows, source: evalSet.source }, champion, ...(curve ? { pr_curve: curve } : {}) }, null, 2),
         signal,
       );
       ctx.reporter.report({
@@ -148,6 +151,7 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
         dataset_digest: digest,
         dataset_rows: rows,
         ...(champion ? { champion } : {}),
+        ...(curve ? { pr_curve: { positive_label: labelNames[1]!, ...curve } } : {}),
       };
     });
   } finally {
