@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from '../../src/run.js';
+import { runJob, runPipeline } from '../../src/run.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -21,6 +21,11 @@ describe('examples/penguins', () => {
     expect(result.evaluation!.metrics.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(result.training!.metrics.test_accuracy).toBeGreaterThanOrEqual(0.95);
     expect(result.predictions?.rows).toBe(344);
+
+    // model_training_job gives no schema: it reads the one ingestion stored with the data (with Iris's it could not find its columns).
+    const alone = await runJob({ job: 'model_training_job', load: { cwd, env: {} }, reportDir: false });
+    expect(alone.failure?.message ?? alone.status).toBe('succeeded');
+    expect(alone.training!.metrics.test_accuracy).toBeGreaterThanOrEqual(0.95);
   }, 300_000);
 
   it('trains and evaluates a binary label (Adelie or Gentoo): PR AUC and the decision threshold besides ROC AUC', async () => {
@@ -39,5 +44,9 @@ describe('examples/penguins', () => {
     expect(metrics.pr_auc).toBeLessThanOrEqual(1);
     expect(metrics.decision_threshold).toBe(0.5);
     expect(metrics.best_f1_threshold).toBeGreaterThan(0);
+    const curve = result.evaluation!.pr_curve!;
+    expect(curve.positive_label).toBe('Gentoo');
+    expect(curve.recall[0]).toBe(0);
+    expect(curve.recall.at(-1)).toBe(1);
   }, 300_000);
 });

@@ -27,7 +27,7 @@ async function allRuns(tracking: ReturnType<typeof localStores>['tracking']): Pr
 }
 
 describe('pipeline_job on the local workspace', () => {
-  it('runs all six stages on the bundled data, then again without re-ingesting, promoting version 2', async () => {
+  it('runs all six stages on the bundled data, then again (forced past the step cache) without re-ingesting, promoting version 2', async () => {
     const cwd = await tempDir();
     const reporter = new RecordingReporter();
     const first = await runPipeline({ load: { cwd, env: {} }, reporter });
@@ -81,7 +81,8 @@ describe('pipeline_job on the local workspace', () => {
     const logged = new TextDecoder().decode(await tracking.downloadArtifact(first.run_id, 'report/run_report.html'));
     expect(logged).toBe(html);
 
-    const second = await runPipeline({ load: { cwd, env: {} } });
+    // Unforced, train and evaluate would be reused (test/cli/commands/run-cache.test.ts).
+    const second = await runPipeline({ load: { cwd, env: {} }, force: true });
     expect(second.status).toBe('succeeded');
     expect(second.ingestion).toMatchObject({ files_ingested: 0, rows_written: 0 });
     expect(second.model?.version).toBe('2');

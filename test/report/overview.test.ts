@@ -1,14 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { renderBanner, renderHeader, renderKeyFigures, renderStages } from '../../src/report/overview.js';
-import { failedRun, rejectedRun, succeededRun } from './sample-data.js';
+import { binaryReusedRun, failedRun, occurrences, rejectedRun, succeededRun } from './sample-data.js';
 
 describe('run overview', () => {
   it('header names job, run, target, workspace and tracking', () => {
     // Paths carry <wbr> after their separators; the text read is the same.
     const out = renderHeader(succeededRun()).value.replaceAll('<wbr>', '');
-    for (const text of ['pipeline_job', 'run run0001', 'Succeeded', '/tmp/ws/.mlops', 'file:///tmp/ws/.mlops/mlruns', '/Shared/iris', '4.32 s']) {
+    for (const text of ['pipeline_job', 'run <code class="id" title="run0001" data-id="run0001">run0001</code>', 'Succeeded', '/tmp/ws/.mlops', 'file:///tmp/ws/.mlops/mlruns', '/Shared/iris', '4.32 s']) {
       expect(out).toContain(text);
     }
+  });
+
+  it('shows a 32-hex run id as its first 8 digits (full id in title and data-id), and whole once, in the facts', () => {
+    const data = binaryReusedRun();
+    const id = data.result.run_id;
+    const out = renderHeader(data).value;
+    expect(out).toContain(`run <code class="id" title="${id}" data-id="${id}">${id.slice(0, 8)}…</code>`);
+    expect(out).toContain(`<dt>Run id</dt><dd><code class="id id-full" data-id="${id}">${id}</code></dd>`);
+  });
+
+  it('marks stages reused by the step cache with the run they came from', () => {
+    const data = binaryReusedRun();
+    const out = renderStages(data.result).value;
+    const train = data.result.stages.find((s) => s.name === 'train')!.reused_from!;
+    expect(out).toContain(`data-reused-from="${train}"`);
+    expect(out).toContain(`reused from run <code class="id" title="${train}" data-id="${train}">${train.slice(0, 8)}…</code> (inputs unchanged)`);
+    expect(occurrences(out, 'data-reused-from=')).toBe(2);
+    expect(renderStages(succeededRun().result).value).not.toContain('reused from run');
   });
 
   it('banner: a deployed version, a rejection with its reasons, a failure with stage, code, message and how to resume', () => {

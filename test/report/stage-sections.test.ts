@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderApproval, renderDeployment, renderEvaluation, renderIngestion, renderScoring, renderTraining } from '../../src/report/stage-sections.js';
-import { failedRun, rejectedRun, succeededRun } from './sample-data.js';
+import { binaryReusedRun, failedRun, rejectedRun, succeededRun } from './sample-data.js';
 
 describe('stage sections', () => {
   it('ingestion shows counts, files set aside with their reasons, the files ingested, and fields added by newer stage versions', () => {
@@ -47,6 +47,17 @@ describe('stage sections', () => {
     expect(out).toContain('<tr><td>accuracy</td><td class="num">0.9667</td><td class="num">0.9333</td><td class="num">+0.0334</td></tr>');
     expect(out.match(/class="cm-cell/g)).toHaveLength(9);
     expect(out.match(/class="bar champion" data-metric/g)).toHaveLength(2);
+  });
+
+  it('evaluation of a two-class model draws its PR curve with the PR AUC; a multiclass one has none', () => {
+    const data = binaryReusedRun();
+    const out = renderEvaluation(data.result).value;
+    const curve = data.result.evaluation!.pr_curve!;
+    expect(out).toContain('data-chart="pr-curve"');
+    expect(out).toContain(`data-points="${curve.recall.length}"`);
+    expect(out).toContain(`PR AUC ${data.result.evaluation!.metrics.pr_auc!.toFixed(4)}`);
+    expect(out).toContain('Precision-recall curve (positive label: male)');
+    expect(renderEvaluation(succeededRun().result).value).not.toContain('pr-curve');
   });
 
   it('approval shows the verdict, the failed rules and every check', () => {

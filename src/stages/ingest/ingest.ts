@@ -129,8 +129,6 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
 
       // Even a run with nothing new leaves the output folder, so readers find an empty dataset, not a missing one.
       await volumes.mkdirs(outputPath, call);
-      // Stored beside the data: training reads its label and features from it when its schema parameter is not set.
-      await writeStoredSchema(volumes, outputPath, settings.schema, call);
       const ingestedAt = ctx.now();
       const attemptId = randomUUID();
       const outputFolder = partitionFolder(outputPath, ingestedAt);
@@ -244,6 +242,8 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
         await ledgerLog.commit(ledger);
       }
       await ledgerLog.compact();
+      // Stored beside the data once it is committed: training reads its label and features from it when its schema parameter is not set.
+      await writeStoredSchema(volumes, outputPath, settings.schema, call);
 
       const ingested = inputs.filter((input) => input.status === 'ingested');
       const counts: RunCounts = {

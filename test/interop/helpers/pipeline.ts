@@ -39,9 +39,9 @@ export interface PipelineProject {
   predictionsPath: string;
 }
 
-/** Runs pipeline_job once more in the same project (a new version; the champion alias moves). */
+/** Runs pipeline_job once more in the same project, past the step cache (a new version; the champion alias moves). */
 export async function rerunPipeline(project: PipelineProject, options: { env?: Record<string, string | undefined> } = {}): Promise<void> {
-  const run = await runCli(['run', 'pipeline_job', '-o', 'json'], { cwd: project.dir, ...(options.env ? { env: options.env } : {}) });
+  const run = await runCli(['run', 'pipeline_job', '-o', 'json', '--force'], { cwd: project.dir, ...(options.env ? { env: options.env } : {}) });
   if (run.code !== 0) throw new Error(`mlops run pipeline_job (again) exited ${run.code}:\n${run.stderr.slice(-6000)}`);
 }
 

@@ -9,8 +9,15 @@ import { runIngest } from '../../../src/stages/ingest/ingest.js';
 import { readIngested } from '../../../src/stages/ingest/read.js';
 import { readParquetFile, readParquetFolder } from '../../helpers/read-parquet.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, useAzurite } from '../../helpers/azurite.js';
+import { readStoredSchema, SCHEMA_FILE } from '../../../src/stages/ingest/stored-schema.js';
+import { formatSchema, IRIS_SCHEMA } from '../../../src/stages/ingest/schema.js';
 import { ingestSetup, IRIS_HEADER, listTree, SAMPLE_LANDING, VOLUME } from '../../helpers/ingest-workspace.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
+
+/** The files under the ingested folder, less the schema stored beside them (test/stages/ingest/stored-schema.test.ts). */
+async function dataFiles(dir: string): Promise<string[]> {
+  return (await listTree(dir)).filter((file) => file !== SCHEMA_FILE);
+}
 
 const tempDir = useTempDirs();
 const START = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -40,8 +47,10 @@ describe('runIngest on a local folder', () => {
       files: ['iris_part_001.csv', 'iris_part_002.csv', 'iris_part_003.csv'],
       quarantined_files: [],
     });
-    const outputs = await listTree(s.volumeDir('ingested'));
+    const outputs = await dataFiles(s.volumeDir('ingested'));
     expect(outputs).toHaveLength(3);
+    // The schema it read them by, beside them, for training (hidden from Parquet readers by the _).
+    expect(formatSchema((await readStoredSchema(s.volumes, `${VOLUME}/ingested`))!)).toBe(formatSchema(IRIS_SCHEMA));
     for (const output of outputs) expect(output).toMatch(new RegExp(`^ingest_date=${DAY}/iris_part_00\\d\\.[0-9a-f]{16}\\.part-00000\\.parquet$`));
 
     // An independent reader sees every row with where and when it came from.
@@ -143,7 +152,7 @@ describe('runIngest on a local folder', () => {
     const before = await readFile(snapshot, 'utf8');
     const second = await runIngest(s.ctx, s.params);
     expect(second).toMatchObject({ files_ingested: 0, files_skipped: 3, rows_written: 0, files: [] });
-    expect(await listTree(s.volumeDir('ingested'))).toHaveLength(3);
+    expect(await dataFiles(s.volumeDir('ingested'))).toHaveLength(3);
     expect(await readFile(snapshot, 'utf8')).toBe(before);
     expect(await listTree(s.volumeDir('checkpoints'))).toEqual(['ingest_ledger/snapshot.json']);
   });
@@ -162,11 +171,11 @@ describe('runIngest on a local folder', () => {
     const file = path.join(s.landing, 'drop.csv');
     await writeFile(file, `${IRIS_HEADER}\n5.0,3.3,1.4,0.2,setosa\n`);
     const first = await runIngest(s.ctx, s.params);
-    const firstOutputs = await listTree(s.volumeDir('ingested'));
+    const firstOutputs = await dataFiles(s.volumeDir('ingested'));
     await writeFile(file, `${IRIS_HEADER}\n5.0,3.3,1.4,0.2,setosa\n6.0,2.2,5.0,1.5,virginica\n`);
     const result = await runIngest(s.ctx, s.params);
     expect(result).toMatchObject({ files_ingested: 1, files_changed: 1, rows_written: 2, changed_files: [{ path: 'drop.csv', action: 'reingested' }] });
-    const outputs = await listTree(s.volumeDir('ingested'));
+    const outputs = await dataFiles(s.volumeDir('ingested'));
     expect(outputs).toHaveLength(1);
     expect(outputs).not.toEqual(firstOutputs);
     const table = await readIngested(s.volumes, result.output_path);
@@ -200,7 +209,7 @@ describe('runIngest on a local folder', () => {
       message: expect.stringMatching(/drop\.csv \(etag .*\): changed in place since ingested and on_change is fail/),
     });
     expect(await s.ledger()).toEqual(ledgerBefore);
-    expect(await listTree(s.volumeDir('ingested'))).toHaveLength(1);
+    expect(await dataFiles(s.volumeDir('ingested'))).toHaveLength(1);
   });
 
   it('splits a file into parts of max_rows_per_file rows, all read back as one dataset', async () => {
@@ -208,7 +217,7 @@ describe('runIngest on a local folder', () => {
     const lines = Array.from({ length: 25 }, (_, i) => `${(4 + i / 10).toFixed(1)},3.0,1.5,0.2,setosa`);
     await writeFile(path.join(s.landing, 'many.csv'), `${IRIS_HEADER}\n${lines.join('\n')}\n`);
     const result = await runIngest(s.ctx, { ...s.params, max_rows_per_file: '10' });
-    const outputs = await listTree(s.volumeDir('ingested'));
+    const outputs = await dataFiles(s.volumeDir('ingested'));
     expect(outputs.map((output) => output.replace(/\.[0-9a-f]{16}\./, '.KEY.').replace(/^ingest_date=[^/]+\//, ''))).toEqual([
       'many.KEY.part-00000.parquet',
       'many.KEY.part-00001.parquet',
@@ -264,7 +273,7 @@ describe('runIngest on a local folder', () => {
     expect(await listTree(s.volumes.localPath(VOLUME))).toEqual([]);
     await s.volumes.write(`${VOLUME}/checkpoints/ingest_ledger.json`, '{"version": 2');
     await expect(runIngest(s.ctx, s.params)).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining(`${VOLUME}/checkpoints/ingest_ledger.json`) });
-    expect(await listTree(s.volumeDir('ingested'))).toEqual([]);
+    expect(await dataFiles(s.volumeDir('ingested'))).toEqual([]);
   });
 
   it('stops with ABORTED and writes nothing when the signal has fired', async () => {
@@ -291,10 +300,10 @@ describe('runIngest on a local folder', () => {
   it('replays a file: reads it again and replaces its rows', async () => {
     const s = await ingestSetup(await tempDir());
     await runIngest(s.ctx, s.params);
-    const before = await listTree(s.volumeDir('ingested'));
+    const before = await dataFiles(s.volumeDir('ingested'));
     const result = await runIngest(s.ctx, s.params, { only: ['iris_part_002.csv'] });
     expect(result).toMatchObject({ files_ingested: 1, rows_written: 50, files: ['iris_part_002.csv'] });
-    const after = await listTree(s.volumeDir('ingested'));
+    const after = await dataFiles(s.volumeDir('ingested'));
     expect(after).toHaveLength(3);
     expect(after.filter((file) => before.includes(file))).toHaveLength(2);
     expect((await readIngested(s.volumes, result.output_path)).numRows).toBe(150);
@@ -343,7 +352,7 @@ describe('runIngest on a local folder', () => {
     const result = await runIngest(s.ctx, params);
     expect(result.rows_written).toBe(30);
     expect((await readIngested(s.volumes, result.output_path)).numRows).toBe(30);
-    expect(await listTree(s.volumeDir('ingested'))).toHaveLength(3);
+    expect(await dataFiles(s.volumeDir('ingested'))).toHaveLength(3);
     expect((await s.ledger()).pending).toEqual([]);
     const messages = s.reporter.events.flatMap((event) => (event.type === 'log' ? [event.message] : []));
     expect(messages.some((message) => message.startsWith('Recovered from an interrupted ingestion'))).toBe(true);
