@@ -18,8 +18,12 @@ export function code(text: string | undefined): SafeHtml | undefined {
  * and data-id, and in full once, in the report's header. Other ids are shown whole, unbroken.
  */
 export function idCode(id: string): SafeHtml {
-  const shown = /^[0-9a-f]{32}$/i.test(id) ? `${id.slice(0, 8)}…` : id;
-  return html`<code class="id" title="${id}" data-id="${id}">${shown}</code>`;
+  return html`<code class="id" title="${id}" data-id="${id}">${shortId(id)}</code>`;
+}
+
+/** An MLflow run id (32 hex digits) as its first 8 and an ellipsis; any other id as it is. */
+export function shortId(id: string): string {
+  return /^[0-9a-f]{32}$/i.test(id) ? `${id.slice(0, 8)}…` : id;
 }
 
 /** A full id, to read or copy: never wrapped; on a screen too narrow for it, it scrolls inside its box. */

@@ -1,6 +1,7 @@
 import type { RunReportData } from './data.js';
 import { formatCount } from './format.js';
 import { breakable, html, type HtmlValue, type SafeHtml } from './html.js';
+import { shortId } from './facts.js';
 
 export interface LineageNode {
   kind: 'source' | 'volume' | 'model' | 'predictions';
@@ -25,7 +26,7 @@ export function lineageNodes(data: RunReportData): LineageNode[] {
       : [`no new files (${formatCount(ingestion.files_skipped)} unchanged since an earlier run)`]
     : [];
   const modelDetails: string[] = [];
-  if (r.training) modelDetails.push(`training run ${r.training.run_id.slice(0, 8)}…`);
+  if (r.training) modelDetails.push(`training run ${shortId(r.training.run_id)}`);
   if (r.deployment) modelDetails.push(`@${r.deployment.alias}${r.deployment.previous_champion ? `, previously version ${r.deployment.previous_champion}` : ''}`);
   else if (r.approval) modelDetails.push(`approval: ${r.approval.status}`);
   const predictions = r.predictions;

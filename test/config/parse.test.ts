@@ -95,11 +95,13 @@ describe('parseConfig with the shipped mlops.yml', () => {
       max_train_rows: '10000',
       seed: '42',
       test_size: '0.2',
+      cache: 'true',
     });
     expect(config.jobs.model_deployment_job.parameters).toEqual({
       model_name: 'hp_az_catalog.hp_iris_ml.irisclassifierdemo',
       model_version: '',
       experiment_path: '/Shared/hp_mlops_e2e/dev/hp_iris_ml',
+      cache: 'true',
     });
     expect(config.jobs.batch_inference_job.parameters).toEqual({
       catalog_name: 'hp_az_catalog',
@@ -126,7 +128,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     }
     expect(pipeline.batch_size).toBe('65536');
     expect(pipeline.train_batch_size).toBe('32');
-    expect(Object.keys(pipeline)).toHaveLength(35);
+    expect(Object.keys(pipeline)).toHaveLength(36);
   });
 
   it('resolves the prod target to Databricks with tighter approval', () => {

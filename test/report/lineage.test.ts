@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lineageNodes, renderLineage } from '../../src/report/lineage.js';
-import { failedRun, rejectedRun, succeededRun } from './sample-data.js';
+import { binaryReusedRun, failedRun, rejectedRun, succeededRun } from './sample-data.js';
 
 describe('lineage', () => {
   it('follows source files → volume → model version → predictions', () => {
@@ -14,6 +14,9 @@ describe('lineage', () => {
     expect(nodes[0]!.details[0]).toBe('3 file(s): iris_part_001.csv, iris_part_002.csv, iris_part_003.csv');
     expect(nodes[2]!.details).toEqual(['training run trainrun', '@champion, previously version 1']);
     expect(nodes[3]!.details).toEqual(['150 row(s)', '/tmp/ws/.mlops/tables/main/iris/iris_predictions']);
+    // An MLflow run id (32 hex digits) is shortened: a lineage card is too narrow for it whole.
+    const data = binaryReusedRun();
+    expect(lineageNodes(data)[2]!.details[0]).toBe(`training run ${data.result.training!.run_id.slice(0, 8)}…`);
   });
 
   it('marks what the run did not produce, and says when no new files came in', () => {

@@ -39,7 +39,7 @@ describe('run overview', () => {
     expect(failed).toContain('Failed at stage <strong>train</strong>');
     expect(failed).toContain('<code>NOT_FOUND</code>');
     expect(failed).toContain('No ingested rows under /Volumes/main/iris/vol/ingested');
-    expect(failed).toContain('mlops run pipeline_job --resume run0001');
+    expect(failed).toContain('mlops run pipeline_job --resume <span class="nowrap">run0001</span>');
   });
 
   it('key figures: rows, accuracy against the champion, version, predictions', () => {
