@@ -3,6 +3,8 @@ import { formatModelUri } from '../tracking/model-uri.js';
 import type { StageContext } from './context.js';
 import { integer, text } from './param-types.js';
 import type { ModelRef } from './state.js';
+import { HUMAN_TAGS } from './approve/tags.js';
+import { ROLLED_BACK_AT_TAG } from './deploy/deploy.js';
 
 /** model_version: '' or "latest" is the newest version. */
 export const MODEL_VERSION = {
@@ -26,11 +28,16 @@ export async function modelFromParams(ctx: Pick<StageContext, 'workspace' | 'sig
   return { name, version, uri: formatModelUri({ kind: 'version', name, version }) };
 }
 
-/** Whether the registered version still exists (not deleted since it was registered). */
+/**
+ * Whether a registered version can still be handed on as a stage's output: it exists, was not rolled
+ * back (deployment refuses a rolled-back version for good: a new one must be trained) and was not
+ * rejected by a person. A version the approval rules rejected still stands: the same model would be
+ * judged the same way again.
+ */
 export async function modelVersionStands(ctx: Pick<StageContext, 'workspace' | 'signal'>, model: ModelRef): Promise<boolean> {
   try {
-    await ctx.workspace.registry.getModelVersion(model.name, model.version, ctx.signal ? { signal: ctx.signal } : {});
-    return true;
+    const version = await ctx.workspace.registry.getModelVersion(model.name, model.version, ctx.signal ? { signal: ctx.signal } : {});
+    return !version.tags[ROLLED_BACK_AT_TAG] && version.tags[HUMAN_TAGS.decision] !== 'rejected';
   } catch (error) {
     if (error instanceof MlopsError && error.code === 'NOT_FOUND') return false;
     throw error;
