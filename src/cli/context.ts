@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { defaultLocalTrackingUri } from '../config/workspace.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -121,7 +121,9 @@ export async function checkTrackingStoreForRun(config: ResolvedConfig, options: 
   if (uri.startsWith('file:') || /^sqlite:/i.test(uri)) {
     const store = uri.startsWith('file:') ? fileURLToPath(uri) : sqlitePathFromUri(uri, config.configDir);
     const parent = dirname(store);
-    if (!(await isFolder(parent))) fail(`the folder ${parent} that would hold the store ${store} does not exist`, `create ${parent} first if a new store is meant there`);
+    // A store inside the local workspace folder (e.g. ./.mlops/mlruns) is no typo: the run creates that folder.
+    const inWorkspace = config.workspace.type === 'local' && !relative(config.workspace.root, parent).startsWith('..') && !isAbsolute(relative(config.workspace.root, parent));
+    if (!inWorkspace && !(await isFolder(parent))) fail(`the folder ${parent} that would hold the store ${store} does not exist`, `create ${parent} first if a new store is meant there`);
     return;
   }
   if (/^https?:\/\//i.test(uri)) {

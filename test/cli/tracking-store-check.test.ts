@@ -51,13 +51,14 @@ describe('mlops run with a mistyped MLFLOW_TRACKING_URI', () => {
     expect(out.stderr).not.toContain('s3cr3t');
   });
 
-  it('accepts a new store in an existing folder, a server that answers any status, and the workspace default', async () => {
+  it('accepts a new store in an existing folder or in the workspace folder, a server that answers any status, and the workspace default', async () => {
     const cwd = await tempDir();
     const server = createServer((_request, response) => response.writeHead(404).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      for (const uri of [`sqlite:///${cwd}/new.db`, join(cwd, 'new-mlruns'), `http://127.0.0.1:${port}`]) {
+      // ./.mlops/mlruns in a fresh project: its folder is the workspace's, which the run creates.
+      for (const uri of [`sqlite:///${cwd}/new.db`, join(cwd, 'new-mlruns'), `http://127.0.0.1:${port}`, './.mlops/mlruns', `sqlite:///${cwd}/.mlops/sub/x.db`]) {
         const config = await loadConfig({ cwd, env: { MLFLOW_TRACKING_URI: uri } });
         expect(config.trackingUriFrom).toBe('MLFLOW_TRACKING_URI');
         await expect(checkTrackingStoreForRun(config)).resolves.toBeUndefined();
