@@ -42,9 +42,11 @@ const MEASURE = `(() => {
   for (const svg of document.querySelectorAll('svg[viewBox]')) {
     const [, , w, h] = svg.getAttribute('viewBox').split(/\\s+/).map(Number);
     for (const t of svg.querySelectorAll('text')) {
-      // The text's box in the chart's own coordinates (through any translate or rotate on the way).
+      // The text's box in the chart's own (viewBox) coordinates, through any translate or rotate on the
+      // way, and not scaled by the size the page draws the chart at (getCTM alone includes that scale:
+      // a two-class confusion matrix drawn larger than its viewBox then looked clipped).
       const b = t.getBBox();
-      const m = t.getCTM();
+      const m = svg.getScreenCTM().inverse().multiply(t.getScreenCTM());
       const corners = [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height], [b.x + b.width, b.y + b.height]].map(([x, y]) => new DOMPoint(x, y).matrixTransform(m));
       const xs = corners.map((p) => p.x), ys = corners.map((p) => p.y);
       const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
