@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlflowServer, type MlflowServer } from '../helpers/mlflow-server.js';
 import { runPipelineProject, type PipelineProject } from '../helpers/pipeline.js';
 import { pythonOf, runPythonJson, type PythonEnv } from '../helpers/python.js';
+import { findCachedOutput } from '../../../src/pipeline/step-cache-store.js';
+import { STEP_CACHE_KEY_TAG } from '../../../src/pipeline/step-cache.js';
+import { openRestTracking } from '../../../src/tracking/rest/open-rest.js';
 
 // Our model in real MLflow: mlflow.pyfunc.load_model("models:/<name>@champion") (3.x and 2.12.2) gives
 // the same labels as our scorer on every Iris row, probabilities within 1e-6; mlflow.pyfunc.spark_udf on
@@ -90,5 +93,18 @@ describe('our model loaded by real MLflow', () => {
     expect(result.rows).toBe(150);
     expect(result.mismatches).toBe(0);
     expect(['setosa', 'versicolor', 'virginica']).toEqual(expect.arrayContaining(result.sample));
+  });
+
+  // The step cache's lookup is a tag search; the real server must answer it as our stores do.
+  it('mlflow server (3.x) answers the step cache\'s tag search for the train run the pipeline tagged', async () => {
+    const project = projects.mlflow3!;
+    const training = (project.result as unknown as { training: { run_id: string; experiment_name: string } }).training;
+    const { tracking } = openRestTracking({ uri: server!.url, retry: { maxRetries: 0 } });
+    const key = (await tracking.getRun(training.run_id)).data.tags[STEP_CACHE_KEY_TAG]!;
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    const found = await findCachedOutput(tracking, training.experiment_name, key);
+    expect(found?.runId).toBe(training.run_id);
+    expect((found?.output as { model: { name: string } }).model.name).toBe(project.modelName);
+    expect(await findCachedOutput(tracking, training.experiment_name, 'f'.repeat(64))).toBeUndefined();
   });
 });
