@@ -113,8 +113,8 @@ export async function checkTrackingStoreForRun(config: ResolvedConfig, options: 
   if (from !== 'MLFLOW_TRACKING_URI' && from !== 'tracking_uri') return;
   const where = from === 'MLFLOW_TRACKING_URI' ? 'MLFLOW_TRACKING_URI' : `targets.${config.target}.tracking_uri of ${config.configPath ?? 'the bundled config'}`;
   const uri = config.trackingUri;
-  const fail = (problem: string, hint: string): never => {
-    throw new MlopsError('CONFIG_INVALID', `Tracking URI ${redactUrl(uri)} (from ${where}): ${problem} — check the spelling`, {
+  const fail = (problem: string, hint: string, shown = redactUrl(uri)): never => {
+    throw new MlopsError('CONFIG_INVALID', `Tracking URI ${shown} (from ${where}): ${problem} — check the spelling`, {
       details: { tracking_uri: redactUrl(uri), from, hint },
     });
   };
@@ -129,17 +129,17 @@ export async function checkTrackingStoreForRun(config: ResolvedConfig, options: 
   if (/^https?:\/\//i.test(uri)) {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 5_000);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    // Only whether it answers: credentials are not sent (fetch refuses URLs that hold them) nor shown.
+    const url = new URL(uri);
+    url.username = '';
+    url.password = '';
     try {
-      const url = new URL(uri);
-      // Only whether it answers: credentials are not sent (fetch refuses URLs that hold them).
-      url.username = '';
-      url.password = '';
       const response = await (options.fetch ?? fetch)(url, { method: 'GET', signal, redirect: 'manual' });
       await response.body?.cancel();
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const reason = timeout.aborted ? `no answer within ${(options.timeoutMs ?? 5_000) / 1000} s` : describeFetchError(error);
-      fail(`the server does not answer (${reason})`, 'start the MLflow server, or unset the variable to use the workspace\'s own store');
+      fail(`the server does not answer (${reason})`, 'start the MLflow server, or unset the variable to use the workspace\'s own store', redactUrl(url.href));
     }
   }
 }
