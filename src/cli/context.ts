@@ -139,7 +139,7 @@ export async function checkTrackingStoreForRun(config: ResolvedConfig, options: 
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const reason = timeout.aborted ? `no answer within ${(options.timeoutMs ?? 5_000) / 1000} s` : describeFetchError(error);
-      fail(`the server does not answer (${reason})`, 'start the MLflow server, or unset the variable to use the workspace\'s own store', redactUrl(url.href));
+      fail(`the server could not be reached (${reason})`, 'start the MLflow server, or unset the variable to use the workspace\'s own store', redactUrl(url.href));
     }
   }
 }

@@ -47,7 +47,7 @@ describe('mlops run with a mistyped MLFLOW_TRACKING_URI', () => {
     const out = await cli(['run', 'model_training_job'], cwd, { MLFLOW_TRACKING_URI: `http://ana:s3cr3t@127.0.0.1:${port}` });
     expect(out.code, out.stderr).toBe(2);
     expect(out.stderr).toContain(`127.0.0.1:${port}`);
-    expect(out.stderr).toContain('(from MLFLOW_TRACKING_URI): the server does not answer (ECONNREFUSED)');
+    expect(out.stderr).toContain('(from MLFLOW_TRACKING_URI): the server could not be reached (ECONNREFUSED)');
     expect(out.stderr).not.toContain('s3cr3t');
   });
 
