@@ -151,7 +151,8 @@ async function child(engine, options) {
     let started = 0;
     const ctx = {
       workspace: { kind: 'local', location: options.workspace, volumes: new LocalVolumeStore({ root: options.workspace }), tables: new LocalTableStore({ root: options.workspace }), tracking, registry },
-      config: { configDir: options.workspace },
+      // What runScore's output guard reads (src/stages/score/check-output.ts): no other jobs here.
+      config: { configDir: options.workspace, jobs: {}, workspace: { type: 'local', root: options.workspace }, trackingUri: `file://${path.join(options.workspace, 'mlruns')}` },
       // The first progress event comes right after the first batch is scored.
       reporter: {
         ...silentReporter,
