@@ -15,12 +15,12 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
 
 /** Bare imports bundled in; every other package stays an import from node_modules. */
 const BUNDLED_PACKAGES = ['apache-arrow', 'flatbuffers', 'tslib', 'yaml'];
 
 export async function bundleCli(root) {
+  const { build } = await import('rolldown');
   rmSync(path.join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
   await build({
     input: path.join(root, 'dist', 'cli', 'main.js'),
