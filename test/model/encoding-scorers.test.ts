@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { CSV_NULL_VALUES } from '../../src/stages/ingest/coerce.js';
 import { encodedFeatureNames, fitInputs, oneHotColumns } from '../../src/model/encoding.js';
 import { modelToFiles } from '../../src/model/format.js';
 import { DenseForward } from '../../src/model/forward.js';
@@ -27,12 +28,12 @@ const SCHEMA = parseSchema(
 );
 const INPUTS = ['island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex'];
 
-/** The shipped CSV as an Arrow table (empty = null), the way ingestion types it. */
+/** The shipped CSV as an Arrow table (empty and NA = null), the way ingestion types it. */
 async function penguinsTable(): Promise<arrow.Table> {
   const [header, ...lines] = (await readFile(PENGUINS, 'utf8')).trim().split('\n').map((line) => line.split(','));
   const column = (name: string) => lines.map((cells) => cells[header!.indexOf(name)]!);
-  const numbers = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' ? null : Number(v))), new arrow.Float64());
-  const strings = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' ? null : v)), new arrow.Utf8());
+  const numbers = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' || CSV_NULL_VALUES.has(v) ? null : Number(v))), new arrow.Float64());
+  const strings = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' || CSV_NULL_VALUES.has(v) ? null : v)), new arrow.Utf8());
   return new arrow.Table({
     species: strings('species'),
     island: strings('island'),
