@@ -2,6 +2,7 @@ import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config
 import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
 import type { StageContext } from '../stages/context.js';
+import { checkIngestPlaces } from '../stages/ingest/check-places.js';
 import { checkScoreOutput, type OutputCheckContext } from '../stages/score/check-output.js';
 import type { Experiment } from '../tracking/types.js';
 import { systemTags } from '../tracking/system-tags.js';
@@ -232,6 +233,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
 
 /** Checks that need the workspace but no work done, so that a job refused for them leaves no run behind (a configuration error, exit 2). */
 async function preflight(job: JobName, ctx: OutputCheckContext, parameters: Record<string, string>): Promise<void> {
+  if (JOB_STAGES[job].includes('ingest')) await checkIngestPlaces(ctx, parameters);
   if (JOB_STAGES[job].includes('score')) await checkScoreOutput(ctx, parameters);
 }
 
