@@ -1,6 +1,6 @@
-import { eventLoopYielder } from '../event-loop.js';
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
+import { eventLoopYielder } from '../event-loop.js';
 import { Classifier } from './classifier.js';
 import { DenseTrainer, type DenseTrainerInit } from './dense-trainer.js';
 import type { InputColumn } from './encoding.js';
@@ -187,7 +187,6 @@ function setModelWeights(tf: Tf, model: LayersModel, weights: { kernel: Float32A
     tensors.forEach((tensor) => tensor.dispose());
   });
 }
-
 
 /** Keras clips probabilities to [ε, 1 − ε] before the log in categorical cross-entropy. */
 const LOSS_EPSILON = 1e-7;
