@@ -4,7 +4,7 @@
  */
 export type ProgressEvent =
   | { type: 'stage-start'; stage: string }
-  | { type: 'stage-end'; stage: string; status: 'succeeded' | 'failed' | 'rejected' | 'skipped'; durationMs: number; error?: string }
+  | { type: 'stage-end'; stage: string; status: 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'cancelled'; durationMs: number; error?: string }
   | { type: 'log'; stage?: string; message: string }
   | {
       type: 'progress';

@@ -35,7 +35,7 @@ export class LineReporter implements Reporter {
   }
 
   report(event: ProgressEvent): void {
-    if (this.quiet && !(event.type === 'stage-end' && event.status === 'failed')) return;
+    if (this.quiet && !(event.type === 'stage-end' && (event.status === 'failed' || event.status === 'cancelled'))) return;
     if (event.type === 'progress') return this.progress(event);
     const line = formatEvent(event);
     if (line === undefined) return;
@@ -77,7 +77,7 @@ export function formatEvent(event: ProgressEvent): string | undefined {
     case 'stage-start':
       return `▶ ${event.stage}`;
     case 'stage-end': {
-      const mark = { succeeded: '✔', failed: '✖', rejected: '✋', skipped: '·' }[event.status];
+      const mark = { succeeded: '✔', failed: '✖', rejected: '✋', skipped: '·', cancelled: '■' }[event.status];
       const tail = event.status === 'skipped' ? 'skipped' : `${event.status} in ${event.durationMs} ms`;
       return `${mark} ${event.stage} ${tail}${event.error ? `: ${event.error}` : ''}`;
     }

@@ -2,13 +2,23 @@
 // A small young generation: V8's default lets the semi-spaces grow to 16 MB each, which on a short
 // run is ~30 MB of peak RSS spent on garbage that a 2 MB nursery collects as well (pipeline_job on
 // Iris: 165 → 128 MB peak RSS, same CPU time). Big arrays (scoring batches) live outside it.
+import { EXIT_INTERRUPTED, EXIT_TERMINATED, interruptionReason } from './exit-codes.js';
 import { runCli } from './run-cli.js';
 
 // The only place that touches the process: arguments in, exit code out.
 const controller = new AbortController();
-// SIGTERM too: containers and job schedulers stop processes with it.
+// SIGTERM too: containers and job schedulers stop processes with it. The first signal asks the
+// running stage to stop (the run is recorded as cancelled, the lock released); a second one exits at once.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => controller.abort(new Error(`interrupted (${signal})`)));
+  process.on(signal, () => {
+    if (!controller.signal.aborted) {
+      process.stderr.write(`\n${signal}: stopping — the run is recorded as cancelled (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again exits at once)\n`);
+      controller.abort(interruptionReason(signal));
+      return;
+    }
+    process.stderr.write(`\n${signal} again: exiting now without recording the end of the run (mlops runs list shows it as killed)\n`);
+    process.exit(signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED);
+  });
 }
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

@@ -27,6 +27,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     const hint = error instanceof MlopsError ? (error.details?.hint as string | undefined) : undefined;
     if (hint) io.stderr(`hint: ${hint}\n`);
-    return exitCodeForError(error);
+    return exitCodeForError(error, io.signal);
   }
 }

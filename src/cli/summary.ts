@@ -25,7 +25,7 @@ export function formatJobSummary(result: JobResult): string {
   if (reused.length > 0) lines.push(`  reused       ${reused.map((stage) => `${stage.name} (run ${stage.reused_from})`).join(', ')}: inputs unchanged (--force runs them again)`);
   if (result.report) lines.push(`  report       ${result.report.path}`);
   if (result.failure) {
-    lines.push(`  failed at    ${result.failure.stage}: [${result.failure.code}] ${result.failure.message}`);
+    lines.push(`  ${result.status === 'cancelled' ? 'cancelled in' : 'failed at   '} ${result.failure.stage}: [${result.failure.code}] ${result.failure.message}`);
     lines.push(`  resume with  mlops run ${result.job} --resume ${result.run_id}`);
   }
   if (result.status === 'rejected') lines.push('  not deployed: the champion is unchanged (see the approval reasons above)');

@@ -1,5 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
+import { eventLoopYielder } from '../event-loop.js';
 import { Classifier } from './classifier.js';
 import { DenseTrainer, type DenseTrainerInit, type PreparedRows } from './dense-trainer.js';
 import type { InputColumn } from './encoding.js';
@@ -181,22 +182,6 @@ function setModelWeights(tf: Tf, model: LayersModel, weights: { kernel: Float32A
     layer.setWeights(tensors);
     tensors.forEach((tensor) => tensor.dispose());
   });
-}
-
-/**
- * Training is synchronous tfjs work; a signal (Ctrl-C) can only be seen when the event loop runs.
- * This yields to it at most every YIELD_EVERY_MS, so cancellation is noticed within that, at
- * the cost of one event-loop turn per interval.
- */
-const YIELD_EVERY_MS = 50;
-function eventLoopYielder(): () => Promise<void> | undefined {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    if (now - last < YIELD_EVERY_MS) return undefined;
-    last = now;
-    return new Promise<void>((resolve) => setImmediate(resolve));
-  };
 }
 
 /** Keras clips probabilities to [ε, 1 − ε] before the log in categorical cross-entropy. */

@@ -2,6 +2,7 @@ import { applyJobOverrides, loadConfig, type LoadConfigOptions } from '../config
 import { JOB_NAMES, JOB_STAGES, type JobConfig, type JobName, type ResolvedConfig, type StageName } from '../config/types.js';
 import { MlopsError, isMlopsError, throwIfAborted } from '../errors.js';
 import type { StageContext } from '../stages/context.js';
+import { checkIngestPlaces } from '../stages/ingest/check-places.js';
 import { checkScoreOutput, type OutputCheckContext } from '../stages/score/check-output.js';
 import type { Experiment } from '../tracking/types.js';
 import { systemTags } from '../tracking/system-tags.js';
@@ -184,14 +185,18 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
         await options.hooks?.afterStage?.({ stage, ctx, state, record });
         if (halt === 'rejected') status = 'rejected';
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        record = { name: stage, status: 'failed', duration_ms: Math.round(performance.now() - t0), error: message };
-        status = 'failed';
-        failure = { stage, code: isMlopsError(error) ? error.code : 'INTERNAL', message, cause: error };
+        // Whatever a stage throws once the signal has fired is the cancellation (an ABORTED error, or
+        // the AbortError of a fetch or a stream it was waiting on): the stage is cancelled, not failed.
+        const cancelled = options.signal?.aborted === true;
+        const message = cancelled ? abortMessage(options.signal!) : error instanceof Error ? error.message : String(error);
+        record = { name: stage, status: cancelled ? 'cancelled' : 'failed', duration_ms: Math.round(performance.now() - t0), error: message };
+        status = cancelled ? 'cancelled' : 'failed';
+        failure = { stage, code: cancelled ? 'ABORTED' : isMlopsError(error) ? error.code : 'INTERNAL', message, cause: error };
       }
       stages.push(record);
       if (record.status === 'succeeded') {
-        await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: redactParameters(job.parameters), stages, state }, signal);
+        // Not abortable: a stage that succeeded is recorded as such even when Ctrl-C comes right after it.
+        await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: redactParameters(job.parameters), stages, state });
       }
       reporter.report({
         type: 'stage-end',
@@ -206,9 +211,9 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
     // The record is written even when a stage failed: that is what makes the run resumable.
     await saveJobRecord(tracking, runId, { job: options.job, target: config.target, parameters: redactParameters(job.parameters), stages, state });
     await tracking.setTag(runId, JOB_STATUS_TAG, status);
-    await tracking.updateRun(runId, { status: status === 'failed' ? 'FAILED' : 'FINISHED', endTime: finishedAt });
-    if (status === 'failed') {
-      reporter.report({ type: 'log', message: `resume from the failed stage with: mlops run ${options.job} --resume ${runId}` });
+    await tracking.updateRun(runId, { status: status === 'failed' ? 'FAILED' : status === 'cancelled' ? 'KILLED' : 'FINISHED', endTime: finishedAt });
+    if (status === 'failed' || status === 'cancelled') {
+      reporter.report({ type: 'log', message: `resume from the ${status} stage with: mlops run ${options.job} --resume ${runId}` });
     }
     const result = buildJobResult({
       runId,
@@ -223,7 +228,9 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
       finishedAt,
       ...(failure ? { failure } : {}),
     });
-    for (const consume of options.consumers ?? []) {
+    // A cancelled run stops here: its record is saved and its runs are KILLED; the report waits for a
+    // run that ends (the resumed one writes it).
+    for (const consume of status === 'cancelled' ? [] : (options.consumers ?? [])) {
       Object.assign(result, await consume({ result, workspace, parameters: job.parameters, ...signal }));
     }
     return result;
@@ -235,7 +242,14 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
 
 /** Checks that need the workspace but no work done, so that a job refused for them leaves no run behind (a configuration error, exit 2). */
 async function preflight(job: JobName, ctx: OutputCheckContext, parameters: Record<string, string>): Promise<void> {
+  if (JOB_STAGES[job].includes('ingest')) await checkIngestPlaces(ctx, parameters);
   if (JOB_STAGES[job].includes('score')) await checkScoreOutput(ctx, parameters);
+}
+
+/** What a cancelled stage records as its error: the abort's reason (e.g. "interrupted (SIGINT)"). */
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return `cancelled: ${reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'the operation was aborted'}`;
 }
 
 /** Parameters whose value differs between the recorded run and its resumption. */

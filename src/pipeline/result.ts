@@ -15,7 +15,8 @@ import type {
 
 export interface StageRecord {
   name: StageName;
-  status: 'succeeded' | 'failed' | 'rejected' | 'skipped';
+  /** `cancelled`: stopped by an abort (Ctrl-C, SIGTERM); a resumed run starts again from this stage. */
+  status: 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'cancelled';
   duration_ms: number;
   error?: string;
   /** Set when a resumed run reused this stage's earlier success instead of running it again. */
@@ -28,7 +29,7 @@ export interface StageRecord {
 export interface JobResult {
   run_id: string;
   job: JobName;
-  status: 'succeeded' | 'rejected' | 'failed';
+  status: 'succeeded' | 'rejected' | 'failed' | 'cancelled';
   target: string;
   workspace: { kind: Workspace['kind']; location: string };
   started_at: string;

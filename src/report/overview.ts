@@ -32,6 +32,10 @@ export function renderBanner(result: ReportedJobResult): SafeHtml {
     const message = failure?.message ?? result.stages.find((s) => s.status === 'failed')?.error ?? 'no error message was recorded';
     return html`<section class="banner banner-failed" id="outcome" role="alert"><h2>Failed at stage <strong>${stage}</strong></h2>${failure ? html`<p>Error code <code>${failure.code}</code></p>` : ''}<pre class="error">${message}</pre><p>The stages after it did not run. Fix the cause, then resume from this stage: <code>mlops run ${result.job} --resume <span class="nowrap">${result.run_id}</span></code></p></section>`;
   }
+  if (result.status === 'cancelled') {
+    const stage = result.stages.find((s) => s.status === 'cancelled')?.name ?? 'a stage';
+    return html`<section class="banner banner-failed" id="outcome" role="alert"><h2>Cancelled during stage <strong>${stage}</strong></h2><p>Resume from this stage: <code>mlops run ${result.job} --resume ${result.run_id}</code></p></section>`;
+  }
   if (result.status === 'rejected') {
     const reasons = result.approval?.reasons ?? [];
     return html`<section class="banner banner-rejected" id="outcome" role="alert"><h2>Rejected: ${model} was not deployed</h2>${

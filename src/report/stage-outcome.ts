@@ -14,11 +14,11 @@ export type StageOutcome =
 export function stageOutcome(result: ReportedJobResult, stage: StageName): StageOutcome {
   const record = result.stages.find((s) => s.name === stage);
   if (!record) return { kind: 'not-in-job' };
-  if (record.status === 'failed') {
+  if (record.status === 'failed' || record.status === 'cancelled') {
     return { kind: 'failed', record, error: result.failure?.stage === stage ? result.failure.message : (record.error ?? 'no error message was recorded') };
   }
   if (record.status === 'skipped') {
-    return { kind: 'skipped', record, stoppedBy: result.stages.find((s) => s.status === 'failed' || s.status === 'rejected') };
+    return { kind: 'skipped', record, stoppedBy: result.stages.find((s) => s.status === 'failed' || s.status === 'rejected' || s.status === 'cancelled') };
   }
   return { kind: 'ran', record };
 }

@@ -38,7 +38,8 @@ export interface WithRunOptions {
 
 /**
  * Runs `body` inside an MLflow run: FINISHED when it returns, FAILED when it throws (the error
- * is rethrown), like `with mlflow.start_run():` (`nested=True` when `parentRunId` is given).
+ * is rethrown), like `with mlflow.start_run():` (`nested=True` when `parentRunId` is given); KILLED
+ * when it throws after `signal` fired (Ctrl-C, SIGTERM), as MLflow marks an interrupted run.
  */
 export async function withRun<T>(tracking: TrackingStore, options: WithRunOptions, body: (run: RunInfo) => Promise<T>): Promise<T> {
   const signalOpt = options.signal ? { signal: options.signal } : {};
@@ -56,7 +57,8 @@ export async function withRun<T>(tracking: TrackingStore, options: WithRunOption
     return result;
   } catch (error) {
     // Best effort: the original error matters more than a failure to mark the run.
-    await tracking.updateRun(run.runId, { status: 'FAILED', endTime: options.now() }).catch(() => undefined);
+    const status = options.signal?.aborted ? 'KILLED' : 'FAILED';
+    await tracking.updateRun(run.runId, { status, endTime: options.now() }).catch(() => undefined);
     throw error;
   }
 }

@@ -38,7 +38,12 @@ Examples:
   mlops run pipeline_job --resume 3f2a9c…          # after a failure: only the failed stage onwards
   mlops run pipeline_job --force                    # retrain even on unchanged data
 
-Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
+Ctrl-C (or SIGTERM) stops the stage that runs: the run is recorded as cancelled (its MLflow runs
+KILLED), nothing is registered after it, and --resume continues from that stage. A second Ctrl-C
+exits at once.
+
+Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 `,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS);
@@ -66,6 +71,6 @@ Exit codes: 0 ok, 1 error, 2 bad usage or configuration, 3 rejected by approval.
       ...(io.signal ? { signal: io.signal } : {}),
     });
     io.stdout(format === 'json' ? jobResultToJson(result) + '\n' : formatJobSummary(result));
-    return exitCodeForResult(result);
+    return exitCodeForResult(result, io.signal);
   },
 };

@@ -119,7 +119,7 @@ Examples:
     if (record) {
       lines.push('  stages:');
       for (const st of record.stages) lines.push(`    ${st.name.padEnd(9)} ${st.status.padEnd(9)} ${String(st.duration_ms).padStart(7)} ms${st.error ? `  ${st.error}` : ''}`);
-      if (record.stages.some((st) => st.status === 'failed') || s.killed !== undefined) lines.push(`  resume with: mlops run ${record.job} --resume ${run.info.runId}`);
+      if (record.stages.some((st) => st.status === 'failed' || st.status === 'cancelled') || s.killed !== undefined) lines.push(`  resume with: mlops run ${record.job} --resume ${run.info.runId}`);
     }
     if (children.length) {
       lines.push('  nested runs:');

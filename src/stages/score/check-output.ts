@@ -73,7 +73,21 @@ async function guardedPlaces(ctx: OutputCheckContext, params: Record<string, str
   };
   await fromParameters(params, '');
   for (const job of JOB_NAMES) await fromParameters(ctx.config.jobs[job]?.parameters ?? {}, ` of ${job}`);
+  return [...guarded, ...(await projectPlaces(ctx))];
+}
 
+/**
+ * What no job writes over: the local workspace and the config's folder (writing inside them is
+ * normal: rule `contain`), the MLflow store, the workspace's tables and reports and the config file
+ * (rule `overlap`). Shared by the score stage's and the ingest stage's checks.
+ */
+export async function projectPlaces(ctx: OutputCheckContext): Promise<GuardedPlace[]> {
+  const guarded: GuardedPlace[] = [];
+  const add = async (value: string | undefined, what: string, rule: GuardedPlace['rule']): Promise<void> => {
+    if (value === undefined || value === '') return;
+    const place = await placeOf(value, ctx);
+    if (place !== undefined) guarded.push({ place, what, rule });
+  };
   const { config } = ctx;
   if (config.workspace.type === 'local') {
     const root = config.workspace.root;
@@ -87,7 +101,7 @@ async function guardedPlaces(ctx: OutputCheckContext, params: Record<string, str
 }
 
 /** A parameter value as a place: a table name, a volume path (local or remote), a local path or file: URI; undefined for other URLs (abfss://…). */
-async function placeOf(value: string, ctx: OutputCheckContext): Promise<Place | undefined> {
+export async function placeOf(value: string, ctx: OutputCheckContext): Promise<Place | undefined> {
   if (isTableName(value)) return { kind: 'table', name: value.toLowerCase() };
   if (value.startsWith('file:')) return { kind: 'local', path: await realPathOf(fileURLToPath(value)) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
@@ -119,7 +133,7 @@ async function realPathOf(file: string): Promise<string> {
   }
 }
 
-async function inspect(output: Place, ctx: OutputCheckContext): Promise<ExistingOutput> {
+export async function inspect(output: Place, ctx: OutputCheckContext): Promise<ExistingOutput> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   throwIfAborted(ctx.signal);
   if (output.kind === 'table') {
@@ -162,11 +176,11 @@ async function columnsOf(open: () => Promise<{ schema: { fields: { name: string 
   }
 }
 
-function describePlace(named: string, place: Place): string {
+export function describePlace(named: string, place: Place): string {
   const text = placeText(place);
   return text === named ? `"${named}"` : `"${named}" (${text})`;
 }
 
-function placeText(place: Place): string {
+export function placeText(place: Place): string {
   return place.kind === 'table' ? place.name : place.path;
 }

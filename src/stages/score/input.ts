@@ -5,6 +5,7 @@ import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
 import { openParquetFile, openParquetRanges, type ParquetSource } from '../../io/parquet.js';
+import { canCopyFromC } from '../../io/arrow-c-data.js';
 import { ParquetReadAhead } from '../../io/workers/parquet-read-ahead.js';
 import type { TableStore, VolumeStore } from '../../workspace/types.js';
 import type { DataRef } from './params.js';
@@ -81,7 +82,13 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
       await source.close();
     }
   }
-  if (options.readAheadMinRows !== undefined && rows >= options.readAheadMinRows && rows > 0) {
+  // The reader thread hands columns over as numeric buffers (canCopyFromC): string (categorical)
+  // features are decoded on this thread instead — same rows, same batches.
+  const copyable = schemas.every((schema) => options.featureNames.every((name) => {
+    const field = schema.fields.find((f) => f.name === name);
+    return field !== undefined && canCopyFromC(field.type);
+  }));
+  if (copyable && options.readAheadMinRows !== undefined && rows >= options.readAheadMinRows && rows > 0) {
     const reader = new ParquetReadAhead(
       files.map((file, index) => ({ ...file, schema: schemas[index]! })),
       { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) },

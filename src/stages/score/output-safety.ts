@@ -140,3 +140,17 @@ function refuse(reason: string): ReplaceDecision {
 export function outputMarker(writtenAt: number): string {
   return `${JSON.stringify({ written_by: 'mlops-e2e batch_inference_job', format: 1, written_at: new Date(writtenAt).toISOString() }, null, 2)}\n`;
 }
+
+/**
+ * May a job keep writing into the folder it was given (data_ingestion_job's volume_path and
+ * checkpoint_path), when it only ever writes the entries `ours`? Only when the place is absent or a
+ * folder that holds nothing else: `owned` lists other entries the shell found to be ours (a folder
+ * holding OUTPUT_MARKER). Staging leftovers (names starting with `ignoredPrefix`) do not count.
+ */
+export function decideWriteInto(existing: ExistingOutput, ours: readonly string[], owned: readonly string[] = [], ignoredPrefix = '.mlops-tmp-'): ReplaceDecision {
+  if (existing.kind === 'absent') return { allowed: true };
+  if (existing.kind !== 'folder') return refuse('it is a file, not a folder');
+  const foreign = existing.entries.filter((name) => !name.startsWith(ignoredPrefix) && !ours.includes(name) && !owned.includes(name));
+  if (foreign.length === 0) return { allowed: true };
+  return refuse(`it is a folder that holds ${describeEntries(foreign)}, which the job did not write`);
+}

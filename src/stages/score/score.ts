@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { throwIfAborted } from '../../errors.js';
+import { eventLoopYielder } from '../../event-loop.js';
 import type { ParquetCodec } from '../../io/parquet-encode.js';
 import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.js';
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
@@ -126,8 +127,12 @@ async function scoreInput(
   const scorer = new BatchScorer({ classifier, modelName: model.name, modelVersion: model.version, scoredAt, onInvalid: options.onInvalid });
 
   let rows = 0;
+  // Scoring is synchronous and a table writer pulls batches through resolved promises: without a
+  // turn of the event loop now and then, Ctrl-C would not be seen until every row is scored.
+  const yielder = eventLoopYielder();
   async function* scored(): AsyncGenerator<arrow.RecordBatch> {
     for await (const { batch, origin } of input.batches()) {
+      await yielder();
       throwIfAborted(ctx.signal);
       const out = scorer.score(batch, origin);
       rows += out.numRows;
