@@ -21,7 +21,7 @@ import type { InputFileRecord, RunCounts } from './record-run.js';
 import { formatSchema } from './schema.js';
 import { parseIngestSettings } from './params.js';
 import type { IngestParams, IngestSettings } from './params.js';
-import { deleteVolumeAttempt, deleteVolumeOutputs, VolumeSink } from './sink.js';
+import { VolumeSink } from './sink.js';
 import type { IngestSink, SinkContext } from './sink.js';
 import { SparkSink } from './spark/spark-sink.js';
 import type { IngestStep, StepHook } from './steps.js';
@@ -282,19 +282,11 @@ export async function openLedger(volumes: VolumeStore, checkpointPath: string, s
 }
 
 /**
- * Finishes what an interrupted run left: deletes the outputs of attempts that never committed (by their
- * name prefixes) and the outputs a commit replaced, then records that in the ledger.
+ * Finishes what an interrupted run left: deletes the outputs of attempts that never committed (volume
+ * files by their name prefixes, Spark partitions by attempt) and the outputs a commit replaced, then
+ * records that in the ledger.
  */
-export async function recover(volumes: VolumeStore, ledgerLog: LedgerLog, ledger: IngestLedger, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
-  return recoverWith(
-    { deleteAttempt: (attempt) => deleteVolumeAttempt(volumes, attempt, call), deleteOutputs: (paths) => deleteVolumeOutputs(volumes, paths, call) },
-    ledgerLog,
-    ledger,
-    log,
-  );
-}
-
-async function recoverWith(sink: Pick<IngestSink, 'deleteAttempt' | 'deleteOutputs'>, ledgerLog: LedgerLog, ledger: IngestLedger, log: (message: string) => void): Promise<IngestLedger> {
+export async function recoverWith(sink: Pick<IngestSink, 'deleteAttempt' | 'deleteOutputs'>, ledgerLog: LedgerLog, ledger: IngestLedger, log: (message: string) => void): Promise<IngestLedger> {
   if (ledger.pending.length === 0 && ledger.obsolete.length === 0) return ledger;
   let removed = 0;
   for (const attempt of ledger.pending) removed += await sink.deleteAttempt(attempt);
@@ -312,7 +304,7 @@ async function recoverWith(sink: Pick<IngestSink, 'deleteAttempt' | 'deleteOutpu
  * The local engine writes Parquet to the volume; with the target's Spark engine and ingested_table set,
  * Spark reads the files and appends to tables. Either one without the other is a configuration mistake.
  */
-function chooseSink(ctx: StageContext, settings: IngestSettings, sinkContext: SinkContext): IngestSink {
+export function chooseSink(ctx: StageContext, settings: IngestSettings, sinkContext: SinkContext): IngestSink {
   if (ctx.spark !== undefined && settings.ingestedTable !== '') return new SparkSink(sinkContext, ctx.spark);
   if (ctx.spark !== undefined) {
     throw new MlopsError('CONFIG_INVALID', `The target's engine is Spark (${ctx.spark.remote}): set the ingest parameter ingested_table (catalog.schema.table) to the table Spark appends the good rows to`, {

@@ -38,7 +38,8 @@ afterAll(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-const CHILD = fileURLToPath(new URL('../fixtures/spark-ingest-child.mjs', import.meta.url));
+// The ingest crash child (a real process that SIGKILLs itself at a step), given the Spark server's URL.
+const CHILD = fileURLToPath(new URL('../../fixtures/ingest/crash-child.mjs', import.meta.url));
 
 /** Landing files with good rows, every kind of bad row, extra columns and two files that cannot be read. */
 async function writeLanding(landing: string): Promise<void> {

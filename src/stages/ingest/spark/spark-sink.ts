@@ -5,6 +5,7 @@ import type { SourceFile } from '../../../sources/types.js';
 import type { DataFrame } from '../../../spark/dataframe.js';
 import { SparkConnectError } from '../../../spark/errors.js';
 import type { SparkSession } from '../../../spark/session.js';
+import type { CallOptions } from '../../../workspace/types.js';
 import { BadFileError } from '../bad-file.js';
 import type { FileOutcome } from '../ingest-file.js';
 import type { PendingAttempt } from '../ledger.js';
@@ -141,7 +142,7 @@ export class SparkSink implements IngestSink {
         // Spark could not even make columns of the file (not Parquet, a footer it cannot read): its bytes
         // were readable a moment ago (the hash), so this is the content, not the connection or the path.
         if (error instanceof SparkConnectError && error.code !== 'ABORTED' && error.grpcCodeName !== 'Unavailable') {
-          throw new BadFileError('CORRUPT', display, `Spark cannot read it as ${format === 'jsonl' ? 'JSON Lines' : format.toUpperCase()}: ${readerComplaint(error, path)}`);
+          throw new BadFileError('CORRUPT', display, `Spark cannot read it as ${format === 'jsonl' ? 'JSON Lines' : format.toUpperCase()}: ${await readerComplaint(error, path, call)}`);
         }
         throw error;
       }
@@ -268,10 +269,21 @@ function isContentError(error: SparkConnectError): boolean {
   return /FAILED_READ_FILE|CANNOT_READ_FILE_FOOTER|CANNOT_READ|not a Parquet file|is not a parquet file|Malformed|CORRUPTED|UNABLE_TO_INFER_SCHEMA/i.test(text);
 }
 
-/** What the file reader said, without Spark's job and stage preamble or the server's paths. */
-function readerComplaint(error: SparkConnectError, path: string): string {
+/**
+ * What the file reader said (the innermost cause the server keeps, asked for with FetchErrorDetails),
+ * without Spark's job and stage preamble or the server's paths.
+ */
+async function readerComplaint(error: SparkConnectError, path: string, call: CallOptions): Promise<string> {
   const local = path.replace(/^file:\/\//, '');
-  const said = /(?:^|\n|: )([^:\n]*(?:is not a Parquet file|Malformed|Could not read footer|CORRUPT)[^\n]*)/i.exec(error.message)?.[1];
+  const messages = [error.message];
+  try {
+    const details = await error.fetchDetails(call);
+    messages.unshift(...details.errors.map((cause) => cause.message).reverse());
+  } catch {
+    // No details (no errorId, or the server forgot them): the message is all there is.
+  }
+  const pattern = /([^:\n]*(?:is not a Parquet file|Malformed|Could not read footer|CORRUPT)[^\n]*)/i;
+  const said = messages.map((message) => pattern.exec(message)?.[1]).find((found) => found !== undefined);
   const text = said ?? error.errorClass ?? firstLine(error);
   return text.replaceAll(path, 'the file').replaceAll(`file:${local}`, 'the file').replaceAll(local, 'the file').trim().slice(0, 300);
 }
