@@ -145,9 +145,10 @@ describe('ingest on Spark', () => {
     expect(wholeCsv?.reason).toBe(localBad.find((row) => fileName(row) === 'e.csv')?.reason);
     expect(bad.find((row) => fileName(row) === 'f.parquet')?.reason).toMatch(/^Spark cannot read it as PARQUET: .*not a Parquet file/);
 
-    const { run_id: _localRun, data_digest: localDigest, output_path: _lo, quarantine_path: _lq, ...localCounts } = localResult;
-    const { run_id: _sparkRun, data_digest: sparkDigest, output_path, quarantine_path, ...sparkCounts } = sparkResult;
+    const { run_id: _localRun, data_digest: localDigest, output_path: _lo, quarantine_path: _lq, quarantined_files: localFiles, ...localCounts } = localResult;
+    const { run_id: _sparkRun, data_digest: sparkDigest, output_path, quarantine_path, quarantined_files: sparkFiles, ...sparkCounts } = sparkResult;
     expect(sparkCounts).toEqual(localCounts);
+    expect(sparkFiles.map((file) => file.path)).toEqual(localFiles.map((file) => file.path));
     // Spark hashes the files where it reads them: the same sha256, so the same data digest.
     expect(sparkDigest).toBe(localDigest);
     expect({ output_path, quarantine_path }).toEqual({ output_path: 'main.parity.iris', quarantine_path: 'main.parity.iris_quarantine' });
