@@ -96,8 +96,33 @@ export function parseRetryAfter(header: string | null | undefined, now: number =
  */
 export function retryDelay(retry: number, policy: RetryPolicy, retryAfterMs: number | undefined, random: () => number = Math.random): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(step / 2 + (random() * step) / 2);
+  return backoffDelay(retry, { baseDelayMs: policy.baseDelayMs, multiplier: 2, maxDelayMs: policy.maxDelayMs, jitter: 'half' }, random());
+}
+
+/** How a backoff grows and how it is spread out. */
+export interface BackoffShape {
+  /** The wait before the first retry (before jitter). */
+  baseDelayMs: number;
+  /** Each further retry waits this many times longer. */
+  multiplier: number;
+  /** No step is longer than this. */
+  maxDelayMs: number;
+  /**
+   * `half`: a random wait between half and all of the step (the REST clients);
+   * `{ extraMs, fromMs }`: up to extraMs added once the step is at least fromMs (the Spark Connect
+   * client, as PySpark's).
+   */
+  jitter: 'half' | { extraMs: number; fromMs: number };
+}
+
+/**
+ * The one backoff computation of every retry loop: the wait before retry number `retry` (1 for the
+ * first), base·multiplier^(retry-1) capped at maxDelayMs, with jitter; `random` in [0, 1).
+ */
+export function backoffDelay(retry: number, shape: BackoffShape, random: number): number {
+  const step = Math.min(shape.maxDelayMs, shape.baseDelayMs * shape.multiplier ** Math.max(0, retry - 1));
+  if (shape.jitter === 'half') return Math.round(step / 2 + (random * step) / 2);
+  return step >= shape.jitter.fromMs ? step + Math.floor(random * shape.jitter.extraMs) : step;
 }
 
 export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;

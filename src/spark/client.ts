@@ -23,7 +23,7 @@ import {
   type FetchErrorDetailsResponse,
   type UserContext,
 } from './gen/spark/connect/base_pb.js';
-import { DEFAULT_SPARK_RETRY_POLICY, isRetryableSparkError, sparkRetryDelay, type SparkRetryPolicy } from './retry-policy.js';
+import { DEFAULT_SPARK_RETRY_POLICY, FIRST_CONTACT_CONNECT_RETRIES, isConnectionNotOpened, isRetryableSparkError, sparkRetryDelay, type SparkRetryPolicy } from './retry-policy.js';
 
 /** Produces the authorization header value per call (a PAT, or an OAuth token refreshed when due). */
 export interface SparkCredentials {
@@ -43,6 +43,11 @@ export interface SparkConnectClientOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+export interface RetryCallOptions extends CallOptions {
+  /** The session's first call: a connection that cannot be opened fails after a few quick retries (see FIRST_CONTACT_CONNECT_RETRIES). */
+  firstContact?: boolean;
 }
 
 export const CLIENT_NAME = 'mlops-e2e-spark-connect';
@@ -149,7 +154,7 @@ export class SparkConnectClient {
   }
 
   /** Runs a unary call with retries on UNAVAILABLE; aborts become ABORTED. */
-  async withRetry<T>(what: string, call: (signal: AbortSignal | undefined) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  async withRetry<T>(what: string, call: (signal: AbortSignal | undefined) => Promise<T>, options: RetryCallOptions = {}): Promise<T> {
     this.assertOpen();
     for (let retry = 0; ; retry++) {
       throwIfAbortedSpark(options.signal, what);
@@ -158,7 +163,8 @@ export class SparkConnectClient {
       } catch (error) {
         if (options.signal?.aborted) throw abortedError(options.signal, what);
         const connect = error instanceof ConnectError ? error : undefined;
-        if (connect !== undefined && retry < this.retryPolicy.maxRetries && isRetryableSparkError(connect.code, connect.rawMessage)) {
+        const giveUpEarly = options.firstContact === true && connect !== undefined && isConnectionNotOpened(connect.code, connect.rawMessage) && retry >= FIRST_CONTACT_CONNECT_RETRIES;
+        if (connect !== undefined && !giveUpEarly && retry < this.retryPolicy.maxRetries && isRetryableSparkError(connect.code, connect.rawMessage)) {
           await sleep(sparkRetryDelay(this.retryPolicy, retry + 1, this.#random()), options.signal, what);
           continue;
         }
@@ -167,7 +173,7 @@ export class SparkConnectClient {
     }
   }
 
-  async analyze(analyze: NonNullable<MessageInitShape<typeof AnalyzePlanRequestSchema>['analyze']>, options: CallOptions = {}): Promise<AnalyzePlanResponse> {
+  async analyze(analyze: NonNullable<MessageInitShape<typeof AnalyzePlanRequestSchema>['analyze']>, options: RetryCallOptions = {}): Promise<AnalyzePlanResponse> {
     const request = create(AnalyzePlanRequestSchema, { ...this.base(), analyze });
     const response = await this.withRetry(`AnalyzePlan (${analyze.case})`, (signal) => this.rpc.analyzePlan(request, signalOption(signal)), options);
     this.observeServerSession(response.serverSideSessionId);

@@ -1,5 +1,6 @@
 import { relationFrame, type DataFrame } from './dataframe.js';
 import type { PlanSession } from './plan-session.js';
+import { collectOptions, type OptionValue } from './options.js';
 
 /** spark.read: loads tables and files lazily, as PySpark's DataFrameReader. */
 export class DataFrameReader {
@@ -23,13 +24,13 @@ export class DataFrameReader {
     return this;
   }
 
-  option(key: string, value: string | number | boolean): this {
-    this.#options[key] = String(value);
+  option(key: string, value: OptionValue): this {
+    collectOptions(this.#options, { [key]: value });
     return this;
   }
 
-  options(options: Record<string, string | number | boolean>): this {
-    for (const [key, value] of Object.entries(options)) this.option(key, value);
+  options(options: Record<string, OptionValue>): this {
+    collectOptions(this.#options, options);
     return this;
   }
 

@@ -1,9 +1,10 @@
 /**
  * When a Spark Connect call is sent again and how long the client waits first. Pure: the client
- * asks and does the waiting. (The REST clients' policy is src/tracking/rest/retry.ts; both share
- * the shape "retryable? → exponential backoff with jitter, capped".)
+ * asks and does the waiting. The waits are the project's one backoff computation
+ * (src/http/retry.ts backoffDelay); what is retryable is gRPC's own business, so that check is here.
  */
 import { Code } from '@connectrpc/connect';
+import { backoffDelay } from '../http/retry.js';
 
 export interface SparkRetryPolicy {
   /** Attempts after the first; 0 disables retries. */
@@ -39,8 +40,24 @@ export function isRetryableSparkError(code: Code | undefined, message: string): 
 
 /** Milliseconds to wait before retry number `retry` (1 for the first); `random` in [0, 1). */
 export function sparkRetryDelay(policy: SparkRetryPolicy, retry: number, random: number = Math.random()): number {
-  const backoff = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** Math.max(0, retry - 1));
-  return backoff >= policy.jitterThresholdMs ? backoff + Math.floor(random * policy.jitterMs) : backoff;
+  return backoffDelay(
+    retry,
+    { baseDelayMs: policy.initialBackoffMs, multiplier: policy.multiplier, maxDelayMs: policy.maxBackoffMs, jitter: { extraMs: policy.jitterMs, fromMs: policy.jitterThresholdMs } },
+    random,
+  );
+}
+
+/**
+ * Retries of a first contact whose connection could not even be opened (refused, unknown host):
+ * a wrong URL or a server that is not running, told within about a second rather than after the
+ * policy's minutes of retrying. A server that accepts the connection but is not ready yet
+ * (UNAVAILABLE from a starting cluster) still gets the whole policy.
+ */
+export const FIRST_CONTACT_CONNECT_RETRIES = 3;
+
+/** The transport could not open a connection at all (nothing listening, or no such host). */
+export function isConnectionNotOpened(code: Code | undefined, message: string): boolean {
+  return code === Code.Unavailable && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(message);
 }
 
 /**

@@ -16,6 +16,8 @@ import { CommandSchema } from './gen/spark/connect/commands_pb.js';
 import { ExpressionSchema } from './gen/spark/connect/expressions_pb.js';
 import { LocalRelationSchema, RelationSchema, type Relation } from './gen/spark/connect/relations_pb.js';
 import { DataFrameReader } from './reader.js';
+import { SparkConnectError } from './errors.js';
+import { FIRST_CONTACT_CONNECT_RETRIES, isConnectionNotOpened } from './retry-policy.js';
 import type { PlanSession } from './plan-session.js';
 import type { SparkRetryPolicy } from './retry-policy.js';
 
@@ -86,7 +88,21 @@ export class SparkSessionBuilder {
       ...(this.#retryPolicy !== undefined ? { retryPolicy: this.#retryPolicy } : {}),
     });
     try {
-      const response = await client.analyze({ case: 'sparkVersion', value: {} }, options);
+      let response;
+      try {
+        response = await client.analyze({ case: 'sparkVersion', value: {} }, { ...(options.signal ? { signal: options.signal } : {}), firstContact: true });
+      } catch (error) {
+        if (error instanceof SparkConnectError && error.grpcCodeName === 'Unavailable' && isConnectionNotOpened(error.grpcCode, error.message)) {
+          const remote = redactConnectionString(url);
+          const reason = error.message.slice(error.message.lastIndexOf(': ') + 2);
+          throw new SparkConnectError(
+            `Cannot connect to the Spark Connect server at ${remote}: ${reason} (${FIRST_CONTACT_CONNECT_RETRIES + 1} attempts). ` +
+              "Check the URL (the target's engine, or SPARK_REMOTE) and that the server is running.",
+            { grpcCode: error.grpcCode, cause: error },
+          );
+        }
+        throw error;
+      }
       const version = response.result.case === 'sparkVersion' ? response.result.value.version : '';
       const session = new SparkSession(client, version, redactConnectionString(url));
       for (const [key, value] of Object.entries(this.#conf)) await session.conf.set(key, value, options);

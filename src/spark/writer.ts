@@ -10,6 +10,7 @@ export interface WritableFrame {
 }
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { WriteOperation_SaveMode, WriteOperation_SaveTable_TableSaveMethod, type WriteOperationSchema } from './gen/spark/connect/commands_pb.js';
+import { collectOptions, type OptionValue } from './options.js';
 
 type SaveType = MessageInitShape<typeof WriteOperationSchema>['saveType'];
 
@@ -64,13 +65,13 @@ export class DataFrameWriter {
     return this;
   }
 
-  option(key: string, value: string | number | boolean): this {
-    this.#options[key] = String(value);
+  option(key: string, value: OptionValue): this {
+    collectOptions(this.#options, { [key]: value });
     return this;
   }
 
-  options(options: Record<string, string | number | boolean>): this {
-    for (const [key, value] of Object.entries(options)) this.option(key, value);
+  options(options: Record<string, OptionValue>): this {
+    collectOptions(this.#options, options);
     return this;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../../src/errors.js';
-import { DEFAULT_RETRY_POLICY, mayHaveBeenApplied, parseRetryAfter, retryDelay, shouldRetry, withRetries } from '../../src/http/retry.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, mayHaveBeenApplied, parseRetryAfter, retryDelay, shouldRetry, withRetries } from '../../src/http/retry.js';
 import { MlflowHttpClient } from '../../src/tracking/rest/http-client.js';
 import { StorageClient } from '../../src/workspace/databricks/cloud-storage.js';
 import { PatCredentials } from '../../src/workspace/databricks/credentials.js';
@@ -137,6 +137,25 @@ describe('one policy in every client', () => {
         await expect(clients(server.url)[name]('GET'), name).rejects.toThrow();
         expect(server.requests, `${name} ${status}`).toHaveLength(1);
       }
+    }
+  });
+});
+
+describe('backoffDelay (the one backoff computation)', () => {
+  it('grows by the multiplier up to the cap, with half-to-full jitter or additive jitter past a threshold', () => {
+    const half = { baseDelayMs: 100, multiplier: 2, maxDelayMs: 1000, jitter: 'half' as const };
+    expect([1, 2, 3, 4, 5, 9].map((retry) => backoffDelay(retry, half, 0.999999))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(backoffDelay(3, half, 0)).toBe(200);
+    const additive = { baseDelayMs: 50, multiplier: 4, maxDelayMs: 60_000, jitter: { extraMs: 500, fromMs: 2000 } };
+    expect(backoffDelay(3, additive, 0.5)).toBe(800);
+    expect(backoffDelay(4, additive, 0.5)).toBe(3450);
+    expect(backoffDelay(12, additive, 0)).toBe(60_000);
+  });
+
+  it('is what retryDelay computes when the server gave no Retry-After', () => {
+    const policy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
+    for (const retry of [1, 2, 6, 10]) {
+      expect(retryDelay(retry, policy, undefined, () => 0.25)).toBe(backoffDelay(retry, { baseDelayMs: 500, multiplier: 2, maxDelayMs: 30_000, jitter: 'half' }, 0.25));
     }
   });
 });

@@ -16,4 +16,13 @@ describe('SparkSession.builder()', () => {
     const policy = { maxRetries: 2, initialBackoffMs: 1, multiplier: 1, maxBackoffMs: 1, jitterMs: 0, jitterThresholdMs: 1e9 };
     await expect(SparkSession.builder().remote('sc://127.0.0.1:1').retryPolicy(policy).create()).rejects.toMatchObject({ name: 'SparkConnectError', grpcCodeName: 'Unavailable' });
   });
+
+  it('a connection that cannot be opened fails after a few quick retries, naming the URL, whatever the policy allows', async () => {
+    const policy = { maxRetries: 15, initialBackoffMs: 1, multiplier: 2, maxBackoffMs: 60_000, jitterMs: 0, jitterThresholdMs: 1e9 };
+    const failure = SparkSession.builder().remote('sc://127.0.0.1:1/;token=secret-token').retryPolicy(policy).create();
+    await expect(failure).rejects.toMatchObject({ name: 'SparkConnectError', grpcCodeName: 'Unavailable' });
+    const error = (await failure.catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^Cannot connect to the Spark Connect server at sc:\/\/127\.0\.0\.1:1\/;token=\S+: connect ECONNREFUSED 127\.0\.0\.1:1 \(4 attempts\)/);
+    expect(error.message).not.toContain('secret-token');
+  });
 });

@@ -9,13 +9,12 @@ import { getOrCreateExperiment, logMetrics, withRun } from '../../tracking/with-
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import type { StageContext } from '../context.js';
 import { acquireCheckpointLock } from './checkpoint-lock.js';
-import { ingestFile } from './ingest-file.js';
 import { commitEntry, withoutLeftovers, withPending } from './ledger.js';
 import type { IngestLedger, LedgerEntry, PendingAttempt } from './ledger.js';
 import { LedgerLog } from './ledger-log.js';
 import type { OpenLedgerOptions } from './ledger-log.js';
 import { writeStoredSchema } from './stored-schema.js';
-import { INGESTED_FOLDER, joinVolumePath, outputStem, partitionFolder, QUARANTINE_FOLDER, QUARANTINED_FILES_FOLDER } from './output.js';
+import { outputStem } from './output.js';
 import { planIngest } from './plan.js';
 import type { PlannedFile } from './plan.js';
 import { countMetrics, DATA_DIGEST_TAG, datasetDigest, INPUT_DIGEST_TAG, INPUT_FILES_ARTIFACT, inputDigest } from './record-run.js';
@@ -23,6 +22,9 @@ import type { InputFileRecord, RunCounts } from './record-run.js';
 import { formatSchema } from './schema.js';
 import { parseIngestSettings } from './params.js';
 import type { IngestParams, IngestSettings } from './params.js';
+import { VolumeSink } from './sink.js';
+import type { IngestSink, SinkContext } from './sink.js';
+import { SparkSink } from './spark/spark-sink.js';
 import type { IngestStep, StepHook } from './steps.js';
 
 export type { IngestParams } from './params.js';
@@ -67,8 +69,6 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
     await options.onStep?.(name, detail);
   };
 
-  const outputPath = joinVolumePath(settings.volumePath, INGESTED_FOLDER);
-  const quarantinePath = joinVolumePath(settings.volumePath, QUARANTINE_FOLDER);
   const source = await openSource(settings.sourcePath, {
     baseDir: ctx.config.configDir,
     env: options.env ?? ctx.env ?? process.env,
@@ -76,6 +76,9 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
   });
   throwIfAborted(ctx.signal);
+  const sinkContext: SinkContext = { source, volumes, settings, call, step, log };
+  const sink: IngestSink = chooseSink(ctx, settings, sinkContext);
+  const { outputPath, quarantinePath } = sink;
 
   const release = await acquireCheckpointLock(volumes, settings.checkpointPath, `ingestion of ${source.url}`, ctx.now, call);
   try {
@@ -94,7 +97,7 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
     return await withRun(ctx.workspace.tracking, { experimentId: experiment.experimentId, runName, tags, parentRunId: ctx.parentRunId, now: ctx.now, ...call }, async (run) => {
       await ctx.workspace.tracking.logBatch(run.runId, { params: runParams(settings, source, outputPath, quarantinePath, options.only) }, call);
 
-      ledger = await recover(volumes, ledgerLog, ledger, log, call);
+      ledger = await recoverWith(sink, ledgerLog, ledger, log);
       await step('recovered');
 
       const listing: SourceFile[] = [];
@@ -127,24 +130,16 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
         if (planned.reason === 'changed') log(`${describeChange(planned)}: changed in place; re-ingesting it, its earlier rows will be replaced`);
       }
 
-      // Even a run with nothing new leaves the output folder, so readers find an empty dataset, not a missing one.
-      await volumes.mkdirs(outputPath, call);
+      await sink.prepare();
       const ingestedAt = ctx.now();
       const attemptId = randomUUID();
-      const outputFolder = partitionFolder(outputPath, ingestedAt);
-      const quarantineFolder = partitionFolder(quarantinePath, ingestedAt);
-      const filesFolder = partitionFolder(joinVolumePath(quarantinePath, QUARANTINED_FILES_FOLDER), ingestedAt);
       const attempts = plan.toIngest.map((planned) => {
         const stem = outputStem(planned.file.path, attemptId);
         const pending: PendingAttempt = {
           source_path: planned.file.path,
           etag: planned.file.etag,
           started_at: ingestedAt,
-          prefixes: [
-            { folder: outputFolder, name_prefix: `${stem}.` },
-            { folder: quarantineFolder, name_prefix: `${stem}.` },
-            { folder: filesFolder, name_prefix: stem },
-          ],
+          prefixes: sink.attemptPrefixes(stem, ingestedAt),
         };
         return { planned, stem, pending };
       });
@@ -154,21 +149,6 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
         await step('intent-written');
       }
 
-      const fileContext = {
-        source,
-        volumes,
-        call,
-        schema: settings.schema,
-        onBadFile: settings.onBadFile,
-        onExtraColumns: settings.onExtraColumns,
-        maxRowsPerFile: settings.maxRowsPerFile,
-        ingestedAt,
-        outputFolder,
-        quarantineFolder,
-        filesFolder,
-        step,
-        log,
-      };
       const inputs: InputFileRecord[] = [];
       const deferred: PendingAttempt[] = [];
       let bytesRead = 0;
@@ -177,7 +157,7 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
         const { file } = planned;
         let outcome;
         try {
-          outcome = await ingestFile(fileContext, file, planned.format, stem);
+          outcome = await sink.ingest(file, planned.format, stem, ingestedAt);
         } catch (error) {
           if (error instanceof SourceFileChangedError) {
             log(error.message);
@@ -209,7 +189,7 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
         await step('committed', { file: file.path });
         if (ledger.obsolete.length > 0) {
           const obsolete = ledger.obsolete;
-          for (const path of obsolete) await volumes.delete(path, call);
+          await sink.deleteOutputs(obsolete);
           ledger = withoutLeftovers(ledger, [], obsolete);
           await step('obsolete-deleted', { file: file.path });
         }
@@ -235,7 +215,7 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
       }
 
       // Files that changed while being read: remove whatever their attempt left, and forget the attempt.
-      for (const pending of deferred) await deleteAttempt(volumes, pending, call);
+      for (const pending of deferred) await sink.deleteAttempt(pending);
       const leftovers = ledger.pending.filter((pending) => attempts.some((attempt) => attempt.pending === pending));
       if (attempts.length > 0) {
         ledger = withoutLeftovers(ledger, leftovers, []);
@@ -285,7 +265,7 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
       };
       log(
         `Ingested ${result.files_ingested} file(s): ${result.rows_written} row(s) written, ${result.rows_quarantined} row(s) and ` +
-          `${result.files_quarantined} file(s) quarantined, into ${outputPath}`,
+          `${result.files_quarantined} file(s) quarantined, into ${outputPath}${ctx.spark !== undefined && settings.ingestedTable !== '' ? ` through Spark at ${ctx.spark.remote}` : ''}`,
       );
       await step('finished');
       return result;
@@ -305,46 +285,41 @@ export async function openLedger(volumes: VolumeStore, checkpointPath: string, s
 }
 
 /**
- * Finishes what an interrupted run left: deletes the outputs of attempts that never committed (by their
- * name prefixes) and the outputs a commit replaced, then records that in the ledger.
+ * Finishes what an interrupted run left: deletes the outputs of attempts that never committed (volume
+ * files by their name prefixes, Spark partitions by attempt) and the outputs a commit replaced, then
+ * records that in the ledger.
  */
-export async function recover(volumes: VolumeStore, ledgerLog: LedgerLog, ledger: IngestLedger, log: (message: string) => void, call: CallOptions): Promise<IngestLedger> {
+export async function recoverWith(sink: Pick<IngestSink, 'deleteAttempt' | 'deleteOutputs'>, ledgerLog: LedgerLog, ledger: IngestLedger, log: (message: string) => void): Promise<IngestLedger> {
   if (ledger.pending.length === 0 && ledger.obsolete.length === 0) return ledger;
   let removed = 0;
-  for (const attempt of ledger.pending) removed += await deleteAttempt(volumes, attempt, call);
-  for (const path of ledger.obsolete) {
-    if (await volumes.exists(path, call)) removed++;
-    await volumes.delete(path, call);
-  }
+  for (const attempt of ledger.pending) removed += await sink.deleteAttempt(attempt);
+  removed += await sink.deleteOutputs(ledger.obsolete);
   const recovered = withoutLeftovers(ledger, ledger.pending, ledger.obsolete);
   await ledgerLog.commit(recovered);
   log(
-    `Recovered from an interrupted ingestion: removed ${removed} uncommitted or replaced file(s) ` +
+    `Recovered from an interrupted ingestion: removed ${removed} uncommitted or replaced output(s) ` +
       `(${ledger.pending.length} unfinished attempt(s): ${ledger.pending.map((attempt) => attempt.source_path).join(', ') || 'none'})`,
   );
   return recovered;
 }
 
-/** Deletes every file an attempt may have written; returns how many there were. */
-async function deleteAttempt(volumes: VolumeStore, attempt: PendingAttempt, call: CallOptions): Promise<number> {
-  let removed = 0;
-  for (const { folder, name_prefix: prefix } of attempt.prefixes) {
-    let entries: string[] = [];
-    try {
-      for await (const entry of volumes.list(folder, call)) {
-        const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
-        if (name.startsWith(prefix)) entries.push(entry.path);
-      }
-    } catch (error) {
-      if (error instanceof MlopsError && error.code === 'NOT_FOUND') entries = [];
-      else throw error;
-    }
-    for (const path of entries) {
-      await volumes.delete(path, call);
-      removed++;
-    }
+/**
+ * The local engine writes Parquet to the volume; with the target's Spark engine and ingested_table set,
+ * Spark reads the files and appends to tables. Either one without the other is a configuration mistake.
+ */
+export function chooseSink(ctx: StageContext, settings: IngestSettings, sinkContext: SinkContext): IngestSink {
+  if (ctx.spark !== undefined && settings.ingestedTable !== '') return new SparkSink(sinkContext, ctx.spark);
+  if (ctx.spark !== undefined) {
+    throw new MlopsError('CONFIG_INVALID', `The target's engine is Spark (${ctx.spark.remote}): set the ingest parameter ingested_table (catalog.schema.table) to the table Spark appends the good rows to`, {
+      details: { parameter: 'ingested_table' },
+    });
   }
-  return removed;
+  if (settings.ingestedTable !== '') {
+    throw new MlopsError('CONFIG_INVALID', `The ingest parameter ingested_table is ${settings.ingestedTable}, but the target has no Spark engine to write it: set engine: { spark: … } on the target, or ingested_table to ''`, {
+      details: { parameter: 'ingested_table' },
+    });
+  }
+  return new VolumeSink(sinkContext);
 }
 
 function runParams(settings: IngestSettings, source: Source, outputPath: string, quarantinePath: string, only: readonly string[] | undefined): Record<string, string> {
@@ -360,6 +335,7 @@ function runParams(settings: IngestSettings, source: Source, outputPath: string,
     max_rows_per_file: String(settings.maxRowsPerFile),
     output_path: outputPath,
     quarantine_path: quarantinePath,
+    ...(settings.ingestedTable !== '' ? { ingested_table: settings.ingestedTable } : {}),
     ...(only === undefined ? {} : { replay: only.join(',').slice(0, 5000) }),
   };
 }

@@ -6,7 +6,7 @@ import type { Source, SourceFile } from '../../sources/types.js';
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import type { StageContext } from '../context.js';
 import { acquireCheckpointLock } from './checkpoint-lock.js';
-import { openLedger, recover, runIngest } from './ingest.js';
+import { chooseSink, openLedger, recoverWith, runIngest } from './ingest.js';
 import type { IngestOptions, IngestResult } from './ingest.js';
 import { findEntry, forgetEntry, withoutLeftovers } from './ledger.js';
 import { LedgerLog } from './ledger-log.js';
@@ -116,7 +116,9 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
   try {
     const ledgerLog = await openLedger(volumes, settings.checkpointPath, source.url, log, { call });
     const ledgerPath = ledgerLog.location;
-    let ledger = await recover(volumes, ledgerLog, ledgerLog.ledger, log, call);
+    // Outputs written through Spark (ingested_table) are removed through the target's Spark engine.
+    const sink = chooseSink(ctx, settings, { source, volumes, settings, call, step: () => undefined, log });
+    let ledger = await recoverWith(sink, ledgerLog, ledgerLog.ledger, log);
     const paths = files.map((file) => toSourcePath(source, file));
     const unknown = paths.filter((file) => findEntry(ledger, file) === undefined);
     if (unknown.length > 0) {
@@ -131,7 +133,7 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
     for (const file of paths) ledger = forgetEntry(ledger, file);
     await ledgerLog.commit(ledger);
     const obsolete = ledger.obsolete;
-    for (const output of obsolete) await volumes.delete(output, call);
+    await sink.deleteOutputs(obsolete);
     await ledgerLog.commit(withoutLeftovers(ledger, [], obsolete));
     await ledgerLog.compact();
     for (const file of forgotten) log(`Forgot ${file.path}: ${file.rows} row(s) and ${file.rows_quarantined} quarantined row(s) removed; the next run ingests it again if it is still in the source`);

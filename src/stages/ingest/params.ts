@@ -28,6 +28,7 @@ export interface IngestParams {
   on_bad_file?: string;
   on_extra_columns?: string;
   max_rows_per_file?: string;
+  ingested_table?: string;
 }
 
 /** The same parameters, read and checked. */
@@ -42,6 +43,8 @@ export interface IngestSettings {
   onExtraColumns: OnExtraColumns;
   maxRowsPerFile: number;
   experimentPath: string | undefined;
+  /** catalog.schema.table that Spark appends good rows to ('' = the local Parquet volume). */
+  ingestedTable: string;
 }
 
 export const DEFAULT_MAX_ROWS_PER_FILE = 1_000_000;
@@ -61,6 +64,23 @@ export const SCHEMA_PARAM: ParamSpec<IngestSchema> = custom({
   },
 });
 
+const TABLE_PART = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `ingested_table`: '' (off) or catalog.schema.table, each part a plain identifier (the name goes into Spark SQL). */
+export const INGESTED_TABLE_PARAM: ParamSpec<string> = custom({
+  default: '',
+  description: "catalog.schema.table that Spark appends the good rows to, and <table>_quarantine the bad ones ('' = Parquet on the volume); needs the target's Spark engine",
+  parse(raw) {
+    const value = raw.trim();
+    if (value === '') return '';
+    const parts = value.split('.');
+    if (parts.length !== 3 || !parts.every((part) => TABLE_PART.test(part))) {
+      throw new ParamError("'' or a three-level table name catalog.schema.table, each part letters, digits and _");
+    }
+    return value;
+  },
+});
+
 export interface IngestParamValues {
   source_path: string;
   volume_path: string;
@@ -72,6 +92,7 @@ export interface IngestParamValues {
   on_bad_file: OnBadFile;
   on_extra_columns: OnExtraColumns;
   max_rows_per_file: number;
+  ingested_table: string;
 }
 
 export const INGEST_PARAMS: ParamsDeclaration<IngestParamValues> = {
@@ -93,6 +114,7 @@ export const INGEST_PARAMS: ParamsDeclaration<IngestParamValues> = {
     on_bad_file: oneOf(['quarantine', 'fail'] as const, { default: 'quarantine', empty: 'quarantine', description: 'a file that cannot be parsed at all' }),
     on_extra_columns: oneOf(['rescue', 'fail'] as const, { default: 'rescue', empty: 'rescue', description: 'columns beyond the schema' }),
     max_rows_per_file: integer({ default: String(DEFAULT_MAX_ROWS_PER_FILE), min: 1, max: 2 ** 31 - 1, empty: DEFAULT_MAX_ROWS_PER_FILE, description: 'rows per output Parquet part' }),
+    ingested_table: INGESTED_TABLE_PARAM,
   },
 };
 
@@ -113,6 +135,7 @@ export function ingestSettings(values: IngestParamValues): IngestSettings {
     onExtraColumns: values.on_extra_columns,
     maxRowsPerFile: values.max_rows_per_file,
     experimentPath: values.experiment_path || undefined,
+    ingestedTable: values.ingested_table,
   };
 }
 

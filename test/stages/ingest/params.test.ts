@@ -17,7 +17,16 @@ describe('parseIngestSettings', () => {
       onExtraColumns: 'rescue',
       maxRowsPerFile: 1_000_000,
       experimentPath: undefined,
+      ingestedTable: '',
     });
+  });
+
+  it('ingested_table: off by default, else a three-level name of plain identifiers', () => {
+    expect(parseIngestSettings({ ...base, ingested_table: ' main.iris.raw ' }).ingestedTable).toBe('main.iris.raw');
+    expect(parseIngestSettings({ ...base, ingested_table: '' }).ingestedTable).toBe('');
+    for (const value of ['iris.raw', 'a.b.c.d', 'main.iris.raw; DROP TABLE x', 'main.`iris`.raw', 'main..raw']) {
+      expect(() => parseIngestSettings({ ...base, ingested_table: value }), value).toThrow(/parameter "ingested_table": expected '' or a three-level table name catalog\.schema\.table/);
+    }
   });
 
   it('reads every parameter, case-insensitively for the choices', () => {
