@@ -60,35 +60,44 @@ export async function evaluateOnSpark(
   await scored.createOrReplaceTempView(view, options);
   try {
     const text = evaluationSql(view, labels);
-    const index = new Map(labels.map((label, k) => [label, k]));
-    const confusion = labels.map(() => new Array<number>(labels.length).fill(0));
-    for (const row of await (await session.sql(text.confusion, undefined, options)).collect(options)) {
-      const truth = index.get(String(row.truth));
-      const predicted = row.prediction === null ? undefined : index.get(String(row.prediction));
-      if (truth === undefined) {
-        throw new MlopsError('SCHEMA_MISMATCH', `${where}: ${Number(row.n)} rows have label ${JSON.stringify(row.truth)} in "${labelColumn}", which the model does not predict (${labels.join(', ')})`, {
-          details: { column: labelColumn, found: row.truth },
-        });
-      }
-      if (predicted === undefined) {
-        throw new MlopsError('INVALID_ARGUMENT', `${where}: ${Number(row.n)} rows could not be scored (a feature is null, NaN or infinite)`, { details: { rows: Number(row.n) } });
-      }
-      confusion[truth]![predicted]! += Number(row.n);
-    }
+    const confusion = await (await session.sql(text.confusion, undefined, options)).collect(options);
     const [loss] = await (await session.sql(text.logLoss, undefined, options)).collect(options);
-    const total = Number(loss?.n ?? 0);
-    if (total === 0) throw new MlopsError('NOT_FOUND', `${where}: no rows to evaluate`);
-    const supports = new Array<number>(labels.length).fill(0);
-    const perClass: (number | undefined)[] = new Array(labels.length).fill(undefined);
-    for (const row of await (await session.sql(text.auc, undefined, options)).collect(options)) {
-      const k = Number(row.class);
-      const positives = Number(row.positives);
-      const negatives = Number(row.n) - positives;
-      supports[k] = positives;
-      perClass[k] = positives === 0 || negatives === 0 ? undefined : (Number(row.rank_sum) - (positives * (positives + 1)) / 2) / (positives * negatives);
-    }
-    return metricsFromAggregates({ confusion, logLossSum: Number(loss!.log_loss_sum), rows: total, auc: ovrFromPerClass(perClass, supports), labelNames: labels });
+    const auc = await (await session.sql(text.auc, undefined, options)).collect(options);
+    return metricsFromEvaluationRows({ confusion, loss, auc }, labels, labelColumn, where);
   } finally {
     await session.catalog.dropTempView(view, options).catch(() => undefined);
   }
+}
+
+type SqlRow = Record<string, unknown>;
+
+/** The metrics from the answers to evaluationSql's three queries (rows as any SQL engine returns them: numbers or bigints). */
+export function metricsFromEvaluationRows(answers: { confusion: SqlRow[]; loss: SqlRow | undefined; auc: SqlRow[] }, labels: readonly string[], labelColumn: string, where: string): ClassificationMetrics {
+  const index = new Map(labels.map((label, k) => [label, k]));
+  const confusion = labels.map(() => new Array<number>(labels.length).fill(0));
+  for (const row of answers.confusion) {
+    const truth = index.get(String(row.truth));
+    const predicted = row.prediction === null ? undefined : index.get(String(row.prediction));
+    if (truth === undefined) {
+      throw new MlopsError('SCHEMA_MISMATCH', `${where}: ${Number(row.n)} rows have label ${JSON.stringify(row.truth)} in "${labelColumn}", which the model does not predict (${labels.join(', ')})`, {
+        details: { column: labelColumn, found: row.truth },
+      });
+    }
+    if (predicted === undefined) {
+      throw new MlopsError('INVALID_ARGUMENT', `${where}: ${Number(row.n)} rows could not be scored (a feature is null, NaN or infinite)`, { details: { rows: Number(row.n) } });
+    }
+    confusion[truth]![predicted]! += Number(row.n);
+  }
+  const total = Number(answers.loss?.n ?? 0);
+  if (total === 0) throw new MlopsError('NOT_FOUND', `${where}: no rows to evaluate`);
+  const supports = new Array<number>(labels.length).fill(0);
+  const perClass: (number | undefined)[] = new Array(labels.length).fill(undefined);
+  for (const row of answers.auc) {
+    const k = Number(row.class);
+    const positives = Number(row.positives);
+    const negatives = Number(row.n) - positives;
+    supports[k] = positives;
+    perClass[k] = positives === 0 || negatives === 0 ? undefined : (Number(row.rank_sum) - (positives * (positives + 1)) / 2) / (positives * negatives);
+  }
+  return metricsFromAggregates({ confusion, logLossSum: Number(answers.loss!.log_loss_sum), rows: total, auc: ovrFromPerClass(perClass, supports), labelNames: labels });
 }
