@@ -29,7 +29,6 @@ export interface SparkProjectionOptions {
 export function sparkScoreExpressions(description: ClassifierDescription, options: SparkProjectionOptions): string[] {
   const sql = compileClassifierSql(description, { dialect: 'spark' });
   const inputs = description.inputs ?? description.featureNames.map((name) => ({ name, kind: 'numeric' as const }));
-  const stamp = new Date(options.scoredAt).toISOString().replace('T', ' ').replace('Z', '');
   const prediction =
     options.onInvalid === 'error'
       ? `CASE WHEN ${sql.valid} THEN ${sql.prediction} ELSE RAISE_ERROR(CONCAT('a row cannot be scored: ', ${sql.invalidReason}, '; expected finite numbers. Set on_invalid: null to write such rows with a null prediction and a reason instead')) END`
@@ -44,8 +43,8 @@ export function sparkScoreExpressions(description: ClassifierDescription, option
     ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
     `${sqlString(options.model.name)} AS model_name`,
     `${sqlString(options.model.version)} AS model_version`,
-    // An ISO timestamp without a zone is read in the session time zone: pinned to UTC, as the batch scorer's scored_at.
-    `TO_UTC_TIMESTAMP(CAST(${sqlString(stamp)} AS TIMESTAMP), 'UTC') AS scored_at`,
+    // The instant itself (milliseconds since the epoch), whatever the session's time zone.
+    `TIMESTAMP_MILLIS(${Math.round(options.scoredAt)}) AS scored_at`,
   ];
 }
 

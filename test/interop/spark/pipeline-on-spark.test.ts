@@ -56,8 +56,9 @@ beforeAll(async () => {
   const frame = (await spark.createDataFrame(rows)).selectExpr('*', "TIMESTAMP '2026-12-06 00:00:00' AS _ingested_at");
   await frame.write.mode('overwrite').saveAsTable(`spark_catalog.hp_iris_ml.iris_ingested`);
 
-  pipeline = await runCli(['run', 'pipeline_job', '--target', 'spark', '-o', 'json', '--json', JSON.stringify({ epochs: '60' })], { cwd: dir, env });
-});
+  pipeline = await runCli(['run', 'pipeline_job', '--target', 'spark', '-o', 'json', '--json', JSON.stringify({ epochs: '40' })], { cwd: dir, env });
+  // A JVM start and a whole pipeline: on a loaded 2-core machine more than the suite's default hook timeout.
+}, 900_000);
 
 afterAll(async () => {
   await spark?.stop();

@@ -26,7 +26,7 @@ describe('sparkScoreExpressions (the projection Spark runs)', () => {
     expect(aliases).toEqual(['x', 'y', 'prediction', 'probability_no', "`probability_it's`", 'invalid_reason', 'model_name', 'model_version', 'scored_at']);
     expect(expressions[0]).toBe('CAST(x AS DOUBLE) AS x');
     expect(expressions.at(-3)).toBe("'c.s.m' AS model_name");
-    expect(expressions.at(-1)).toBe("TO_UTC_TIMESTAMP(CAST('2026-12-06 00:30:00.000' AS TIMESTAMP), 'UTC') AS scored_at");
+    expect(expressions.at(-1)).toBe(`TIMESTAMP_MILLIS(${Date.UTC(2026, 11, 6, 0, 30)}) AS scored_at`);
   });
 
   it('on_invalid error fails the query with RAISE_ERROR naming the reason; null adds invalid_reason and no RAISE_ERROR', () => {
