@@ -82,7 +82,10 @@ export class SparkConnectClient {
         : undefined);
     const host = connection.host.includes(':') && !connection.host.startsWith('[') ? `[${connection.host}]` : connection.host;
     const baseUrl = `${connection.useSsl ? 'https' : 'http'}://${host}:${connection.port}`;
-    this.#sessions = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000, pingIdleConnection: true });
+    // Pings only while a call is open: connect-node 2.1.2 keeps an idle connection's ping timer after
+    // abort() (close), and that ping then throws ERR_HTTP2_INVALID_SESSION from a timer, killing a
+    // long-lived process 30 s after it stopped a session. An idle connection that died is redialled.
+    this.#sessions = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000, pingIdleConnection: false });
     const headers = Object.entries(connection.headers);
     const credentials = this.#credentials;
     const addHeaders: Interceptor = (next) => async (request) => {
