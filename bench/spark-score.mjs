@@ -7,7 +7,7 @@
 // Needs `npm run build` and the interop env (`node interop/provision.mjs mlflow3`). Then:
 //   node bench/spark-score.mjs [--rows 10000000] [--udf-rows 10000000]
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,10 +139,19 @@ async function main() {
     await ours(dir, env, { input_table: 'hp_az_catalog.hp_iris_ml.bench_warm', output_table: 'bench_warm_a' });
     await pyspark(server.url, 'selectExpr', { input: 'spark_catalog.hp_iris_ml.bench_warm', output: 'spark_catalog.hp_iris_ml.bench_warm_b', expressions }, {});
 
+    // MLflow 3 resolves models:/ in a SQLite store's mlflow-artifacts:/ only through a tracking server:
+    // spark_udf gets the model's folder itself (the project's one registered version, the champion).
+    const found = [];
+    for (const entry of await readdir(path.join(dir, '.mlops', 'mlartifacts'), { recursive: true })) {
+      if (entry.endsWith('MLmodel')) found.push({ dir: path.dirname(path.join(dir, '.mlops', 'mlartifacts', entry)), at: (await stat(path.join(dir, '.mlops', 'mlartifacts', entry))).mtimeMs });
+    }
+    const modelDir = found.sort((x, y) => y.at - x.at)[0].dir;
     const a = await ours(dir, env, { input_table: 'hp_az_catalog.hp_iris_ml.bench_input', output_table: 'bench_out_a' });
+    console.log(JSON.stringify({ a_seconds: a.seconds, a_rss_mb: a.rssMb, rows: a.result.predictions?.rows }));
     const b = await pyspark(server.url, 'selectExpr', { input, output: 'spark_catalog.hp_iris_ml.bench_out_b', expressions }, {});
+    console.log(JSON.stringify({ b_seconds: b.seconds }));
     const t0 = performance.now();
-    await pyspark(server.url, 'spark_udf', { input: udfInput, output: 'spark_catalog.hp_iris_ml.bench_out_c', model_uri: `models:/${MODEL}@champion` }, mlflowEnv);
+    await pyspark(server.url, 'spark_udf', { input: udfInput, output: 'spark_catalog.hp_iris_ml.bench_out_c', model_uri: modelDir }, mlflowEnv);
     const c = { seconds: (performance.now() - t0) / 1000 };
     const counts = await Promise.all(['bench_out_a', 'bench_out_b', 'bench_out_c'].map((t) => pyspark(server.url, 'count', { table: `spark_catalog.hp_iris_ml.${t}` }, {})));
     const perRow = (s, n) => (s / n) * 1e6;
