@@ -8,6 +8,7 @@ import { ProblemList } from './problems.js';
 import type { KeyPath } from './problems.js';
 import { readRawConfig } from './schema.js';
 import type { RawJob } from './schema.js';
+import { resolveEngine } from './engine.js';
 import { selectTarget } from './targets.js';
 import { resolveVariables } from './variables.js';
 import { resolveTrackingUri, resolveWorkspace, trackingUriSource } from './workspace.js';
@@ -31,7 +32,7 @@ export interface ParseConfigOptions {
   target?: string;
   /** --var name=value; these win over everything else. */
   vars?: Record<string, string>;
-  /** BUNDLE_VAR_<name> and MLFLOW_TRACKING_URI are read from here. Default: none (parsing stays pure). */
+  /** BUNDLE_VAR_<name>, MLFLOW_TRACKING_URI and SPARK_REMOTE are read from here. Default: none (parsing stays pure). */
   env?: Record<string, string | undefined>;
 }
 
@@ -95,6 +96,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): Resolved
     problems,
   );
 
+  const engine = rawTarget.engine === undefined ? undefined : resolveEngine(rawTarget.engine, [...targetPath, 'engine'], expand, env, problems);
+
   const jobs = {} as Record<JobName, JobConfig>;
   for (const name of JOB_NAMES) {
     jobs[name] = resolveJob(name, raw.jobs[name], expand);
@@ -112,6 +115,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): Resolved
     trackingUriFrom: trackingUriSource(trackingSources),
     approval,
     jobs,
+    ...(engine === undefined ? {} : { engine }),
   };
 }
 

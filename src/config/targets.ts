@@ -9,6 +9,7 @@ import {
   readScalarAsString,
   readString,
 } from './fields.js';
+import { readEngine, type RawEngine } from './engine.js';
 import type { KeyPath, ProblemList } from './problems.js';
 import { readWorkspace } from './workspace.js';
 import type { RawWorkspace } from './workspace.js';
@@ -24,9 +25,10 @@ export interface RawTarget {
   variables: Record<string, string>;
   approval?: RawApproval;
   trackingUri?: string;
+  engine?: RawEngine;
 }
 
-const TARGET_KEYS = ['default', 'mode', 'workspace', 'variables', 'approval', 'tracking_uri'];
+const TARGET_KEYS = ['default', 'mode', 'workspace', 'variables', 'approval', 'tracking_uri', 'engine'];
 
 export function readTargets(
   value: unknown,
@@ -53,7 +55,7 @@ function readTarget(
   declaredVariables: readonly string[],
   problems: ProblemList,
 ): RawTarget | undefined {
-  const mapping = readMapping(value, path, problems, 'a mapping with workspace and optional default, mode, variables, approval, tracking_uri');
+  const mapping = readMapping(value, path, problems, 'a mapping with workspace and optional default, mode, variables, approval, tracking_uri, engine');
   if (!mapping) return undefined;
   checkKeys(mapping, TARGET_KEYS, path, problems);
 
@@ -81,6 +83,10 @@ function readTarget(
   if (mapping.tracking_uri !== undefined) {
     const uri = readString(mapping.tracking_uri, [...path, 'tracking_uri'], problems);
     if (uri !== undefined) target.trackingUri = uri;
+  }
+  if (mapping.engine !== undefined && mapping.engine !== null) {
+    const engine = readEngine(mapping.engine, [...path, 'engine'], problems);
+    if (engine) target.engine = engine;
   }
   return target;
 }

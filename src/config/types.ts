@@ -62,6 +62,22 @@ export interface JobConfig {
   parameters: Record<string, string>;
 }
 
+/**
+ * A target's compute engine for tables and scoring (`engine:` in mlops.yml). `remote` is a Spark
+ * Connect URL (sc://host:port); `databricks` means Databricks Connect with the target's credentials
+ * and its cluster or serverless compute (DATABRICKS_CLUSTER_ID / DATABRICKS_SERVERLESS_COMPUTE_ID).
+ */
+export interface EngineConfig {
+  spark: { remote: string } | { databricks: true };
+  /**
+   * The catalog a three-level name's first part is replaced by, on a Spark without Unity Catalog
+   * (default spark_catalog for a sc:// remote); undefined keeps names as they are.
+   */
+  sessionCatalog?: string;
+  /** Whether the remote came from the SPARK_REMOTE environment variable or the target. */
+  remoteFrom: 'SPARK_REMOTE' | 'target';
+}
+
 export type TrackingUriFrom = 'MLFLOW_TRACKING_URI' | 'tracking_uri' | 'workspace';
 
 export interface ResolvedConfig {
@@ -84,4 +100,6 @@ export interface ResolvedConfig {
   trackingUriFrom?: TrackingUriFrom;
   approval: ApprovalConfig;
   jobs: Record<JobName, JobConfig>;
+  /** The target's Spark engine; absent, tables and scoring stay in the workspace. */
+  engine?: EngineConfig;
 }

@@ -1,6 +1,8 @@
+import type { ResolvedConfig } from '../config/types.js';
 import { MlopsError } from '../errors.js';
 import type { DatabricksConnectOptions } from '../spark/databricks.js';
-import { redactConnectionString } from '../spark/connection-string.js';
+import { connect } from 'node:net';
+import { parseConnectionString, redactConnectionString } from '../spark/connection-string.js';
 import { SparkSession } from '../spark/session.js';
 import type { CallOptions } from '../workspace/types.js';
 
@@ -17,6 +19,12 @@ export interface SparkEngineOptions {
   sessionCatalog?: string;
   /** Where SPARK_REMOTE and DATABRICKS_* are read; default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * How long the first connection to a sc:// remote may take to open a TCP socket (default 10 s).
+   * The client itself retries an unreachable server for minutes, as PySpark's does; a job checks
+   * once, up front, and fails with the URL instead.
+   */
+  probeTimeoutMs?: number;
 }
 
 /**
@@ -46,6 +54,7 @@ export class SparkEngine {
   async #connect(options: CallOptions): Promise<SparkSession> {
     const spec = this.#options.spec;
     const builder = SparkSession.builder();
+    if ('remote' in spec) await this.#probe(spec.remote, options);
     if ('remote' in spec) builder.remote(spec.remote);
     else builder.databricks(spec.databricks);
     try {
@@ -55,6 +64,33 @@ export class SparkEngine {
       if (error instanceof MlopsError) throw error;
       throw new MlopsError('IO', `Cannot reach the Spark Connect server at ${this.remote}: ${(error as Error).message}`, { details: { remote: this.remote }, cause: error });
     }
+  }
+
+  /** Opens and closes a TCP connection to the remote's host and port: IO naming the URL when nothing listens there. */
+  async #probe(remote: string, options: CallOptions): Promise<void> {
+    const { host, port } = parseConnectionString(remote);
+    const timeoutMs = this.#options.probeTimeoutMs ?? 10_000;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({ host, port });
+      const fail = (reason: string) => {
+        socket.destroy();
+        options.signal?.removeEventListener('abort', abort);
+        reject(
+          new MlopsError('IO', `Cannot reach the Spark Connect server at ${this.remote}: ${reason}. Start one there, or point SPARK_REMOTE (or the target's engine.spark) at a running server`, {
+            details: { remote: this.remote },
+          }),
+        );
+      };
+      const abort = () => fail('aborted');
+      options.signal?.addEventListener('abort', abort, { once: true });
+      socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
+      socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+      socket.once('connect', () => {
+        socket.destroy();
+        options.signal?.removeEventListener('abort', abort);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -67,6 +103,18 @@ export class SparkEngine {
     return [this.#options.sessionCatalog, parts[1], parts[2]].join('.');
   }
 
+  /**
+   * Creates the schema (database) a table name lives in when a session catalog is mapped — a
+   * Spark without Unity Catalog starts with only `default`. On Unity Catalog schemas are managed
+   * there, so nothing is done.
+   */
+  async ensureSchemaOf(name: string, options: CallOptions = {}): Promise<void> {
+    const parts = this.tableName(name).split('.');
+    if (this.#options.sessionCatalog === undefined || parts.length !== 3) return;
+    const session = await this.session(options);
+    await session.sql(`CREATE DATABASE IF NOT EXISTS ${quoteName(parts[0]!)}.${quoteName(parts[1]!)}`, undefined, options);
+  }
+
   /** Stops the session if one was created; safe to call more than once. */
   async stop(): Promise<void> {
     const pending = this.#session;
@@ -75,4 +123,30 @@ export class SparkEngine {
     const session = await pending.catch(() => undefined);
     await session?.stop().catch(() => undefined);
   }
+}
+
+/** A table or schema name part as a Spark SQL identifier (backquoted, backquotes doubled). */
+export function quoteName(part: string): string {
+  return `\`${part.replaceAll('`', '``')}\``;
+}
+
+/** A table name (one to three dot-separated parts) as a quoted Spark SQL identifier. */
+export function quoteTableName(name: string): string {
+  return name.split('.').map(quoteName).join('.');
+}
+
+/**
+ * The Spark engine a resolved target asks for (`engine:` in mlops.yml, its remote possibly replaced
+ * by SPARK_REMOTE when the configuration was read), or undefined when the target has none.
+ * `databricks` uses the target's host and profile, the DATABRICKS_* variables from `env`.
+ */
+export function sparkEngineFor(config: ResolvedConfig, env: Record<string, string | undefined> = process.env): SparkEngine | undefined {
+  const engine = config.engine;
+  if (engine === undefined) return undefined;
+  const ws = config.workspace;
+  const spec: SparkEngineSpec =
+    'remote' in engine.spark
+      ? { remote: engine.spark.remote }
+      : { databricks: { ...(ws.type === 'databricks' && ws.host ? { host: ws.host } : {}), ...(ws.type === 'databricks' && ws.profile ? { profile: ws.profile } : {}), env } };
+  return new SparkEngine({ spec, env, ...(engine.sessionCatalog === undefined ? {} : { sessionCatalog: engine.sessionCatalog }) });
 }

@@ -8,6 +8,7 @@ import type { Experiment } from '../tracking/types.js';
 import { systemTags } from '../tracking/system-tags.js';
 import { getOrCreateExperiment } from '../tracking/with-run.js';
 import { openWorkspace } from '../workspace/open.js';
+import { sparkEngineFor } from '../engine/spark-engine.js';
 import type { Workspace } from '../workspace/types.js';
 import { JOB_STATUS_TAG, JOB_TAG, JOB_TARGET_TAG, loadJobRecord, saveJobRecord, stagesToResume } from './job-record.js';
 import { acquireWorkspaceLock } from './lock.js';
@@ -88,6 +89,8 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
   const workspace = options.workspace ?? (await openWorkspace(config, options.load?.env ? { env: options.load.env } : {}));
   const release = workspace.kind === 'local' ? await acquireWorkspaceLock(workspace.location, `mlops ${options.job}`) : async () => {};
   let stopHeartbeat: (() => Promise<void>) | undefined;
+  // The target's Spark engine connects on a stage's first use and is stopped when the job ends, however it ends.
+  const spark = sparkEngineFor(config, options.load?.env ?? process.env);
   try {
     const { tracking } = workspace;
 
@@ -112,7 +115,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
       job = { ...config.jobs[options.job], parameters: record.parameters };
       if (options.json !== undefined) job = applyJobOverrides(job, options.json);
       validated = validateJob(options.job, job.parameters);
-      await preflight(options.job, { workspace, config, ...signal }, job.parameters);
+      await preflight(options.job, { workspace, config, ...signal, ...(spark ? { spark } : {}) }, job.parameters);
       const changes = changedParameters(record.parameters, job.parameters);
       state = record.state;
       previous = record.stages;
@@ -128,7 +131,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
         reporter.report({ type: 'log', message: `resuming with changed parameters: ${Object.keys(changes).join(', ')}` });
       }
     } else {
-      await preflight(options.job, { workspace, config, ...signal }, job.parameters);
+      await preflight(options.job, { workspace, config, ...signal, ...(spark ? { spark } : {}) }, job.parameters);
       const experimentName = job.parameters.experiment_path || `/Shared/${config.bundle.name}/${config.target}/jobs`;
       experiment = await getOrCreateExperiment(tracking, experimentName, signal);
       const tags = {
@@ -146,7 +149,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
     stopHeartbeat = startHeartbeat(tracking, runId);
 
     // Every stage's MLflow run is nested under the job run, a resumed job's under the same run.
-    const ctx: StageContext = { workspace, config, reporter, now, env: options.load?.env ?? process.env, parentRunId: runId, ...signal };
+    const ctx: StageContext = { workspace, config, reporter, now, env: options.load?.env ?? process.env, parentRunId: runId, ...signal, ...(spark ? { spark } : {}) };
     const startedAt = now();
     const stages: StageRecord[] = [];
     let status: JobResult['status'] = 'succeeded';
@@ -235,6 +238,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<JobResult>
     }
     return result;
   } finally {
+    await spark?.stop();
     await stopHeartbeat?.();
     await release();
   }

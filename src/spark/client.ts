@@ -87,7 +87,10 @@ export class SparkConnectClient {
         : undefined);
     const host = connection.host.includes(':') && !connection.host.startsWith('[') ? `[${connection.host}]` : connection.host;
     const baseUrl = `${connection.useSsl ? 'https' : 'http'}://${host}:${connection.port}`;
-    this.#sessions = new WideWindowSessionManager(baseUrl, { pingIntervalMs: 30_000, pingIdleConnection: true }, {
+    // Pings only while a call is open: connect-node 2.1.2 keeps an idle connection's ping timer after
+    // abort() (close), and that ping then throws ERR_HTTP2_INVALID_SESSION from a timer, killing a
+    // long-lived process 30 s after it stopped a session. An idle connection that died is redialled.
+    this.#sessions = new WideWindowSessionManager(baseUrl, { pingIntervalMs: 30_000, pingIdleConnection: false }, {
       settings: { initialWindowSize: STREAM_WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES },
       // Room for a full stream window of data waiting to be read (Node's default is 10 MB).
       maxSessionMemory: 64,

@@ -94,7 +94,7 @@ describe('loadConfig', () => {
       env: { BUNDLE_VAR_catalog_name: 'c_env', BUNDLE_VAR_schema_name: 's_env' },
     });
     expect(config.target).toBe('prod');
-    expect(config.variables).toEqual({ catalog_name: 'c_env', schema_name: 's_cli', environment: 'prod', require_human_approval: 'false' });
+    expect(config.variables).toEqual({ catalog_name: 'c_env', schema_name: 's_cli', environment: 'prod', require_human_approval: 'false', ingested_table: '', training_data: '/Volumes/c_env/s_cli/hp_ml_vol/ingested' });
     expect(config.jobs.batch_inference_job.parameters).toMatchObject({ catalog_name: 'c_env', schema_name: 's_cli' });
   });
 

@@ -52,7 +52,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     expect(config.configDir).toBe('/project');
     expect(config.bundle).toEqual({ name: 'hp-mlops-e2e' });
     expect(config.target).toBe('dev');
-    expect(config.variables).toEqual({ catalog_name: 'hp_az_catalog', schema_name: 'hp_iris_ml', environment: 'dev', require_human_approval: 'false' });
+    expect(config.variables).toEqual({ catalog_name: 'hp_az_catalog', schema_name: 'hp_iris_ml', environment: 'dev', require_human_approval: 'false', ingested_table: '', training_data: '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested' });
     expect(config.workspace).toEqual({ type: 'local', root: '/project/.mlops' });
     expect(config.trackingUri).toBe('sqlite:////project/.mlops/mlflow.db');
     expect(config.approval).toEqual({
@@ -109,6 +109,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
       model_name: 'hp_az_catalog.hp_iris_ml.irisclassifierdemo',
       model_uri: '',
       input_path: '/Volumes/hp_az_catalog/hp_iris_ml/hp_ml_vol/ingested',
+      input_table: '',
       output_table: 'iris_predictions',
       output_path: '',
       batch_size: '65536',
@@ -159,6 +160,8 @@ describe('parseConfig with the shipped mlops.yml', () => {
       schema_name: 'hp_iris_ml',
       environment: 'cli_environment',
       require_human_approval: 'false',
+      ingested_table: '',
+      training_data: '/Volumes/env_catalog/hp_iris_ml/hp_ml_vol/ingested',
     });
     expect(config.jobs.model_training_job.parameters.model_name).toBe('env_catalog.hp_iris_ml.irisclassifierdemo');
     expect(config.jobs.data_ingestion_job.displayName).toBe('data-ingestion-cli_environment');

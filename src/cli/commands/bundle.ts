@@ -6,6 +6,8 @@ import { loadCommandConfig } from '../context.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { Command } from '../io.js';
 import { pushAll } from '../../arrays.js';
+import { sparkEngineFor } from '../../engine/spark-engine.js';
+import type { ResolvedConfig } from '../../config/types.js';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, online: { type: 'boolean' } } as const;
 const MARK = { ok: '✓', warning: '!', error: '✗' } as const;
@@ -19,11 +21,14 @@ Checks mlops.yml for a target the way \`databricks bundle validate\` does, offli
 the workspace host, that credentials are configured (explicit > DATABRICKS_* environment >
 ~/.databrickscfg profile; secrets are never printed), the SQL warehouse id, catalog and schema
 names, volume paths, model names and experiment paths. --online also asks the workspace who
-the credentials belong to and whether the warehouse exists.
+the credentials belong to and whether the warehouse exists. A target with a Spark engine
+(engine: { spark: sc://host:port | databricks }, SPARK_REMOTE overriding) is always connected
+to, and its Spark version reported.
 
 Examples:
   mlops bundle validate
   mlops bundle validate --target prod
+  SPARK_REMOTE=sc://localhost:15002 mlops bundle validate --target spark
   DATABRICKS_CONFIG_PROFILE=hp-mlops mlops bundle validate -t prod --online -o json
 
 Exit codes: 0 valid (warnings allowed), 2 something must be fixed.
@@ -46,6 +51,7 @@ Exit codes: 0 valid (warnings allowed), 2 something must be fixed.
       }
     }
     const checks = validateBundle(config, auth);
+    if (config.engine !== undefined) checks.push(await sparkCheck(config, io.env, io.signal));
     if (values.online && ws.type === 'databricks' && auth !== undefined && 'config' in auth) pushAll(checks, await onlineChecks(ws, io.env, io.signal));
     const errors = checks.filter((check) => check.status === 'error').length;
     if (outputFormat(values.output) === 'json') {
@@ -83,4 +89,20 @@ async function onlineChecks(
     }
   }
   return checks;
+}
+
+/** Connects to the target's Spark engine and reports its version; an error naming the URL when it cannot. */
+async function sparkCheck(config: ResolvedConfig, env: Record<string, string | undefined>, signal: AbortSignal | undefined): Promise<BundleCheck> {
+  const engine = sparkEngineFor(config, env)!;
+  const from = config.engine?.remoteFrom === 'SPARK_REMOTE' ? ' (from SPARK_REMOTE)' : '';
+  try {
+    const session = await engine.session(signal ? { signal } : {});
+    const catalog = config.engine?.sessionCatalog === undefined ? 'three-level names as given' : `catalogs mapped to ${config.engine.sessionCatalog}`;
+    return { subject: 'engine.spark', status: 'ok', message: `Spark ${session.version} at ${engine.remote}${from}; ${catalog}` };
+  } catch (error) {
+    const message = (error as Error).message;
+    return { subject: 'engine.spark', status: 'error', message: message.includes(engine.remote) ? message : `Spark at ${engine.remote}${from}: ${message}` };
+  } finally {
+    await engine.stop();
+  }
 }

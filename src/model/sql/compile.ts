@@ -41,6 +41,13 @@ export interface CompiledClassifierSql {
   probabilities: CompiledProbability[];
   /** A standalone scalar expression: the most probable label (the first one on ties). */
   prediction: string;
+  /** A boolean expression: true when every feature that is not imputed is a finite number (the row can be scored). */
+  valid: string;
+  /**
+   * A string expression: NULL for a valid row, else why not, worded as the batch scorer's
+   * invalid_reason (`x is null`, `x is NaN`, `x is Infinity`, joined by `; `).
+   */
+  invalidReason: string;
   /**
    * One SELECT statement over `source` (a table name, or a table function such as DuckDB's
    * read_parquet('…') or Spark's parquet.`…`) that computes every unit once, one nested SELECT
@@ -59,12 +66,18 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
   // one CASE per vocabulary value (NULL and unseen values match none: all zeros).
   const modelInputs = model.inputs ?? numericInputs(model.featureNames);
   const checks: string[] = [];
+  const reasons: string[] = [];
   const features = modelInputs.flatMap((input): string[] => {
     const id = sqlIdentifier(input.name, dialect);
     if (input.kind === 'categorical') return input.vocabulary.map((value) => `(CASE WHEN ${id} = ${sqlString(value)} THEN 1E0 ELSE 0E0 END)`);
     const value = `CAST(${id} AS DOUBLE)`;
     if (input.impute === undefined) {
       checks.push(`${value} - ${value} = 0E0`);
+      const named = sqlString(`${input.name} is `);
+      reasons.push(
+        `CASE WHEN ${id} IS NULL THEN ${sqlString(`${input.name} is null`)} WHEN ISNAN(${value}) THEN ${sqlString(`${input.name} is NaN`)} ` +
+          `WHEN NOT (${value} - ${value} = 0E0) THEN CONCAT(${named}, CASE WHEN ${value} > 0E0 THEN 'Infinity' ELSE '-Infinity' END) ELSE NULL END`,
+      );
       return [value];
     }
     return [`(CASE WHEN ${value} - ${value} = 0E0 THEN ${value} ELSE ${sqlDouble(input.impute)} END)`];
@@ -112,7 +125,8 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
     return `SELECT ${[...select, ...outputs].join(', ')} FROM (${sql}) AS ${PREFIX}_scored`;
   };
 
-  return { featureNames: modelInputs.map((input) => input.name), labels: [...model.labels], probabilities, prediction, query };
+  const invalidReason = reasons.length === 0 ? 'CAST(NULL AS STRING)' : `CASE WHEN ${valid} THEN CAST(NULL AS STRING) ELSE CONCAT_WS('; ', ${reasons.join(', ')}) END`;
+  return { featureNames: modelInputs.map((input) => input.name), labels: [...model.labels], probabilities, prediction, valid, invalidReason, query };
 }
 
 /** act(b + Σ w·in) for each unit of a hidden layer. */

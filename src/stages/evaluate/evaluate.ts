@@ -13,6 +13,7 @@ import { readIngested } from '../ingest/read.js';
 import { loadModel } from '../load-model.js';
 import { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest } from '../train/eval-set.js';
 import { binaryMetrics, prCurve } from './binary.js';
+import { evaluateOnSpark } from './on-spark.js';
 import { confusionMatrixSvg } from './confusion-svg.js';
 import { classificationMetrics, metricsForMlflow, perClassMetricsForMlflow, type ClassificationMetrics } from './metrics.js';
 
@@ -67,7 +68,14 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
         { details: { expected: evalSet.recordedDigest, found: digest } },
       );
     }
-    const full = classificationMetrics(labels, candidate.classifier.predictProba(features, rows), labelNames.length, labelNames);
+    // On a Spark target the rows are scored by the model compiled to Spark SQL and the metrics
+    // aggregated there; otherwise here, with the model itself.
+    const spark = ctx.spark ? await ctx.spark.session(signal) : undefined;
+    const sparkRows = spark ? await spark.createDataFrame(evalSet.table, signal) : undefined;
+    const full =
+      spark && sparkRows
+        ? await evaluateOnSpark(spark, sparkRows, candidate.classifier.describe(), candidate.classifier.labelColumn, where, signal)
+        : classificationMetrics(labels, candidate.classifier.predictProba(features, rows), labelNames.length, labelNames);
     const metrics = metricsForMlflow(full);
     // A two-class model also gets PR AUC and its decision threshold (for the second label, the positive one).
     const isPositive = labelNames.length === 2 ? Array.from(labels, (k) => k === 1) : undefined;
@@ -83,10 +91,15 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
       championClassifier = loaded.classifier;
       const champLabels = loaded.classifier.labels;
       if (champLabels.length === labelNames.length && champLabels.every((l) => labelNames.includes(l))) {
-        const champTruth = toLabelIndices(evalSet.table, candidate.classifier.labelColumn, champLabels, where);
-        const champFeatures = encodedFromArrow(loaded.classifier.inputs, evalSet.table, where);
-        const champProba = loaded.classifier.predictProba(champFeatures.features, rows);
-        champion = { version: championVersion, metrics: metricsForMlflow(classificationMetrics(champTruth, champProba, champLabels.length, champLabels)) };
+        let championMetrics: ClassificationMetrics;
+        if (spark && sparkRows) {
+          championMetrics = await evaluateOnSpark(spark, sparkRows, loaded.classifier.describe(), candidate.classifier.labelColumn, where, signal);
+        } else {
+          const champTruth = toLabelIndices(evalSet.table, candidate.classifier.labelColumn, champLabels, where);
+          const champFeatures = encodedFromArrow(loaded.classifier.inputs, evalSet.table, where);
+          championMetrics = classificationMetrics(champTruth, loaded.classifier.predictProba(champFeatures.features, rows), champLabels.length, champLabels);
+        }
+        champion = { version: championVersion, metrics: metricsForMlflow(championMetrics) };
       } else {
         ctx.reporter.report({ type: 'log', stage: 'evaluate', message: `champion version ${championVersion} predicts other labels (${champLabels.join(', ')}); not compared` });
       }
@@ -121,6 +134,7 @@ export async function runEvaluate(ctx: StageContext, input: EvaluateInput): Prom
             eval_dataset_digest: digest,
             eval_dataset_source: evalSet.source,
             champion_version: champion?.version ?? '',
+            eval_engine: spark ? `spark ${spark.version} (${ctx.spark!.remote})` : 'local',
           },
         },
         signal,

@@ -1,5 +1,5 @@
 import { MlopsError } from '../../errors.js';
-import { ovrRocAuc } from './roc-auc.js';
+import { ovrRocAuc, type OvrRocAuc } from './roc-auc.js';
 
 export interface ClassMetrics {
   label: string;
@@ -78,7 +78,6 @@ export function classificationMetrics(
   const rows = yTrue.length;
   checkInputs(yTrue, proba, numClasses, labelNames);
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  let correct = 0;
   let logLossSum = 0;
   for (let row = 0; row < rows; row++) {
     const offset = row * numClasses;
@@ -91,11 +90,29 @@ export function classificationMetrics(
     }
     const truth = yTrue[row]!;
     confusion[truth]![predicted]! += 1;
-    if (predicted === truth) correct += 1;
     logLossSum -= Math.log(clip(proba[offset + truth]!) / rowSum);
   }
 
-  const auc = ovrRocAuc(yTrue, proba, numClasses);
+  return metricsFromAggregates({ confusion, logLossSum, rows, auc: ovrRocAuc(yTrue, proba, numClasses), labelNames });
+}
+
+/**
+ * What every metric is derived from: the confusion matrix (confusion[true][predicted] = rows), the
+ * sum of the rows' clipped −ln p(true class), the row count and the one-vs-rest AUCs. Computed in
+ * this process by classificationMetrics, or by an engine (Spark SQL) that scored the rows itself.
+ */
+export interface MetricAggregates {
+  confusion: number[][];
+  logLossSum: number;
+  rows: number;
+  auc: OvrRocAuc;
+  labelNames: readonly string[];
+}
+
+/** The metrics of classificationMetrics from their aggregates. */
+export function metricsFromAggregates({ confusion, logLossSum, rows, auc, labelNames }: MetricAggregates): ClassificationMetrics {
+  let correct = 0;
+  confusion.forEach((truthRow, k) => (correct += truthRow[k]!));
   const perClass = labelNames.map((label, k): ClassMetrics => {
     const truePositives = confusion[k]![k]!;
     const support = confusion[k]!.reduce((sum, count) => sum + count, 0);

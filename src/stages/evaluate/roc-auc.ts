@@ -53,13 +53,19 @@ export function ovrRocAuc(yTrue: Int32Array, proba: Float32Array, numClasses: nu
     }
     perClass.push(binaryRocAuc(isPositive, scores));
   }
+  const supports = Array.from({ length: numClasses }, (_, k) => yTrue.reduce((count, truth) => count + (truth === k ? 1 : 0), 0));
+  return ovrFromPerClass(perClass, supports);
+}
+
+/** The macro and support-weighted averages of per-class AUCs (undefined ones left out); `supports[k]` = true rows of class k. */
+export function ovrFromPerClass(perClass: (number | undefined)[], supports: readonly number[]): OvrRocAuc {
   let sum = 0;
   let defined = 0;
   let weightedSum = 0;
   let weight = 0;
   perClass.forEach((auc, k) => {
     if (auc === undefined) return;
-    const support = yTrue.reduce((count, truth) => count + (truth === k ? 1 : 0), 0);
+    const support = supports[k]!;
     sum += auc;
     defined++;
     weightedSum += auc * support;

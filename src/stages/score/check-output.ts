@@ -7,6 +7,7 @@ import { TEMP_FILE_PREFIX } from '../../io/atomic-file.js';
 import { errnoCode } from '../../io/fs-errors.js';
 import { openParquetFile, openParquetRanges } from '../../io/parquet.js';
 import type { Workspace } from '../../workspace/types.js';
+import type { SparkEngine } from '../../engine/spark-engine.js';
 import { decideReplace, findPlacementConflict, relationPhrase, type ExistingOutput, type GuardedPlace, type Place } from './output-safety.js';
 import { INGESTED_FOLDER, QUARANTINE_FOLDER } from '../ingest/output.js';
 import { isParquetFileName, isTableName, parseScoreParams } from './params.js';
@@ -14,11 +15,13 @@ import { isParquetFileName, isTableName, parseScoreParams } from './params.js';
 export interface OutputCheckContext {
   workspace: Workspace;
   config: ResolvedConfig;
+  /** The target's Spark engine: an output table is looked up there, not in the workspace. */
+  spark?: SparkEngine;
   signal?: AbortSignal;
 }
 
 /** Parameters whose values name data the project reads or keeps: an output never touches them. */
-const DATA_PARAMETERS = ['input_path', 'source_path', 'checkpoint_path', 'data_path', 'pkl_path'] as const;
+const DATA_PARAMETERS = ['input_table', 'input_path', 'source_path', 'checkpoint_path', 'data_path', 'pkl_path'] as const;
 
 /**
  * The score stage's guard, called before any work (and by runJob before a job run is created):
@@ -28,6 +31,11 @@ const DATA_PARAMETERS = ['input_path', 'source_path', 'checkpoint_path', 'data_p
  */
 export async function checkScoreOutput(ctx: OutputCheckContext, params: Record<string, string>): Promise<void> {
   const options = parseScoreParams(params);
+  if (options.partitionBy !== undefined && options.output.kind === 'table' && ctx.spark === undefined) {
+    throw new MlopsError('CONFIG_INVALID', `partition_by "${options.partitionBy}": expected output_path (a folder), or a target with a Spark engine: workspace tables are written unpartitioned`, {
+      details: { parameter: 'partition_by', found: options.partitionBy },
+    });
+  }
   const parameter = options.output.kind === 'table' ? 'output_table' : 'output_path';
   const named = options.output.kind === 'table' ? options.output.name : options.output.path;
   const output = await placeOf(named, ctx);
@@ -136,6 +144,12 @@ async function realPathOf(file: string): Promise<string> {
 export async function inspect(output: Place, ctx: OutputCheckContext): Promise<ExistingOutput> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   throwIfAborted(ctx.signal);
+  if (output.kind === 'table' && ctx.spark) {
+    const session = await ctx.spark.session(signal);
+    const name = ctx.spark.tableName(output.name);
+    if (!(await session.catalog.tableExists(name, undefined, signal))) return { kind: 'absent' };
+    return { kind: 'table', columns: await session.table(name).columns(signal) };
+  }
   if (output.kind === 'table') {
     if (!(await ctx.workspace.tables.exists(output.name, signal))) return { kind: 'absent' };
     const info = await ctx.workspace.tables.describe(output.name, signal);

@@ -19,6 +19,7 @@ export interface ScoreParams {
   model_name: string;
   model_uri: string;
   input_path: string;
+  input_table: string;
   output_table: string;
   output_path: string;
   batch_size: number;
@@ -49,7 +50,8 @@ export const SCORE_PARAMS: ParamsDeclaration<ScoreParams> = {
     schema_name: text({ description: 'the schema of a bare output_table' }),
     model_name: modelNameParam({ required: false }),
     model_uri: text({ description: "any MLflow model URI ('' = models:/<model_name>@champion)" }),
-    input_path: text({ required: true, description: 'a Parquet file, a folder of Parquet files or a table catalog.schema.table' }),
+    input_path: text({ description: 'a Parquet file, a folder of Parquet files or a table catalog.schema.table (when input_table is not set)' }),
+    input_table: text({ description: "a table catalog.schema.table to score ('' = input_path); on a Spark target, a table of the engine" }),
     output_table: text({ default: DEFAULT_OUTPUT_TABLE, description: 'the predictions table (a bare name goes into catalog_name.schema_name)' }),
     output_path: text({ description: "'' writes output_table; a path ending in .parquet writes one file, another path a folder of parts" }),
     batch_size: integer({ default: String(DEFAULT_BATCH_SIZE), min: 1, max: MAX_BATCH_SIZE, empty: DEFAULT_BATCH_SIZE, description: 'rows per scoring batch and per row group' }),
@@ -60,12 +62,11 @@ export const SCORE_PARAMS: ParamsDeclaration<ScoreParams> = {
   check(params) {
     const problems: ParamProblem[] = [];
     if (!params.model_uri && !params.model_name) problems.push({ parameter: 'model_uri', expected: 'model_uri or model_name', found: '' });
+    if (!params.input_table && !params.input_path) problems.push({ parameter: 'input_path', expected: 'input_path or input_table', found: '' });
+    if (params.input_table && !isTableName(params.input_table)) problems.push({ parameter: 'input_table', expected: 'a three-level table name catalog.schema.table', found: params.input_table });
     const output = outputOf(params);
     if (output.kind === 'table' && !isQualified(output.name)) {
       problems.push({ parameter: 'output_table', expected: 'a three-level name, or catalog_name and schema_name set (catalog_name/schema_name are not set)', found: params.output_table });
-    }
-    if (params.partition_by && output.kind === 'table') {
-      problems.push({ parameter: 'partition_by', expected: 'output_path (a folder): tables are written unpartitioned', found: params.partition_by });
     }
     if (output.kind === 'path' && isParquetFileName(output.path)) {
       if (params.mode === 'append') problems.push({ parameter: 'mode', expected: `overwrite: cannot append to the single Parquet file ${output.path} (give output_path a folder)`, found: params.mode });
@@ -84,7 +85,7 @@ export function scoreJobOptions(params: ScoreParams): ScoreJobOptions {
   return {
     modelUri: params.model_uri || `models:/${params.model_name}@champion`,
     modelName: params.model_name,
-    input: isTableName(params.input_path) ? { kind: 'table', name: params.input_path } : { kind: 'path', path: params.input_path },
+    input: params.input_table ? { kind: 'table', name: params.input_table } : isTableName(params.input_path) ? { kind: 'table', name: params.input_path } : { kind: 'path', path: params.input_path },
     output: outputOf(params),
     batchSize: params.batch_size,
     mode: params.mode,

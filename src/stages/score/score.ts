@@ -13,6 +13,7 @@ import type { ModelRef, PipelineState, PredictionSummary } from '../state.js';
 import type { StageContext } from '../context.js';
 import { fetchModel, type FetchedModel } from '../load-model.js';
 import { canScoreOnWarehouse, scoreOnWarehouse } from './on-warehouse.js';
+import { scoreOnSpark } from './on-spark.js';
 import { openScoreInput, type ScoreInput } from './input.js';
 import { ParquetOutput } from './output.js';
 import { checkScoreOutput } from './check-output.js';
@@ -70,6 +71,8 @@ export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tun
   // can be opened (and, when large, decoded on a worker) while tfjs loads.
   const fetched = await fetchModel(ctx.workspace, options.modelUri, signal);
   const model = modelRef(fetched, options);
+  const spark = ctx.spark;
+  if (spark !== undefined) return withClassifier(fetched, (classifier) => scoreOnSpark(ctx, spark, options, classifier.describe(), model, scoredAt));
   const warehouse = ctx.workspace.sqlScoring;
   if (warehouse?.warehouseId && canScoreOnWarehouse(options)) {
     return withClassifier(fetched, async (classifier) => {

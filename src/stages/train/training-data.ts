@@ -4,6 +4,8 @@ import { categoryIndex, encodeRawMatrix, vocabularyLookup, type InputColumn } fr
 import type { StageContext } from '../context.js';
 import { distinctLabels, toLabelIndices } from '../features.js';
 import { readIngested } from '../ingest/read.js';
+import { isTableName } from '../score/params.js';
+import { pullTrainingTable } from './from-spark.js';
 import { modelColumns, type IngestSchema } from '../ingest/schema.js';
 
 /** One feature column as read: numbers (NaN = missing) or strings (null = missing). */
@@ -25,7 +27,9 @@ export interface TrainingTable {
  * (a nullable one imputed), STRING categorical. NOT_FOUND when there is no row.
  */
 export async function loadTrainingTable(ctx: StageContext, dataPath: string, schema: IngestSchema): Promise<TrainingTable> {
-  const table = await readIngested(ctx.workspace.volumes, dataPath, ctx.signal ? { signal: ctx.signal } : {});
+  const signal = ctx.signal ? { signal: ctx.signal } : {};
+  // On a Spark target a table name is a table of the engine; its rows are pulled as Arrow, up to a cap.
+  const table = ctx.spark && isTableName(dataPath) ? await pullTrainingTable(ctx.spark, dataPath, schema, signal) : await readIngested(ctx.workspace.volumes, dataPath, signal);
   if (table.numRows === 0) {
     throw new MlopsError('NOT_FOUND', `No ingested rows under ${dataPath}: run data_ingestion_job first`, { details: { data_path: dataPath } });
   }

@@ -67,7 +67,13 @@ export function validateBundle(config: ResolvedConfig, auth: AuthOutcome | undef
     for (const key of ['volume_path', 'checkpoint_path', 'data_path', 'input_path']) {
       const value = parameters[key];
       if (value === undefined || value === '') continue;
+      // data_path and input_path may name a table instead (on a Spark target, the ingested table).
+      if ((key === 'data_path' || key === 'input_path') && isPlainTableName(value)) continue;
       checkVolumePath(`${key} (${job})`, value, add);
+    }
+    for (const key of ['input_table', 'ingested_table']) {
+      const value = parameters[key];
+      if (value !== undefined && value !== '' && !isPlainTableName(value)) add(`${key} (${job})`, 'error', `${JSON.stringify(value)} must be a table <catalog>.<schema>.<table> of plain names`);
     }
     const experiment = parameters.experiment_path;
     if (experiment !== undefined && experiment !== '') checkExperimentPath(`experiment_path (${job})`, experiment, workspace.type === 'databricks', add);
@@ -80,6 +86,11 @@ export function validateBundle(config: ResolvedConfig, auth: AuthOutcome | undef
     }
   }
   return dedupe(checks);
+}
+
+function isPlainTableName(value: string): boolean {
+  const parts = value.split('.');
+  return parts.length === 3 && parts.every((part) => UC_NAME.test(part));
 }
 
 function checkModelName(job: JobName, name: string | undefined, add: (s: string, st: CheckStatus, m: string) => void): void {

@@ -81,6 +81,7 @@ describe('batch_inference_job output guard (local workspace)', () => {
     ['the same folder as input and output', { input_path: 'preds-in', output_path: 'preds-in/' }, /output_path "preds-in\/" \(.*\) is input_path \(preds-in\)/],
     ['the input table as the output table', { input_path: 'hp_az_catalog.hp_iris_ml.iris_predictions' }, /output_table "hp_az_catalog\.hp_iris_ml\.iris_predictions" is input_path/],
     ['the config file', { output_path: 'mlops.yml' }, /is the config file/],
+    ['a partitioned workspace table (only Spark partitions tables)', { partition_by: 'prediction' }, /partition_by "prediction": expected output_path \(a folder\), or a target with a Spark engine/],
   ];
 
   it.each(refusals)('refuses %s with exit 2 before any run, and nothing changes', async (_, json, message) => {

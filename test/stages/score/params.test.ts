@@ -30,15 +30,22 @@ describe('parseScoreParams', () => {
     });
   });
 
+  it('input_table, when set, is the input (input_path is then not read); a partitioned table output is for the runner to judge', () => {
+    const parsed = parseScoreParams({ ...base, input_table: 'c.s.iris_ingested', partition_by: 'prediction' });
+    expect(parsed.input).toEqual({ kind: 'table', name: 'c.s.iris_ingested' });
+    expect(parsed.partitionBy).toBe('prediction');
+    expect(parseScoreParams({ ...base, input_path: '', input_table: 'c.s.t' }).input).toEqual({ kind: 'table', name: 'c.s.t' });
+  });
+
   it('rejects bad values naming the parameter', () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ input_path: '' }, /input_path/],
       [{ model_name: '', model_uri: '' }, /model_uri or model_name/],
       [{ mode: 'upsert' }, /"mode": expected one of overwrite, append, found "upsert"/],
       [{ on_invalid: 'skip' }, /"on_invalid": expected one of error, null/],
       [{ batch_size: '0' }, /"batch_size": expected an integer from 1 to 4,194,304, found "0"/],
       [{ batch_size: '1000000000' }, /"batch_size": expected an integer from 1 to 4,194,304/],
-      [{ partition_by: 'prediction' }, /"partition_by": expected output_path \(a folder\)/],
+      [{ input_table: 'not_a_table' }, /"input_table": expected a three-level table name/],
+      [{ input_path: '', input_table: '' }, /input_path or input_table/],
       [{ output_path: '/tmp/p.parquet', mode: 'append' }, /cannot append to the single Parquet file/],
       [{ output_path: '/tmp/p.parquet', partition_by: 'prediction' }, /cannot partition into the single Parquet file/],
     ];

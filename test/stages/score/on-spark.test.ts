@@ -1,0 +1,56 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import type { ClassifierDescription } from '../../../src/model/classifier.js';
+import { compileClassifierSql } from '../../../src/model/sql/compile.js';
+import { sparkScoreExpressions } from '../../../src/stages/score/on-spark.js';
+
+/** A 2-feature, 2-label softmax model (no hidden layer); `y` is imputed, `x` is not. */
+const MODEL: ClassifierDescription = {
+  featureNames: ['x', 'y'],
+  inputs: [
+    { name: 'x', kind: 'numeric' },
+    { name: 'y', kind: 'numeric', impute: 0.5 },
+  ],
+  labels: ['no', "it's"],
+  labelColumn: 'label',
+  normalization: { mean: [0, 0], std: [1, 1] },
+  layers: [{ units: 2, inputUnits: 2, activation: 'softmax', kernel: [1, -1, 0.5, 0.25], bias: [0, 0.1] }],
+} as unknown as ClassifierDescription;
+
+const model = { name: 'c.s.m', version: '3', uri: 'models:/c.s.m/3' };
+
+describe('sparkScoreExpressions (the projection Spark runs)', () => {
+  it('gives the batch scorer\'s columns in its order: features, prediction, probabilities, model_name, model_version, scored_at', () => {
+    const expressions = sparkScoreExpressions(MODEL, { model, scoredAt: Date.UTC(2026, 11, 6, 0, 30), onInvalid: 'null' });
+    const aliases = expressions.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
+    expect(aliases).toEqual(['x', 'y', 'prediction', 'probability_no', "`probability_it's`", 'invalid_reason', 'model_name', 'model_version', 'scored_at']);
+    expect(expressions[0]).toBe('CAST(x AS DOUBLE) AS x');
+    expect(expressions.at(-3)).toBe("'c.s.m' AS model_name");
+    expect(expressions.at(-1)).toBe(`TIMESTAMP_MILLIS(${Date.UTC(2026, 11, 6, 0, 30)}) AS scored_at`);
+  });
+
+  it('on_invalid error fails the query with RAISE_ERROR naming the reason; null adds invalid_reason and no RAISE_ERROR', () => {
+    const strict = sparkScoreExpressions(MODEL, { model, scoredAt: 0, onInvalid: 'error' });
+    expect(strict.find((e) => e.endsWith(' AS prediction'))).toMatch(/^CASE WHEN .* ELSE RAISE_ERROR\(CONCAT\('a row cannot be scored: ', .*Set on_invalid: null/);
+    expect(strict.some((e) => e.endsWith('AS invalid_reason'))).toBe(false);
+    const lenient = sparkScoreExpressions(MODEL, { model, scoredAt: 0, onInvalid: 'null' });
+    expect(lenient.join('\n')).not.toContain('RAISE_ERROR');
+  });
+
+  it("invalid_reason words a row's problems as the batch scorer does (checked in DuckDB: the expression is portable)", async () => {
+    const sql = compileClassifierSql(MODEL, { dialect: 'duckdb' });
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT ${sql.invalidReason} AS reason, ${sql.valid} AS valid FROM (VALUES (1.0::DOUBLE, NULL::DOUBLE), (NULL, 1.0), ('NaN'::DOUBLE, 2.0), ('-Infinity'::DOUBLE, 0.0)) AS t(x, y)`,
+      );
+      const columns = reader.getColumnsObjectJS() as { reason: (string | null)[]; valid: (boolean | null)[] };
+      expect(columns.reason).toEqual([null, 'x is null', 'x is NaN', 'x is -Infinity']);
+      expect(columns.valid.map((v) => v === true)).toEqual([true, false, false, false]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
