@@ -6,7 +6,7 @@ import { appendToUri, artifactUriToPath, resolveArtifactLocation } from '../file
 import { RUN_STATUSES } from '../file-store/entities.js';
 import { entityMatches, EXPERIMENT_SEARCH, parseEntityFilter, parseEntityOrderBy, sortEntities, type SearchEntitiesOptions } from '../file-store/entity-search.js';
 import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newRunId, randomRunName } from '../file-store/ids.js';
-import { paginate, parseRunFilter, parseRunOrderBy, runMatchesFilter, sortRuns, validateMaxResults } from '../file-store/search.js';
+import { createPageToken, paginate, parsePageToken, parseRunFilter, parseRunOrderBy, validateMaxResults } from '../file-store/search.js';
 import type { ViewType } from '../file-store/tracking-file-store.js';
 import {
   LIMITS,
@@ -39,6 +39,7 @@ import { experimentKey } from './experiment-key.js';
 import { decodeMetricValue, encodeMetricValue, isNewerMetric } from './metric-values.js';
 import type { SqliteConnection } from './connection.js';
 import { SqlLoggedModelStore } from './logged-models-sql.js';
+import { runSearchSql } from './run-search-sql.js';
 
 export interface SqlTrackingStoreOptions {
   connection: SqliteConnection;
@@ -62,6 +63,8 @@ const USER_TAG = 'mlflow.user';
  */
 const EXPERIMENT_COLUMNS = 'CAST(experiment_id AS TEXT) AS experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time';
 const RUN_COLUMNS = 'run_uuid, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, CAST(experiment_id AS TEXT) AS experiment_id';
+/** The same columns of the runs table aliased r, for the search statement. */
+const RUN_COLUMNS_OF_R = 'r.run_uuid, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, CAST(r.experiment_id AS TEXT) AS experiment_id';
 
 
 interface ExperimentRow {
@@ -535,43 +538,43 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   /**
-   * Runs of the given experiments: the lifecycle filter in SQL, then MLflow's filter and
-   * order_by over each candidate's latest metrics, params and tags, read in three queries.
+   * Runs of the given experiments: MLflow's filter, order_by and offset paging in one SQL
+   * statement (see run-search-sql.ts), then the data of that page's runs only, in three queries.
    */
   async searchRuns(options: SearchRunsOptions & { viewType?: ViewType }): Promise<Page<Run>> {
     throwIfAborted(options.signal);
     const maxResults = validateMaxResults(options.maxResults);
     const filter = parseRunFilter(options.filter);
     const orderBy = parseRunOrderBy(options.orderBy);
-    const ids = options.experimentIds.map(experimentKey).filter((id): id is bigint => id !== undefined);
-    if (ids.length === 0) return { items: [], nextPageToken: undefined };
-    const viewType = options.viewType ?? 'ACTIVE_ONLY';
-    const stage = viewType === 'ALL' ? '' : viewType === 'ACTIVE_ONLY' ? " AND lifecycle_stage = 'active'" : " AND lifecycle_stage = 'deleted'";
-    const marks = ids.map(() => '?').join(', ');
+    const offset = parsePageToken(options.pageToken);
+    const experimentIds = options.experimentIds.map(experimentKey).filter((id): id is bigint => id !== undefined);
+    if (experimentIds.length === 0) return { items: [], nextPageToken: undefined };
     const db = this.db;
-    const runSelect = `SELECT run_uuid FROM runs WHERE experiment_id IN (${marks})${stage}`;
-    const rows = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE experiment_id IN (${marks})${stage}`).all(...ids) as RunRow[];
+    const query = runSearchSql({ experimentIds, viewType: options.viewType ?? 'ACTIVE_ONLY', filter, orderBy, offset, limit: maxResults + 1 }, RUN_COLUMNS_OF_R);
+    const rows = db.prepare(query.sql).all(query.values) as RunRow[];
+    const more = rows.length > maxResults;
+    if (more) rows.length = maxResults;
     const data = new Map<string, Run['data']>();
     for (const row of rows) data.set(row.run_uuid, { metrics: {}, params: {}, tags: {} });
-    for (const tag of db.prepare(`SELECT key, value, run_uuid FROM tags WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<{ key: string; value: string | null; run_uuid: string }>) {
-      const entry = data.get(tag.run_uuid);
-      if (entry) entry.tags[tag.key] = tag.value ?? '';
+    // One bound JSON array of the page's run ids: a page may hold more ids than SQLite allows parameters.
+    const pageIds = JSON.stringify(rows.map((row) => row.run_uuid));
+    const inPage = 'run_uuid IN (SELECT value FROM json_each(?))';
+    for (const tag of db.prepare(`SELECT key, value, run_uuid FROM tags WHERE ${inPage}`).all(pageIds) as Array<{ key: string; value: string | null; run_uuid: string }>) {
+      data.get(tag.run_uuid)!.tags[tag.key] = tag.value ?? '';
     }
-    for (const param of db.prepare(`SELECT key, value, run_uuid FROM params WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<{ key: string; value: string; run_uuid: string }>) {
-      const entry = data.get(param.run_uuid);
-      if (entry) entry.params[param.key] = param.value;
+    for (const param of db.prepare(`SELECT key, value, run_uuid FROM params WHERE ${inPage}`).all(pageIds) as Array<{ key: string; value: string; run_uuid: string }>) {
+      data.get(param.run_uuid)!.params[param.key] = param.value;
     }
-    for (const metric of db.prepare(`SELECT key, value, timestamp, step, is_nan, run_uuid FROM latest_metrics WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<MetricRow & { run_uuid: string }>) {
-      const entry = data.get(metric.run_uuid);
-      if (entry) entry.metrics[metric.key] = toMetric(metric);
+    for (const metric of db.prepare(`SELECT key, value, timestamp, step, is_nan, run_uuid FROM latest_metrics WHERE ${inPage}`).all(pageIds) as Array<MetricRow & { run_uuid: string }>) {
+      data.get(metric.run_uuid)!.metrics[metric.key] = toMetric(metric);
     }
-    const runs: Run[] = [];
-    for (const row of rows) {
-      const runData = data.get(row.run_uuid)!;
-      const run = { info: this.toRunInfo(row, runData.tags), data: runData };
-      if (runMatchesFilter(run, filter)) runs.push(run);
-    }
-    return paginate(sortRuns(runs, orderBy), options.pageToken, maxResults);
+    return {
+      items: rows.map((row) => {
+        const runData = data.get(row.run_uuid)!;
+        return { info: this.toRunInfo(row, runData.tags), data: runData };
+      }),
+      nextPageToken: more ? createPageToken(offset + maxResults) : undefined,
+    };
   }
 
   // ---------------------------------------------------------------- artifacts
