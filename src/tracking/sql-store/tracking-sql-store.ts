@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { checkBatch, newRun, RUN_NAME_TAG, validateNewExperiment, validateRunUpdate, validateTag } from '../store-input.js';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { listArtifactFolder, readArtifactFile, writeArtifactFile } from '../file-store/artifact-folder.js';
 import { appendToUri, artifactUriToPath, resolveArtifactLocation } from '../file-store/artifact-uri.js';
 import { RUN_STATUSES } from '../file-store/entities.js';
 import { entityMatches, EXPERIMENT_SEARCH, parseEntityFilter, parseEntityOrderBy, sortEntities, type SearchEntitiesOptions } from '../file-store/entity-search.js';
-import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newRunId, randomRunName } from '../file-store/ids.js';
+import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newRunId } from '../file-store/ids.js';
 import { createPageToken, paginate, parsePageToken, parseRunFilter, parseRunOrderBy, validateMaxResults } from '../file-store/search.js';
 import type { ViewType } from '../file-store/tracking-file-store.js';
 import {
-  LIMITS,
   validateArtifactPath,
   validateExperimentId,
-  validateExperimentName,
   validateKey,
-  validateMetric,
   validateRunId,
-  validateValueLength,
 } from '../file-store/validation.js';
 import type {
   ArtifactInfo,
@@ -54,8 +51,6 @@ export interface SqlTrackingStoreOptions {
   user?: string;
 }
 
-const RUN_NAME_TAG = 'mlflow.runName';
-const USER_TAG = 'mlflow.user';
 
 /**
  * Experiment ids are SQLite integers up to 2^63 (MLflow's file store made 18-digit ones, which
@@ -205,15 +200,8 @@ export class SqlTrackingStore implements TrackingStore {
 
   async createExperiment(name: string, options: CallOptions & { tags?: Record<string, string>; artifactLocation?: string } = {}): Promise<string> {
     throwIfAborted(options.signal);
-    validateExperimentName(name);
+    validateNewExperiment(name, options);
     const tags = Object.entries(options.tags ?? {});
-    for (const [key, value] of tags) {
-      validateKey('tag', key);
-      validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    if (options.artifactLocation?.startsWith('runs:')) {
-      throw invalid(`Artifact location cannot be a runs:/ URI, got ${options.artifactLocation}`, { artifactLocation: options.artifactLocation });
-    }
     const db = this.db;
     return writeTransaction(db, () => {
       const existing = db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?`).get(name) as ExperimentRow | undefined;
@@ -276,8 +264,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async setExperimentTag(experimentId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    validateKey('tag', key);
-    validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
+    validateTag(key, value, 'Experiment tag');
     const db = this.db;
     writeTransaction(db, () => {
       const row = this.experimentRow(experimentId);
@@ -344,24 +331,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async createRun(options: CreateRunOptions): Promise<RunInfo> {
     throwIfAborted(options.signal);
-    const tags = { ...(options.tags ?? {}) };
-    for (const [key, value] of Object.entries(tags)) {
-      validateKey('tag', key);
-      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    const tagRunName = tags[RUN_NAME_TAG];
-    if (options.runName !== undefined && options.runName !== '' && tagRunName !== undefined && tagRunName !== options.runName) {
-      throw invalid(
-        `Both runName and the ${RUN_NAME_TAG} tag are given, with different values (runName='${options.runName}', ${RUN_NAME_TAG}='${tagRunName}')`,
-        { runName: options.runName, tag: tagRunName },
-      );
-    }
-    const runName = options.runName || tagRunName || randomRunName();
-    tags[RUN_NAME_TAG] = runName;
-    const userId = options.userId ?? tags[USER_TAG] ?? this.defaultUser();
-    if (userId !== '') tags[USER_TAG] ??= userId;
-    const startTime = options.startTime ?? this.now();
-    if (!Number.isSafeInteger(startTime) || startTime < 0) throw invalid(`startTime must be a non-negative integer (ms), got ${startTime}`, { startTime });
+    const { runName, userId, startTime, tags } = newRun(options, { user: () => this.defaultUser(), now: this.now });
     const db = this.db;
     return writeTransaction(db, () => {
       const experiment = this.experimentRow(options.experimentId);
@@ -399,14 +369,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async updateRun(runId: string, update: UpdateRunInput, options: CallOptions = {}): Promise<RunInfo> {
     throwIfAborted(options.signal);
-    if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
-      throw invalid(`Run status must be one of ${RUN_STATUSES.join(', ')}, got '${String(update.status)}'`, { runId, status: update.status });
-    }
-    if (update.endTime !== undefined && (!Number.isSafeInteger(update.endTime) || update.endTime < 0)) {
-      throw invalid(`endTime must be a non-negative integer (ms), got ${update.endTime}`, { runId, endTime: update.endTime });
-    }
-    const runName = update.runName === '' ? undefined : update.runName;
-    if (runName !== undefined) validateValueLength(`Tag '${RUN_NAME_TAG}'`, runName, LIMITS.tagValueLength);
+    const runName = validateRunUpdate(runId, update);
     const db = this.db;
     return writeTransaction(db, () => {
       const row = this.activeRunRow(runId);
@@ -429,18 +392,7 @@ export class SqlTrackingStore implements TrackingStore {
    */
   async logBatch(runId: string, batch: LogBatchInput, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    const metrics = batch.metrics ?? [];
-    const params = Object.entries(batch.params ?? {});
-    const tags = Object.entries(batch.tags ?? {});
-    metrics.forEach(validateMetric);
-    for (const [key, value] of params) {
-      validateKey('param', key);
-      validateValueLength(`Param '${key}'`, value, LIMITS.paramValueLength);
-    }
-    for (const [key, value] of tags) {
-      validateKey('tag', key);
-      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
+    const { metrics, params, tags } = checkBatch(batch);
     const db = this.db;
     writeTransaction(db, () => {
       this.activeRunRow(runId);
@@ -492,8 +444,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async setTag(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    validateKey('tag', key);
-    validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
+    validateTag(key, value);
     const db = this.db;
     writeTransaction(db, () => {
       this.activeRunRow(runId);
