@@ -52,8 +52,9 @@ async function runOurs() {
   try {
     await cp(path.join(ROOT, 'mlops.yml'), path.join(dir, 'mlops.yml'));
     await cp(path.join(ROOT, 'data', 'landing'), path.join(dir, 'data', 'landing'), { recursive: true });
-    // Through its shebang, with the node flags it carries, as the installed `mlops` bin runs.
-    const result = await timed(path.join(ROOT, 'dist', 'cli', 'main.js'), ['run', 'pipeline_job', '-o', 'json'], dir);
+    // The package's `mlops` bin (the bundle), through its shebang with the node flags it carries.
+    const bin = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).bin.mlops;
+    const result = await timed(path.join(ROOT, bin), ['run', 'pipeline_job', '-o', 'json'], dir);
     const summary = JSON.parse(result.stdout);
     if (summary.status !== 'succeeded') throw new Error(`pipeline_job ${summary.status}`);
     return { ...result, detail: `test_accuracy ${summary.training?.metrics?.test_accuracy?.toFixed(4)}, ${summary.predictions?.rows} rows scored` };

@@ -1,4 +1,5 @@
-import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { KernelRunner, type KernelScope } from './kernels.js';
 import type { HiddenActivation } from './network.js';
 import type { Tf } from './tf.js';
 
@@ -15,41 +16,49 @@ export interface DenseTrainerInit {
   learningRate: number;
 }
 
+/** Rows written to the backend once and scored many times (validation rows, every epoch). */
+export interface PreparedRows {
+  readonly rows: number;
+  readonly input: TensorInfo;
+}
+
 /** Adam's constants as Keras and tfjs default them (tfjs's epsilon is its float32 backend epsilon). */
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
 /**
- * Gradient steps of a dense softmax classifier on tfjs core ops, for batches that are already
- * tensors. One training step is ~35 tensor ops for one hidden layer, against several hundred for
- * `LayersModel.fit` (its per-batch callbacks, metric tensors, tape and per-variable optimizer):
+ * Gradient steps of a dense softmax classifier on tfjs kernels. A step is ~27 kernel calls for
+ * one hidden layer, against ~40 ops before and several hundred for `LayersModel.fit`:
  *
- * - all weights live in ONE flat variable, so Adam updates them with ~13 ops instead of ~13 per
- *   weight tensor (the layers read their kernels and biases as slices of it);
- * - the backward pass is written out (softmax cross-entropy's gradient is p − y, then one matMul
- *   per weight and one per layer back), not recorded on a gradient tape;
- * - the forward pass uses fused matMul + bias (+ relu/sigmoid) kernels;
- * - the probabilities come back to JavaScript (a small copy from wasm memory), where the loss and
- *   accuracy of the batch are summed: no metric tensors.
+ * - the kernels are called directly (see kernels.ts): no engine scope, tape or tidy per op;
+ * - all weights live in ONE flat tensor (per layer the kernel row-major, then the bias), so Adam
+ *   updates them with 13 kernels, not 13 per weight tensor;
+ * - the input rows get a column of ones, so the first layer's kernel and bias are one matrix
+ *   (one slice of the flat weights, one matMul forward, one for its gradient);
+ * - the backward pass is written out (softmax cross-entropy's gradient is p − y), not taped;
+ * - the batch's probabilities come back to JavaScript (a small copy), where the caller sums the
+ *   loss and accuracy: no metric tensors.
  *
  * The update is tfjs's Adam (`tf.train.adam`) applied to the flat vector, element for element.
  * Everything is deterministic for the same starting weights and batches.
  */
 export class DenseTrainer {
-  readonly #tf: Tf;
+  readonly #k: KernelRunner;
   readonly #shapes: DenseShape[];
   readonly #activation: HiddenActivation;
-  readonly #params: Variable;
-  readonly #m: Variable;
-  readonly #v: Variable;
-  readonly #constants: { beta1: Tensor; oneMinusBeta1: Tensor; beta2: Tensor; oneMinusBeta2: Tensor; epsilon: Tensor };
   readonly #learningRate: number;
-  readonly #inverses = new Map<number, Tensor>();
+  #params: TensorInfo;
+  #m: TensorInfo;
+  #v: TensorInfo;
+  readonly #constants: { beta1: TensorInfo; oneMinusBeta1: TensorInfo; beta2: TensorInfo; oneMinusBeta2: TensorInfo; epsilon: TensorInfo; one: TensorInfo };
+  /** Per batch size: 1/rows as a scalar and a [1, 1, rows] row of ones (bias gradients). */
+  readonly #perRows = new Map<number, { inverse: TensorInfo; ones: TensorInfo }>();
   #step = 0;
+  #disposed = false;
 
   constructor(tf: Tf, init: DenseTrainerInit) {
-    this.#tf = tf;
+    this.#k = new KernelRunner(tf);
     this.#shapes = init.layers.map((layer) => layer.shape);
     this.#activation = init.activation;
     this.#learningRate = init.learningRate;
@@ -62,90 +71,99 @@ export class DenseTrainer {
       flat.set(layer.bias, offset);
       offset += layer.bias.length;
     }
-    // tf.variable shares the initial tensor's data and leaves that tensor alive: tidy disposes it.
-    [this.#params, this.#m, this.#v] = tf.tidy(() => [
-      tf.variable(tf.tensor1d(flat, 'float32'), true, undefined, 'float32'),
-      tf.variable(tf.zeros([size], 'float32'), false),
-      tf.variable(tf.zeros([size], 'float32'), false),
-    ]);
+    this.#params = this.#k.write(flat, [size]);
+    this.#m = this.#k.write(new Float32Array(size), [size]);
+    this.#v = this.#k.write(new Float32Array(size), [size]);
+    const scalar = (value: number) => this.#k.write(Float32Array.of(value), []);
     this.#constants = {
-      beta1: tf.scalar(BETA1),
-      oneMinusBeta1: tf.scalar(1 - BETA1),
-      beta2: tf.scalar(BETA2),
-      oneMinusBeta2: tf.scalar(1 - BETA2),
-      epsilon: tf.scalar(EPSILON),
+      beta1: scalar(BETA1),
+      oneMinusBeta1: scalar(1 - BETA1),
+      beta2: scalar(BETA2),
+      oneMinusBeta2: scalar(1 - BETA2),
+      epsilon: scalar(EPSILON),
+      one: scalar(1),
     };
   }
 
   /** How many floats the weights hold. */
   get size(): number {
-    return this.#params.size;
+    return this.#params.shape[0]!;
   }
 
   /**
-   * One Adam step on a batch: `features` rows × inputs, `targets` one-hot rows × classes.
+   * One Adam step on a batch: `features` rows × inputs (row-major), a class index per row.
    * Returns the batch's probabilities before the step (row-major rows × classes), from which the
    * caller reads the batch's loss and accuracy as Keras reports them.
    */
-  step(features: Tensor2D, targets: Tensor2D): Float32Array {
-    const tf = this.#tf;
+  step(features: Float32Array, labels: Int32Array, rows: number): Float32Array {
+    const scope = this.#k.scope();
+    const run = scope.run.bind(scope);
     this.#step += 1;
-    const rows = features.shape[0];
-    let probabilities: Tensor | undefined;
-    tf.tidy(() => {
-      const weights = this.#unpack(this.#params);
-      const activations: Tensor2D[] = [features];
-      for (let l = 0; l < weights.length - 1; l++) activations.push(this.#hidden(activations[l]!, weights[l]!));
-      const last = weights[weights.length - 1]!;
-      const p = tf.softmax(tf.fused.matMul({ a: activations[activations.length - 1]!, b: last.kernel, bias: last.bias }));
-      probabilities = tf.keep(p);
-      // d(mean cross-entropy)/d(logits) = (p − y) / rows; then back through each layer.
-      let delta: Tensor2D = tf.mul(tf.sub(p, targets), this.#inverse(rows));
-      const gradients: Tensor[] = new Array(weights.length * 2);
-      for (let l = weights.length - 1; l >= 0; l--) {
-        const input = activations[l]!;
-        gradients[2 * l] = tf.reshape(tf.matMul(input, delta, true, false), [-1]);
-        gradients[2 * l + 1] = tf.sum(delta, 0);
-        if (l > 0) delta = tf.mul(tf.matMul(delta, weights[l]!.kernel, false, true), this.#activationGradient(input));
-      }
-      this.#adam(tf.concat(gradients, 0));
-    });
     try {
-      return probabilities!.dataSync() as Float32Array;
+      const classes = this.#shapes[this.#shapes.length - 1]!.units;
+      const input = scope.write(withOnesColumn(features, rows, this.#shapes[0]!.inputUnits), [1, rows, this.#shapes[0]!.inputUnits + 1]);
+      const targets = scope.write(oneHot(labels, rows, classes), [1, rows, classes]);
+      const weights = this.#unpack(run);
+      const activations = this.#forward(run, input, weights);
+      const p = activations.pop()!;
+      const probabilities = this.#k.read(p);
+      const { inverse, ones } = this.#rowsConstants(rows);
+      // d(mean cross-entropy)/d(logits) = (p − y) / rows; then back through each layer.
+      let delta = run('Multiply', { a: run('Sub', { a: p, b: targets }), b: inverse });
+      const gradients: TensorInfo[] = [];
+      for (let l = weights.length - 1; l >= 0; l--) {
+        const layerInput = activations[l]!;
+        const kernelGradient = run('BatchMatMul', { a: layerInput, b: delta }, { transposeA: true, transposeB: false });
+        // The first layer's input carries the ones column: its kernel gradient includes the bias's.
+        if (l === 0) gradients.unshift(flatten(run, kernelGradient));
+        else gradients.unshift(flatten(run, kernelGradient), flatten(run, run('BatchMatMul', { a: ones, b: delta }, { transposeA: false, transposeB: false })));
+        if (l > 0) {
+          const back = run('BatchMatMul', { a: delta, b: weights[l]!.kernel }, { transposeA: false, transposeB: true });
+          delta = run('Multiply', { a: back, b: this.#activationGradient(run, layerInput) });
+        }
+      }
+      this.#adam(scope, gradients.length === 1 ? gradients[0]! : run('Concat', gradients, { axis: 0 }));
+      return probabilities;
     } finally {
-      probabilities!.dispose();
+      scope.close();
     }
   }
 
-  /** Probabilities for rows × inputs features with the current weights (row-major rows × classes). */
-  predict(features: Tensor2D): Float32Array {
-    const tf = this.#tf;
-    const output = tf.tidy(() => {
-      const weights = this.#unpack(this.#params);
-      let current = features;
-      for (let l = 0; l < weights.length - 1; l++) current = this.#hidden(current, weights[l]!);
-      const last = weights[weights.length - 1]!;
-      return tf.softmax(tf.fused.matMul({ a: current, b: last.kernel, bias: last.bias }));
-    });
+  /** Writes rows × inputs features to the backend for repeated `predict` calls; `release` frees them. */
+  prepare(features: Float32Array, rows: number): PreparedRows {
+    const inputs = this.#shapes[0]!.inputUnits;
+    return { rows, input: this.#k.write(withOnesColumn(features, rows, inputs), [1, rows, inputs + 1]) };
+  }
+
+  release(prepared: PreparedRows): void {
+    this.#k.free([prepared.input]);
+  }
+
+  /** Probabilities for prepared rows with the current weights (row-major rows × classes). */
+  predict(prepared: PreparedRows): Float32Array {
+    const scope = this.#k.scope();
+    const run = scope.run.bind(scope);
     try {
-      return output.dataSync() as Float32Array;
+      return this.#k.read(this.#forward(run, prepared.input, this.#unpack(run)).pop()!);
     } finally {
-      output.dispose();
+      scope.close();
     }
   }
 
   /** A copy of the weights, for restoring later (early stopping's best epoch). */
-  snapshot(): Tensor {
-    return this.#tf.keep(this.#params.clone());
+  snapshot(): Float32Array {
+    return this.#k.read(this.#params).slice();
   }
 
-  restore(snapshot: Tensor): void {
-    this.#params.assign(snapshot as Tensor1D);
+  restore(snapshot: Float32Array): void {
+    const restored = this.#k.write(snapshot.slice(), [snapshot.length]);
+    this.#k.free([this.#params]);
+    this.#params = restored;
   }
 
   /** The current weights per layer, as plain arrays (kernels row-major inputs × units). */
   weights(): { kernel: Float32Array; bias: Float32Array }[] {
-    const flat = this.#params.dataSync() as Float32Array;
+    const flat = this.#k.read(this.#params);
     let offset = 0;
     return this.#shapes.map((shape) => {
       const kernel = flat.slice(offset, offset + shape.inputUnits * shape.units);
@@ -157,68 +175,106 @@ export class DenseTrainer {
   }
 
   dispose(): void {
-    this.#params.dispose();
-    this.#m.dispose();
-    this.#v.dispose();
-    Object.values(this.#constants).forEach((tensor) => tensor.dispose());
-    this.#inverses.forEach((tensor) => tensor.dispose());
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#k.free([this.#params, this.#m, this.#v, ...Object.values(this.#constants)]);
+    for (const { inverse, ones } of this.#perRows.values()) this.#k.free([inverse, ones]);
+    this.#perRows.clear();
   }
 
-  /** 1 / rows as a kept scalar: every full batch has the same size, so it is made once. */
-  #inverse(rows: number): Tensor {
-    let scalar = this.#inverses.get(rows);
-    if (scalar === undefined) {
-      scalar = this.#tf.keep(this.#tf.scalar(1 / rows));
-      this.#inverses.set(rows, scalar);
+  #rowsConstants(rows: number): { inverse: TensorInfo; ones: TensorInfo } {
+    let constants = this.#perRows.get(rows);
+    if (constants === undefined) {
+      constants = { inverse: this.#k.write(Float32Array.of(1 / rows), []), ones: this.#k.write(new Float32Array(rows).fill(1), [1, 1, rows]) };
+      this.#perRows.set(rows, constants);
     }
-    return scalar;
+    return constants;
   }
 
-  #unpack(flat: Tensor): { kernel: Tensor2D; bias: Tensor1D }[] {
-    const tf = this.#tf;
+  /**
+   * The layers' weights as slices of the flat tensor: the first layer's kernel with its bias as
+   * an extra last row (inputs + 1 × units, matching the ones column), the others kernel and bias.
+   */
+  #unpack(run: KernelRunner['run']): { kernel: TensorInfo; bias: TensorInfo | undefined }[] {
     let offset = 0;
-    return this.#shapes.map((shape) => {
-      const kernelSize = shape.inputUnits * shape.units;
-      const kernel = tf.reshape(tf.slice(flat, offset, kernelSize), [shape.inputUnits, shape.units]) as Tensor2D;
-      const bias = tf.slice(flat, offset + kernelSize, shape.units) as Tensor1D;
-      offset += kernelSize + shape.units;
+    return this.#shapes.map((shape, index) => {
+      const kernelRows = index === 0 ? shape.inputUnits + 1 : shape.inputUnits;
+      const kernelSize = kernelRows * shape.units;
+      const kernel = run('Reshape', { x: run('Slice', { x: this.#params }, { begin: [offset], size: [kernelSize] }) }, { shape: [1, kernelRows, shape.units] });
+      const bias = index === 0 ? undefined : run('Slice', { x: this.#params }, { begin: [offset + kernelSize], size: [shape.units] });
+      offset += (shape.inputUnits + 1) * shape.units;
       return { kernel, bias };
     });
   }
 
-  #hidden(input: Tensor2D, layer: { kernel: Tensor2D; bias: Tensor1D }): Tensor2D {
-    const tf = this.#tf;
-    // tanh has no fused kernel; relu and sigmoid do.
-    if (this.#activation === 'tanh') return tf.tanh(tf.fused.matMul({ a: input, b: layer.kernel, bias: layer.bias })) as Tensor2D;
-    return tf.fused.matMul({ a: input, b: layer.kernel, bias: layer.bias, activation: this.#activation }) as Tensor2D;
+  /** Each layer's input (the first is `input`), then the probabilities as the last entry. */
+  #forward(run: KernelRunner['run'], input: TensorInfo, weights: { kernel: TensorInfo; bias: TensorInfo | undefined }[]): TensorInfo[] {
+    const activations = [input];
+    weights.forEach((layer, index) => {
+      const last = index === weights.length - 1;
+      // tanh has no fused kernel; relu and sigmoid do.
+      const fused = last || this.#activation === 'tanh' ? 'linear' : this.#activation;
+      const inputs: Record<string, TensorInfo> = { a: activations[index]!, b: layer.kernel };
+      if (layer.bias !== undefined) inputs['bias'] = layer.bias;
+      let output = run('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation: fused });
+      if (last) output = run('Softmax', { logits: output }, { dim: 2 });
+      else if (this.#activation === 'tanh') output = run('Tanh', { x: output });
+      activations.push(output);
+    });
+    return activations;
   }
 
   /** d(activation)/d(pre-activation), from the activation's output. */
-  #activationGradient(output: Tensor2D): Tensor2D {
-    const tf = this.#tf;
+  #activationGradient(run: KernelRunner['run'], output: TensorInfo): TensorInfo {
+    const one = this.#constants.one;
     switch (this.#activation) {
       case 'relu':
-        return tf.step(output);
+        return run('Step', { x: output }, { alpha: 0 });
       case 'tanh':
-        return tf.sub(tf.scalar(1), tf.square(output)) as Tensor2D;
+        return run('Sub', { a: one, b: run('Square', { x: output }) });
       case 'sigmoid':
-        return tf.mul(output, tf.sub(tf.scalar(1), output)) as Tensor2D;
+        return run('Multiply', { a: output, b: run('Sub', { a: one, b: output }) });
     }
   }
 
   /**
-   * tfjs's AdamOptimizer.applyGradients on the one flat variable, with its two bias corrections
+   * tfjs's AdamOptimizer.applyGradients on the one flat tensor, with its two bias corrections
    * folded into one scalar: w += m · (−lr / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε).
    */
-  #adam(gradient: Tensor): void {
-    const tf = this.#tf;
+  #adam(scope: KernelScope, gradient: TensorInfo): void {
+    const run = scope.run.bind(scope);
     const c = this.#constants;
-    const m = tf.add(tf.mul(this.#m, c.beta1), tf.mul(gradient, c.oneMinusBeta1));
-    const v = tf.add(tf.mul(this.#v, c.beta2), tf.mul(tf.square(gradient), c.oneMinusBeta2));
-    const denominator = tf.add(tf.sqrt(tf.div(v, tf.scalar(1 - BETA2 ** this.#step))), c.epsilon);
-    const stepSize = tf.scalar(-this.#learningRate / (1 - BETA1 ** this.#step));
-    this.#m.assign(m);
-    this.#v.assign(v);
-    this.#params.assign(tf.add(this.#params, tf.mul(tf.div(m, denominator), stepSize)));
+    const m = run('Add', { a: run('Multiply', { a: this.#m, b: c.beta1 }), b: run('Multiply', { a: gradient, b: c.oneMinusBeta1 }) });
+    const v = run('Add', { a: run('Multiply', { a: this.#v, b: c.beta2 }), b: run('Multiply', { a: run('Square', { x: gradient }), b: c.oneMinusBeta2 }) });
+    const correction2 = scope.write(Float32Array.of(1 - BETA2 ** this.#step), []);
+    const denominator = run('Add', { a: run('Sqrt', { x: run('RealDiv', { a: v, b: correction2 }) }), b: c.epsilon });
+    const stepSize = scope.write(Float32Array.of(-this.#learningRate / (1 - BETA1 ** this.#step)), []);
+    const params = run('Add', { a: this.#params, b: run('Multiply', { a: run('RealDiv', { a: m, b: denominator }), b: stepSize }) });
+    this.#k.free([this.#params, this.#m, this.#v]);
+    this.#params = scope.keep(params);
+    this.#m = scope.keep(m);
+    this.#v = scope.keep(v);
   }
+}
+
+function flatten(run: KernelRunner['run'], tensor: TensorInfo): TensorInfo {
+  return run('Reshape', { x: tensor }, { shape: [-1] });
+}
+
+/** Row-major rows × inputs → rows × (inputs + 1), the last column all ones. */
+function withOnesColumn(features: Float32Array, rows: number, inputs: number): Float32Array {
+  const out = new Float32Array(rows * (inputs + 1));
+  for (let row = 0; row < rows; row++) {
+    const from = row * inputs;
+    const to = row * (inputs + 1);
+    for (let column = 0; column < inputs; column++) out[to + column] = features[from + column]!;
+    out[to + inputs] = 1;
+  }
+  return out;
+}
+
+function oneHot(labels: Int32Array, rows: number, classes: number): Float32Array {
+  const values = new Float32Array(rows * classes);
+  for (let row = 0; row < rows; row++) values[row * classes + labels[row]!] = 1;
+  return values;
 }

@@ -1,7 +1,7 @@
-import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { Classifier } from './classifier.js';
-import { DenseTrainer, type DenseTrainerInit } from './dense-trainer.js';
+import { DenseTrainer, type DenseTrainerInit, type PreparedRows } from './dense-trainer.js';
 import type { InputColumn } from './encoding.js';
 import { buildDenseNetwork, type HiddenActivation } from './network.js';
 import { checkMatrixSize, computeNormalization, normalizeRows } from './normalization.js';
@@ -100,14 +100,14 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     seed: Math.floor(random() * 2 ** 31),
   });
   let trainer: DenseTrainer | undefined;
-  let validation: { features: Tensor2D; normalized: LabelledRows } | undefined;
-  const best: { epoch: number; loss: number; weights: Tensor | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
+  let validation: { prepared: PreparedRows; labels: Int32Array } | undefined;
+  const best: { epoch: number; loss: number; weights: Float32Array | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
   try {
     trainer = new DenseTrainer(tf, { layers: startingWeights(model), activation: options.activation, learningRate: options.learningRate });
     if (options.validation !== undefined) {
       const rows = options.validation;
       const normalized = normalizeRows(rows.features, rows.rows, normalization, data.featureNames);
-      validation = { features: tf.tensor2d(normalized, [rows.rows, featureCount], 'float32'), normalized: rows };
+      validation = { prepared: trainer.prepare(normalized, rows.rows), labels: rows.labels };
     }
     const training = normalizeRows(data.features, data.rows, normalization, data.featureNames);
     const history: EpochMetrics[] = [];
@@ -115,10 +115,10 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     let stoppedEarly = false;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       throwIfAborted(options.signal);
-      const metrics = await trainOneEpoch(tf, trainer, training, data, random, options, yielder);
+      const metrics = await trainOneEpoch(trainer, training, data, random, options, yielder);
       metrics.epoch = epoch;
       if (validation !== undefined) {
-        const scored = scoreProbabilities(trainer.predict(validation.features), validation.normalized.labels, classCount);
+        const scored = scoreProbabilities(trainer.predict(validation.prepared), validation.labels, classCount);
         metrics.valLoss = scored.loss;
         metrics.valAccuracy = scored.accuracy;
       }
@@ -127,10 +127,7 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
       if (metrics.valLoss !== undefined && metrics.valLoss < best.loss) {
         best.loss = metrics.valLoss;
         best.epoch = epoch;
-        if (options.earlyStoppingPatience !== undefined) {
-          best.weights?.dispose();
-          best.weights = trainer.snapshot();
-        }
+        if (options.earlyStoppingPatience !== undefined) best.weights = trainer.snapshot();
       }
       if (options.earlyStoppingPatience !== undefined && epoch - best.epoch >= options.earlyStoppingPatience) {
         stoppedEarly = epoch < options.epochs - 1;
@@ -159,8 +156,7 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     model.dispose();
     throw error;
   } finally {
-    best.weights?.dispose();
-    validation?.features.dispose();
+    if (validation !== undefined) trainer?.release(validation.prepared);
     trainer?.dispose();
   }
 }
@@ -227,12 +223,10 @@ function scoreProbabilities(probabilities: Float32Array, labels: Int32Array, cla
 }
 
 /**
- * One pass over the rows in a fresh seeded order: the shuffled rows become one tensor per epoch,
- * split into the batches in one op; each batch is one gradient step. Loss and accuracy are the
- * row-weighted means over the epoch's batches, each taken before its step (as Keras reports).
+ * One pass over the rows in a fresh seeded order, one gradient step per batch. Loss and accuracy
+ * are the row-weighted means over the epoch's batches, each taken before its step (as Keras reports).
  */
 async function trainOneEpoch(
-  tf: Tf,
   trainer: DenseTrainer,
   normalized: Float32Array,
   data: TrainingData,
@@ -251,35 +245,17 @@ async function trainOneEpoch(
     for (let column = 0; column < featureCount; column++) shuffled[row * featureCount + column] = normalized[source * featureCount + column]!;
     shuffledLabels[row] = data.labels[source]!;
   }
-  const sizes: number[] = [];
-  for (let start = 0; start < rows; start += options.batchSize) sizes.push(Math.min(options.batchSize, rows - start));
-  const [featureBatches, targetBatches] = tf.tidy(() => [
-    tf.split(tf.tensor2d(shuffled, [rows, featureCount], 'float32'), sizes, 0) as Tensor2D[],
-    tf.split(oneHot(tf, shuffledLabels, classCount), sizes, 0) as Tensor2D[],
-  ]);
   const totals = { loss: 0, hits: 0 };
-  try {
-    let offset = 0;
-    for (let batch = 0; batch < sizes.length; batch++) {
-      throwIfAborted(options.signal);
-      addBatchScores(totals, trainer.step(featureBatches![batch]!, targetBatches![batch]!), shuffledLabels, offset, classCount);
-      offset += sizes[batch]!;
-      const pause = yielder();
-      if (pause !== undefined) await pause;
-    }
-  } finally {
-    featureBatches!.forEach((tensor) => tensor.dispose());
-    targetBatches!.forEach((tensor) => tensor.dispose());
+  for (let start = 0; start < rows; start += options.batchSize) {
+    throwIfAborted(options.signal);
+    const size = Math.min(options.batchSize, rows - start);
+    const labels = shuffledLabels.subarray(start, start + size);
+    const probabilities = trainer.step(shuffled.subarray(start * featureCount, (start + size) * featureCount), labels, size);
+    addBatchScores(totals, probabilities, labels, 0, classCount);
+    const pause = yielder();
+    if (pause !== undefined) await pause;
   }
   return { epoch: 0, loss: totals.loss / rows, accuracy: totals.hits / rows };
-}
-
-function oneHot(tf: Tf, labels: Int32Array, classCount: number): Tensor2D {
-  const values = new Float32Array(labels.length * classCount);
-  labels.forEach((label, row) => {
-    values[row * classCount + label] = 1;
-  });
-  return tf.tensor2d(values, [labels.length, classCount], 'float32');
 }
 
 function checkTrainingData(data: TrainingData): void {

@@ -82,7 +82,11 @@ export class SparkConnectClient {
         : undefined);
     const host = connection.host.includes(':') && !connection.host.startsWith('[') ? `[${connection.host}]` : connection.host;
     const baseUrl = `${connection.useSsl ? 'https' : 'http'}://${host}:${connection.port}`;
-    this.#sessions = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000, pingIdleConnection: true });
+    this.#sessions = new WideWindowSessionManager(baseUrl, { pingIntervalMs: 30_000, pingIdleConnection: true }, {
+      settings: { initialWindowSize: STREAM_WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES },
+      // Room for a full stream window of data waiting to be read (Node's default is 10 MB).
+      maxSessionMemory: 64,
+    });
     const headers = Object.entries(connection.headers);
     const credentials = this.#credentials;
     const addHeaders: Interceptor = (next) => async (request) => {
@@ -221,6 +225,36 @@ export class SparkConnectClient {
     }
     this.#closed = true;
     this.#sessions.abort();
+  }
+}
+
+/**
+ * HTTP/2 flow control: the receive window is how much the server may send before it waits for the
+ * client's WINDOW_UPDATE. Node's default (64 KiB per stream and per connection) stalls an Arrow
+ * stream of a few hundred MB on thousands of round trips; gRPC's C core grows its window by
+ * bandwidth-delay probing to megabytes. A fixed window of this size bounds what sits unread in
+ * the client (per stream, and twice that per connection).
+ */
+export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The largest HTTP/2 frame the server may send (the default is 16 KiB): bigger frames reach the
+ * client in fewer, larger chunks, and every chunk costs a trip through the stream and envelope layers.
+ */
+export const MAX_FRAME_BYTES = 256 * 1024;
+
+/** An Http2SessionManager that widens the connection-level receive window of every session it opens. */
+class WideWindowSessionManager extends Http2SessionManager {
+  readonly #widened = new WeakSet<object>();
+
+  override async request(...args: Parameters<Http2SessionManager['request']>): ReturnType<Http2SessionManager['request']> {
+    const stream = await super.request(...args);
+    const session = stream.session;
+    if (session !== undefined && !this.#widened.has(session)) {
+      this.#widened.add(session);
+      if (!session.destroyed) session.setLocalWindowSize(2 * STREAM_WINDOW_BYTES);
+    }
+    return stream;
   }
 }
 

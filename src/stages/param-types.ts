@@ -1,4 +1,5 @@
 import { ParamError, type ParamSpec } from './declaration.js';
+import { formatCount } from '../report/format.js';
 
 /**
  * The parameter kinds stages declare. Every value arrives as a string (as Databricks job
@@ -36,7 +37,7 @@ export function integer(options: Common & { min: number; max: number; empty?: nu
       if (value === '' && options.empty !== undefined) return options.empty;
       const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
       if (!(Number.isSafeInteger(n) && n >= options.min && n <= options.max)) {
-        throw new ParamError(`an integer from ${options.min.toLocaleString('en-US')} to ${options.max.toLocaleString('en-US')}`);
+        throw new ParamError(`an integer from ${formatCount(options.min)} to ${formatCount(options.max)}`);
       }
       return n;
     },

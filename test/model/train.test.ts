@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../../src/errors.js';
 import { trainClassifier, type EpochMetrics, type LabelledRows, type TrainingData } from '../../src/model/train.js';
+import { KernelRunner } from '../../src/model/kernels.js';
 import { getTf } from '../../src/model/tf.js';
 import { classificationMetrics } from '../../src/stages/evaluate/metrics.js';
 import { stageParams } from '../../src/stages/declaration.js';
@@ -138,6 +139,18 @@ describe('progress, cancellation and bad input', () => {
     const { classifier } = await trainClassifier(trainRows, { ...defaults, epochs: 3, validation: testRows, earlyStoppingPatience: 5 });
     classifier.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('leaves nothing on the backend either, finished or aborted (the trainer\'s kernel results are not in tf.memory)', async () => {
+    const backend = new KernelRunner(tf);
+    const before = backend.liveData();
+    const { classifier } = await trainClassifier(trainRows, { ...defaults, epochs: 3, validation: testRows, earlyStoppingPatience: 5 });
+    classifier.dispose();
+    expect(backend.liveData()).toBe(before);
+    const controller = new AbortController();
+    const aborted = trainClassifier(trainRows, { ...defaults, signal: controller.signal, validation: testRows, earlyStoppingPatience: 5, onEpoch: () => controller.abort() });
+    await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(backend.liveData()).toBe(before);
   });
 
   it('rejects labels out of range, mismatched sizes and bad options', async () => {

@@ -7,15 +7,19 @@ import { MlopsError } from '../../errors.js';
  * The compiled worker script `fileName`: a name (e.g. 'parquet-encode-worker.js') is beside this
  * module, a path with '/' (e.g. 'serve/scoring-worker.js') is relative to the package's source
  * root. When this module runs from the TypeScript sources (the tests), the compiled copy in dist/
- * that `npm run build` leaves — worker threads run JavaScript only.
+ * that `npm run build` leaves — worker threads run JavaScript only. When it runs inside the CLI
+ * bundle (dist/cli/mlops.mjs, see scripts/bundle-cli.mjs), the compiled copy one folder up.
  */
 function workerScript(fileName: string): URL {
-  const relative = fileName.includes('/') ? `../../${fileName}` : `./${fileName}`;
-  const beside = new URL(relative, import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL(`../../../dist/${fileName.includes('/') ? fileName : `io/workers/${fileName}`}`, import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new MlopsError('INTERNAL', `The worker script ${fileName} is missing (looked for ${fileURLToPath(beside)} and ${fileURLToPath(built)}): run npm run build`);
+  const inDist = fileName.includes('/') ? fileName : `io/workers/${fileName}`;
+  const candidates = [
+    new URL(fileName.includes('/') ? `../../${fileName}` : `./${fileName}`, import.meta.url),
+    new URL(`../../../dist/${inDist}`, import.meta.url),
+    new URL(`../${inDist}`, import.meta.url),
+  ];
+  const found = candidates.find((candidate) => existsSync(fileURLToPath(candidate)));
+  if (found !== undefined) return found;
+  throw new MlopsError('INTERNAL', `The worker script ${fileName} is missing (looked for ${candidates.map((candidate) => fileURLToPath(candidate)).join(', ')}): run npm run build`);
 }
 
 /**

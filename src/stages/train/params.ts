@@ -1,4 +1,5 @@
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from '../../model/network.js';
+import { formatCount } from '../../report/format.js';
 import type { TrainingOptions } from '../../model/train.js';
 import { ParamError, parseDeclaredParams, type ParamProblem, type ParamsDeclaration } from '../declaration.js';
 import { custom, decimal, integer, oneOf, text } from '../param-types.js';
@@ -98,7 +99,7 @@ export const TRAIN_PARAMS: ParamsDeclaration<TrainParams> = {
       inputs = layer;
     }
     if (weights > TRAINING_LIMITS.weights) {
-      problems.push({ parameter: 'hidden_units', expected: `layers with at most ${TRAINING_LIMITS.weights.toLocaleString('en-US')} weights in all`, found: units.join(',') });
+      problems.push({ parameter: 'hidden_units', expected: `layers with at most ${formatCount(TRAINING_LIMITS.weights)} weights in all`, found: units.join(',') });
     }
     return problems;
   },
@@ -146,7 +147,7 @@ export function trainingOptionsToParams(options: TrainingParameters): Record<str
 function parseHiddenUnits(raw: string): number[] {
   const text = raw.trim();
   if (text === '' || text === '0') return [];
-  const expected = `comma-separated positive integers like "16" or "16,8" ("" or "0" for none), at most ${TRAINING_LIMITS.hiddenLayers} layers of ${TRAINING_LIMITS.unitsPerLayer.toLocaleString('en-US')} units`;
+  const expected = `comma-separated positive integers like "16" or "16,8" ("" or "0" for none), at most ${TRAINING_LIMITS.hiddenLayers} layers of ${formatCount(TRAINING_LIMITS.unitsPerLayer)} units`;
   const units = text.split(',').map((part) => {
     const trimmed = part.trim();
     const n = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;

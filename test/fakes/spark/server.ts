@@ -61,6 +61,18 @@ export class FakeSparkConnect {
     for (const session of this.#sessions) session.destroy();
   }
 
+  /**
+   * What each connected client asked for in HTTP/2 flow control: its SETTINGS (initial stream
+   * window, largest frame) and how much the server may still send on the connection.
+   */
+  clientFlowControl(): { initialWindowSize?: number; maxFrameSize?: number; connectionWindow?: number }[] {
+    return [...this.#sessions].map((session) => ({
+      initialWindowSize: session.remoteSettings.initialWindowSize,
+      maxFrameSize: session.remoteSettings.maxFrameSize,
+      connectionWindow: session.state.remoteWindowSize,
+    }));
+  }
+
   callsOf(method: string): ReceivedCall[] {
     return this.calls.filter((call) => call.method === method);
   }

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/cli/main.js and the ~250 modules it imports, with apache-arrow's
+// and yaml's ~220 modules) into dist/cli/mlops.mjs (the `mlops` bin) and a few lazily imported
+// chunks in dist/cli/chunks/, so that `mlops` starts by loading one file instead of resolving,
+// reading and linking ~470 ES modules.
+//
+//   node scripts/bundle-cli.mjs [--root DIR]      (run by scripts/fresh-build.mjs after tsc)
+//
+// Packages with native code, wasm files or CommonJS bundles that find files beside themselves
+// (tfjs, better-sqlite3, parquet-wasm, the Azure and Connect SDKs) stay external: Node loads them
+// from node_modules as before. Modules that `import()` lazily stay lazy (they become chunks).
+// The bundle sits beside dist/cli/main.js, two folders below the package root like every compiled
+// module that finds files by `new URL('../../…', import.meta.url)` (the package root, its
+// package.json); worker scripts are looked up in dist/ from there (src/io/workers/worker-script.ts).
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Bare imports bundled in; every other package stays an import from node_modules. */
+const BUNDLED_PACKAGES = ['apache-arrow', 'flatbuffers', 'tslib', 'yaml'];
+
+export async function bundleCli(root) {
+  const { build } = await import('rolldown');
+  rmSync(path.join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
+  await build({
+    input: path.join(root, 'dist', 'cli', 'main.js'),
+    platform: 'node',
+    logLevel: 'warn',
+    external: (id) => {
+      if (id.startsWith('.') || path.isAbsolute(id) || id.startsWith('\0')) return false;
+      if (id.startsWith('node:')) return true;
+      const name = id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0];
+      return !BUNDLED_PACKAGES.includes(name);
+    },
+    output: {
+      dir: path.join(root, 'dist', 'cli'),
+      format: 'esm',
+      entryFileNames: 'mlops.mjs',
+      chunkFileNames: 'chunks/[name]-[hash].mjs',
+    },
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const at = process.argv.indexOf('--root');
+  await bundleCli(at >= 0 ? path.resolve(process.argv[at + 1]) : path.resolve(fileURLToPath(new URL('..', import.meta.url))));
+}
