@@ -1,4 +1,5 @@
 import { MlopsError } from '../errors.js';
+import { loggedModelIdOfUri } from './logged-models.js';
 import type { CallOptions, LoggedModelStore, ModelRegistry, ModelVersion, TrackingStore } from './types.js';
 
 /** The model URIs MLflow understands. */
@@ -10,13 +11,12 @@ export type ModelUri =
   /** An MLflow 3 logged model: models:/m-<32 hex digits>. */
   | { kind: 'logged'; modelId: string };
 
-const LOGGED_MODEL_URI = /^models:\/(m-[0-9a-f]{32})\/?$/;
 
 export function parseModelUri(uri: string): ModelUri {
   const runs = /^runs:\/([0-9a-zA-Z_-]+)\/(.+)$/.exec(uri);
   if (runs) return { kind: 'runs', runId: runs[1]!, path: runs[2]!.replace(/\/+$/, '') };
-  const logged = LOGGED_MODEL_URI.exec(uri);
-  if (logged) return { kind: 'logged', modelId: logged[1]! };
+  const logged = loggedModelIdOfUri(uri);
+  if (logged !== undefined) return { kind: 'logged', modelId: logged };
   const models = /^models:\/(.+)$/.exec(uri);
   if (models) {
     const rest = models[1]!;
@@ -112,7 +112,7 @@ async function locateVersionArtifacts(
   tracking: TrackingStore,
   options: { signal?: AbortSignal },
 ): Promise<{ runId: string; artifactPath: string; modelId?: string }> {
-  const loggedModel = LOGGED_MODEL_URI.exec(version.source)?.[1] ?? version.modelId;
+  const loggedModel = loggedModelIdOfUri(version.source) ?? version.modelId;
   if (loggedModel !== undefined && (await tracking.loggedModels?.(options)) !== undefined) return locateLoggedModel(loggedModel, tracking, options);
   const fromRunsUri = /^runs:\/([^/]+)\/(.+)$/.exec(version.source);
   if (fromRunsUri) return { runId: fromRunsUri[1]!, artifactPath: fromRunsUri[2]! };

@@ -159,6 +159,86 @@ const SCENARIOS: Record<string, (backend: Backend, ids: Ids) => Promise<unknown>
     return { names, pages, newestFirst, byName, badFilter: badFilter.code };
   },
 
+  async 'runs: every filter form and order_by, the same in memory and in SQL'({ tracking }, ids) {
+    const experimentId = ids.label(await tracking.createExperiment('forms'), 'exp');
+    const other = ids.label(await tracking.createExperiment('forms-other'), 'exp2');
+    const specs = [
+      { name: 'alpha-1', user: 'ann', start: 10, acc: 0.9, family: 'mlp', stage: 'Train', status: 'FINISHED' as const, end: 50 },
+      { name: 'alpha-2', user: 'bob', start: 20, acc: 0.7, family: 'MLP', stage: 'eval', status: 'FAILED' as const, end: 60 },
+      { name: 'Beta_1', user: 'ann', start: 30, acc: Number.NaN, family: 'linear', stage: 'train', status: undefined, end: undefined },
+      { name: 'gamma*1', user: 'cy', start: 40, acc: undefined, family: undefined, stage: undefined, status: 'KILLED' as const, end: 70 },
+      { name: 'delta', user: 'bob', start: 50, acc: 0.7, family: 'lin%ear', stage: 'train', status: 'FINISHED' as const, end: 80 },
+    ];
+    const runIds: string[] = [];
+    for (const [index, spec] of specs.entries()) {
+      const run = await tracking.createRun({ experimentId, runName: spec.name, userId: spec.user, startTime: spec.start, tags: spec.stage === undefined ? {} : { stage: spec.stage } });
+      runIds.push(ids.label(run.runId, `r${index}`));
+      await tracking.logBatch(run.runId, {
+        ...(spec.acc === undefined ? {} : { metrics: [metric('acc', spec.acc, 0)] }),
+        ...(spec.family === undefined ? {} : { params: { family: spec.family } }),
+      });
+      if (spec.status !== undefined) await tracking.updateRun(run.runId, { status: spec.status, ...(spec.end === undefined ? {} : { endTime: spec.end }) });
+    }
+    // A run of another experiment, and a second metric that is not the latest-by-step one.
+    await tracking.createRun({ experimentId: other, runName: 'alpha-other', startTime: 5 });
+    await tracking.logBatch(runIds[0]!, { metrics: [metric('acc', 0.1, -1, 5_000)] });
+    const search = async (filter: string, orderBy?: string[]): Promise<string[]> =>
+      (await tracking.searchRuns({ experimentIds: [experimentId], filter, ...(orderBy ? { orderBy } : {}) })).items.map((run) => run.info.runName);
+    const filters = [
+      'metrics.acc = 0.7',
+      'metrics.acc != 0.7',
+      'metrics.acc > 0.7',
+      'metrics.acc >= 0.7',
+      'metrics.acc < 0.9',
+      'metrics.acc <= 0.9',
+      "params.family = 'mlp'",
+      "params.family != 'mlp'",
+      "params.family LIKE 'lin%'",
+      "params.family LIKE '%!%%'",
+      "params.family ILIKE 'mlp'",
+      "tags.stage = 'train'",
+      "tags.stage != 'train'",
+      "tags.stage LIKE 'T%'",
+      "tags.stage ILIKE 'T%'",
+      "attributes.run_name = 'delta'",
+      "attributes.run_name != 'delta'",
+      "attributes.run_name LIKE 'alpha-_'",
+      "attributes.run_name LIKE 'gamma*%'",
+      "attributes.run_name ILIKE 'beta%'",
+      "attributes.status = 'FINISHED'",
+      "attributes.status != 'FINISHED'",
+      "attributes.user_id = 'ann'",
+      "attributes.artifact_uri LIKE '%/artifacts'",
+      'attributes.start_time > 20',
+      'attributes.start_time <= 20',
+      'attributes.end_time < 70',
+      `attributes.run_id IN ('${runIds[0]}', '${runIds[3]}')`,
+      `attributes.run_id NOT IN ('${runIds[0]}', '${runIds[3]}')`,
+      "metrics.acc >= 0.7 and params.family ILIKE 'mlp' and tags.stage != 'eval'",
+    ];
+    const found: Record<string, string[]> = {};
+    for (const filter of filters) found[filter] = await search(filter);
+    expect(found['metrics.acc = 0.7']).toEqual(['delta', 'alpha-2']);
+    // A NaN metric satisfies only !=; a run without the metric never matches.
+    expect(found['metrics.acc != 0.7']).toEqual(['Beta_1', 'alpha-1']);
+    expect(found["params.family LIKE '%!%%'"]).toEqual([]);
+    expect(found["params.family LIKE 'lin%'"]).toEqual(['delta', 'Beta_1']);
+    expect(found["params.family ILIKE 'mlp'"]).toEqual(['alpha-2', 'alpha-1']);
+    expect(found["tags.stage LIKE 'T%'"]).toEqual(['alpha-1']);
+    expect(found["attributes.run_name LIKE 'gamma*%'"]).toEqual(['gamma*1']);
+    expect(found['attributes.end_time < 70']).toEqual(['alpha-2', 'alpha-1']);
+    expect(found[filters.at(-1)!]).toEqual(['alpha-1']);
+    const orders: Record<string, string[]> = {};
+    for (const orderBy of [['metrics.acc DESC'], ['metrics.acc ASC'], ['params.family ASC'], ['tags.stage DESC', 'attributes.start_time ASC'], ['attributes.run_name'], ['attributes.end_time DESC'], ['attributes.user_id', 'metrics.acc DESC']]) {
+      orders[orderBy.join(', ')] = await search('', orderBy);
+    }
+    // Ties keep start_time DESC; NaN before missing.
+    expect(orders['metrics.acc DESC']).toEqual(['alpha-1', 'delta', 'alpha-2', 'Beta_1', 'gamma*1']);
+    expect(orders['attributes.end_time DESC']).toEqual(['delta', 'gamma*1', 'alpha-2', 'alpha-1', 'Beta_1']);
+    const deleted = (await tracking.searchRuns({ experimentIds: [experimentId, other], filter: "attributes.run_name LIKE 'alpha%'", viewType: 'ALL' } as never)).items.map((run) => run.info.runName);
+    return { found, orders, deleted };
+  },
+
   async 'log-batch beyond MLflow per-request limits is logged in full and in order'({ tracking }, ids) {
     const experimentId = ids.label(await tracking.createExperiment('big'), 'exp');
     const runId = ids.label((await tracking.createRun({ experimentId, runName: 'big', userId: 'bob' })).runId, 'run');

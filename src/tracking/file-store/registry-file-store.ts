@@ -17,18 +17,8 @@ import {
 import type { StoredModelVersion, StoredRegisteredModel } from './entities.js';
 import { KeyedLock } from './keyed-lock.js';
 import { dumpMetaYaml, parseMetaYaml } from './meta-yaml.js';
-import {
-  entityMatches,
-  MODEL_VERSION_SEARCH,
-  parseEntityFilter,
-  parseEntityOrderBy,
-  REGISTERED_MODEL_SEARCH,
-  SEARCH_LIMITS,
-  sortEntities,
-  validateEntityMaxResults,
-  type SearchEntitiesOptions,
-} from './entity-search.js';
-import { paginate } from './search.js';
+import type { SearchEntitiesOptions } from './entity-search.js';
+import { modelVersionSearch, pageOfModelVersions, pageOfRegisteredModels, registeredModelSearch, versionMatches } from '../registry-search.js';
 import { LIMITS, normaliseVersion, validateAlias, validateKey, validateModelName, validateValueLength } from './validation.js';
 import { maxOf, pushAll } from '../../arrays.js';
 
@@ -160,12 +150,8 @@ export class FileModelRegistry implements ModelRegistry {
    */
   async searchRegisteredModels(options: SearchEntitiesOptions = {}): Promise<Page<RegisteredModel>> {
     throwIfAborted(options.signal);
-    const maxResults = validateEntityMaxResults(options.maxResults, SEARCH_LIMITS.registeredModels, 'registered models');
-    const filter = parseEntityFilter(options.filter, REGISTERED_MODEL_SEARCH);
-    const orderBy = parseEntityOrderBy(options.orderBy, REGISTERED_MODEL_SEARCH);
-    const models = (await this.readAllModels(options.signal)).filter((model) => entityMatches(model, filter, REGISTERED_MODEL_SEARCH));
-    const byName = (a: RegisteredModel, b: RegisteredModel): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    return paginate(sortEntities(models, orderBy, REGISTERED_MODEL_SEARCH, byName), options.pageToken, maxResults);
+    const search = registeredModelSearch(options);
+    return pageOfRegisteredModels(search, await this.readAllModels(options.signal));
   }
 
   private async readAllModels(signal: AbortSignal | undefined): Promise<RegisteredModel[]> {
@@ -191,11 +177,9 @@ export class FileModelRegistry implements ModelRegistry {
    */
   async searchModelVersions(options: SearchEntitiesOptions = {}): Promise<Page<ModelVersion>> {
     throwIfAborted(options.signal);
-    const maxResults = validateEntityMaxResults(options.maxResults, SEARCH_LIMITS.modelVersions, 'model versions');
-    const filter = parseEntityFilter(options.filter, MODEL_VERSION_SEARCH);
-    const orderBy = parseEntityOrderBy(options.orderBy, MODEL_VERSION_SEARCH);
+    const search = modelVersionSearch(options);
     // An equality on name narrows the walk to one model folder.
-    const named = filter.find((clause) => clause.attribute === 'name' && clause.comparator === '=');
+    const named = search.filter.find((clause) => clause.attribute === 'name' && clause.comparator === '=');
     const names = named !== undefined ? [String(named.value)] : (await this.readAllModels(options.signal)).map((model) => model.name);
     const versions: ModelVersion[] = [];
     for (const name of names) {
@@ -206,11 +190,9 @@ export class FileModelRegistry implements ModelRegistry {
         if (error instanceof MlopsError && error.code === 'NOT_FOUND' && named !== undefined) continue;
         throw error;
       }
-      pushAll(versions, list.filter((version) => entityMatches(version, filter, MODEL_VERSION_SEARCH)));
+      pushAll(versions, list.filter((version) => versionMatches(search, version)));
     }
-    const defaultOrder = (a: ModelVersion, b: ModelVersion): number =>
-      b.lastUpdatedTimestamp - a.lastUpdatedTimestamp || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Number(b.version) - Number(a.version);
-    return paginate(sortEntities(versions, orderBy, MODEL_VERSION_SEARCH, defaultOrder), options.pageToken, maxResults);
+    return pageOfModelVersions(search, versions);
   }
 
   async updateRegisteredModel(name: string, update: { description?: string }, options: CallOptions = {}): Promise<RegisteredModel> {

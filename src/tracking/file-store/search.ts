@@ -287,11 +287,18 @@ export function parseRunOrderBy(orderBy: readonly string[] | undefined): OrderBy
   });
 }
 
-/** Missing and NaN values go last in either direction, as in MLflow's _get_value_for_sort. */
+/** 0 for a value, 1 for NaN, 2 for a missing value. */
+function sortRank(value: string | number | undefined): number {
+  return value === undefined ? 2 : typeof value === 'number' && Number.isNaN(value) ? 1 : 0;
+}
+
+/**
+ * NaN and missing values go last in either direction, NaN before missing, as in MLflow's
+ * _get_value_for_sort (file store) and its SQL store's CASE on is_nan and NULL.
+ */
 export function compareForSort(a: string | number | undefined, b: string | number | undefined, ascending: boolean): number {
-  const aMissing = a === undefined || (typeof a === 'number' && Number.isNaN(a));
-  const bMissing = b === undefined || (typeof b === 'number' && Number.isNaN(b));
-  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+  const [aRank, bRank] = [sortRank(a), sortRank(b)];
+  if (aRank !== 0 || bRank !== 0) return aRank - bRank;
   const order = a! < b! ? -1 : a! > b! ? 1 : 0;
   return ascending ? order : -order;
 }

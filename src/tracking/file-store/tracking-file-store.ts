@@ -1,6 +1,7 @@
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { checkBatch, newRun, RUN_NAME_TAG, validateNewExperiment, validateRunUpdate, validateTag } from '../store-input.js';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { writeLocalFileAtomic } from '../../io/atomic-file.js';
 import type {
@@ -34,14 +35,13 @@ import {
 import {
   experimentFromMeta,
   experimentToMeta,
-  RUN_STATUSES,
   runFromMeta,
   runToMeta,
   toExperiment,
   toRunInfo,
 } from './entities.js';
 import type { StoredExperiment, StoredRun } from './entities.js';
-import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newExperimentId, newRunId, randomRunName } from './ids.js';
+import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newExperimentId, newRunId } from './ids.js';
 import { withFileLock } from './file-lock.js';
 import { KeyedLock } from './keyed-lock.js';
 import { dumpMetaYaml, parseMetaYaml } from './meta-yaml.js';
@@ -49,14 +49,10 @@ import { formatMetricLine, latestMetric, parseMetricFile } from './metrics-forma
 import { entityMatches, EXPERIMENT_SEARCH, parseEntityFilter, parseEntityOrderBy, sortEntities, type SearchEntitiesOptions } from './entity-search.js';
 import { paginate, parseRunFilter, parseRunOrderBy, runMatchesFilter, sortRuns, validateMaxResults } from './search.js';
 import {
-  LIMITS,
   validateArtifactPath,
   validateExperimentId,
-  validateExperimentName,
   validateKey,
-  validateMetric,
   validateRunId,
-  validateValueLength,
 } from './validation.js';
 import { pushAll } from '../../arrays.js';
 
@@ -90,8 +86,6 @@ const TRASH = '.trash';
 const MODELS = 'models';
 // Folders inside an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces']);
-const RUN_NAME_TAG = 'mlflow.runName';
-const USER_TAG = 'mlflow.user';
 
 function osUser(): string {
   try {
@@ -246,15 +240,8 @@ export class FileTrackingStore implements TrackingStore {
 
   async createExperiment(name: string, options: CallOptions & { tags?: Record<string, string>; artifactLocation?: string } = {}): Promise<string> {
     throwIfAborted(options.signal);
-    validateExperimentName(name);
+    validateNewExperiment(name, options);
     const tags = options.tags ?? {};
-    for (const [key, value] of Object.entries(tags)) {
-      validateKey('tag', key);
-      validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    if (options.artifactLocation?.startsWith('runs:')) {
-      throw invalid(`Artifact location cannot be a runs:/ URI, got ${options.artifactLocation}`, { artifactLocation: options.artifactLocation });
-    }
     // One create at a time per store, so two calls with one name cannot both pass the check: the
     // in-process lock for this process, a lock file for other processes sharing the folder.
     await this.ready();
@@ -326,8 +313,7 @@ export class FileTrackingStore implements TrackingStore {
 
   async setExperimentTag(experimentId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    validateKey('tag', key);
-    validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
+    validateTag(key, value, 'Experiment tag');
     const { dir, stored } = await this.locateExperiment(experimentId);
     if (stored.lifecycleStage !== 'active') {
       throw invalid(`The experiment ${experimentId} must be in the 'active' lifecycle_stage to set tags, found '${stored.lifecycleStage}'`, { experimentId });
@@ -423,26 +409,7 @@ export class FileTrackingStore implements TrackingStore {
 
   async createRun(options: CreateRunOptions): Promise<RunInfo> {
     throwIfAborted(options.signal);
-    const tags = { ...(options.tags ?? {}) };
-    for (const [key, value] of Object.entries(tags)) {
-      validateKey('tag', key);
-      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    const tagRunName = tags[RUN_NAME_TAG];
-    if (options.runName !== undefined && options.runName !== '' && tagRunName !== undefined && tagRunName !== options.runName) {
-      throw invalid(
-        `Both runName and the ${RUN_NAME_TAG} tag are given, with different values (runName='${options.runName}', ${RUN_NAME_TAG}='${tagRunName}')`,
-        { runName: options.runName, tag: tagRunName },
-      );
-    }
-    const runName = options.runName || tagRunName || randomRunName();
-    tags[RUN_NAME_TAG] = runName;
-    // MLflow's client takes user_id from the mlflow.user tag; the fluent API fills that tag from the OS user.
-    const userId = options.userId ?? tags[USER_TAG] ?? this.defaultUser();
-    // An explicit empty user (an MLflow REST request without user_id) records no user tag.
-    if (userId !== '') tags[USER_TAG] ??= userId;
-    const startTime = options.startTime ?? this.now();
-    if (!Number.isSafeInteger(startTime) || startTime < 0) throw invalid(`startTime must be a non-negative integer (ms), got ${startTime}`, { startTime });
+    const { runName, userId, startTime, tags } = newRun(options, { user: () => this.defaultUser(), now: this.now });
 
     const { dir: experimentDir, stored: experiment } = await this.locateExperiment(options.experimentId);
     if (experiment.lifecycleStage !== 'active') {
@@ -482,14 +449,7 @@ export class FileTrackingStore implements TrackingStore {
 
   async updateRun(runId: string, update: UpdateRunInput, options: CallOptions = {}): Promise<RunInfo> {
     throwIfAborted(options.signal);
-    if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
-      throw invalid(`Run status must be one of ${RUN_STATUSES.join(', ')}, got '${String(update.status)}'`, { runId, status: update.status });
-    }
-    if (update.endTime !== undefined && (!Number.isSafeInteger(update.endTime) || update.endTime < 0)) {
-      throw invalid(`endTime must be a non-negative integer (ms), got ${update.endTime}`, { runId, endTime: update.endTime });
-    }
-    const runName = update.runName === '' ? undefined : update.runName;
-    if (runName !== undefined) validateValueLength(`Tag '${RUN_NAME_TAG}'`, runName, LIMITS.tagValueLength);
+    const runName = validateRunUpdate(runId, update);
     const updated = await this.updateRunMeta(runId, (stored) => ({
       ...stored,
       status: (update.status ?? stored.status) as RunStatus,
@@ -512,19 +472,7 @@ export class FileTrackingStore implements TrackingStore {
    */
   async logBatch(runId: string, batch: LogBatchInput, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    const metrics = batch.metrics ?? [];
-    const params = Object.entries(batch.params ?? {});
-    const tags = Object.entries(batch.tags ?? {});
-    // Everything is checked before anything is written, so a bad batch leaves the run unchanged.
-    metrics.forEach(validateMetric);
-    for (const [key, value] of params) {
-      validateKey('param', key);
-      validateValueLength(`Param '${key}'`, value, LIMITS.paramValueLength);
-    }
-    for (const [key, value] of tags) {
-      validateKey('tag', key);
-      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
+    const { metrics, params, tags } = checkBatch(batch);
     const { dir } = await this.locateActiveRun(runId);
     if (params.length > 0) await this.metaLock.run(`params:${runId}`, () => this.writeNewParams(runId, dir, params));
 
@@ -584,8 +532,7 @@ export class FileTrackingStore implements TrackingStore {
 
   async setTag(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    validateKey('tag', key);
-    validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
+    validateTag(key, value);
     const { dir } = await this.locateActiveRun(runId);
     await this.setRunTagAt(runId, dir, key, value);
   }

@@ -1,15 +1,17 @@
 import { HttpError, MlopsError } from '../../errors.js';
-import type {
-  ArtifactInfo,
-  CallOptions,
-  CreateLoggedModelOptions,
-  LoggedModel,
-  LoggedModelStatus,
-  LoggedModelStore,
-  Metric,
-  Page,
-  SearchLoggedModelsOptions,
-} from '../types.js';
+import {
+  validateFinalStatus,
+  validateLoggedModelId,
+  type ArtifactInfo,
+  type CallOptions,
+  type CreateLoggedModelOptions,
+  type LoggedModel,
+  type LoggedModelStatus,
+  type LoggedModelStore,
+  type Metric,
+  type Page,
+  type SearchLoggedModelsOptions,
+} from '../logged-models.js';
 import { defaultArtifactRepository, type ArtifactRepository, type ArtifactRepositoryFactory } from './artifact-repository.js';
 import type { MlflowHttpClient } from './http-client.js';
 import { loggedModelFromJson, loggedModelStatusToJson } from './logged-model-wire.js';
@@ -50,10 +52,12 @@ export class RestLoggedModelStore implements LoggedModelStore {
   }
 
   async getLoggedModel(modelId: string, options: CallOptions = {}): Promise<LoggedModel> {
+    validateLoggedModelId(modelId);
     return this.model(await this.http.request('GET', `${API}/logged-models/${encodeURIComponent(modelId)}`, signalOf(options)), 'GET logged-models/<id>');
   }
 
   async finalizeLoggedModel(modelId: string, status: Exclude<LoggedModelStatus, 'PENDING'>, options: CallOptions = {}): Promise<LoggedModel> {
+    validateFinalStatus(modelId, status);
     const body = await this.http.request('PATCH', `${API}/logged-models/${encodeURIComponent(modelId)}`, {
       json: { model_id: modelId, status: loggedModelStatusToJson(status) },
       ...signalOf(options),

@@ -1,4 +1,5 @@
 import { MlopsError } from '../../errors.js';
+import { loggedModelIdOfUri } from '../logged-models.js';
 import type {
   ArtifactInfo,
   Experiment,
@@ -259,8 +260,6 @@ export function artifactToJson(info: ArtifactInfo): JsonObject {
 
 const VERSION_STATUSES: readonly ModelVersionStatus[] = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
 
-/** A registry source that is an MLflow 3 logged model: models:/m-<32 hex digits>. */
-const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]{32})\/?$/;
 
 export function modelVersionFromJson(value: unknown, at: JsonPath): ModelVersion {
   const object = asObject(value, at);
@@ -275,7 +274,7 @@ export function modelVersionFromJson(value: unknown, at: JsonPath): ModelVersion
   const source = optionalString(object, 'source', at) ?? '';
   // MLflow 3.17's SQL registry stores no model_id, so its server leaves it out: a version registered
   // from a logged model still names it in its source, models:/m-<id>, which is how MLflow relates them.
-  const modelId = optionalString(object, 'model_id', at) || LOGGED_MODEL_SOURCE.exec(source)?.[1];
+  const modelId = optionalString(object, 'model_id', at) || loggedModelIdOfUri(source);
   return {
     ...(modelId ? { modelId } : {}),
     name: requiredString(object, 'name', at),

@@ -4,6 +4,7 @@ import { artifactToJson } from '../rest/wire.js';
 import { loggedModelStatusFromJson, loggedModelToJson } from '../rest/logged-model-wire.js';
 import type { LoggedModelStore, TrackingStore } from '../types.js';
 import type { ApiRequest, ApiResult, Route } from './router.js';
+import { validateLoggedModelId } from '../logged-models.js';
 
 /** What the logged-model routes need beyond LoggedModelStore (the SQLite store has it). */
 export type ServedLoggedModels = LoggedModelStore & {
@@ -11,13 +12,9 @@ export type ServedLoggedModels = LoggedModelStore & {
   logLoggedModelParams(modelId: string, params: Record<string, string>, options?: { signal?: AbortSignal }): Promise<void>;
 };
 
-const MODEL_ID = /^m-[0-9a-f]{32}$/;
-
 function modelIdOf(rest: string): { modelId: string; tail: string } {
   const [modelId = '', ...tail] = rest.split('/');
-  if (!MODEL_ID.test(modelId)) {
-    throw new MlopsError('INVALID_ARGUMENT', `Expected a logged model id (m- and 32 hex digits) in the path, found '${decodeURIComponent(modelId)}'`, { details: { modelId } });
-  }
+  validateLoggedModelId(decodeURIComponent(modelId), ' in the path');
   return { modelId, tail: tail.map(decodeURIComponent).join('/') };
 }
 

@@ -1,21 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { listArtifactFolder, readArtifactFile, writeArtifactFile } from '../file-store/artifact-folder.js';
 import { appendToUri, artifactUriToPath } from '../file-store/artifact-uri.js';
 import { paginate, validateMaxResults } from '../file-store/search.js';
 import { LIMITS, validateArtifactPath, validateKey, validateMetric, validateValueLength } from '../file-store/validation.js';
 import { loggedModelMatches, parseLoggedModelFilter, parseLoggedModelOrderBy, sortLoggedModels } from '../logged-model-search.js';
-import type {
-  ArtifactInfo,
-  CallOptions,
-  CreateLoggedModelOptions,
-  LoggedModel,
-  LoggedModelStatus,
-  LoggedModelStore,
-  Metric,
-  Page,
-  SearchLoggedModelsOptions,
-} from '../types.js';
+import {
+  newLoggedModelId,
+  validateFinalStatus,
+  validateLoggedModelId,
+  type ArtifactInfo,
+  type CallOptions,
+  type CreateLoggedModelOptions,
+  type LoggedModel,
+  type LoggedModelStatus,
+  type LoggedModelStore,
+  type Metric,
+  type Page,
+  type SearchLoggedModelsOptions,
+} from '../logged-models.js';
 import type { SqliteConnection } from './connection.js';
 import { writeTransaction, type Database } from './database.js';
 import { decodeMetricValue, encodeMetricValue } from './metric-values.js';
@@ -45,12 +47,6 @@ interface LoggedModelRow {
   status_message: string | null;
 }
 
-const MODEL_ID = /^m-[0-9a-f]{32}$/;
-
-/** A logged model id as MLflow makes one: `m-` and a uuid4 in hex. */
-export function newLoggedModelId(): string {
-  return `m-${randomUUID().replace(/-/g, '')}`;
-}
 
 /**
  * MLflow 3 logged models in the SQLite store: logged_models and its tags, params and metrics
@@ -68,7 +64,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
   }
 
   private row(modelId: string): LoggedModelRow {
-    if (!MODEL_ID.test(modelId)) throw new MlopsError('INVALID_ARGUMENT', `Logged model id '${modelId}' is not m- followed by 32 hex digits`, { details: { modelId } });
+    validateLoggedModelId(modelId);
     const row = this.db.prepare(`SELECT ${LOGGED_MODEL_COLUMNS} FROM logged_models WHERE model_id = ? AND lifecycle_stage IS NOT 'deleted'`).get(modelId) as LoggedModelRow | undefined;
     if (row === undefined) throw new MlopsError('NOT_FOUND', `Logged model with ID '${modelId}' not found`, { details: { modelId } });
     return row;
@@ -183,9 +179,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
 
   async finalizeLoggedModel(modelId: string, status: Exclude<LoggedModelStatus, 'PENDING'>, options: CallOptions = {}): Promise<LoggedModel> {
     throwIfAborted(options.signal);
-    if (!(status in STATUS_CODES) || status === ('PENDING' as string)) {
-      throw new MlopsError('INVALID_ARGUMENT', `A logged model is finalized as READY or UPLOAD_FAILED, got '${String(status)}'`, { details: { modelId, status } });
-    }
+    validateFinalStatus(modelId, status);
     const db = this.db;
     writeTransaction(db, () => {
       this.row(modelId);

@@ -1,21 +1,12 @@
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { STAGE_DELETED_INTERNAL, STAGE_NONE } from '../file-store/entities.js';
-import {
-  entityMatches,
-  MODEL_VERSION_SEARCH,
-  parseEntityFilter,
-  parseEntityOrderBy,
-  REGISTERED_MODEL_SEARCH,
-  SEARCH_LIMITS,
-  sortEntities,
-  validateEntityMaxResults,
-  type SearchEntitiesOptions,
-} from '../file-store/entity-search.js';
-import { paginate } from '../file-store/search.js';
+import type { SearchEntitiesOptions } from '../file-store/entity-search.js';
+import { modelVersionSearch, pageOfModelVersions, pageOfRegisteredModels, registeredModelSearch } from '../registry-search.js';
 import { LIMITS, normaliseVersion, validateAlias, validateKey, validateModelName, validateValueLength } from '../file-store/validation.js';
 import type { CallOptions, CreateModelVersionOptions, ModelRegistry, ModelVersion, ModelVersionStatus, Page, RegisteredModel } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 import { writeTransaction, type Database } from './database.js';
+import { loggedModelIdOfUri } from '../logged-models.js';
 
 export interface SqlModelRegistryOptions {
   connection: SqliteConnection;
@@ -42,8 +33,6 @@ interface VersionRow {
   storage_location: string | null;
 }
 
-/** MLflow 3's SQL registry keeps no model_id column: a version belongs to a logged model when its source is models:/m-<id>. */
-const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]{32})\/?$/;
 
 const STATUSES: readonly ModelVersionStatus[] = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
 
@@ -143,12 +132,8 @@ export class SqlModelRegistry implements ModelRegistry {
 
   async searchRegisteredModels(options: SearchEntitiesOptions = {}): Promise<Page<RegisteredModel>> {
     throwIfAborted(options.signal);
-    const maxResults = validateEntityMaxResults(options.maxResults, SEARCH_LIMITS.registeredModels, 'registered models');
-    const filter = parseEntityFilter(options.filter, REGISTERED_MODEL_SEARCH);
-    const orderBy = parseEntityOrderBy(options.orderBy, REGISTERED_MODEL_SEARCH);
-    const models = this.readAllModels().filter((model) => entityMatches(model, filter, REGISTERED_MODEL_SEARCH));
-    const byName = (a: RegisteredModel, b: RegisteredModel): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    return paginate(sortEntities(models, orderBy, REGISTERED_MODEL_SEARCH, byName), options.pageToken, maxResults);
+    const search = registeredModelSearch(options);
+    return pageOfRegisteredModels(search, this.readAllModels());
   }
 
   private readAllModels(): RegisteredModel[] {
@@ -213,7 +198,8 @@ export class SqlModelRegistry implements ModelRegistry {
         .filter(([, version]) => version === String(row.version))
         .map(([alias]) => alias)
         .sort(),
-      ...(LOGGED_MODEL_SOURCE.test(row.source ?? '') ? { modelId: LOGGED_MODEL_SOURCE.exec(row.source!)![1]! } : {}),
+      // MLflow 3's SQL registry keeps no model_id column: a version belongs to a logged model when its source is models:/m-<id>.
+      ...(loggedModelIdOfUri(row.source ?? '') !== undefined ? { modelId: loggedModelIdOfUri(row.source!)! } : {}),
     };
   }
 
@@ -260,7 +246,7 @@ export class SqlModelRegistry implements ModelRegistry {
    * source run then is the version's run when none is given).
    */
   private resolveStorageLocation(source: string): { storageLocation: string; sourceRunId?: string } {
-    const loggedModel = LOGGED_MODEL_SOURCE.exec(source)?.[1];
+    const loggedModel = loggedModelIdOfUri(source);
     if (loggedModel !== undefined) {
       const row = this.db.prepare('SELECT artifact_location, source_run_id FROM logged_models WHERE model_id = ?').get(loggedModel) as
         | { artifact_location: string; source_run_id: string | null }
@@ -303,9 +289,7 @@ export class SqlModelRegistry implements ModelRegistry {
    */
   async searchModelVersions(options: SearchEntitiesOptions = {}): Promise<Page<ModelVersion>> {
     throwIfAborted(options.signal);
-    const maxResults = validateEntityMaxResults(options.maxResults, SEARCH_LIMITS.modelVersions, 'model versions');
-    const filter = parseEntityFilter(options.filter, MODEL_VERSION_SEARCH);
-    const orderBy = parseEntityOrderBy(options.orderBy, MODEL_VERSION_SEARCH);
+    const search = modelVersionSearch(options);
     const db = this.db;
     const tags = new Map<string, Record<string, string>>();
     for (const row of db.prepare('SELECT key, value, name, version FROM model_version_tags').all() as Array<{ key: string; value: string | null; name: string; version: number }>) {
@@ -321,11 +305,8 @@ export class SqlModelRegistry implements ModelRegistry {
       aliases.set(row.name, entry);
     }
     const versions = (db.prepare('SELECT * FROM model_versions WHERE current_stage IS NOT ?').all(STAGE_DELETED_INTERNAL) as VersionRow[])
-      .map((row) => this.toModelVersion(row, tags.get(`${row.name}\u0000${row.version}`) ?? {}, aliases.get(row.name) ?? {}))
-      .filter((version) => entityMatches(version, filter, MODEL_VERSION_SEARCH));
-    const defaultOrder = (a: ModelVersion, b: ModelVersion): number =>
-      b.lastUpdatedTimestamp - a.lastUpdatedTimestamp || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Number(b.version) - Number(a.version);
-    return paginate(sortEntities(versions, orderBy, MODEL_VERSION_SEARCH, defaultOrder), options.pageToken, maxResults);
+      .map((row) => this.toModelVersion(row, tags.get(`${row.name}\u0000${row.version}`) ?? {}, aliases.get(row.name) ?? {}));
+    return pageOfModelVersions(search, versions);
   }
 
   async updateModelVersion(name: string, version: string, update: { description?: string }, options: CallOptions = {}): Promise<ModelVersion> {

@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { checkBatch, newRun, RUN_NAME_TAG, validateNewExperiment, validateRunUpdate, validateTag } from '../store-input.js';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { listArtifactFolder, readArtifactFile, writeArtifactFile } from '../file-store/artifact-folder.js';
 import { appendToUri, artifactUriToPath, resolveArtifactLocation } from '../file-store/artifact-uri.js';
 import { RUN_STATUSES } from '../file-store/entities.js';
 import { entityMatches, EXPERIMENT_SEARCH, parseEntityFilter, parseEntityOrderBy, sortEntities, type SearchEntitiesOptions } from '../file-store/entity-search.js';
-import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newRunId, randomRunName } from '../file-store/ids.js';
-import { paginate, parseRunFilter, parseRunOrderBy, runMatchesFilter, sortRuns, validateMaxResults } from '../file-store/search.js';
+import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, newRunId } from '../file-store/ids.js';
+import { createPageToken, paginate, parsePageToken, parseRunFilter, parseRunOrderBy, validateMaxResults } from '../file-store/search.js';
 import type { ViewType } from '../file-store/tracking-file-store.js';
 import {
-  LIMITS,
   validateArtifactPath,
   validateExperimentId,
-  validateExperimentName,
   validateKey,
-  validateMetric,
   validateRunId,
-  validateValueLength,
 } from '../file-store/validation.js';
 import type {
   ArtifactInfo,
@@ -39,6 +36,7 @@ import { experimentKey } from './experiment-key.js';
 import { decodeMetricValue, encodeMetricValue, isNewerMetric } from './metric-values.js';
 import type { SqliteConnection } from './connection.js';
 import { SqlLoggedModelStore } from './logged-models-sql.js';
+import { runSearchSql } from './run-search-sql.js';
 
 export interface SqlTrackingStoreOptions {
   connection: SqliteConnection;
@@ -53,8 +51,6 @@ export interface SqlTrackingStoreOptions {
   user?: string;
 }
 
-const RUN_NAME_TAG = 'mlflow.runName';
-const USER_TAG = 'mlflow.user';
 
 /**
  * Experiment ids are SQLite integers up to 2^63 (MLflow's file store made 18-digit ones, which
@@ -62,6 +58,8 @@ const USER_TAG = 'mlflow.user';
  */
 const EXPERIMENT_COLUMNS = 'CAST(experiment_id AS TEXT) AS experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time';
 const RUN_COLUMNS = 'run_uuid, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, CAST(experiment_id AS TEXT) AS experiment_id';
+/** The same columns of the runs table aliased r, for the search statement. */
+const RUN_COLUMNS_OF_R = 'r.run_uuid, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, CAST(r.experiment_id AS TEXT) AS experiment_id';
 
 
 interface ExperimentRow {
@@ -202,15 +200,8 @@ export class SqlTrackingStore implements TrackingStore {
 
   async createExperiment(name: string, options: CallOptions & { tags?: Record<string, string>; artifactLocation?: string } = {}): Promise<string> {
     throwIfAborted(options.signal);
-    validateExperimentName(name);
+    validateNewExperiment(name, options);
     const tags = Object.entries(options.tags ?? {});
-    for (const [key, value] of tags) {
-      validateKey('tag', key);
-      validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    if (options.artifactLocation?.startsWith('runs:')) {
-      throw invalid(`Artifact location cannot be a runs:/ URI, got ${options.artifactLocation}`, { artifactLocation: options.artifactLocation });
-    }
     const db = this.db;
     return writeTransaction(db, () => {
       const existing = db.prepare(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?`).get(name) as ExperimentRow | undefined;
@@ -273,8 +264,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async setExperimentTag(experimentId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    validateKey('tag', key);
-    validateValueLength(`Experiment tag '${key}'`, value, LIMITS.tagValueLength);
+    validateTag(key, value, 'Experiment tag');
     const db = this.db;
     writeTransaction(db, () => {
       const row = this.experimentRow(experimentId);
@@ -341,24 +331,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async createRun(options: CreateRunOptions): Promise<RunInfo> {
     throwIfAborted(options.signal);
-    const tags = { ...(options.tags ?? {}) };
-    for (const [key, value] of Object.entries(tags)) {
-      validateKey('tag', key);
-      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
-    const tagRunName = tags[RUN_NAME_TAG];
-    if (options.runName !== undefined && options.runName !== '' && tagRunName !== undefined && tagRunName !== options.runName) {
-      throw invalid(
-        `Both runName and the ${RUN_NAME_TAG} tag are given, with different values (runName='${options.runName}', ${RUN_NAME_TAG}='${tagRunName}')`,
-        { runName: options.runName, tag: tagRunName },
-      );
-    }
-    const runName = options.runName || tagRunName || randomRunName();
-    tags[RUN_NAME_TAG] = runName;
-    const userId = options.userId ?? tags[USER_TAG] ?? this.defaultUser();
-    if (userId !== '') tags[USER_TAG] ??= userId;
-    const startTime = options.startTime ?? this.now();
-    if (!Number.isSafeInteger(startTime) || startTime < 0) throw invalid(`startTime must be a non-negative integer (ms), got ${startTime}`, { startTime });
+    const { runName, userId, startTime, tags } = newRun(options, { user: () => this.defaultUser(), now: this.now });
     const db = this.db;
     return writeTransaction(db, () => {
       const experiment = this.experimentRow(options.experimentId);
@@ -396,14 +369,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async updateRun(runId: string, update: UpdateRunInput, options: CallOptions = {}): Promise<RunInfo> {
     throwIfAborted(options.signal);
-    if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
-      throw invalid(`Run status must be one of ${RUN_STATUSES.join(', ')}, got '${String(update.status)}'`, { runId, status: update.status });
-    }
-    if (update.endTime !== undefined && (!Number.isSafeInteger(update.endTime) || update.endTime < 0)) {
-      throw invalid(`endTime must be a non-negative integer (ms), got ${update.endTime}`, { runId, endTime: update.endTime });
-    }
-    const runName = update.runName === '' ? undefined : update.runName;
-    if (runName !== undefined) validateValueLength(`Tag '${RUN_NAME_TAG}'`, runName, LIMITS.tagValueLength);
+    const runName = validateRunUpdate(runId, update);
     const db = this.db;
     return writeTransaction(db, () => {
       const row = this.activeRunRow(runId);
@@ -426,18 +392,7 @@ export class SqlTrackingStore implements TrackingStore {
    */
   async logBatch(runId: string, batch: LogBatchInput, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    const metrics = batch.metrics ?? [];
-    const params = Object.entries(batch.params ?? {});
-    const tags = Object.entries(batch.tags ?? {});
-    metrics.forEach(validateMetric);
-    for (const [key, value] of params) {
-      validateKey('param', key);
-      validateValueLength(`Param '${key}'`, value, LIMITS.paramValueLength);
-    }
-    for (const [key, value] of tags) {
-      validateKey('tag', key);
-      validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
-    }
+    const { metrics, params, tags } = checkBatch(batch);
     const db = this.db;
     writeTransaction(db, () => {
       this.activeRunRow(runId);
@@ -489,8 +444,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async setTag(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    validateKey('tag', key);
-    validateValueLength(`Tag '${key}'`, value, LIMITS.tagValueLength);
+    validateTag(key, value);
     const db = this.db;
     writeTransaction(db, () => {
       this.activeRunRow(runId);
@@ -535,43 +489,43 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   /**
-   * Runs of the given experiments: the lifecycle filter in SQL, then MLflow's filter and
-   * order_by over each candidate's latest metrics, params and tags, read in three queries.
+   * Runs of the given experiments: MLflow's filter, order_by and offset paging in one SQL
+   * statement (see run-search-sql.ts), then the data of that page's runs only, in three queries.
    */
   async searchRuns(options: SearchRunsOptions & { viewType?: ViewType }): Promise<Page<Run>> {
     throwIfAborted(options.signal);
     const maxResults = validateMaxResults(options.maxResults);
     const filter = parseRunFilter(options.filter);
     const orderBy = parseRunOrderBy(options.orderBy);
-    const ids = options.experimentIds.map(experimentKey).filter((id): id is bigint => id !== undefined);
-    if (ids.length === 0) return { items: [], nextPageToken: undefined };
-    const viewType = options.viewType ?? 'ACTIVE_ONLY';
-    const stage = viewType === 'ALL' ? '' : viewType === 'ACTIVE_ONLY' ? " AND lifecycle_stage = 'active'" : " AND lifecycle_stage = 'deleted'";
-    const marks = ids.map(() => '?').join(', ');
+    const offset = parsePageToken(options.pageToken);
+    const experimentIds = options.experimentIds.map(experimentKey).filter((id): id is bigint => id !== undefined);
+    if (experimentIds.length === 0) return { items: [], nextPageToken: undefined };
     const db = this.db;
-    const runSelect = `SELECT run_uuid FROM runs WHERE experiment_id IN (${marks})${stage}`;
-    const rows = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE experiment_id IN (${marks})${stage}`).all(...ids) as RunRow[];
+    const query = runSearchSql({ experimentIds, viewType: options.viewType ?? 'ACTIVE_ONLY', filter, orderBy, offset, limit: maxResults + 1 }, RUN_COLUMNS_OF_R);
+    const rows = db.prepare(query.sql).all(query.values) as RunRow[];
+    const more = rows.length > maxResults;
+    if (more) rows.length = maxResults;
     const data = new Map<string, Run['data']>();
     for (const row of rows) data.set(row.run_uuid, { metrics: {}, params: {}, tags: {} });
-    for (const tag of db.prepare(`SELECT key, value, run_uuid FROM tags WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<{ key: string; value: string | null; run_uuid: string }>) {
-      const entry = data.get(tag.run_uuid);
-      if (entry) entry.tags[tag.key] = tag.value ?? '';
+    // One bound JSON array of the page's run ids: a page may hold more ids than SQLite allows parameters.
+    const pageIds = JSON.stringify(rows.map((row) => row.run_uuid));
+    const inPage = 'run_uuid IN (SELECT value FROM json_each(?))';
+    for (const tag of db.prepare(`SELECT key, value, run_uuid FROM tags WHERE ${inPage}`).all(pageIds) as Array<{ key: string; value: string | null; run_uuid: string }>) {
+      data.get(tag.run_uuid)!.tags[tag.key] = tag.value ?? '';
     }
-    for (const param of db.prepare(`SELECT key, value, run_uuid FROM params WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<{ key: string; value: string; run_uuid: string }>) {
-      const entry = data.get(param.run_uuid);
-      if (entry) entry.params[param.key] = param.value;
+    for (const param of db.prepare(`SELECT key, value, run_uuid FROM params WHERE ${inPage}`).all(pageIds) as Array<{ key: string; value: string; run_uuid: string }>) {
+      data.get(param.run_uuid)!.params[param.key] = param.value;
     }
-    for (const metric of db.prepare(`SELECT key, value, timestamp, step, is_nan, run_uuid FROM latest_metrics WHERE run_uuid IN (${runSelect})`).all(...ids) as Array<MetricRow & { run_uuid: string }>) {
-      const entry = data.get(metric.run_uuid);
-      if (entry) entry.metrics[metric.key] = toMetric(metric);
+    for (const metric of db.prepare(`SELECT key, value, timestamp, step, is_nan, run_uuid FROM latest_metrics WHERE ${inPage}`).all(pageIds) as Array<MetricRow & { run_uuid: string }>) {
+      data.get(metric.run_uuid)!.metrics[metric.key] = toMetric(metric);
     }
-    const runs: Run[] = [];
-    for (const row of rows) {
-      const runData = data.get(row.run_uuid)!;
-      const run = { info: this.toRunInfo(row, runData.tags), data: runData };
-      if (runMatchesFilter(run, filter)) runs.push(run);
-    }
-    return paginate(sortRuns(runs, orderBy), options.pageToken, maxResults);
+    return {
+      items: rows.map((row) => {
+        const runData = data.get(row.run_uuid)!;
+        return { info: this.toRunInfo(row, runData.tags), data: runData };
+      }),
+      nextPageToken: more ? createPageToken(offset + maxResults) : undefined,
+    };
   }
 
   // ---------------------------------------------------------------- artifacts

@@ -5,8 +5,8 @@ import { MlopsError } from '../../errors.js';
 import { parseConfigFile, type ConfigProfile } from './config-file.js';
 import { redactSecrets } from '../../redact.js';
 
-export type AuthType = 'pat' | 'oauth-m2m';
-export const AUTH_TYPES: readonly AuthType[] = ['pat', 'oauth-m2m'];
+export type AuthType = 'pat' | 'oauth-m2m' | 'azure-client-secret';
+export const AUTH_TYPES: readonly AuthType[] = ['pat', 'oauth-m2m', 'azure-client-secret'];
 
 /** What a caller may set explicitly; every field is optional and beats the environment and the file. */
 export interface DatabricksConfigInput {
@@ -14,6 +14,12 @@ export interface DatabricksConfigInput {
   token?: string;
   clientId?: string;
   clientSecret?: string;
+  /** An Azure service principal (azure-client-secret): ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID. */
+  azureClientId?: string;
+  azureClientSecret?: string;
+  azureTenantId?: string;
+  /** The workspace's Azure resource id, sent as X-Databricks-Azure-Workspace-Resource-Id. */
+  azureWorkspaceResourceId?: string;
   authType?: string;
   profile?: string;
   configFile?: string;
@@ -34,6 +40,11 @@ export interface ResolvedDatabricksConfig {
   token?: string;
   clientId?: string;
   clientSecret?: string;
+  azureClientId?: string;
+  azureClientSecret?: string;
+  /** Absent when not configured: the credentials read it from the workspace's login redirect, as the SDK does. */
+  azureTenantId?: string;
+  azureWorkspaceResourceId?: string;
   warehouseId?: string;
   clusterId?: string;
   serverlessComputeId?: string;
@@ -50,6 +61,10 @@ export const ENV_NAMES: Record<Attribute, string> = {
   token: 'DATABRICKS_TOKEN',
   clientId: 'DATABRICKS_CLIENT_ID',
   clientSecret: 'DATABRICKS_CLIENT_SECRET',
+  azureClientId: 'ARM_CLIENT_ID',
+  azureClientSecret: 'ARM_CLIENT_SECRET',
+  azureTenantId: 'ARM_TENANT_ID',
+  azureWorkspaceResourceId: 'DATABRICKS_AZURE_RESOURCE_ID',
   authType: 'DATABRICKS_AUTH_TYPE',
   profile: 'DATABRICKS_CONFIG_PROFILE',
   configFile: 'DATABRICKS_CONFIG_FILE',
@@ -63,13 +78,51 @@ const PROFILE_KEYS: Partial<Record<Attribute, string>> = {
   token: 'token',
   clientId: 'client_id',
   clientSecret: 'client_secret',
+  azureClientId: 'azure_client_id',
+  azureClientSecret: 'azure_client_secret',
+  azureTenantId: 'azure_tenant_id',
+  azureWorkspaceResourceId: 'azure_workspace_resource_id',
   authType: 'auth_type',
   warehouseId: 'warehouse_id',
   clusterId: 'cluster_id',
   serverlessComputeId: 'serverless_compute_id',
 };
 
-const SECRET_ATTRIBUTES: readonly Attribute[] = ['token', 'clientSecret'];
+const SECRET_ATTRIBUTES: readonly Attribute[] = ['token', 'clientSecret', 'azureClientSecret'];
+
+/** The SDK's auth groups (ConfigAttribute auth=…): settings from two groups need an auth_type to choose. */
+const AUTH_GROUPS: Record<'azure' | 'oauth' | 'pat', readonly Attribute[]> = {
+  azure: ['azureClientId', 'azureClientSecret', 'azureTenantId', 'azureWorkspaceResourceId'],
+  oauth: ['clientId', 'clientSecret'],
+  pat: ['token'],
+};
+
+/** Azure Databricks hosts by DNS suffix, as databricks-sdk's environments: Entra ID and management endpoints, and the login app id. */
+export interface AzureEnvironment {
+  activeDirectoryEndpoint: string;
+  serviceManagementEndpoint: string;
+  loginAppId: string;
+}
+const ARM_DATABRICKS_RESOURCE_ID = '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d';
+const AZURE_PUBLIC = { activeDirectoryEndpoint: 'https://login.microsoftonline.com/', serviceManagementEndpoint: 'https://management.core.windows.net/' };
+const AZURE_HOSTS: ReadonlyArray<[string, AzureEnvironment]> = [
+  ['.dev.azuredatabricks.net', { ...AZURE_PUBLIC, loginAppId: '62a912ac-b58e-4c1d-89ea-b2dbfc7358fc' }],
+  ['.staging.azuredatabricks.net', { ...AZURE_PUBLIC, loginAppId: '4a67d088-db5c-48f1-9ff2-0aace800ae68' }],
+  ['.azuredatabricks.net', { ...AZURE_PUBLIC, loginAppId: ARM_DATABRICKS_RESOURCE_ID }],
+  ['.databricks.azure.us', { activeDirectoryEndpoint: 'https://login.microsoftonline.us/', serviceManagementEndpoint: 'https://management.core.usgovcloudapi.net/', loginAppId: ARM_DATABRICKS_RESOURCE_ID }],
+  ['.databricks.azure.cn', { activeDirectoryEndpoint: 'https://login.chinacloudapi.cn/', serviceManagementEndpoint: 'https://management.core.chinacloudapi.cn/', loginAppId: ARM_DATABRICKS_RESOURCE_ID }],
+];
+
+/** The Azure cloud of a workspace host, or undefined for a host that is not Azure Databricks. */
+export function azureEnvironmentOf(host: string): AzureEnvironment | undefined {
+  let hostname: string;
+  try {
+    hostname = new URL(host).hostname;
+  } catch {
+    return undefined;
+  }
+  return AZURE_HOSTS.find(([suffix]) => hostname.endsWith(suffix))?.[1];
+}
 const SETTINGS_SECTION = '__settings__';
 
 export interface ResolveInputs {
@@ -105,7 +158,7 @@ export function resolveDatabricksConfig(inputs: ResolveInputs): ResolvedDatabric
   // As databricks-sdk's _known_file_config_loader: without a requested profile, a host or credentials
   // given explicitly or in the environment mean the file is not read at all (so a DEFAULT token never
   // joins an environment host); a config file that does not exist is skipped, whatever was requested.
-  const anyAuth = values.token !== undefined || values.clientId !== undefined || values.clientSecret !== undefined;
+  const anyAuth = Object.values(AUTH_GROUPS).some((group) => group.some((attribute) => values[attribute] !== undefined));
   const skipFile = requestedProfile === undefined && (anyAuth || values.host !== undefined);
   let profileName = requestedProfile ?? 'DEFAULT';
   let profile: ConfigProfile | undefined;
@@ -164,28 +217,27 @@ export function resolveDatabricksConfig(inputs: ResolveInputs): ResolvedDatabric
     }
     authType = values.authType as AuthType;
   } else {
-    const hasPat = values.token !== undefined;
-    const hasM2m = values.clientId !== undefined || values.clientSecret !== undefined;
-    if (hasPat && hasM2m) {
+    const groups = (Object.keys(AUTH_GROUPS) as Array<keyof typeof AUTH_GROUPS>).filter((group) => AUTH_GROUPS[group].some((attribute) => values[attribute] !== undefined));
+    if (groups.length > 1) {
+      const from = groups.map((group) => `${group}: ${AUTH_GROUPS[group].filter((attribute) => values[attribute] !== undefined).map((attribute) => sources[attribute]).join(', ')}`).join('; ');
       throw new MlopsError(
         'CONFIG_INVALID',
-        redactSecrets(
-          `More than one Databricks authorization method configured: oauth and pat (token from ${sources.token}; client credentials from ${sources.clientId ?? sources.clientSecret}); ` +
-            `remove one, or choose with ${ENV_NAMES.authType}=pat|oauth-m2m`,
-          secrets,
-        ),
+        redactSecrets(`More than one Databricks authorization method configured: ${groups.join(' and ')} (${from}); remove all but one, or choose with ${ENV_NAMES.authType}=${AUTH_TYPES.join('|')}`, secrets),
         { details: { host } },
       );
     }
-    if (!hasPat && !hasM2m) {
+    const hasPat = values.token !== undefined;
+    const hasM2m = values.clientId !== undefined || values.clientSecret !== undefined;
+    const hasAzure = values.azureClientId !== undefined && values.azureClientSecret !== undefined;
+    if (!hasPat && !hasM2m && !hasAzure) {
       throw new MlopsError(
         'CONFIG_INVALID',
-        `No Databricks credentials for ${host}${absentFile}: set DATABRICKS_TOKEN (a personal access token) or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth M2M), ` +
-          `or token / client_id + client_secret in profile [${profileName}] of ${displayFile}`,
+        `No Databricks credentials for ${host}${absentFile}: set DATABRICKS_TOKEN (a personal access token), DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth M2M), ` +
+          `or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (an Azure service principal), or their keys in profile [${profileName}] of ${displayFile}`,
         { details: { host, profile: profileName, file: displayFile } },
       );
     }
-    authType = hasPat ? 'pat' : 'oauth-m2m';
+    authType = hasPat ? 'pat' : hasM2m ? 'oauth-m2m' : 'azure-client-secret';
   }
   if (authType === 'pat' && values.token === undefined) {
     throw new MlopsError('CONFIG_INVALID', `auth_type pat needs a token for ${host}: set ${where('token')}`, { details: { host } });
@@ -199,7 +251,29 @@ export function resolveDatabricksConfig(inputs: ResolveInputs): ResolvedDatabric
     }
   }
 
+  if (authType === 'azure-client-secret') {
+    const missing = (['azureClientId', 'azureClientSecret'] as const).filter((attribute) => values[attribute] === undefined);
+    if (missing.length > 0) {
+      throw new MlopsError('CONFIG_INVALID', `azure-client-secret auth for ${host} needs ${missing.map((m) => ENV_NAMES[m]).join(' and ')} (or ${missing.map((m) => PROFILE_KEYS[m]).join(', ')} in profile [${profileName}] of ${displayFile})`, {
+        details: { host },
+      });
+    }
+    if (azureEnvironmentOf(host) === undefined) {
+      throw new MlopsError(
+        'CONFIG_INVALID',
+        `azure-client-secret auth needs an Azure Databricks host (*.azuredatabricks.net, *.databricks.azure.us or *.databricks.azure.cn), got ${host} (${sources.host}); use a token or OAuth M2M for other clouds`,
+        { details: { host } },
+      );
+    }
+  }
+
   const resolved: ResolvedDatabricksConfig = { host, authType, configFile: displayFile, sources };
+  if (authType === 'azure-client-secret') {
+    resolved.azureClientId = values.azureClientId!;
+    resolved.azureClientSecret = values.azureClientSecret!;
+    if (values.azureTenantId !== undefined) resolved.azureTenantId = values.azureTenantId;
+    if (values.azureWorkspaceResourceId !== undefined) resolved.azureWorkspaceResourceId = values.azureWorkspaceResourceId;
+  }
   if (values.token !== undefined && authType === 'pat') resolved.token = values.token;
   if (authType === 'oauth-m2m') {
     resolved.clientId = values.clientId!;
@@ -217,6 +291,8 @@ export function describeConfig(config: ResolvedDatabricksConfig): string {
   const parts = [`host=${config.host}`, `auth_type=${config.authType}`];
   if (config.token !== undefined) parts.push('token=***');
   if (config.clientId !== undefined) parts.push(`client_id=${config.clientId}`, 'client_secret=***');
+  if (config.azureClientId !== undefined) parts.push(`azure_client_id=${config.azureClientId}`, 'azure_client_secret=***');
+  if (config.azureTenantId !== undefined) parts.push(`azure_tenant_id=${config.azureTenantId}`);
   if (config.profile !== undefined) parts.push(`profile=${config.profile}`);
   if (config.warehouseId !== undefined) parts.push(`warehouse_id=${config.warehouseId}`);
   if (config.clusterId !== undefined) parts.push(`cluster_id=${config.clusterId}`);

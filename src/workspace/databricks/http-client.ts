@@ -94,7 +94,9 @@ export class DatabricksClient {
       body = options.data;
     }
     const attempt = async (): Promise<AttemptOutcome<RawResponse>> => {
-      headers.Authorization = await this.credentials.authorization(options.signal ? { signal: options.signal } : {});
+      const signal = options.signal ? { signal: options.signal } : {};
+      headers.Authorization = await this.credentials.authorization(signal);
+      if (this.credentials.extraHeaders !== undefined) Object.assign(headers, await this.credentials.extraHeaders(signal));
       let response: Response;
       try {
         response = await this.fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(options.signal ? { signal: options.signal } : {}) });

@@ -121,6 +121,10 @@ describe('order_by', () => {
     expect(sortRuns(runs, parseRunOrderBy(['metrics.acc ASC'])).map((r) => r.info.runId)).toEqual(['b', 'a', 'd', 'c']);
   });
 
+  it('puts NaN before missing values, as MLflow does, whatever the later clauses say', () => {
+    expect(sortRuns(runs, parseRunOrderBy(['metrics.acc DESC', 'attributes.start_time ASC'])).map((r) => r.info.runId)).toEqual(['a', 'b', 'd', 'c']);
+  });
+
   it('lets earlier clauses win and breaks ties by the default order', () => {
     expect(sortRuns(runs, parseRunOrderBy(['params.lr ASC'])).map((r) => r.info.runId)).toEqual(['b', 'c', 'a', 'd']);
     expect(sortRuns(runs, parseRunOrderBy(['tags.stage DESC', 'attributes.start_time ASC'])).map((r) => r.info.runId)).toEqual(['a', 'd', 'b', 'c']);

@@ -83,6 +83,9 @@ describe('Databricks auth resolution: ours and databricks-sdk agree', () => {
       `host = ${fake.url}`,
       'client_id = sp-id',
     ].join('\n');
+    // Tenant given: without one the SDK would ask the workspace's /aad/auth (no network here).
+    const azure = { ARM_CLIENT_ID: 'arm-id', ARM_CLIENT_SECRET: 'arm-secret', ARM_TENANT_ID: 'tenant-1' };
+    const azureProfile = ['[azure-sp]', `host = ${pat}`, 'azure_client_id = arm-id', 'azure_client_secret = arm-secret', 'azure_tenant_id = tenant-1'].join('\n');
     const namedOnly = ['[hp-mlops]', 'host = https://adb-2222.2.azuredatabricks.net', 'token = dapi-hp'].join('\n');
     cases = [
       { name: 'env only: host and token', env: { DATABRICKS_HOST: pat, DATABRICKS_TOKEN: 'dapi-env' } },
@@ -113,6 +116,14 @@ describe('Databricks auth resolution: ours and databricks-sdk agree', () => {
       { name: 'DATABRICKS_AUTH_TYPE=oauth-m2m with only a token', env: { DATABRICKS_HOST: fake.url, DATABRICKS_TOKEN: 'dapi-env', DATABRICKS_AUTH_TYPE: 'oauth-m2m' } },
       { name: 'no DEFAULT section and no profile requested', file: namedOnly },
       { name: '[__settings__] default_profile', file: `[__settings__]\ndefault_profile = hp-mlops\n${profiles}` },
+      { name: 'azure-client-secret: ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID on an Azure host', env: { DATABRICKS_HOST: pat, ...azure } },
+      { name: 'azure-client-secret from a profile (azure_client_id, azure_client_secret, azure_tenant_id)', explicit: { profile: 'azure-sp' }, file: `${profiles}\n${azureProfile}` },
+      { name: 'azure-client-secret on a non-Azure host', env: { DATABRICKS_HOST: 'https://dbc-1.cloud.databricks.com', ...azure } },
+      { name: 'conflicting: Azure service principal and a token', env: { DATABRICKS_HOST: pat, DATABRICKS_TOKEN: 'dapi-env', ...azure } },
+      { name: 'conflicting: Azure service principal and M2M client credentials', env: { DATABRICKS_HOST: pat, DATABRICKS_CLIENT_ID: 'sp-id', DATABRICKS_CLIENT_SECRET: 'sp-secret', ...azure } },
+      { name: 'Azure and a token, settled by DATABRICKS_AUTH_TYPE=azure-client-secret', env: { DATABRICKS_HOST: pat, DATABRICKS_TOKEN: 'dapi-env', DATABRICKS_AUTH_TYPE: 'azure-client-secret', ...azure } },
+      { name: 'ARM_CLIENT_ID without a secret', env: { DATABRICKS_HOST: pat, ARM_CLIENT_ID: 'arm-id', ARM_TENANT_ID: 'tenant-1' } },
+      { name: 'DATABRICKS_AUTH_TYPE=azure-client-secret with only a token', env: { DATABRICKS_HOST: pat, DATABRICKS_TOKEN: 'dapi-env', DATABRICKS_AUTH_TYPE: 'azure-client-secret' } },
     ];
     const prepared = await Promise.all(
       cases.map(async (c, index) => {
@@ -142,8 +153,9 @@ describe('Databricks auth resolution: ours and databricks-sdk agree', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('covers at least 15 cases, with answers and refusals on both sides', () => {
+  it('covers at least 15 cases, with answers and refusals on both sides, azure-client-secret among them', () => {
     expect(cases.length).toBeGreaterThanOrEqual(15);
+    expect(sdk.filter((o) => o.authType === 'azure-client-secret').length).toBeGreaterThanOrEqual(3);
     expect(sdk.filter((o) => o.error === undefined).length).toBeGreaterThanOrEqual(10);
     expect(sdk.filter((o) => o.error !== undefined).length).toBeGreaterThanOrEqual(5);
   });
