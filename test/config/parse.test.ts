@@ -77,6 +77,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
         on_bad_file: 'quarantine',
         on_extra_columns: 'rescue',
         max_rows_per_file: '1000000',
+        ingested_table: '',
       },
     });
     expect(config.jobs.model_training_job.parameters).toEqual({
@@ -129,7 +130,7 @@ describe('parseConfig with the shipped mlops.yml', () => {
     }
     expect(pipeline.batch_size).toBe('65536');
     expect(pipeline.train_batch_size).toBe('32');
-    expect(Object.keys(pipeline)).toHaveLength(36);
+    expect(Object.keys(pipeline)).toHaveLength(38);
   });
 
   it('resolves the prod target to Databricks with tighter approval', () => {

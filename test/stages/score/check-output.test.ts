@@ -1,5 +1,7 @@
 import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
@@ -33,11 +35,39 @@ async function cli(args: string[], cwd: string, env: Record<string, string> = {}
   return { code, stdout, stderr };
 }
 
-/** Every file below a folder with its size: a snapshot to compare before and after. */
+/**
+ * Every file below a folder with its size: a snapshot to compare before and after. The SQLite
+ * store is compared by what it holds (every row of every table), not by its files' sizes: its
+ * -wal and -shm side files come and go as SQLite checkpoints, whenever a connection closes.
+ */
 async function snapshot(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = await Promise.all(entries.filter((e) => e.isFile()).map(async (e) => `${join(e.parentPath, e.name).slice(dir.length)}:${(await stat(join(e.parentPath, e.name))).size}`));
+  const files = await Promise.all(
+    entries
+      .filter((e) => e.isFile() && !/mlflow\.db-(wal|shm)$/.test(e.name))
+      .map(async (e) => {
+        const file = join(e.parentPath, e.name);
+        const what = e.name === 'mlflow.db' ? `rows ${storeDigest(file)}` : String((await stat(file)).size);
+        return `${file.slice(dir.length)}:${what}`;
+      }),
+  );
   return files.sort();
+}
+
+/** A digest of every row of every table of an SQLite database, read through SQLite (WAL included). */
+function storeDigest(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const hash = createHash('sha256');
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    for (const table of tables) {
+      hash.update(table);
+      for (const row of db.prepare(`SELECT * FROM "${table}"`).raw().iterate()) hash.update(JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+    }
+    return hash.digest('hex').slice(0, 16);
+  } finally {
+    db.close();
+  }
 }
 
 async function project(dir: string): Promise<void> {

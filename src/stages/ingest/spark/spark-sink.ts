@@ -278,7 +278,8 @@ async function readerComplaint(error: SparkConnectError, path: string, call: Cal
   const messages = [error.message];
   try {
     const details = await error.fetchDetails(call);
-    messages.unshift(...details.errors.map((cause) => cause.message).reverse());
+    // The innermost cause first: it names what the reader found.
+    for (const cause of details.errors) messages.unshift(cause.message);
   } catch {
     // No details (no errorId, or the server forgot them): the message is all there is.
   }
