@@ -4,6 +4,7 @@ import { pathFingerprint } from '../ingest/read.js';
 import { MODEL_VERSION, modelFromParams, modelVersionStands } from '../model-ref.js';
 import { text } from '../param-types.js';
 import { CACHE_PARAM, EXPERIMENT_PATH, modelNameParam } from '../shared-params.js';
+import { readsSparkTable } from '../spark-table.js';
 import { runEvaluate } from './evaluate.js';
 
 interface EvaluateParams {
@@ -38,6 +39,7 @@ export const evaluateStage: StageDeclaration<EvaluateParams, 'evaluation'> = {
     // The version scored (its evaluation set is stored with it), the champion it is compared with
     // (none when it is the champion itself, as evaluation then compares nothing) and data_path's files.
     async inputs(ctx, { params, upstream }) {
+      if (readsSparkTable(ctx, params.data_path)) return undefined;
       const model = upstream.training?.model ?? (await modelFromParams(ctx, params.model_name, params.model_version));
       const champion = await currentChampion(ctx, model.name);
       const call = ctx.signal ? { signal: ctx.signal } : {};

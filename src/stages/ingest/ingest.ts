@@ -223,7 +223,8 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
       }
       await ledgerLog.compact();
       // Stored beside the data once it is committed: training reads its label and features from it when its schema parameter is not set.
-      await writeStoredSchema(volumes, outputPath, settings.schema, call);
+      // A Spark table has no folder beside it to hold the file; there training takes its schema parameter.
+      if (sink instanceof VolumeSink) await writeStoredSchema(volumes, outputPath, settings.schema, call);
 
       const ingested = inputs.filter((input) => input.status === 'ingested');
       const counts: RunCounts = {

@@ -17,6 +17,7 @@ import { stratifiedSample, stratifiedSplit } from './split.js';
 import { encodeRows, loadTrainingTable, rawExampleRows, rawRowsTable } from './training-data.js';
 import { withTrainingRun } from './training-run.js';
 import { readStoredSchema } from '../ingest/stored-schema.js';
+import { readsSparkTable } from '../spark-table.js';
 import { IRIS_SCHEMA, type IngestSchema } from '../ingest/schema.js';
 
 export { EVAL_SET_ARTIFACT, EVAL_SET_DIGEST_TAG, datasetDigest, evaluationSetTable, type LabelledSet } from './eval-set.js';
@@ -139,9 +140,10 @@ export async function train(ctx: StageContext, params: TrainParams): Promise<Tra
  * The schema training reads the data by: its `schema` parameter when set, else the one ingestion
  * stored with the data under data_path, else (data ingested before schemas were stored) Iris.
  */
-export async function trainingSchema(ctx: Pick<StageContext, 'workspace' | 'signal'>, params: Pick<TrainParams, 'schema' | 'data_path'>): Promise<IngestSchema> {
+export async function trainingSchema(ctx: Pick<StageContext, 'workspace' | 'signal' | 'spark'>, params: Pick<TrainParams, 'schema' | 'data_path'>): Promise<IngestSchema> {
   if (params.schema !== undefined) return params.schema;
-  if (params.data_path === '') return IRIS_SCHEMA;
+  // A Spark table has no folder beside it for ingestion's stored schema.
+  if (params.data_path === '' || readsSparkTable(ctx, params.data_path)) return IRIS_SCHEMA;
   return (await readStoredSchema(ctx.workspace.volumes, params.data_path, ctx.signal ? { signal: ctx.signal } : {})) ?? IRIS_SCHEMA;
 }
 

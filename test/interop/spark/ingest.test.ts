@@ -209,7 +209,7 @@ describe('ingest on Spark', () => {
     await writeFile(path.join(s.landing, 'a.csv'), `${IRIS_HEADER}\n5.1,3.5,1.4,0.2,setosa\n`);
     const wrong = new SparkEngine({ spec: { remote: 'sc://127.0.0.1:1' }, sessionCatalog: 'spark_catalog' });
     const failure = runIngest({ ...s.ctx, spark: wrong }, { ...s.params, ingested_table: 'main.wrong.iris' });
-    await expect(failure).rejects.toThrow(/^Cannot connect to the Spark Connect server at sc:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
+    await expect(failure).rejects.toThrow(/^Cannot reach the Spark Connect server at sc:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
     expect((await s.ledger()).files).toEqual([]);
     expect(await spark.catalog.databaseExists('spark_catalog.wrong')).toBe(false);
   });
