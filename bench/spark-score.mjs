@@ -6,17 +6,16 @@
 // Reports wall time of each, the ratios, and (a)'s peak RSS (/usr/bin/time's maximum resident set).
 // Needs `npm run build` and the interop env (`node interop/provision.mjs mlflow3`). Then:
 //   node bench/spark-score.mjs [--rows 10000000] [--udf-rows 10000000]
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PYTHON, startSparkServer } from './spark-server.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = path.join(ROOT, '.interop', 'envs', 'mlflow3', 'bin', 'python');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
 const ROWS = Number(args.rows ?? 10_000_000);
@@ -49,51 +48,6 @@ elif what == "count":
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 `;
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function startServer(env) {
-  const port = await freePort();
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'bench-spark-score-'));
-  const conf = {
-    master: 'local[2]',
-    'spark.plugins': 'org.apache.spark.sql.connect.SparkConnectPlugin',
-    'spark.connect.grpc.binding.address': '127.0.0.1',
-    'spark.connect.grpc.binding.port': String(port),
-    'spark.sql.warehouse.dir': path.join(workDir, 'spark-warehouse'),
-    'spark.driver.extraJavaOptions': `-Dderby.system.home=${workDir}`,
-    'spark.ui.enabled': 'false',
-    'spark.driver.memory': '3g',
-  };
-  const serve = `
-import sys, json, signal
-from pyspark.sql import SparkSession
-conf = json.loads(sys.argv[1])
-b = SparkSession.builder.master(conf.pop("master"))
-for k, v in conf.items():
-    b = b.config(k, v)
-s = b.getOrCreate()
-print("ready", s.version, flush=True)
-signal.pause()
-`;
-  const proc = spawn(PYTHON, ['-c', serve, JSON.stringify(conf)], { cwd: workDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PYSPARK_PYTHON: PYTHON, SPARK_LOCAL_IP: '127.0.0.1' } });
-  proc.stderr.resume();
-  let out = '';
-  proc.stdout.on('data', (chunk) => (out += chunk));
-  const deadline = Date.now() + 240_000;
-  while (!out.includes('ready')) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('Spark Connect server did not start');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return { url: `sc://127.0.0.1:${port}`, version: out.split(/\s+/)[1], stop: () => { try { process.kill(-proc.pid, 'SIGTERM'); } catch {} } };
-}
-
 async function pyspark(url, what, payload, env) {
   const { stdout } = await run(PYTHON, ['-c', PYSPARK, url, what, JSON.stringify(payload)], { env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   return JSON.parse(stdout.trim().split('\n').at(-1));
@@ -117,7 +71,7 @@ async function main() {
   await run(process.execPath, [CLI, 'run', 'pipeline_job', '--json', '{"epochs":"60"}'], { cwd: dir, env: { ...process.env, CI: 'true' } });
   const tracking = `sqlite:///${path.join(dir, '.mlops', 'mlflow.db')}`;
   const mlflowEnv = { MLFLOW_TRACKING_URI: tracking, MLFLOW_REGISTRY_URI: tracking };
-  const server = await startServer(mlflowEnv);
+  const server = await startSparkServer({ driverMemory: '3g', env: { ...mlflowEnv, PYSPARK_PYTHON: PYTHON } });
   const env = { SPARK_REMOTE: server.url };
   try {
     const input = 'spark_catalog.hp_iris_ml.bench_input';
@@ -172,7 +126,7 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
     await writeFile(path.join(os.tmpdir(), 'bench-spark-score.json'), JSON.stringify(report, null, 2));
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 

@@ -7,16 +7,12 @@
 // Each case runs in its own child process and reports wall time and peak RSS (maxRSS) of the client.
 // Needs `npm run build` and the interop env (`node interop/provision.mjs mlflow3`). Then:
 //   node bench/spark.mjs [--rows 10000000] [--upload-rows 1000000] [--repeat 3]
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PYTHON, startSparkServer } from './spark-server.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = path.join(ROOT, '.interop', 'envs', 'mlflow3', 'bin', 'python');
 const QUERY = ['id', 'id * 2 AS a', 'CAST(id AS DOUBLE) * 0.5 AS b', 'id % 7 AS c', 'CAST(id AS DOUBLE) / 3 AS d'];
 
 const args = Object.fromEntries(
@@ -28,7 +24,7 @@ async function main() {
   const rows = Number(args.rows ?? 10_000_000);
   const uploadRows = Number(args['upload-rows'] ?? 1_000_000);
   const repeat = Number(args.repeat ?? 3);
-  const server = await startServer();
+  const server = await startSparkServer();
   try {
     const cases = [
       ['ours toArrowBatches()', 'node', 'stream-batches', { rows }],
@@ -118,61 +114,6 @@ spark.stop()
 print(json.dumps({"rows": rows, "seconds": seconds, "maxRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 `;
 
-// The same local Spark application with the Connect plugin that test/interop/helpers/spark-connect.ts starts.
-async function startServer() {
-  const port = await new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'bench-spark-'));
-  const conf = {
-    master: 'local[2]',
-    'spark.plugins': 'org.apache.spark.sql.connect.SparkConnectPlugin',
-    'spark.connect.grpc.binding.address': '127.0.0.1',
-    'spark.connect.grpc.binding.port': String(port),
-    'spark.sql.warehouse.dir': path.join(workDir, 'spark-warehouse'),
-    'spark.driver.extraJavaOptions': `-Dderby.system.home=${workDir}`,
-    'spark.ui.enabled': 'false',
-    'spark.driver.memory': '4g',
-  };
-  const serve = `
-import sys, json, signal
-from pyspark.sql import SparkSession
-conf = json.loads(sys.argv[1])
-b = SparkSession.builder.master(conf.pop("master"))
-for k, v in conf.items():
-    b = b.config(k, v)
-s = b.getOrCreate()
-print("ready", flush=True)
-signal.pause()
-`;
-  const proc = spawn(PYTHON, ['-c', serve, JSON.stringify(conf)], { cwd: workDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1' } });
-  proc.stderr.resume();
-  // Ready when the script says so: the port opens before the default session exists.
-  let out = '';
-  proc.stdout.on('data', (chunk) => (out += chunk));
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    if (out.includes('ready')) break;
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('Spark Connect server did not start');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return {
-    url: `sc://127.0.0.1:${port}`,
-    stop: async () => {
-      try {
-        process.kill(-proc.pid, 'SIGTERM');
-      } catch {}
-      await new Promise((r) => setTimeout(r, 2000));
-      try {
-        process.kill(-proc.pid, 'SIGKILL');
-      } catch {}
-      await rm(workDir, { recursive: true, force: true });
-    },
-  };
-}
 
 if (args.child) {
   await child(args.child, JSON.parse(args.params));
