@@ -3,6 +3,7 @@ import { MlopsError } from '../errors.js';
 import type { DatabricksConnectOptions } from '../spark/databricks.js';
 import { connect } from 'node:net';
 import { parseConnectionString, redactConnectionString } from '../spark/connection-string.js';
+import { SparkConnectError } from '../spark/errors.js';
 import { SparkSession } from '../spark/session.js';
 import type { CallOptions } from '../workspace/types.js';
 
@@ -63,6 +64,39 @@ export class SparkEngine {
       this.#session = undefined;
       if (error instanceof MlopsError) throw error;
       throw new MlopsError('IO', `Cannot reach the Spark Connect server at ${this.remote}: ${(error as Error).message}`, { details: { remote: this.remote }, cause: error });
+    }
+  }
+
+  /**
+   * Makes sure no operation tagged `tag` of a session (this job's or an earlier process's, by its id
+   * and user) can still write: interrupts them (Interrupt by tag, in that session: operations are
+   * scoped to their session) and waits until each has ended on the server. An earlier process's
+   * session is joined for this and released afterwards; a session the server no longer has ran
+   * nothing any more. Returns the number of operations that were still running.
+   */
+  async stopTagged(writer: { sessionId: string; userId: string; tag: string }, options: CallOptions = {}): Promise<number> {
+    const current = this.#session === undefined ? undefined : await this.#session.catch(() => undefined);
+    const own = current !== undefined && current.sessionId === writer.sessionId;
+    let session: SparkSession;
+    if (own) session = current;
+    else {
+      const spec = this.#options.spec;
+      const builder = SparkSession.builder().attach({ sessionId: writer.sessionId, userId: writer.userId });
+      if ('remote' in spec) builder.remote(spec.remote);
+      else builder.databricks(spec.databricks);
+      try {
+        session = await builder.create({ ...options, ...(this.#options.env !== undefined ? { env: this.#options.env } : {}) });
+      } catch (error) {
+        if (error instanceof SparkConnectError && /INVALID_HANDLE\.SESSION_(CLOSED|NOT_FOUND)/.test(error.message)) return 0;
+        throw error;
+      }
+    }
+    try {
+      const running = await session.interruptTag(writer.tag, options);
+      for (const operationId of running) await session.awaitOperationEnd(operationId, options);
+      return running.length;
+    } finally {
+      if (!own) await session.stop().catch(() => undefined);
     }
   }
 

@@ -129,3 +129,52 @@ export async function* executePlan(client: SparkConnectClient, plan: Plan, optio
 function isOperationNotFound(error: ConnectError): boolean {
   return error.code !== Code.Unavailable && error.rawMessage.includes('INVALID_HANDLE.OPERATION_NOT_FOUND');
 }
+
+/** How an operation ended, as seen by a client that reattached to it (awaitOperationEnd). */
+export type OperationEnd = 'completed' | 'canceled' | 'failed' | 'gone';
+
+/** The server forgot the operation (released, abandoned, or its session closed): nothing of it runs any more. */
+const GONE = /INVALID_HANDLE\.(OPERATION_NOT_FOUND|OPERATION_ABANDONED|SESSION_CLOSED|SESSION_NOT_FOUND|SESSION_CHANGED)/;
+
+/**
+ * Waits until an operation of the client's session has stopped running on the server: reattaches to
+ * it (ReattachExecute, from the start of what the server still holds) and reads its responses until
+ * they end. The server ends a reattachable operation's responses only once its execution thread has
+ * returned — with ResultComplete, with the operation's error, or with OPERATION_CANCELED after an
+ * interrupt — so when this returns, the operation's Spark jobs can no longer write. An operation the
+ * server no longer knows is 'gone'. The operation is released afterwards (best effort).
+ */
+export async function awaitOperationEnd(client: SparkConnectClient, operationId: string, options: CallOptions = {}): Promise<OperationEnd> {
+  client.assertOpen();
+  const what = `ReattachExecute ${operationId}`;
+  let retries = 0;
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw abortedError(options.signal, what);
+      try {
+        const stream = client.rpc.reattachExecute(create(ReattachExecuteRequestSchema, { ...client.base(), operationId }), options.signal ? { signal: options.signal } : {});
+        for await (const response of stream) {
+          if (response.responseType.case === 'resultComplete') return 'completed';
+        }
+        // The server cut the stream on purpose (its maximum stream duration): the operation goes on.
+      } catch (error) {
+        if (options.signal?.aborted) throw abortedError(options.signal, what);
+        const connect = ConnectError.from(error);
+        if (GONE.test(connect.rawMessage)) return 'gone';
+        if (connect.rawMessage.includes('OPERATION_CANCELED')) return 'canceled';
+        if (isRetryableStreamError(connect.code, connect.rawMessage, false) && retries < client.retryPolicy.maxRetries) {
+          retries++;
+          await sleep(sparkRetryDelay(client.retryPolicy, retries), options.signal, what);
+          continue;
+        }
+        // Any other error the server sends from the operation is its own failure: it has ended too
+        // (but not a cursor the server cannot serve: that says nothing about the operation).
+        if (!connect.rawMessage.includes('INVALID_CURSOR') && connect.code !== Code.Unavailable && connect.code !== Code.DeadlineExceeded && connect.code !== Code.Unknown) return 'failed';
+        throw client.error(error, what);
+      }
+    }
+  } finally {
+    const request = create(ReleaseExecuteRequestSchema, { ...client.base(), operationId, release: { case: 'releaseAll', value: {} } });
+    client.rpc.releaseExecute(request, { timeoutMs: 30_000 }).catch(() => undefined);
+  }
+}

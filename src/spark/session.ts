@@ -10,8 +10,8 @@ import { RuntimeConfig } from './conf.js';
 import { parseConnectionString, redactConnectionString } from './connection-string.js';
 import { resolveDatabricksConnect, type DatabricksConnectOptions } from './databricks.js';
 import { DataFrame, relationFrame, type RelTypeInit } from './dataframe.js';
-import { executePlan } from './execute.js';
-import { ArtifactStatusesRequestSchema, PlanSchema, type ExecutePlanResponse } from './gen/spark/connect/base_pb.js';
+import { awaitOperationEnd, executePlan, type ExecuteOptions, type OperationEnd } from './execute.js';
+import { ArtifactStatusesRequestSchema, InterruptRequest_InterruptType, InterruptRequestSchema, PlanSchema, type ExecutePlanResponse } from './gen/spark/connect/base_pb.js';
 import { CommandSchema } from './gen/spark/connect/commands_pb.js';
 import { ExpressionSchema } from './gen/spark/connect/expressions_pb.js';
 import { LocalRelationSchema, RelationSchema, type Relation } from './gen/spark/connect/relations_pb.js';
@@ -38,6 +38,7 @@ export class SparkSessionBuilder {
   #credentials: SparkCredentials | undefined;
   #retryPolicy: SparkRetryPolicy | undefined;
   readonly #conf: Record<string, string> = {};
+  #attach: { sessionId: string; userId: string } | undefined;
 
   /** A Spark Connect connection string: sc://host:port/;token=…;… */
   remote(url: string): this {
@@ -68,6 +69,16 @@ export class SparkSessionBuilder {
     return this;
   }
 
+  /**
+   * Joins an existing server-side session (its id and the user it belongs to) instead of starting a
+   * new one, as `;session_id=…;user_id=…` in a connection string does: operations are scoped to their
+   * session, so only a client of that session can interrupt them or reattach to them.
+   */
+  attach(session: { sessionId: string; userId: string }): this {
+    this.#attach = session;
+    return this;
+  }
+
   /** A new session every time. */
   async create(options: GetOrCreateOptions = {}): Promise<SparkSession> {
     const env = options.env ?? process.env;
@@ -82,8 +93,9 @@ export class SparkSessionBuilder {
     if (url === undefined || url.trim() === '') {
       throw new MlopsError('CONFIG_INVALID', 'No Spark Connect server: call SparkSession.builder().remote("sc://host:port") or set SPARK_REMOTE', {});
     }
+    const parsed = parseConnectionString(url);
     const client = new SparkConnectClient({
-      connection: parseConnectionString(url),
+      connection: this.#attach === undefined ? parsed : { ...parsed, sessionId: this.#attach.sessionId, userId: this.#attach.userId },
       ...(credentials !== undefined ? { credentials } : {}),
       ...(this.#retryPolicy !== undefined ? { retryPolicy: this.#retryPolicy } : {}),
     });
@@ -187,9 +199,10 @@ export class SparkSession implements PlanSession {
 
   /**
    * Runs SQL. Commands (CREATE, INSERT, DROP, …) run now, as in PySpark; a query returns a lazy
-   * DataFrame. `args` binds named (`:name`, an object) or positional (`?`, an array) parameters.
+   * DataFrame. `args` binds named (`:name`, an object) or positional (`?`, an array) parameters;
+   * `options.tags` tags the command's operation (see interruptTag).
    */
-  async sql(query: string, args?: Record<string, LiteralValue> | LiteralValue[], options: CallOptions = {}): Promise<DataFrame> {
+  async sql(query: string, args?: Record<string, LiteralValue> | LiteralValue[], options: ExecuteOptions = {}): Promise<DataFrame> {
     const toExpression = (value: LiteralValue) => create(ExpressionSchema, { exprType: { case: 'literal', value: literal(value) } });
     const sqlRelation = create(RelationSchema, {
       common: { planId: this.nextPlanId() },
@@ -257,7 +270,7 @@ export class SparkSession implements PlanSession {
   }
 
   /** Runs a command plan to its end and returns its responses (commands answer with a few). */
-  async runCommand(command: MessageInitShape<typeof CommandSchema>, options: CallOptions = {}): Promise<ExecutePlanResponse[]> {
+  async runCommand(command: MessageInitShape<typeof CommandSchema>, options: ExecuteOptions = {}): Promise<ExecutePlanResponse[]> {
     const plan = create(PlanSchema, { opType: { case: 'command', value: create(CommandSchema, command ) } });
     const responses: ExecutePlanResponse[] = [];
     for await (const response of executePlan(this.client, plan, options)) responses.push(response);
@@ -272,6 +285,25 @@ export class SparkSession implements PlanSession {
       options,
     );
     return response.interruptedIds;
+  }
+
+  /**
+   * Interrupts this session's operations that carry `tag` (ExecuteOptions.tags; PySpark's
+   * interruptTag) and returns their ids. Only operations running now are named: one already
+   * finished, or already interrupted, is not.
+   */
+  async interruptTag(tag: string, options: CallOptions = {}): Promise<string[]> {
+    const request = create(InterruptRequestSchema, { ...this.client.base(), interruptType: InterruptRequest_InterruptType.TAG, interrupt: { case: 'operationTag', value: tag } });
+    const response = await this.client.withRetry('Interrupt', (signal) => this.client.rpc.interrupt(request, signal ? { signal } : {}), options);
+    return response.interruptedIds;
+  }
+
+  /**
+   * Waits until an operation of this session has stopped running on the server (see
+   * awaitOperationEnd in execute.ts): after interruptTag, the moment its Spark jobs can no longer write.
+   */
+  awaitOperationEnd(operationId: string, options: CallOptions = {}): Promise<OperationEnd> {
+    return awaitOperationEnd(this.client, operationId, options);
   }
 
   /** Releases the server-side session and closes the connection. */

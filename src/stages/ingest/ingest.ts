@@ -141,6 +141,8 @@ export async function ingestWith(ctx: StageContext, settings: IngestSettings, op
           started_at: ingestedAt,
           prefixes: sink.attemptPrefixes(stem, ingestedAt),
         };
+        const writer = sink.attemptWriter(stem);
+        if (writer !== undefined) pending.spark = writer;
         return { planned, stem, pending };
       });
       if (attempts.length > 0) {

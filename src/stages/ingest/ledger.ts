@@ -41,6 +41,17 @@ export interface PendingAttempt {
   started_at: number;
   /** Every file of the attempt is in one of these folders with a name starting with name_prefix. */
   prefixes: { folder: string; name_prefix: string }[];
+  /**
+   * On Spark: the session that writes the attempt and the operation tag on each of its writes, so a
+   * rerun can stop writes the server still runs for a dead process before it drops their partitions.
+   */
+  spark?: PendingSparkWriter;
+}
+
+export interface PendingSparkWriter {
+  session_id: string;
+  user_id: string;
+  operation_tag: string;
 }
 
 /**
@@ -115,6 +126,10 @@ export function checkPending(attempt: unknown, label: string, where: string): vo
     Array.isArray((attempt as PendingAttempt).prefixes) &&
     (attempt as PendingAttempt).prefixes.every((prefix) => typeof prefix?.folder === 'string' && typeof prefix?.name_prefix === 'string' && prefix.name_prefix !== '');
   if (!ok) throw corrupt(where, `${label} should have source_path and prefixes of {folder, name_prefix}`);
+  const spark = (attempt as PendingAttempt).spark;
+  if (spark !== undefined && (typeof spark !== 'object' || spark === null || !(['session_id', 'user_id', 'operation_tag'] as const).every((key) => typeof spark[key] === 'string'))) {
+    throw corrupt(where, `${label}.spark should have session_id, user_id and operation_tag strings`);
+  }
 }
 
 export function checkEntry(entry: unknown, label: string, where: string): void {

@@ -33,6 +33,8 @@ export interface IngestSink {
   prepare(): Promise<void>;
   /** Where the attempt `stem` at a file will write, recorded in the ledger before it does. */
   attemptPrefixes(stem: string, ingestedAt: number): PendingAttempt['prefixes'];
+  /** Who writes the attempt, when a rerun must stop it before deleting (Spark); after prepare(). */
+  attemptWriter(stem: string): PendingAttempt['spark'];
   /** Writes one file's good and quarantined rows; nothing here touches the ledger. */
   ingest(file: SourceFile, format: FileFormat, stem: string, ingestedAt: number): Promise<FileOutcome>;
   /** Deletes whatever an attempt wrote; returns how many outputs there were. */
@@ -51,6 +53,11 @@ export class VolumeSink implements IngestSink {
     this.#ctx = ctx;
     this.outputPath = joinVolumePath(ctx.settings.volumePath, INGESTED_FOLDER);
     this.quarantinePath = joinVolumePath(ctx.settings.volumePath, QUARANTINE_FOLDER);
+  }
+
+  attemptWriter(): undefined {
+    // Volume writes are this process's own: they end with it.
+    return undefined;
   }
 
   async prepare(): Promise<void> {

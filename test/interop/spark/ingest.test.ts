@@ -11,7 +11,8 @@ import type { StageContext } from '../../../src/stages/context.js';
 import { runIngest } from '../../../src/stages/ingest/ingest.js';
 import type { IngestParams } from '../../../src/stages/ingest/params.js';
 import { readIngested } from '../../../src/stages/ingest/read.js';
-import type { SparkSession } from '../../../src/spark/session.js';
+import { attemptTag } from '../../../src/stages/ingest/spark/compile.js';
+import { SparkSession } from '../../../src/spark/session.js';
 import { ingestSetup, IRIS_HEADER, VOLUME } from '../../helpers/ingest-workspace.js';
 import { startSparkConnect, type SparkConnectServer } from '../helpers/spark-connect.js';
 
@@ -202,6 +203,52 @@ describe('ingest on Spark', () => {
     const partitions = (await (await spark.sql('SHOW PARTITIONS spark_catalog.crash.iris')).collect()).map((row) => String(row.partition).split('=')[1]).sort();
     expect(partitions.every((attempt) => named.includes(attempt!))).toBe(true);
     expect(partitions).toHaveLength(3);
+  });
+
+  it('a rerun first stops the writes Spark still runs for a killed ingestion, then drops their partitions', async () => {
+    const landing = path.join(root, 'orphan-landing');
+    await mkdir(landing, { recursive: true });
+    await writeFile(path.join(landing, 'a.csv'), `${IRIS_HEADER}\n5.1,3.5,1.4,0.2,setosa\n6.5,3.0,5.2,2.0,virginica\n`);
+    const s = await ingestSetup(path.join(root, 'orphan'), { copySample: false });
+    const params = sparkParams(s, landing, 'orphan.iris');
+    // The child dies once its intent is in the ledger: the pending attempt names its session and the tag of its writes.
+    const child = await new Promise<NodeJS.Signals | null>((resolve) => {
+      execFile(process.execPath, [CHILD, JSON.stringify({ dir: s.dir, params, remote: server.url, crashAt: { step: 'intent-written', occurrence: 1 } })], { env: { PATH: process.env.PATH ?? '' } }, (error) =>
+        resolve((error as { signal?: NodeJS.Signals } | null)?.signal ?? null),
+      );
+    });
+    expect(child).toBe('SIGKILL');
+    const [pending] = (await s.ledger()).pending;
+    const stem = pending!.prefixes[0]!.name_prefix;
+    expect(pending!.spark).toMatchObject({ operation_tag: attemptTag(stem) });
+    // What Spark still runs for the dead process: a tagged append into the attempt's partition, in its
+    // session, not finished yet (a sleep in the query holds it; it would land after the drop).
+    const dead = await SparkSession.builder().remote(server.url).attach({ sessionId: pending!.spark!.session_id, userId: pending!.spark!.user_id }).create();
+    const orphan = dead
+      .sql(
+        `INSERT INTO spark_catalog.orphan.iris PARTITION (_ingest_attempt = '${stem}') ` +
+          `SELECT 9.9D, 9.9D, 9.9D, 9.9D, 'setosa', CAST(NULL AS STRING), 'orphan', current_timestamp() FROM range(1) ` +
+          `WHERE reflect('java.lang.Thread', 'sleep', CAST(60000 AS BIGINT)) IS NULL`,
+        undefined,
+        { tags: [pending!.spark!.operation_tag] },
+      )
+      .then(
+        () => 'landed',
+        (error: Error) => error.message,
+      );
+    // The server has the operation once a later call of the same connection is answered.
+    await dead.conf.get('spark.sql.shuffle.partitions');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await runIngest({ ...s.ctx, spark: engine() }, params);
+    expect(s.reporter.events.some((event) => 'message' in event && /^a\.csv: interrupted 1 write\(s\) Spark was still running/.test(String(event.message)))).toBe(true);
+    // The orphaned append ended (cancelled) before the rerun went on: it can no longer land.
+    expect(await orphan).not.toBe('landed');
+    const rows = (await sparkRows('orphan.iris')).map((row) => `${fileName(row)}:${row.sepal_length}`).sort();
+    expect(rows).toEqual(['a.csv:5.1', 'a.csv:6.5']);
+    const partitions = (await (await spark.sql('SHOW PARTITIONS spark_catalog.orphan.iris')).collect()).map((row) => String(row.partition).split('=')[1]);
+    expect(partitions).not.toContain(stem);
+    await dead.stop().catch(() => undefined);
   });
 
   it('a wrong Spark URL fails at once with an error naming it, before anything is written', async () => {

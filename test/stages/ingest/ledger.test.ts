@@ -13,6 +13,12 @@ describe('the ingest ledger', () => {
     expect(parseLedger(serializeLedger(ledger), 'ledger.json')).toEqual(ledger);
   });
 
+  it('keeps the Spark writer of a pending attempt (its session and operation tag)', () => {
+    const spark = { session_id: '5b3c1f4e-0000-4000-8000-000000000001', user_id: 'me', operation_tag: 'mlops-ingest-00' };
+    const ledger = withPending(emptyLedger('s'), [{ ...attempt('b.csv'), spark }]);
+    expect(parseLedger(serializeLedger(ledger), 'ledger.json').pending[0]?.spark).toEqual(spark);
+  });
+
   it('commits a file: its entry, no longer pending, and the outputs it replaces become obsolete', () => {
     let ledger = commitEntry(emptyLedger('src'), entry('b.csv', ['/o/b1.parquet'], { quarantine_files: ['/q/b1.parquet'] }));
     ledger = commitEntry(ledger, entry('a.csv', ['/o/a.parquet']));
@@ -75,6 +81,7 @@ describe('the ingest ledger', () => {
       [JSON.stringify({ ...good, files: [{ ...(good.files as object[])[0], rows: '1' }] }), /files\[0\]\.rows should be number, found "1"/],
       [JSON.stringify({ ...good, files: [{ ...(good.files as object[])[0], status: 'done' }] }), /files\[0\]\.status should be ingested or quarantined/],
       [JSON.stringify({ ...good, pending: [{ source_path: 'a', prefixes: [{ folder: '/x', name_prefix: '' }] }] }), /pending\[0\] should have source_path and prefixes/],
+      [JSON.stringify({ ...good, pending: [{ source_path: 'a', prefixes: [{ folder: '/x', name_prefix: 'a.k' }], spark: { session_id: 's', user_id: 'u' } }] }), /pending\[0\]\.spark should have session_id, user_id and operation_tag/],
     ];
     for (const [text, message] of cases) {
       expect(() => parseLedger(text, '/Volumes/c/s/v/checkpoints/ingest_ledger.json'), text).toThrow(message);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IngestColumn, IngestSchema } from '../schema.js';
 import { INGESTED_AT_COLUMN, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from '../output.js';
 import type { FileFormat, OnExtraColumns } from '../params.js';
@@ -214,4 +215,12 @@ export function parseSparkOutput(output: string): { table: string; attempt: stri
   const at = rest.lastIndexOf(`/${ATTEMPT_COLUMN}=`);
   if (at <= 0) return undefined;
   return { table: rest.slice(0, at), attempt: rest.slice(at + ATTEMPT_COLUMN.length + 2) };
+}
+
+/**
+ * The operation tag on every write of an attempt: the attempt's name hashed (a tag may not hold a
+ * comma, a file name may), so the ledger's stem gives it back.
+ */
+export function attemptTag(stem: string): string {
+  return `mlops-ingest-${createHash('sha256').update(stem).digest('hex').slice(0, 32)}`;
 }

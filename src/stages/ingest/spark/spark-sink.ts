@@ -15,6 +15,7 @@ import { deleteVolumeAttempt, deleteVolumeOutputs } from '../sink.js';
 import type { IngestSink, SinkContext } from '../sink.js';
 import {
   ATTEMPT_COLUMN,
+  attemptTag,
   checkedSelect,
   CORRUPT_RECORD_COLUMN,
   dropAttemptSql,
@@ -55,6 +56,8 @@ export class SparkSink implements IngestSink {
   readonly #ctx: SinkContext;
   readonly #engine: SparkEngine;
   readonly #providers = new Map<string, string>();
+  /** The session prepare() wrote with: recorded in each pending attempt (attemptWriter). */
+  #writer: { sessionId: string; userId: string } | undefined;
 
   constructor(ctx: SinkContext, engine: SparkEngine) {
     this.#ctx = ctx;
@@ -67,14 +70,16 @@ export class SparkSink implements IngestSink {
     return this.#engine.session(this.#ctx.call);
   }
 
-  async #sql(query: string): Promise<DataFrame> {
+  /** Runs SQL; `tag` marks a write of an attempt (attemptTag), so a rerun can interrupt it. */
+  async #sql(query: string, tag?: string): Promise<DataFrame> {
     const spark = await this.#session();
-    return spark.sql(query, undefined, this.#ctx.call);
+    return spark.sql(query, undefined, tag === undefined ? this.#ctx.call : { ...this.#ctx.call, tags: [tag] });
   }
 
   /** Creates the two tables if absent; an existing table must have the columns ingestion writes. */
   async prepare(): Promise<void> {
     const spark = await this.#session();
+    this.#writer = { sessionId: spark.sessionId, userId: spark.client.userContext.userId };
     const call = this.#ctx.call;
     const provider = (await spark.conf.get('spark.sql.sources.default', 'parquet', call)) ?? 'parquet';
     const table = this.#engine.tableName(this.outputPath);
@@ -107,6 +112,11 @@ export class SparkSink implements IngestSink {
     ];
   }
 
+  attemptWriter(stem: string): PendingAttempt['spark'] {
+    if (this.#writer === undefined) throw new MlopsError('INTERNAL', 'SparkSink.attemptWriter before prepare()', {});
+    return { session_id: this.#writer.sessionId, user_id: this.#writer.userId, operation_tag: attemptTag(stem) };
+  }
+
   async ingest(file: SourceFile, format: FileFormat, stem: string, ingestedAt: number): Promise<FileOutcome> {
     const { source, settings, step, log, call } = this.#ctx;
     const spark = await this.#session();
@@ -115,6 +125,7 @@ export class SparkSink implements IngestSink {
     const table = this.#engine.tableName(this.outputPath);
     const quarantine = this.#engine.tableName(this.quarantinePath);
     const outputs = { outputFiles: [sparkOutput(this.outputPath, stem)], quarantineFiles: [sparkOutput(this.quarantinePath, stem)] };
+    const tag = attemptTag(stem);
 
     // Spark hashes the bytes where it reads them (the same sha256 as the local engine records); this also
     // proves that the server sees the file at this path.
@@ -149,10 +160,10 @@ export class SparkSink implements IngestSink {
       view = `mlops_ingest_${randomUUID().replaceAll('-', '')}`;
       await checked.createOrReplaceTempView(view, call);
       const good = goodRowsSelect(settings.schema, stem).slice(0, -1).join(', ');
-      await this.#sql(`INSERT INTO ${table} PARTITION (${ATTEMPT_COLUMN} = ${sqlString(stem)}) SELECT ${good} FROM ${view} WHERE ${REASON_COLUMN} IS NULL`);
+      await this.#sql(`INSERT INTO ${table} PARTITION (${ATTEMPT_COLUMN} = ${sqlString(stem)}) SELECT ${good} FROM ${view} WHERE ${REASON_COLUMN} IS NULL`, tag);
       await step('part-written', { file: file.path, path: outputs.outputFiles[0]! });
       const bad = quarantinedRowsSelect(stem).slice(0, -1).join(', ');
-      await this.#sql(`INSERT INTO ${quarantine} PARTITION (${ATTEMPT_COLUMN} = ${sqlString(stem)}) SELECT ${bad} FROM ${view} WHERE ${REASON_COLUMN} IS NOT NULL`);
+      await this.#sql(`INSERT INTO ${quarantine} PARTITION (${ATTEMPT_COLUMN} = ${sqlString(stem)}) SELECT ${bad} FROM ${view} WHERE ${REASON_COLUMN} IS NOT NULL`, tag);
       await step('part-written', { file: file.path, path: outputs.quarantineFiles[0]! });
     } catch (error) {
       const bad = asBadFile(error, display, path);
@@ -161,7 +172,7 @@ export class SparkSink implements IngestSink {
       await this.#dropAttempt(this.outputPath, stem);
       await this.#dropAttempt(this.quarantinePath, stem);
       if (settings.onBadFile === 'fail') throw bad;
-      await this.#sql(wholeFileQuarantineSql(quarantine, display, bad.reason, ingestedAt, stem));
+      await this.#sql(wholeFileQuarantineSql(quarantine, display, bad.reason, ingestedAt, stem), tag);
       await step('part-written', { file: file.path, path: outputs.quarantineFiles[0]! });
       log(`${file.path}: quarantined whole: ${bad.reason}`);
       return { status: 'quarantined', sha256: digest.sha256, rows: 0, rowsQuarantined: 0, ...outputs, reason: bad.reason, bytesRead: digest.size };
@@ -227,6 +238,13 @@ export class SparkSink implements IngestSink {
   }
 
   async deleteAttempt(attempt: PendingAttempt): Promise<number> {
+    // Spark runs a command to its end even when the client that sent it died: first make sure none of
+    // the attempt's writes still runs, or it could land after its partition is dropped.
+    if (attempt.spark !== undefined) {
+      const { session_id: sessionId, user_id: userId, operation_tag: tag } = attempt.spark;
+      const stopped = await this.#engine.stopTagged({ sessionId, userId, tag }, this.#ctx.call);
+      if (stopped > 0) this.#ctx.log(`${attempt.source_path}: interrupted ${stopped} write(s) Spark was still running for an interrupted run, and waited for them to end`);
+    }
     let removed = 0;
     for (const prefix of attempt.prefixes) {
       if (prefix.folder.startsWith(SPARK_OUTPUT_SCHEME)) {

@@ -3,6 +3,7 @@ import { coerceText } from '../../../../src/stages/ingest/coerce.js';
 import { IRIS_SCHEMA, parseSchema } from '../../../../src/stages/ingest/schema.js';
 import type { IngestColumn } from '../../../../src/stages/ingest/schema.js';
 import {
+  attemptTag,
   checkedSelect,
   DECIMAL_PATTERN,
   dropAttemptSql,
@@ -124,5 +125,14 @@ describe('the tables and their attempts', () => {
     expect(output).toBe('spark-table:main.iris.raw/_ingest_attempt=a.0123456789abcdef');
     expect(parseSparkOutput(output)).toEqual({ table: 'main.iris.raw', attempt: 'a.0123456789abcdef' });
     expect(parseSparkOutput('/Volumes/main/iris/vol/ingested/x.parquet')).toBeUndefined();
+  });
+});
+
+describe('attemptTag', () => {
+  it('gives each attempt its own operation tag, the same from the same name, without the comma Spark refuses in a tag', () => {
+    const tag = attemptTag('a,b.csv.0123456789abcdef');
+    expect(tag).toMatch(/^mlops-ingest-[0-9a-f]{32}$/);
+    expect(attemptTag('a,b.csv.0123456789abcdef')).toBe(tag);
+    expect(attemptTag('a,b.csv.0123456789abcdee')).not.toBe(tag);
   });
 });
