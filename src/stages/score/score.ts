@@ -72,7 +72,12 @@ export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tun
   const fetched = await fetchModel(ctx.workspace, options.modelUri, signal);
   const model = modelRef(fetched, options);
   const spark = ctx.spark;
-  if (spark !== undefined) return withClassifier(fetched, (classifier) => scoreOnSpark(ctx, spark, options, classifier.describe(), model, scoredAt));
+  if (spark !== undefined) {
+    // The Spark session opens while TensorFlow.js loads the model to describe it (each takes about a
+    // second); scoreOnSpark awaits the same session, and its failure there.
+    spark.session(signal).catch(() => undefined);
+    return withClassifier(fetched, (classifier) => scoreOnSpark(ctx, spark, options, classifier.describe(), model, scoredAt));
+  }
   const warehouse = ctx.workspace.sqlScoring;
   if (warehouse?.warehouseId && canScoreOnWarehouse(options)) {
     return withClassifier(fetched, async (classifier) => {
