@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SparkSession } from '../../src/spark/session.js';
+import { FakeSparkConnect } from '../fakes/spark/server.js';
+import { scriptedResults } from '../fakes/spark/results.js';
 
 describe('SparkSession.builder()', () => {
   it('without remote() or SPARK_REMOTE says how to name a server', async () => {
@@ -24,5 +26,23 @@ describe('SparkSession.builder()', () => {
     const error = (await failure.catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/^Cannot connect to the Spark Connect server at sc:\/\/127\.0\.0\.1:1\/;token=\S+: connect ECONNREFUSED 127\.0\.0\.1:1 \(4 attempts\)/);
     expect(error.message).not.toContain('secret-token');
+  });
+});
+
+describe('joining a session (attach) and interrupting by tag', () => {
+  it('sends the joined session id and user on every call, and Interrupt by tag with the tag', async () => {
+    const fake = await FakeSparkConnect.start(scriptedResults({ batches: 1, rowsPerBatch: 1 }));
+    try {
+      const sessionId = '0f5e3b0a-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+      const spark = await SparkSession.builder().remote(fake.url).attach({ sessionId, userId: 'writer' }).create();
+      expect(spark.sessionId).toBe(sessionId);
+      await spark.interruptTag('mlops-ingest-abc');
+      const [call] = fake.callsOf('interrupt');
+      expect(call!.request).toMatchObject({ sessionId, userContext: { userId: 'writer' }, interruptType: 2, interrupt: { case: 'operationTag', value: 'mlops-ingest-abc' } });
+      await spark.stop();
+      expect(fake.callsOf('releaseSession').map((c) => (c.request as { sessionId: string }).sessionId)).toEqual([sessionId]);
+    } finally {
+      await fake.close();
+    }
   });
 });
