@@ -10,10 +10,10 @@
 // Connect session, write), which is what (a)'s wall time covers.
 // Needs `npm run build` and the interop env (`node interop/provision.mjs mlflow3`).
 //
-// The issue's figures (10M rows, on a quiet machine; takes about 10 minutes, (c) on 1M rows and
-// compared per row, see bench/RESULTS.md for the estimate of (c) at 10M):
+// The issue's figures (10M rows, on a quiet machine; about 20-40 minutes; (c) on 1M rows and
+// compared per row, see bench/RESULTS.md for the estimate of (c) at 10M, well over 10 minutes):
 //   node bench/spark-score.mjs --rows 10000000 --udf-rows 1000000
-// (c) on the full table too (adds about 5-15 minutes): --udf-rows 10000000.
+// (c) on the full table too: --udf-rows 10000000.
 // A reduced run: node bench/spark-score.mjs --rows 1000000 --udf-rows 200000
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
