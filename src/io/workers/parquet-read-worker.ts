@@ -32,10 +32,10 @@ async function waitForCredit(): Promise<void> {
 
 async function run(): Promise<void> {
   for (let file = 0; file < job.files.length; file++) {
-    const { path, name } = job.files[file]!;
+    const { path, name, skip } = job.files[file]!;
     const opened = await openWasmParquetFile(path, name);
     try {
-      for await (const wasmBatch of streamWasmBatches(opened, { columns: job.columns, batchSize: job.batchSize })) {
+      for await (const wasmBatch of streamWasmBatches(opened, { columns: job.columns, batchSize: job.batchSize, ...(skip ? { offset: skip } : {}) })) {
         const { rows, columns } = copyOut(wasmBatch);
         const byName = new Map(columns.map((column) => [column.name, column]));
         const ordered: ReadColumn[] = job.columns.map((name) => {
