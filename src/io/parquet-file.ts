@@ -88,10 +88,6 @@ export function openWasmParquetBytes(bytes: Uint8Array, name: string): Promise<W
 export interface WasmStreamOptions {
   columns: readonly string[];
   batchSize: number;
-  /** Rows to skip at the start of the file; default 0. Later batches keep the boundaries they have without it. */
-  offset?: number;
-  /** At most this many rows (after `offset`); default all. */
-  limit?: number;
   signal?: AbortSignal;
 }
 
@@ -99,12 +95,7 @@ export interface WasmStreamOptions {
 export async function* streamWasmBatches(file: WasmParquetFile, options: WasmStreamOptions): AsyncGenerator<pq.RecordBatch, void, undefined> {
   let stream: ReadableStream<pq.RecordBatch>;
   try {
-    stream = (await file.unlessReadFails(file.file.stream({
-          batchSize: options.batchSize,
-          columns: [...options.columns],
-          ...(options.offset ? { offset: options.offset } : {}),
-          ...(options.limit === undefined ? {} : { limit: options.limit }),
-        }))) as ReadableStream<pq.RecordBatch>;
+    stream = (await file.unlessReadFails(file.file.stream({ batchSize: options.batchSize, columns: [...options.columns] }))) as ReadableStream<pq.RecordBatch>;
   } catch (error) {
     throw asCorrupt(error, file.name);
   }

@@ -127,8 +127,6 @@ export interface ParquetStreamOptions {
   columns?: readonly string[];
   /** Default DEFAULT_PARQUET_BATCH_SIZE. */
   batchSize?: number;
-  /** At most this many rows, from the first; default all. */
-  limit?: number;
   signal?: AbortSignal;
 }
 
@@ -198,8 +196,7 @@ async function* streamBatches(opened: WasmParquetFile, schema: arrow.Schema, opt
   }
   // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
   const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
-  const limit = options.limit === undefined ? {} : { limit: options.limit };
-  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...limit, ...(options.signal ? { signal: options.signal } : {}) })) {
+  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...(options.signal ? { signal: options.signal } : {}) })) {
     yield direct ? copyBatch(batch) : arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
   }
 }

@@ -11,7 +11,10 @@ export interface ReadAheadFile {
   name: string;
   /** The file's schema (from its footer): gives the columns their Arrow types. */
   schema: arrow.Schema;
-  /** Rows at the start of the file not to read (the caller has them already); default 0. */
+  /**
+   * Rows at the start of the file not to hand over (the caller has them already); default 0. They
+   * are still decoded: parquet-wasm's stream applies `offset` to every row group, not to the file.
+   */
   skip?: number;
 }
 

@@ -2,7 +2,7 @@ import type { ErrorCode } from '../../errors.js';
 
 /** What a ParquetReadAhead worker is started with (its workerData). */
 export interface ReadJob {
-  /** `skip`: rows at the start of the file not to read (the caller has them already). */
+  /** `skip`: rows at the start of the file not to hand over (the caller has them already). */
   files: { path: string; name: string; skip?: number }[];
   /** Numeric columns only (every file checked by the caller): they are copied out of wasm memory as plain typed arrays. */
   columns: string[];

@@ -110,7 +110,14 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
         const file = files[firstBatch.index]!;
         const opened = await openParquetFile(file.path, { name: file.name });
         try {
-          yield* sourceBatches(opened, { ...options, limit: firstBatch.rows });
+          // Only the stream's first batch: the worker hands over the rows after it.
+          for await (const { batch, origin } of sourceBatches(opened, options)) {
+            if (batch.numRows !== firstBatch.rows) {
+              throw new MlopsError('INTERNAL', `${file.name}: the first batch has ${batch.numRows} rows; its first row group promised ${firstBatch.rows}`);
+            }
+            yield { batch, origin };
+            break;
+          }
         } finally {
           await opened.close();
         }
@@ -147,14 +154,9 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   };
 }
 
-async function* sourceBatches(source: ParquetSource, options: OpenInputOptions & { limit?: number }): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
+async function* sourceBatches(source: ParquetSource, options: OpenInputOptions): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
   let firstRow = 0;
-  const streamOptions = {
-    columns: options.featureNames,
-    batchSize: options.batchSize,
-    ...(options.limit === undefined ? {} : { limit: options.limit }),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+  const streamOptions = { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) };
   for await (const batch of source.batches(streamOptions)) {
     yield { batch, origin: { source: source.name, firstRow } };
     firstRow += batch.numRows;

@@ -1,9 +1,12 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Classifier } from '../../../src/model/classifier.js';
 import { PLAIN_FIRST_BATCH_MIN_ROWS, runScore } from '../../../src/stages/score/score.js';
 import { readParquetFile } from '../../helpers/read-parquet.js';
-import { IRIS_LABELS, irisClassifier, irisColumns, registerChampion, SCORING_MODEL, scoringWorkspace, writeInput } from '../../helpers/scoring-model.js';
+import { IRIS_FEATURES, IRIS_LABELS, irisClassifier, irisColumns, registerChampion, SCORING_MODEL, scoringWorkspace, writeInput } from '../../helpers/scoring-model.js';
+import { parquetWithRowGroups } from '../../helpers/row-groups.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -26,7 +29,8 @@ describe('batch scoring, first batch in plain JavaScript', () => {
     const rows = 1000;
     const columns = rowsOf(rows);
     const input = join(dir, 'in.parquet');
-    await writeInput(input, columns);
+    // Row groups of 300 rows: the first batch (256 rows) is cut from the first, the worker reads on from row 256.
+    await writeFile(input, parquetWithRowGroups(new arrow.Table(Object.fromEntries(IRIS_FEATURES.map((name, j) => [name, arrow.makeVector(columns[j]!)]))), 300));
     const features = new Float32Array(rows * 4);
     columns.forEach((column, j) => column.forEach((value, r) => (features[r * 4 + j] = value)));
     const proba = classifier.predictProba(features, rows);
@@ -41,6 +45,7 @@ describe('batch scoring, first batch in plain JavaScript', () => {
       const out = await readParquetFile(summary.path);
       let largest = 0;
       out.forEach((row, r) => {
+        IRIS_FEATURES.forEach((name, j) => expect(row[name]).toBe(columns[j]![r]));
         expect(row['prediction']).toBe(labels[r]);
         IRIS_LABELS.forEach((label, k) => {
           const value = row[`probability_${label}`] as number;
