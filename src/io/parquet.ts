@@ -127,6 +127,8 @@ export interface ParquetStreamOptions {
   columns?: readonly string[];
   /** Default DEFAULT_PARQUET_BATCH_SIZE. */
   batchSize?: number;
+  /** Only the first `rows` rows of row group `group`: its other rows are not decoded. */
+  only?: { group: number; rows: number };
   signal?: AbortSignal;
 }
 
@@ -196,7 +198,8 @@ async function* streamBatches(opened: WasmParquetFile, schema: arrow.Schema, opt
   }
   // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
   const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
-  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...(options.signal ? { signal: options.signal } : {}) })) {
+  const only = options.only === undefined ? {} : { rowGroups: [options.only.group], limit: options.only.rows };
+  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...only, ...(options.signal ? { signal: options.signal } : {}) })) {
     yield direct ? copyBatch(batch) : arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
   }
 }

@@ -72,7 +72,7 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   let rows = 0;
   const schemas: arrow.Schema[] = [];
   // The first batch of the first file with rows: its file and its size (as the file's stream cuts it).
-  let first: { index: number; rows: number } | undefined;
+  let first: { index: number; group: number; rows: number } | undefined;
   for (const [index, file] of files.entries()) {
     throwIfAborted(options.signal);
     const source = await openParquetFile(file.path, { name: file.name });
@@ -80,8 +80,8 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
       checkFeatures(source.schema, options.featureNames, source.name, options.categorical);
       rows += source.rows;
       schemas.push(source.schema);
-      const firstGroup = source.rowGroupRows.find((groupRows) => groupRows > 0);
-      if (first === undefined && firstGroup !== undefined) first = { index, rows: Math.min(options.batchSize, firstGroup) };
+      const group = source.rowGroupRows.findIndex((groupRows) => groupRows > 0);
+      if (first === undefined && group >= 0) first = { index, group, rows: Math.min(options.batchSize, source.rowGroupRows[group]!) };
     } finally {
       await source.close();
     }
@@ -110,8 +110,8 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
         const file = files[firstBatch.index]!;
         const opened = await openParquetFile(file.path, { name: file.name });
         try {
-          // Only the stream's first batch: the worker hands over the rows after it.
-          for await (const { batch, origin } of sourceBatches(opened, options)) {
+          // Only the first batch's rows are decoded here (memory: a batch, not a row group); the worker hands over the rows after it.
+          for await (const { batch, origin } of sourceBatches(opened, { ...options, only: { group: firstBatch.group, rows: firstBatch.rows } })) {
             if (batch.numRows !== firstBatch.rows) {
               throw new MlopsError('INTERNAL', `${file.name}: the first batch has ${batch.numRows} rows; its first row group promised ${firstBatch.rows}`);
             }
@@ -154,9 +154,9 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   };
 }
 
-async function* sourceBatches(source: ParquetSource, options: OpenInputOptions): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
+async function* sourceBatches(source: ParquetSource, options: OpenInputOptions & { only?: { group: number; rows: number } }): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
   let firstRow = 0;
-  const streamOptions = { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) };
+  const streamOptions = { columns: options.featureNames, batchSize: options.batchSize, ...(options.only ? { only: options.only } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   for await (const batch of source.batches(streamOptions)) {
     yield { batch, origin: { source: source.name, firstRow } };
     firstRow += batch.numRows;
