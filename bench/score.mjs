@@ -4,6 +4,12 @@
 // Each case runs in its own child process, which reports its wall time and its peak RSS
 // (process.resourceUsage().maxRSS). Setup (training, data generation) also runs in a child: on
 // Linux a child's maxRSS starts from its parent's RSS at fork, so the parent must stay small.
+// "First batch" (issue 18, point 4) is the time from the call of runScore — the way a library
+// user calls the stage, with the package's modules already imported — to the first progress event,
+// which comes right after the first batch is scored. What the call itself loads or starts counts:
+// resolving the model and reading its files, the Parquet footers, starting the reading and encoding
+// workers, staging the output, TensorFlow.js if the first batch waits for it. Process start and the
+// imports of our modules (the lead's CLI start-up work) do not.
 // Run `npm run build` first; then:
 //   node bench/score.mjs [--rows 1000000,10000000] [--repeat 3] [--engines mlops,mlops-all-snappy,duckdb] [--keep]
 import { execFile } from 'node:child_process';
@@ -153,7 +159,7 @@ async function child(engine, options) {
       workspace: { kind: 'local', location: options.workspace, volumes: new LocalVolumeStore({ root: options.workspace }), tables: new LocalTableStore({ root: options.workspace }), tracking, registry },
       // What runScore's output guard reads (src/stages/score/check-output.ts): no other jobs here.
       config: { configDir: options.workspace, jobs: {}, workspace: { type: 'local', root: options.workspace }, trackingUri: `file://${path.join(options.workspace, 'mlruns')}` },
-      // The first progress event comes right after the first batch is scored.
+      // The first progress event comes right after the first batch is scored: "after the call" is from `started`, set just before runScore is called.
       reporter: {
         ...silentReporter,
         report: (event) => {
