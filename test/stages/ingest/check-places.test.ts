@@ -22,7 +22,7 @@ describe('decideWriteInto (the pure core shared with the score output guard)', (
   });
 });
 
-describe('data_ingestion_job refuses a volume_path or checkpoint_path it must not write to (exit 2, no run)', () => {
+describe('data_ingestion_job and mlops ingest replay refuse a volume_path or checkpoint_path they must not write to (exit 2, no run)', () => {
   const tempDir = useTempDirs();
   let landing: string;
   beforeAll(async () => {
@@ -58,6 +58,10 @@ describe('data_ingestion_job refuses a volume_path or checkpoint_path it must no
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr.split('\n')[1]).toMatch(message);
       }
+      // `mlops ingest replay` writes the same places: the same refusal, before it reads or records anything.
+      const replay = await cli(['ingest', 'replay', 'iris_part_001.csv', '--json', JSON.stringify(json)], cwd);
+      expect(replay.code, replay.stderr).toBe(2);
+      expect(replay.stderr).toMatch(new RegExp(message.source, 'm'));
       // Nothing ran: no run was recorded, no file was written in the landing or unrelated folders.
       expect(JSON.parse((await cli(['runs', 'list', '-o', 'json'], cwd)).stdout)).toEqual([]);
       expect(await readdir(join(cwd, 'unrelated'))).toEqual(['notes.txt']);
