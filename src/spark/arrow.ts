@@ -97,6 +97,62 @@ export class ArrowBatchDecoder {
 }
 
 /**
+ * Where the first record batch's body starts inside a serialized ExecutePlanResponse that carries
+ * an ArrowBatch (field 2; its `data`, field 2, is an Arrow IPC stream: schema message, then a record
+ * batch message), read from the first bytes of the message; undefined when the prefix does not reach
+ * that far or the message is something else. Lets the stream reader place the message so that the
+ * Arrow buffers are 8-byte aligned and can be used in place.
+ */
+export function arrowBodyOffset(prefix: Uint8Array): number | undefined {
+  const data = lengthDelimited(prefix, 0, prefix.byteLength, 2);
+  if (data === undefined) return undefined;
+  const batch = lengthDelimited(prefix, data.start, data.end, 2);
+  if (batch === undefined) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let pos = batch.start;
+  // Two IPC messages' metadata (schema, then the batch's header): continuation, length, flatbuffer.
+  for (let i = 0; i < 2; i++) {
+    if (pos + 8 > prefix.byteLength || view.getInt32(pos, true) !== -1) return undefined;
+    const length = view.getInt32(pos + 4, true);
+    if (length <= 0) return undefined;
+    pos += 8 + length;
+  }
+  return pos;
+}
+
+/** The bounds of the first length-delimited field `field` in buf[from, to), or undefined. */
+function lengthDelimited(buf: Uint8Array, from: number, to: number, field: number): { start: number; end: number } | undefined {
+  let pos = from;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (pos >= to) return undefined;
+      const byte = buf[pos++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    return undefined;
+  };
+  while (pos < to) {
+    const tag = varint();
+    if (tag === undefined) return undefined;
+    const wire = tag & 7;
+    if (wire === 0) {
+      if (varint() === undefined) return undefined;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const length = varint();
+      if (length === undefined) return undefined;
+      // A field's start may be known before all its bytes are in the prefix.
+      if (Math.floor(tag / 8) === field) return { start: pos, end: Math.min(pos + length, to) };
+      pos += length;
+    } else return undefined;
+  }
+  return undefined;
+}
+
+/**
  * Spark reads the indices of a dictionary-encoded Arrow column, not its values (apache-arrow's
  * tableFromArrays dictionary-encodes strings): such columns are sent decoded.
  */
