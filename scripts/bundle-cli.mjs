@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/cli/main.js and the ~250 modules it imports, with apache-arrow's
 // and yaml's ~220 modules) into dist/cli/mlops.mjs (the `mlops` bin) and a few lazily imported
-// chunks in dist/cli/chunks/, so that `mlops` starts by loading one file instead of resolving,
+// chunks in dist/cli-chunks/, so that `mlops` starts by loading one file instead of resolving,
 // reading and linking ~470 ES modules.
 //
 //   node scripts/bundle-cli.mjs [--root DIR]      (run by scripts/fresh-build.mjs after tsc)
@@ -9,12 +9,19 @@
 // Packages with native code, wasm files or CommonJS bundles that find files beside themselves
 // (tfjs, better-sqlite3, parquet-wasm, the Azure and Connect SDKs) stay external: Node loads them
 // from node_modules as before. Modules that `import()` lazily stay lazy (they become chunks).
-// The bundle sits beside dist/cli/main.js, two folders below the package root like every compiled
-// module that finds files by `new URL('../../…', import.meta.url)` (the package root, its
-// package.json); worker scripts are looked up in dist/ from there (src/io/workers/worker-script.ts).
+// The bundle sits beside dist/cli/main.js, and its chunks in dist/cli-chunks/: both two folders
+// below the package root like every compiled module that finds files by `new URL('../../…',
+// import.meta.url)` (the package root, its package.json); worker scripts are looked up in dist/
+// from there (src/io/workers/worker-script.ts).
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * Where the lazily imported chunks go: like dist/cli/, two folders below the package root, so that a
+ * module that finds files by `new URL('../../…', import.meta.url)` finds the same ones from a chunk.
+ */
+const CHUNKS_DIR = 'cli-chunks';
 
 /** Bare imports bundled in; every other package stays an import from node_modules. */
 const BUNDLED_PACKAGES = ['apache-arrow', 'flatbuffers', 'tslib', 'yaml'];
@@ -22,6 +29,7 @@ const BUNDLED_PACKAGES = ['apache-arrow', 'flatbuffers', 'tslib', 'yaml'];
 export async function bundleCli(root) {
   const { build } = await import('rolldown');
   rmSync(path.join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
+  rmSync(path.join(root, 'dist', CHUNKS_DIR), { recursive: true, force: true });
   await build({
     input: path.join(root, 'dist', 'cli', 'main.js'),
     platform: 'node',
@@ -33,10 +41,10 @@ export async function bundleCli(root) {
       return !BUNDLED_PACKAGES.includes(name);
     },
     output: {
-      dir: path.join(root, 'dist', 'cli'),
+      dir: path.join(root, 'dist'),
       format: 'esm',
-      entryFileNames: 'mlops.mjs',
-      chunkFileNames: 'chunks/[name]-[hash].mjs',
+      entryFileNames: 'cli/mlops.mjs',
+      chunkFileNames: `${CHUNKS_DIR}/[name]-[hash].mjs`,
     },
   });
 }

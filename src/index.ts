@@ -87,7 +87,7 @@ export { importSklearnPickle, type ImportedSklearnModel, type ImportSklearnOptio
 export { SKLEARN_ALLOW_LIST } from './model/sklearn/allow-list.js';
 export { startScoringServer, type ScoringServer, type ScoringServerOptions, type ReloadResult } from './serve/server.js';
 export { ModelSource, type ServedModel } from './serve/model-source.js';
-export { runCli, type CliIo, type Command } from './cli/run-cli.js';
+export { runCli, type CliIo, type Command, type CommandEntry } from './cli/run-cli.js';
 
 // Spark Connect client (also the subpath export mlops-e2e/spark).
 export * from './spark/index.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from './io.js';
+import type { CommandEntry } from './io.js';
 import { maxOf } from '../arrays.js';
 
 function readVersion(): string {
@@ -10,7 +10,7 @@ function readVersion(): string {
 
 export const VERSION = readVersion();
 
-export function helpText(commands: readonly Command[]): string {
+export function helpText(commands: readonly CommandEntry[]): string {
   const width = maxOf(commands.map((c) => c.name.length));
   return `mlops ${VERSION} — an end-to-end MLOps pipeline: ingest → train → evaluate → approve → deploy → batch inference
 

@@ -12,9 +12,18 @@ export interface CliIo {
 /** One top-level command (`mlops <name> …`); subcommands are parsed by the command itself. */
 export interface Command {
   name: string;
-  /** One line for `mlops --help`. */
-  summary: string;
   /** Full help with examples, printed by `mlops <name> --help`. */
   help: string;
   run(args: string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * A command as `mlops --help` lists it. Its module is imported only when it runs, so that a command
+ * loads what it needs and no more (`mlops run` need not load the tracking server or the Spark client).
+ */
+export interface CommandEntry {
+  name: string;
+  /** One line for `mlops --help`. */
+  summary: string;
+  load(): Promise<Command>;
 }

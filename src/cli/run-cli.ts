@@ -4,7 +4,7 @@ import { EXIT_OK, EXIT_USAGE, exitCodeForError } from './exit-codes.js';
 import { helpText, VERSION } from './help.js';
 import type { CliIo } from './io.js';
 
-export type { CliIo, Command } from './io.js';
+export type { CliIo, Command, CommandEntry } from './io.js';
 
 /** The whole CLI as a function of its arguments: returns the exit code, never exits. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -22,7 +22,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!command) {
       throw new MlopsError('USAGE', `Unknown command "${name}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')} (mlops --help shows examples)`);
     }
-    return await command.run(rest, io);
+    return await (await command.load()).run(rest, io);
   } catch (error) {
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     const hint = error instanceof MlopsError ? (error.details?.hint as string | undefined) : undefined;

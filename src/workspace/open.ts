@@ -1,6 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { openTracking } from '../tracking/open.js';
-import { openDatabricksWorkspace } from './databricks/workspace.js';
 import { LocalTableStore } from './local/tables.js';
 import { LocalVolumeStore } from './local/volumes.js';
 import type { Workspace } from './types.js';
@@ -9,6 +8,8 @@ import type { Workspace } from './types.js';
 export async function openWorkspace(config: ResolvedConfig, options: { env?: Record<string, string | undefined> } = {}): Promise<Workspace> {
   const ws = config.workspace;
   if (ws.type === 'databricks') {
+    // Imported on use: a local run need not load the Databricks backend.
+    const { openDatabricksWorkspace } = await import('./databricks/workspace.js');
     return openDatabricksWorkspace(
       {
         ...(ws.host !== undefined ? { host: ws.host } : {}),

@@ -171,6 +171,7 @@ describe('mlops <command> --help', () => {
     const { COMMANDS } = await import('../../src/cli/commands/index.js');
     expect(COMMANDS.length).toBeGreaterThanOrEqual(10);
     for (const command of COMMANDS) {
+      expect((await command.load()).name, 'the entry loads its own command').toBe(command.name);
       const { code, stdout } = await cli([command.name, '--help'], await tempDir());
       expect(code, command.name).toBe(0);
       expect(stdout, command.name).toMatch(/Usage/i);

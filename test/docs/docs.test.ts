@@ -20,10 +20,13 @@ const COMMAND_USE = /(?<![\w./-])mlops ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/g;
 /** Commands whose first argument is a subcommand, as their help spells it. */
 const SUBCOMMANDS: Record<string, RegExp> = { ingest: /^\s+mlops ingest (\w+)/gm, runs: /mlops runs (\w+)/g, models: /mlops models (\w+)/g, tracking: /mlops tracking (\w+)/g, bundle: /mlops bundle (\w+)/g, config: /mlops config (\w+)/g };
 
+/** Each command's full help, loaded once (commands are imported on use). */
+const HELP = new Map(await Promise.all(COMMANDS.map(async (c) => [c.name, (await c.load()).help] as const)));
+
 function helpOf(command: string): string {
-  const found = COMMANDS.find((c) => c.name === command);
-  if (!found) throw new Error(`no command ${command}`);
-  return found.help;
+  const help = HELP.get(command);
+  if (help === undefined) throw new Error(`no command ${command}`);
+  return help;
 }
 
 describe('the documentation', () => {

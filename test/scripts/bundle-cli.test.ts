@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { cp, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useTempDirs } from '../helpers/temp-dir.js';
@@ -15,18 +16,39 @@ async function bin(): Promise<string> {
   return join(repoRoot, pkg.bin.mlops);
 }
 
+/** The modules a bundle file imports statically (`import … from "x"`, `import "x"`, `export … from "x"`). */
+function importsOf(source: string): string[] {
+  return [...source.matchAll(/^(?:import|export)\s[^'"]*?from\s*["']([^"']+)["'];?$|^import\s*["']([^"']+)["'];?$/gm)].map((match) => (match[1] ?? match[2])!);
+}
+
 describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
-  it('is the package bin, executable, and one file apart from lazily imported chunks', async () => {
+  it('is the package bin, executable: one entry and lazily imported chunks that hold our modules, apache-arrow and yaml', async () => {
     const path = await bin();
     expect(path).toBe(join(repoRoot, 'dist', 'cli', 'mlops.mjs'));
     expect((await stat(path)).mode & 0o111).toBe(0o111);
-    const source = await readFile(path, 'utf8');
-    // Our modules, apache-arrow and yaml are inside; only other packages are imported.
-    const imports = source.split('\n').filter((line) => /^import .* from ["'][^"']+["'];$/.test(line));
-    expect(imports.length).toBeGreaterThan(3);
-    expect(imports.filter((line) => /from ["'](apache-arrow|yaml)["']/.test(line))).toEqual([]);
-    expect(imports.filter((line) => /from ["']\.\.?\/(?!chunks\/)/.test(line))).toEqual([]);
-    expect(imports.some((line) => line.endsWith('from "parquet-wasm";'))).toBe(true);
+    const chunksDir = join(repoRoot, 'dist', 'cli-chunks');
+    const chunks = (await readdir(chunksDir)).filter((name) => name.endsWith('.mjs'));
+    expect(chunks.length).toBeGreaterThan(3);
+    const files = [path, ...chunks.map((name) => join(chunksDir, name))];
+    const imports = new Map(await Promise.all(files.map(async (file) => [file, importsOf(await readFile(file, 'utf8'))] as const)));
+    const all = [...imports.values()].flat();
+    // Our modules, apache-arrow and yaml are inside; only other packages are imported from node_modules.
+    expect(all.filter((specifier) => /^(apache-arrow|yaml)(\/|$)/.test(specifier))).toEqual([]);
+    expect(all).toContain('parquet-wasm');
+    // Every relative import is a chunk of this build.
+    for (const [file, specifiers] of imports) {
+      for (const specifier of specifiers.filter((s) => s.startsWith('.'))) expect(existsSync(resolve(dirname(file), specifier)), `${file} imports ${specifier}`).toBe(true);
+    }
+    // What `mlops --help` loads (the entry and its static imports) is neither tfjs, SQLite nor the Spark client.
+    const loaded = new Set<string>();
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const specifier of imports.get(file) ?? []) if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+    };
+    visit(path);
+    const packages = [...loaded].flatMap((file) => (imports.get(file) ?? []).filter((s) => !s.startsWith('.') && !s.startsWith('node:')));
+    expect(packages.filter((s) => /^(@tensorflow|better-sqlite3|@bufbuild|@connectrpc|parquet-wasm)/.test(s))).toEqual([]);
   });
 
   it('runs pipeline_job end to end in a fresh folder (package root, config and stages found from the bundle)', { timeout: 120_000 }, async () => {

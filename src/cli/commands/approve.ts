@@ -9,7 +9,6 @@ const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, by: { type: 'string' }, r
 
 export const approveCommand: Command = {
   name: 'approve',
-  summary: 'record a human approval (or --reject) of a model version',
   help: `Usage: mlops approve <model-name> <version> --by <who> [--reject] [--comment TEXT] [options]
 
 Records a person's decision on a registered model version: version tags

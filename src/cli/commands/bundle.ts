@@ -14,7 +14,6 @@ const MARK = { ok: '✓', warning: '!', error: '✗' } as const;
 
 export const bundleCommand: Command = {
   name: 'bundle',
-  summary: 'check a target\'s configuration: host, auth, warehouse, catalog/schema names, paths',
   help: `Usage: mlops bundle validate [--target T] [--online] [--var k=v]… [--config FILE] [-o json]
 
 Checks mlops.yml for a target the way \`databricks bundle validate\` does, offline:

@@ -6,7 +6,6 @@ import type { Command } from '../io.js';
 
 export const configCommand: Command = {
   name: 'config',
-  summary: 'show the resolved configuration of a target',
   help: `Usage: mlops config show [--target T] [--var k=v]… [--config FILE]
 
 Prints the resolved configuration of a target as JSON: variables after precedence,

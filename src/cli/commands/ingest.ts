@@ -18,7 +18,6 @@ const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' },
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  summary: 'show what has been ingested, forget a file, or replay it',
   help: `Usage:
   mlops ingest status [options]
   mlops ingest forget <file>… [options]

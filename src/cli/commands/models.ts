@@ -9,7 +9,6 @@ import { allPages } from '../../http/paging.js';
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'list registered models, or show one (versions, aliases, where each version stands)',
   help: `Usage:
   mlops models list [--target T] [-o json]
   mlops models show <name> [--target T] [-o json]

@@ -7,7 +7,6 @@ import type { Command } from '../io.js';
 
 export const rollbackCommand: Command = {
   name: 'rollback',
-  summary: 'give the champion alias back to the previous champion of a model',
   help: `Usage: mlops rollback <model-name> [--target T] [--config FILE] [-o json]
 
 Moves the champion alias back to the version the current champion replaced (recorded as

@@ -13,7 +13,6 @@ const OPTIONS = { ...CONFIG_OPTIONS, ...OUTPUT_OPTION, json: { type: 'string' },
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a job: data_ingestion_job, model_training_job, model_deployment_job, batch_inference_job, pipeline_job',
   help: `Usage: mlops run <job> [options]
 
 Runs one job of mlops.yml: the nearest one in the current folder or its parents (as git finds

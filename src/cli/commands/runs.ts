@@ -18,7 +18,6 @@ const LIST_HEADER = ['RUN ID', 'JOB/STAGE', 'TARGET', 'STATUS', 'STARTED', 'SECO
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'list job runs, or show one (stages, params, metrics, how to resume)',
   help: `Usage:
   mlops runs list [--limit N] [--parent RUN_ID] [--target T] [-o json]
   mlops runs show <run-id> [--target T] [-o json]

@@ -19,7 +19,6 @@ const OPTIONS = {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: "serve a model over HTTP with MLflow's scoring protocol (/invocations)",
   help: `Usage: mlops serve <model-uri> [--port N] [--host H] [--max-body-bytes N] [--max-rows N] [--workers N] [--target T] [--config FILE]
 
 Serves a model like \`mlflow models serve\`: GET /ping, /health, /version; POST /invocations

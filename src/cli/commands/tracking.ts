@@ -168,7 +168,6 @@ async function migrate(args: string[], io: CliIo): Promise<number> {
 
 export const trackingCommand: Command = {
   name: 'tracking',
-  summary: 'serve an MLflow-compatible tracking server (mlops tracking serve), or move a file store into SQLite (mlops tracking migrate)',
   help: HELP,
   async run(args, io) {
     const [sub, ...rest] = args;

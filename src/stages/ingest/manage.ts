@@ -117,7 +117,7 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
     const ledgerLog = await openLedger(volumes, settings.checkpointPath, source.url, log, { call });
     const ledgerPath = ledgerLog.location;
     // Outputs written through Spark (ingested_table) are removed through the target's Spark engine.
-    const sink = chooseSink(ctx, settings, { source, volumes, settings, call, step: () => undefined, log });
+    const sink = await chooseSink(ctx, settings, { source, volumes, settings, call, step: () => undefined, log });
     let ledger = await recoverWith(sink, ledgerLog, ledgerLog.ledger, log);
     const paths = files.map((file) => toSourcePath(source, file));
     const unknown = paths.filter((file) => findEntry(ledger, file) === undefined);

@@ -212,5 +212,7 @@ describe('the ingest ledger log', () => {
     // One rewrite of the whole ledger per commit would be ~2,500 × the final snapshot.
     expect(counting.bytes()).toBeLessThan(6 * snapshotBytes);
     expect(await listTree(dir)).toEqual(['ingest_ledger/snapshot.json']);
-  }, 20_000);
+    // What this asserts is bytes, not time: 5,001 commits take 13–16 s on a quiet 2-core machine and
+    // timed out at 20 s while other test files ran beside it.
+  }, 60_000);
 });
