@@ -85,8 +85,7 @@ export async function* serverStream(sessions: Http2SessionManager, call: ServerS
       return;
     }
     if (queued > HIGH_WATER_BYTES) stream.pause();
-    // Most chunks only add to a message: wake the consumer when one is complete.
-    if (queue.length > 0) notify();
+    notify();
   });
   stream.on('end', () => {
     if (!trailer.has('grpc-status') && header?.has('grpc-status') !== true) {
@@ -214,9 +213,7 @@ export class EnvelopeAssembler {
         const length = new DataView(this.#header.buffer).getUint32(1);
         const offset = length > 0 ? this.#alignAt?.(chunk.subarray(pos, pos + length)) : undefined;
         const shift = offset === undefined ? 0 : (8 - (offset % 8)) % 8;
-        // Not zero-filled: every byte is written from the stream before the message is emitted.
-        const buffer = Buffer.allocUnsafeSlow(length + shift);
-        this.#message = new Uint8Array(buffer.buffer, buffer.byteOffset + shift, length);
+        this.#message = new Uint8Array(new ArrayBuffer(length + shift), shift, length);
         this.#fill = 0;
         if (length === 0) {
           this.#message = undefined;
