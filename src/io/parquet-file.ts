@@ -88,6 +88,10 @@ export function openWasmParquetBytes(bytes: Uint8Array, name: string): Promise<W
 export interface WasmStreamOptions {
   columns: readonly string[];
   batchSize: number;
+  /** Only these row groups (indices); default all. */
+  rowGroups?: readonly number[];
+  /** At most this many rows *per row group* (parquet-wasm applies it to each); default all. */
+  limit?: number;
   signal?: AbortSignal;
 }
 
@@ -95,7 +99,12 @@ export interface WasmStreamOptions {
 export async function* streamWasmBatches(file: WasmParquetFile, options: WasmStreamOptions): AsyncGenerator<pq.RecordBatch, void, undefined> {
   let stream: ReadableStream<pq.RecordBatch>;
   try {
-    stream = (await file.unlessReadFails(file.file.stream({ batchSize: options.batchSize, columns: [...options.columns] }))) as ReadableStream<pq.RecordBatch>;
+    stream = (await file.unlessReadFails(file.file.stream({
+          batchSize: options.batchSize,
+          columns: [...options.columns],
+          ...(options.rowGroups === undefined ? {} : { rowGroups: [...options.rowGroups] }),
+          ...(options.limit === undefined ? {} : { limit: options.limit }),
+        }))) as ReadableStream<pq.RecordBatch>;
   } catch (error) {
     throw asCorrupt(error, file.name);
   }

@@ -112,6 +112,8 @@ export interface ParquetSource {
   schema: arrow.Schema;
   rows: number;
   rowGroups: number;
+  /** Rows per row group, in order. */
+  rowGroupRows: number[];
   /** Names the file in error messages. */
   name: string;
   /** The file's rows as record batches of at most `batchSize` rows, only the `columns` asked for. */
@@ -125,6 +127,8 @@ export interface ParquetStreamOptions {
   columns?: readonly string[];
   /** Default DEFAULT_PARQUET_BATCH_SIZE. */
   batchSize?: number;
+  /** Only the first `rows` rows of row group `group`: its other rows are not decoded. */
+  only?: { group: number; rows: number };
   signal?: AbortSignal;
 }
 
@@ -157,11 +161,20 @@ async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {
     const metadata = file.metadata();
     const rows = metadata.fileMetadata().numRows();
     const rowGroups = metadata.numRowGroups();
+    const rowGroupRows = Array.from({ length: rowGroups }, (_, index) => {
+      const group = metadata.rowGroup(index);
+      try {
+        return group.numRows();
+      } finally {
+        group.free();
+      }
+    });
     metadata.free();
     return {
       schema,
       rows,
       rowGroups,
+      rowGroupRows,
       name,
       batches: (streamOptions = {}) => streamBatches(opened, schema, streamOptions),
       close: () => opened.close(),
@@ -185,7 +198,8 @@ async function* streamBatches(opened: WasmParquetFile, schema: arrow.Schema, opt
   }
   // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
   const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
-  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...(options.signal ? { signal: options.signal } : {}) })) {
+  const only = options.only === undefined ? {} : { rowGroups: [options.only.group], limit: options.only.rows };
+  for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...only, ...(options.signal ? { signal: options.signal } : {}) })) {
     yield direct ? copyBatch(batch) : arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
   }
 }

@@ -43,8 +43,12 @@ export class ScoringPool {
     for (const pooled of this.#workers) this.#post(pooled, { type: 'model', modelId: this.#model.id, description });
   }
 
-  /** The response JSON (UTF-8) for one request body; rejects with the ScoringError a bad request deserves. */
-  score(body: Uint8Array, contentType: string | undefined, limits: ScoringLimits): Promise<Uint8Array> {
+  /**
+   * The response JSON (UTF-8) for one request body (its chunks, as readBodyChunks gives them);
+   * rejects with the ScoringError a bad request deserves. The chunks are handed to the worker
+   * without a copy on this thread (their buffers are transferred: the caller must not use them after).
+   */
+  score(chunks: readonly Uint8Array[], contentType: string | undefined, limits: ScoringLimits): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new ScoringError(503, 'TEMPORARILY_UNAVAILABLE', 'The scoring server is shutting down'));
     const model = this.#model;
     if (model === undefined) return Promise.reject(new MlopsError('INTERNAL', 'No model was given to the scoring pool'));
@@ -53,9 +57,8 @@ export class ScoringPool {
     return new Promise<Uint8Array>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
       target.worker.ref();
-      // A Buffer from the body reader may share a pooled ArrayBuffer: copy only then, else transfer.
-      const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.from(body);
-      this.#post(target, { type: 'score', id, modelId: model.id, body: own, contentType, limits }, [own.buffer as ArrayBuffer]);
+      const { body, transfer } = transferable(chunks);
+      this.#post(target, { type: 'score', id, modelId: model.id, body, contentType, limits }, transfer);
     });
   }
 
@@ -117,6 +120,22 @@ export class ScoringPool {
     });
     return pooled;
   }
+}
+
+/**
+ * The chunks with the buffers to transfer: a chunk that is the whole of its own ArrayBuffer (what
+ * node:http gives for a request body) goes as it is; one that shares a buffer (Node's Buffer pool,
+ * another chunk) is copied first — natively, and only that chunk.
+ */
+function transferable(chunks: readonly Uint8Array[]): { body: Uint8Array[]; transfer: ArrayBuffer[] } {
+  const seen = new Set<ArrayBufferLike>();
+  const body = chunks.map((chunk) => {
+    const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer && !seen.has(chunk.buffer);
+    const own = owned ? chunk : new Uint8Array(chunk); // a copy (Buffer#slice would share the memory)
+    seen.add(own.buffer);
+    return own;
+  });
+  return { body, transfer: [...seen] as ArrayBuffer[] };
 }
 
 function failAll(pending: Map<number, Pending>, error: unknown): void {

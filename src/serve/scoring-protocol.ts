@@ -15,8 +15,8 @@ export interface ScoreMessage {
   type: 'score';
   id: number;
   modelId: number;
-  /** The request body, transferred (not copied) to the worker. */
-  body: Uint8Array;
+  /** The request body as it arrived, in chunks transferred (not copied) to the worker, which joins them. */
+  body: Uint8Array[];
   contentType: string | undefined;
   limits: ScoringLimits;
 }

@@ -1,6 +1,8 @@
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { numericInputs } from '../model/encoding.js';
 import { DenseForward } from '../model/forward.js';
+import { joinChunks } from './read-body.js';
 import { scoreRequest, type ScoringModel } from './score-request.js';
 import { ScoringError } from './scoring-error.js';
 import type { FromScoringWorker, ToScoringWorker } from './scoring-protocol.js';
@@ -10,6 +12,23 @@ import type { FromScoringWorker, ToScoringWorker } from './scoring-protocol.js';
  * never blocks the server's event loop (/ping keeps answering). It keeps the newest two models:
  * requests already queued for the previous one finish after a reload.
  */
+/**
+ * How much nicer than the server's event loop a scoring worker runs. On Linux a thread's nice value
+ * is its own (setpriority on "this process" changes only the calling thread), so when the CPUs are
+ * busy the kernel runs the event loop — /ping, accepting and sending — before scoring, which
+ * waits a few milliseconds more; an idle machine scores at full speed either way. Elsewhere the
+ * call would lower the whole process, so it is Linux only.
+ */
+export const SCORING_WORKER_NICENESS = 10;
+
+if (process.platform === 'linux') {
+  try {
+    setPriority(Math.min(19, getPriority() + SCORING_WORKER_NICENESS));
+  } catch {
+    // Not permitted (a seccomp profile, say): scoring runs at the event loop's priority.
+  }
+}
+
 const models = new Map<number, ScoringModel>();
 const encoder = new TextEncoder();
 
@@ -26,7 +45,7 @@ parentPort!.on('message', (message: ToScoringWorker) => {
   try {
     const model = models.get(message.modelId);
     if (model === undefined) throw new Error(`model ${message.modelId} is not loaded in this worker`);
-    const json = encoder.encode(scoreRequest(message.body, message.contentType, model, message.limits));
+    const json = encoder.encode(scoreRequest(joinChunks(message.body), message.contentType, model, message.limits));
     transfer.push(json.buffer as ArrayBuffer);
     reply = { id: message.id, ok: true, json };
   } catch (error) {

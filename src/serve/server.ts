@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { MlopsError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporter.js';
 import type { ModelSource, ServedModel } from './model-source.js';
-import { readBodyBytes } from './read-body.js';
+import { readBodyChunks } from './read-body.js';
 import { ScoringError } from './scoring-error.js';
 import { ScoringPool } from './scoring-pool.js';
 
@@ -126,8 +126,8 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
         return reply(response, 200, 'text/plain; charset=utf-8', options.version ?? 'unknown');
       case '/invocations': {
         allow(method, ['POST']);
-        const body = await readBodyBytes(request, maxBodyBytes);
-        // Parsing and scoring run on a worker thread: the event loop stays free for /ping and I/O.
+        const body = await readBodyChunks(request, maxBodyBytes);
+        // Joining, parsing and scoring run on a worker thread: the event loop stays free for /ping and I/O.
         return reply(response, 200, 'application/json', await pool.score(body, request.headers['content-type'], limits));
       }
       case '/reload':

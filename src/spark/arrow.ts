@@ -1,16 +1,155 @@
-import { DataType, RecordBatch, RecordBatchReader, Table, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { DataType, Message, RecordBatch, RecordBatchReader, Schema, Struct, Table, makeData, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { MlopsError } from '../errors.js';
 
 /**
  * Decodes one Spark Connect ArrowBatch payload (an Arrow IPC stream: schema, then record
- * batches). Spark sends each batch with its own schema message.
+ * batches). Spark sends each batch with its own schema message; for a whole result, use one
+ * ArrowBatchDecoder.
  */
 export function decodeArrowBatch(data: Uint8Array, where: string): RecordBatch[] {
-  try {
-    return RecordBatchReader.from(data).readAll();
-  } catch (error) {
-    throw new MlopsError('CORRUPT', `${where}: an Arrow batch from the server could not be decoded: ${(error as Error).message}`, { cause: error });
+  return new ArrowBatchDecoder(where).decode(data);
+}
+
+/**
+ * Decodes the ArrowBatch payloads of one result. Spark repeats the same schema message at the start
+ * of every payload: this decoder parses it once and reuses it while the bytes are the same, reads
+ * the record batches' buffers in place when they are 8-byte aligned (else copies each body once, as
+ * apache-arrow's own reader does) and builds the batches with apache-arrow's VectorLoader, without a
+ * RecordBatchReader per payload. Anything it does not handle itself (dictionaries, compressed bodies,
+ * a payload without record batches) goes through RecordBatchReader as before, with the same result.
+ */
+export class ArrowBatchDecoder {
+  readonly #where: string;
+  #schemaBytes: Uint8Array | undefined;
+  #schema: Schema | undefined;
+  #struct: Struct | undefined;
+
+  constructor(where: string) {
+    this.#where = where;
   }
+
+  decode(data: Uint8Array): RecordBatch[] {
+    try {
+      const fast = this.#decodeFast(data);
+      return fast ?? RecordBatchReader.from(data).readAll();
+    } catch (error) {
+      throw new MlopsError('CORRUPT', `${this.#where}: an Arrow batch from the server could not be decoded: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The batches of one IPC stream, or undefined when the payload needs the general reader. */
+  #decodeFast(data: Uint8Array): RecordBatch[] | undefined {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const batches: RecordBatch[] = [];
+    let schema: Schema | undefined;
+    let pos = 0;
+    while (pos + 4 <= data.byteLength) {
+      let length = view.getInt32(pos, true);
+      pos += 4;
+      if (length === -1) {
+        // The continuation marker (IPC format ≥ 0.15), then the metadata length.
+        if (pos + 4 > data.byteLength) return undefined;
+        length = view.getInt32(pos, true);
+        pos += 4;
+      }
+      if (length === 0) break; // end of stream
+      if (length < 0 || pos + length > data.byteLength) return undefined;
+      const metadata = data.subarray(pos, pos + length);
+      pos += length;
+      if (schema === undefined) {
+        // The first message must be the schema.
+        schema = this.#schemaOf(metadata);
+        if (schema === undefined) return undefined;
+        continue;
+      }
+      const message = Message.decode(metadata);
+      if (!message.isRecordBatch()) return undefined;
+      const header = message.header() as RecordBatchHeader;
+      if (header.compression != null) return undefined;
+      const bodyLength = Number(message.bodyLength);
+      if (pos + bodyLength > data.byteLength) return undefined;
+      const start = data.byteOffset + pos;
+      // Typed arrays over the body need 8-byte alignment in the underlying buffer.
+      const body = start % 8 === 0 ? data.subarray(pos, pos + bodyLength) : data.slice(pos, pos + bodyLength);
+      pos += bodyLength;
+      const children = new VectorLoader(body, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(schema.fields);
+      batches.push(new RecordBatch(schema, makeData({ type: this.#struct!, length: header.length, children }), message.metadata));
+    }
+    // A payload with a schema only (an empty result) is left to the general reader, which yields an empty batch.
+    return batches.length > 0 ? batches : undefined;
+  }
+
+  /** The schema of a schema message, parsed once while the server repeats the same bytes. */
+  #schemaOf(metadata: Uint8Array): Schema | undefined {
+    const known = this.#schemaBytes;
+    if (known !== undefined && known.byteLength === metadata.byteLength && Buffer.compare(known, metadata) === 0) return this.#schema;
+    const message = Message.decode(metadata);
+    if (!message.isSchema()) return undefined;
+    const schema = message.header() as Schema;
+    if (schema.dictionaries.size > 0) return undefined;
+    this.#schemaBytes = metadata.slice();
+    this.#schema = schema;
+    this.#struct = new Struct(schema.fields);
+    return schema;
+  }
+}
+
+/**
+ * Where the first record batch's body starts inside a serialized ExecutePlanResponse that carries
+ * an ArrowBatch (field 2; its `data`, field 2, is an Arrow IPC stream: schema message, then a record
+ * batch message), read from the first bytes of the message; undefined when the prefix does not reach
+ * that far or the message is something else. Lets the stream reader place the message so that the
+ * Arrow buffers are 8-byte aligned and can be used in place.
+ */
+export function arrowBodyOffset(prefix: Uint8Array): number | undefined {
+  const data = lengthDelimited(prefix, 0, prefix.byteLength, 2);
+  if (data === undefined) return undefined;
+  const batch = lengthDelimited(prefix, data.start, data.end, 2);
+  if (batch === undefined) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let pos = batch.start;
+  // Two IPC messages' metadata (schema, then the batch's header): continuation, length, flatbuffer.
+  for (let i = 0; i < 2; i++) {
+    if (pos + 8 > prefix.byteLength || view.getInt32(pos, true) !== -1) return undefined;
+    const length = view.getInt32(pos + 4, true);
+    if (length <= 0) return undefined;
+    pos += 8 + length;
+  }
+  return pos;
+}
+
+/** The bounds of the first length-delimited field `field` in buf[from, to), or undefined. */
+function lengthDelimited(buf: Uint8Array, from: number, to: number, field: number): { start: number; end: number } | undefined {
+  let pos = from;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (pos >= to) return undefined;
+      const byte = buf[pos++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    return undefined;
+  };
+  while (pos < to) {
+    const tag = varint();
+    if (tag === undefined) return undefined;
+    const wire = tag & 7;
+    if (wire === 0) {
+      if (varint() === undefined) return undefined;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const length = varint();
+      if (length === undefined) return undefined;
+      // A field's start may be known before all its bytes are in the prefix.
+      if (Math.floor(tag / 8) === field) return { start: pos, end: Math.min(pos + length, to) };
+      pos += length;
+    } else return undefined;
+  }
+  return undefined;
 }
 
 /**

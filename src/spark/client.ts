@@ -5,6 +5,7 @@ import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-no
 import { MlopsError } from '../errors.js';
 import type { SparkConnectionString } from './connection-string.js';
 import { toSparkConnectError } from './errors.js';
+import { serverStream } from './grpc-stream.js';
 import {
   AddArtifactsRequestSchema,
   AnalyzePlanRequestSchema,
@@ -70,6 +71,7 @@ export class SparkConnectClient {
   readonly #sessions: Http2SessionManager;
   readonly #credentials: SparkCredentials | undefined;
   readonly #random: () => number;
+  readonly #headers: [string, string][];
   #closed = false;
 
   constructor(options: SparkConnectClientOptions) {
@@ -96,6 +98,7 @@ export class SparkConnectClient {
       maxSessionMemory: 64,
     });
     const headers = Object.entries(connection.headers);
+    this.#headers = headers;
     const credentials = this.#credentials;
     const addHeaders: Interceptor = (next) => async (request) => {
       for (const [name, value] of headers) request.header.set(name, value);
@@ -153,6 +156,24 @@ export class SparkConnectClient {
     return toSparkConnectError(error, `${what} at ${this.endpoint}`, {
       secrets: this.secrets(),
       fetchDetails: (errorId, options) => this.fetchErrorDetails(errorId, options),
+    });
+  }
+
+  /**
+   * Opens a server-streaming call of the service straight on the HTTP/2 connection (see
+   * grpc-stream.ts) and yields its serialized response messages; `alignAt` places each message so
+   * that the given offset is 8-byte aligned. Failures are ConnectErrors, as from `rpc`.
+   */
+  async *rawServerStream(method: string, request: Uint8Array, options: { signal?: AbortSignal; alignAt?: (prefix: Uint8Array) => number | undefined } = {}): AsyncGenerator<Uint8Array> {
+    const headers: Record<string, string> = { 'user-agent': this.clientType };
+    for (const [name, value] of this.#headers) headers[name.toLowerCase()] = value;
+    if (this.#credentials !== undefined) headers.authorization = await this.#credentials.authorization(signalOption(options.signal));
+    yield* serverStream(this.#sessions, {
+      path: `/${SparkConnectService.typeName}/${method}`,
+      request,
+      headers,
+      ...signalOption(options.signal),
+      ...(options.alignAt !== undefined ? { alignAt: options.alignAt } : {}),
     });
   }
 

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Table, type RecordBatch } from 'apache-arrow';
 import { MlopsError } from '../errors.js';
-import { decodeArrowBatch } from './arrow.js';
+import { ArrowBatchDecoder } from './arrow.js';
 import type { CallOptions } from './client.js';
 import { call, Column, expr, lit, toColumnByName, type ColumnOrName } from './column.js';
 import { executePlan, type ExecuteOptions } from './execute.js';
@@ -218,9 +218,10 @@ export class DataFrame {
    * kept, so results larger than memory pass through. Reattaches when the server ends a stream.
    */
   async *toArrowBatches(options: ExecuteOptions = {}): AsyncGenerator<RecordBatch> {
+    const decoder = new ArrowBatchDecoder(this.session.client.endpoint);
     for await (const response of executePlan(this.session.client, this.plan(), options)) {
       if (response.responseType.case === 'arrowBatch') {
-        for (const batch of decodeArrowBatch(response.responseType.value.data, this.session.client.endpoint)) yield batch;
+        for (const batch of decoder.decode(response.responseType.value.data)) yield batch;
       }
     }
   }

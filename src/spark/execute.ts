@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MlopsError } from '../errors.js';
+import { arrowBodyOffset } from './arrow.js';
 import { abortedError, sleep, type CallOptions, type SparkConnectClient } from './client.js';
 import {
   ExecutePlanRequestSchema,
+  ExecutePlanResponseSchema,
   ReattachExecuteRequestSchema,
   ReleaseExecuteRequestSchema,
   type ExecutePlanResponse,
@@ -41,25 +43,28 @@ export async function* executePlan(client: SparkConnectClient, plan: Plan, optio
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Both calls answer with a stream of ExecutePlanResponse, read by the raw stream reader with the
+  // Arrow bodies of ArrowBatch responses placed 8-byte aligned (decoded in place, not copied again).
+  const responses = async function* (method: string, request: Uint8Array): AsyncGenerator<ExecutePlanResponse> {
+    for await (const bytes of client.rawServerStream(method, request, { signal: controller.signal, alignAt: arrowBodyOffset })) {
+      yield fromBinary(ExecutePlanResponseSchema, bytes);
+    }
+  };
   const execute = (): AsyncIterable<ExecutePlanResponse> => {
     options.onStream?.('execute', undefined);
-    return client.rpc.executePlan(
-      create(ExecutePlanRequestSchema, {
-        ...client.base(),
-        operationId,
-        plan,
-        tags: options.tags ?? [],
-        requestOptions: [{ requestOption: { case: 'reattachOptions', value: { reattachable: true } } }],
-      }),
-      { signal: controller.signal },
-    );
+    const request = create(ExecutePlanRequestSchema, {
+      ...client.base(),
+      operationId,
+      plan,
+      tags: options.tags ?? [],
+      requestOptions: [{ requestOption: { case: 'reattachOptions', value: { reattachable: true } } }],
+    });
+    return responses('ExecutePlan', toBinary(ExecutePlanRequestSchema, request));
   };
   const reattach = (lastResponseId: string | undefined): AsyncIterable<ExecutePlanResponse> => {
     options.onStream?.('reattach', lastResponseId);
-    return client.rpc.reattachExecute(
-      create(ReattachExecuteRequestSchema, { ...client.base(), operationId, ...(lastResponseId !== undefined ? { lastResponseId } : {}) }),
-      { signal: controller.signal },
-    );
+    const request = create(ReattachExecuteRequestSchema, { ...client.base(), operationId, ...(lastResponseId !== undefined ? { lastResponseId } : {}) });
+    return responses('ReattachExecute', toBinary(ReattachExecuteRequestSchema, request));
   };
   const release = (until: string | undefined): void => {
     const request = create(ReleaseExecuteRequestSchema, {

@@ -41,7 +41,11 @@ function interrupt(args: string[], cwd: string, when: RegExp, signal: 'SIGINT' |
     child.on('exit', (code) => {
       clearTimeout(guard);
       if (sentAt === undefined) reject(new Error(`exited ${code} before ${when} showed:\n${stderr}`));
-      else resolve({ code, exitMs: performance.now() - sentAt, stderr });
+      else {
+        const exitMs = performance.now() - sentAt;
+        console.log(`${args.slice(0, 2).join(' ')}: ${signal} → exit ${code} in ${exitMs.toFixed(0)} ms`);
+        resolve({ code, exitMs, stderr });
+      }
     });
   });
 }

@@ -1,9 +1,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import * as arrow from 'apache-arrow';
+import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
+import { tableToParquet } from '../../src/io/parquet.js';
+import { PLAIN_FIRST_BATCH_MIN_ROWS } from '../../src/stages/score/score.js';
+import { IRIS_FEATURES, irisColumns } from '../helpers/scoring-model.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -51,7 +56,7 @@ describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
     expect(packages.filter((s) => /^(@tensorflow|better-sqlite3|@bufbuild|@connectrpc|parquet-wasm)/.test(s))).toEqual([]);
   });
 
-  it('runs pipeline_job end to end in a fresh folder (package root, config and stages found from the bundle)', { timeout: 120_000 }, async () => {
+  it('runs pipeline_job end to end in a fresh folder (package root, config and stages found from the bundle), then scores a large input with the reading worker', { timeout: 120_000 }, async () => {
     const cwd = await tempDir();
     await cp(join(repoRoot, 'mlops.yml'), join(cwd, 'mlops.yml'));
     await cp(join(repoRoot, 'data', 'landing'), join(cwd, 'data', 'landing'), { recursive: true });
@@ -62,6 +67,20 @@ describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
       ['ingest', 'train', 'evaluate', 'approve', 'deploy', 'score'].map((name) => `${name}:succeeded`),
     );
     expect(summary.predictions.rows).toBe(150);
+
+    // batch_inference_job on an input large enough for the reading worker (and the plain-JS first
+    // batch): the worker's script is found from the bundle, and its rows arrive after the first batch.
+    const { columns } = irisColumns();
+    const rows = PLAIN_FIRST_BATCH_MIN_ROWS + 100;
+    const big = Object.fromEntries(IRIS_FEATURES.map((name, j) => [name, arrow.makeVector(Float64Array.from({ length: rows }, (_, r) => columns[j]![r % 150]!))]));
+    await writeFile(join(cwd, 'big.parquet'), tableToParquet(new arrow.Table(big)));
+    const params = JSON.stringify({ input_path: join(cwd, 'big.parquet'), input_table: '', output_path: join(cwd, 'big-scored.parquet') });
+    const { stdout: scored } = await run(await bin(), ['run', 'batch_inference_job', '-o', 'json', '--json', params], { cwd, env: { PATH: process.env.PATH ?? '' } });
+    const result = JSON.parse(scored);
+    expect(result.status).toBe('succeeded');
+    expect(result.predictions.rows).toBe(rows);
+    const bytes = await readFile(join(cwd, 'big-scored.parquet'));
+    expect(Number(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).num_rows)).toBe(rows);
     const { stdout: version } = await run(await bin(), ['--version'], { cwd });
     const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     expect(version.trim()).toContain(pkg.version);

@@ -11,6 +11,11 @@ export interface ReadAheadFile {
   name: string;
   /** The file's schema (from its footer): gives the columns their Arrow types. */
   schema: arrow.Schema;
+  /**
+   * Rows at the start of the file not to hand over (the caller has them already); default 0. They
+   * are still decoded: parquet-wasm's stream applies `offset` to every row group, not to the file.
+   */
+  skip?: number;
 }
 
 export interface ReadAheadOptions {
@@ -54,7 +59,7 @@ export class ParquetReadAhead {
     this.#columns = options.columns;
     this.#signal = options.signal;
     const job: ReadJob = {
-      files: files.map(({ path, name }) => ({ path, name })),
+      files: files.map(({ path, name, skip }) => ({ path, name, ...(skip ? { skip } : {}) })),
       columns: [...options.columns],
       batchSize: options.batchSize,
       ahead: options.ahead ?? DEFAULT_AHEAD,

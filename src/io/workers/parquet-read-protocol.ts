@@ -2,7 +2,8 @@ import type { ErrorCode } from '../../errors.js';
 
 /** What a ParquetReadAhead worker is started with (its workerData). */
 export interface ReadJob {
-  files: { path: string; name: string }[];
+  /** `skip`: rows at the start of the file not to hand over (the caller has them already). */
+  files: { path: string; name: string; skip?: number }[];
   /** Numeric columns only (every file checked by the caller): they are copied out of wasm memory as plain typed arrays. */
   columns: string[];
   batchSize: number;

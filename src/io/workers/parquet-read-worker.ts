@@ -32,10 +32,25 @@ async function waitForCredit(): Promise<void> {
 
 async function run(): Promise<void> {
   for (let file = 0; file < job.files.length; file++) {
-    const { path, name } = job.files[file]!;
+    const { path, name, skip = 0 } = job.files[file]!;
     const opened = await openWasmParquetFile(path, name);
+    let skipping = skip;
     try {
-      for await (const wasmBatch of streamWasmBatches(opened, { columns: job.columns, batchSize: job.batchSize })) {
+      for await (const decoded of streamWasmBatches(opened, { columns: job.columns, batchSize: job.batchSize })) {
+        // The rows the caller has already read are dropped here (the stream's own `offset` option
+        // skips rows in every row group, not only in the first).
+        let wasmBatch = decoded;
+        if (skipping > 0) {
+          const rows = decoded.numRows;
+          if (rows <= skipping) {
+            skipping -= rows;
+            decoded.free();
+            continue;
+          }
+          wasmBatch = decoded.slice(skipping, rows - skipping);
+          decoded.free();
+          skipping = 0;
+        }
         const { rows, columns } = copyOut(wasmBatch);
         const byName = new Map(columns.map((column) => [column.name, column]));
         const ordered: ReadColumn[] = job.columns.map((name) => {

@@ -25,9 +25,28 @@ function workerScript(fileName: string): URL {
 /**
  * Starts the compiled worker `fileName`. Workers inherit the process's Node options, except
  * `--input-type`, which only applies to `node -e` code and stops a worker started from such a
- * script (`node --input-type=module -e "…"`) before it runs.
+ * script (`node --input-type=module -e "…"`) before it runs, and except the V8 options a Worker
+ * refuses in its execArgv (ERR_WORKER_INVALID_EXEC_ARGV), such as the bin's own
+ * `--max-semi-space-size`: V8's flags are per process, so the worker has them anyway.
  */
 export function startWorker(fileName: string, options: WorkerOptions = {}): Worker {
-  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  return new Worker(workerScript(fileName), { execArgv, ...options });
+  const script = workerScript(fileName);
+  let execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  for (;;) {
+    try {
+      return new Worker(script, { execArgv, ...options });
+    } catch (error) {
+      const refused = refusedFlags(error);
+      const kept = execArgv.filter((arg) => !refused.has(arg));
+      if (kept.length === execArgv.length) throw error;
+      execArgv = kept;
+    }
+  }
+}
+
+/** The flags named by Node's "Initiated Worker with invalid execArgv flags: --a, --b" error. */
+function refusedFlags(error: unknown): Set<string> {
+  if ((error as { code?: unknown } | null)?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return new Set();
+  const message = (error as Error).message;
+  return new Set(message.slice(message.indexOf(':') + 1).split(',').map((flag) => flag.trim()).filter((flag) => flag !== ''));
 }

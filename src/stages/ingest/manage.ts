@@ -5,6 +5,7 @@ import { openSource } from '../../sources/open.js';
 import type { Source, SourceFile } from '../../sources/types.js';
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import type { StageContext } from '../context.js';
+import { checkIngestPlaces } from './check-places.js';
 import { acquireCheckpointLock } from './checkpoint-lock.js';
 import { chooseSink, openLedger, recoverWith, runIngest } from './ingest.js';
 import type { IngestOptions, IngestResult } from './ingest.js';
@@ -143,9 +144,14 @@ export async function forgetIngested(ctx: StageContext, params: IngestParams, fi
   }
 }
 
-/** Reads files again and replaces their rows (one MLflow run), whether or not they changed. */
+/**
+ * Reads files again and replaces their rows (one MLflow run), whether or not they changed. First the
+ * same check of volume_path and checkpoint_path as data_ingestion_job (check-places.ts): a place it
+ * must not write to is a CONFIG_INVALID error before anything is read, locked or recorded.
+ */
 export async function replayIngested(ctx: StageContext, params: IngestParams, files: readonly string[], options: IngestOptions = {}): Promise<IngestResult> {
   const settings = parseIngestSettings(params);
+  await checkIngestPlaces(ctx, params as unknown as Record<string, string>);
   const source = await openSource(settings.sourcePath, { baseDir: ctx.config.configDir, env: options.env ?? ctx.env ?? process.env, ...(options.credential ? { credential: options.credential } : {}) });
   return runIngest(ctx, params, { ...options, only: files.map((file) => toSourcePath(source, file)) });
 }

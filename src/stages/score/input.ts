@@ -71,13 +71,17 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   // Every footer is checked now; files are opened again one at a time when streamed.
   let rows = 0;
   const schemas: arrow.Schema[] = [];
-  for (const file of files) {
+  // The first batch of the first file with rows: its file and its size (as the file's stream cuts it).
+  let first: { index: number; group: number; rows: number } | undefined;
+  for (const [index, file] of files.entries()) {
     throwIfAborted(options.signal);
     const source = await openParquetFile(file.path, { name: file.name });
     try {
       checkFeatures(source.schema, options.featureNames, source.name, options.categorical);
       rows += source.rows;
       schemas.push(source.schema);
+      const group = source.rowGroupRows.findIndex((groupRows) => groupRows > 0);
+      if (first === undefined && group >= 0) first = { index, group, rows: Math.min(options.batchSize, source.rowGroupRows[group]!) };
     } finally {
       await source.close();
     }
@@ -88,9 +92,13 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
     const field = schema.fields.find((f) => f.name === name);
     return field !== undefined && canCopyFromC(field.type);
   }));
-  if (copyable && options.readAheadMinRows !== undefined && rows >= options.readAheadMinRows && rows > 0) {
+  if (copyable && options.readAheadMinRows !== undefined && rows >= options.readAheadMinRows && first !== undefined) {
+    // The first batch is decoded here (parquet-wasm is loaded on this thread already) while the
+    // worker starts — a new isolate that loads its modules and compiles parquet-wasm again — and
+    // reads on from the batch after it.
+    const firstBatch = first;
     const reader = new ParquetReadAhead(
-      files.map((file, index) => ({ ...file, schema: schemas[index]! })),
+      files.slice(firstBatch.index).map((file, index) => ({ ...file, schema: schemas[firstBatch.index + index]!, ...(index === 0 ? { skip: firstBatch.rows } : {}) })),
       { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) },
     );
     return {
@@ -99,8 +107,22 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
       files: files.length,
       readerThreads: 1,
       async *batches() {
-        let source = '';
-        let firstRow = 0;
+        const file = files[firstBatch.index]!;
+        const opened = await openParquetFile(file.path, { name: file.name });
+        try {
+          // Only the first batch's rows are decoded here (memory: a batch, not a row group); the worker hands over the rows after it.
+          for await (const { batch, origin } of sourceBatches(opened, { ...options, only: { group: firstBatch.group, rows: firstBatch.rows } })) {
+            if (batch.numRows !== firstBatch.rows) {
+              throw new MlopsError('INTERNAL', `${file.name}: the first batch has ${batch.numRows} rows; its first row group promised ${firstBatch.rows}`);
+            }
+            yield { batch, origin };
+            break;
+          }
+        } finally {
+          await opened.close();
+        }
+        let source = file.name;
+        let firstRow = firstBatch.rows;
         for await (const next of reader.batches()) {
           if (next.source !== source) {
             source = next.source;
@@ -132,9 +154,9 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   };
 }
 
-async function* sourceBatches(source: ParquetSource, options: OpenInputOptions): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
+async function* sourceBatches(source: ParquetSource, options: OpenInputOptions & { only?: { group: number; rows: number } }): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }> {
   let firstRow = 0;
-  const streamOptions = { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) };
+  const streamOptions = { columns: options.featureNames, batchSize: options.batchSize, ...(options.only ? { only: options.only } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   for await (const batch of source.batches(streamOptions)) {
     yield { batch, origin: { source: source.name, firstRow } };
     firstRow += batch.numRows;

@@ -2,8 +2,9 @@ import * as arrow from 'apache-arrow';
 import type { Tensor } from '@tensorflow/tfjs';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../../io/buffer-pool.js';
-import type { Classifier } from '../../model/classifier.js';
-import { encodeRawMatrix, isPlainNumeric, type InputColumn } from '../../model/encoding.js';
+import type { Classifier, ClassifierDescription } from '../../model/classifier.js';
+import { encodeRawMatrix, isPlainNumeric, numericInputs, type InputColumn } from '../../model/encoding.js';
+import { Float32Forward } from '../../model/forward32.js';
 import { loadedTf } from '../../model/tf.js';
 import { rawMatrixFromArrow } from '../features.js';
 import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
@@ -12,7 +13,12 @@ import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
 export type OnInvalid = 'error' | 'null';
 
 export interface BatchScorerOptions {
-  classifier: Classifier;
+  /**
+   * The model. A Classifier scores with TensorFlow.js; a description (read from the model's files,
+   * see describeModelFiles) scores in plain JavaScript (Float32Forward) until `useClassifier` hands
+   * over the Classifier — for the first batch, while tfjs loads.
+   */
+  classifier: Classifier | ClassifierDescription;
   modelName: string;
   modelVersion: string;
   /** Milliseconds since the epoch, written to every row's scored_at. */
@@ -50,25 +56,46 @@ export class BatchScorer {
   readonly #inputs: InputColumn[] | undefined;
   /** Per input, how many values were not in its vocabulary (categorical inputs; 0 for numeric ones). */
   readonly unseen: number[];
+  /** What turns normalised features into probabilities: tfjs, or the plain-JS pass until useClassifier. */
+  #engine: ProbabilityEngine;
+  /** How many rows each engine scored: `plain` (JavaScript) and `tfjs`. */
+  readonly scoredBy = { plain: 0, tfjs: 0 };
+  readonly #labelNames: string[];
 
   constructor(options: BatchScorerOptions) {
     const { classifier } = options;
     this.#options = options;
-    this.#featureNames = classifier.featureNames;
+    const inputs = classifier.inputs ?? numericInputs(classifier.featureNames);
+    this.#featureNames = [...classifier.featureNames];
     this.#mean = classifier.normalization.mean;
     this.#std = classifier.normalization.std;
-    this.#inputs = isPlainNumeric(classifier.inputs) ? undefined : classifier.inputs;
-    this.unseen = classifier.inputs.map(() => 0);
+    this.#inputs = isPlainNumeric(inputs) ? undefined : inputs;
+    this.unseen = inputs.map(() => 0);
+    this.#engine = isClassifier(classifier) ? tfjsEngine(classifier) : plainEngine(new Float32Forward(classifier));
     this.schema = predictionSchema(this.#inputs ?? classifier.featureNames, classifier.labels, { withInvalidReason: options.onInvalid === 'null' });
     this.batchSchema = dictionaryEncodedSchema(this.schema);
     // Shared by every batch: the writer sends dictionaries by copy, never by transfer.
     this.#labels = arrow.vectorFromArray(classifier.labels, new arrow.Utf8());
+    this.#labelNames = [...classifier.labels];
     this.#modelName = arrow.vectorFromArray([options.modelName], new arrow.Utf8());
     this.#modelVersion = arrow.vectorFromArray([options.modelVersion], new arrow.Utf8());
   }
 
   get featureNames(): readonly string[] {
     return this.#featureNames;
+  }
+
+  /** Whether batches are scored by TensorFlow.js (else by the plain-JS pass, until useClassifier). */
+  get usesTfjs(): boolean {
+    return this.#engine.tfjs;
+  }
+
+  /** From now on, scores with `classifier` (TensorFlow.js): the same model as the description it started with. */
+  useClassifier(classifier: Classifier): void {
+    if (classifier.featureNames.join('\u0000') !== this.#featureNames.join('\u0000') || classifier.labels.join('\u0000') !== this.#labelNames.join('\u0000')) {
+      throw new MlopsError('INTERNAL', `The classifier (features ${classifier.featureNames.join(', ')}; labels ${classifier.labels.join(', ')}) is not the model this scorer started with`);
+    }
+    this.#engine = tfjsEngine(classifier);
   }
 
   score(input: arrow.RecordBatch, origin: BatchOrigin): arrow.RecordBatch {
@@ -117,7 +144,7 @@ export class BatchScorer {
     const predicted = pool.int32(rows);
     const columns = Array.from({ length: labelCount }, () => pool.float64(rows));
     if (rows > 0) {
-      withProbabilities(this.#options.classifier, normalized, rows, featureCount, (probabilities) => splitProbabilities(probabilities, rows, columns, predicted));
+      this.#probabilities(normalized, rows, featureCount, columns, predicted);
     }
 
     const validRows = invalid === undefined ? undefined : validityOf(invalid, rows);
@@ -151,6 +178,13 @@ export class BatchScorer {
     );
     const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children });
     return new arrow.RecordBatch(this.batchSchema, struct);
+  }
+
+  #probabilities(normalized: Float32Array, rows: number, featureCount: number, columns: Float64Array[], predicted: Int32Array): void {
+    const engine = this.#engine;
+    engine.run(normalized, rows, featureCount, (probabilities) => splitProbabilities(probabilities, rows, columns, predicted));
+    if (engine.tfjs) this.scoredBy.tfjs += rows;
+    else this.scoredBy.plain += rows;
   }
 
   /**
@@ -193,7 +227,7 @@ export class BatchScorer {
     const pool = threadBufferPool;
     const predicted = pool.int32(rows);
     const columns = Array.from({ length: labelCount }, () => pool.float64(rows));
-    if (rows > 0) withProbabilities(this.#options.classifier, normalized, rows, width, (probabilities) => splitProbabilities(probabilities, rows, columns, predicted));
+    if (rows > 0) this.#probabilities(normalized, rows, width, columns, predicted);
 
     const validRows = invalid === undefined ? undefined : validityOf(invalid, rows);
     const nullCount = invalid === undefined ? 0 : rows - countValid(invalid);
@@ -235,6 +269,32 @@ export class BatchScorer {
     const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children });
     return new arrow.RecordBatch(this.batchSchema, struct);
   }
+}
+
+interface ProbabilityEngine {
+  tfjs: boolean;
+  run(normalized: Float32Array, rows: number, featureCount: number, use: (probabilities: Float32Array) => void): void;
+}
+
+function isClassifier(model: Classifier | ClassifierDescription): model is Classifier {
+  return 'model' in model;
+}
+
+function tfjsEngine(classifier: Classifier): ProbabilityEngine {
+  return { tfjs: true, run: (normalized, rows, featureCount, use) => withProbabilities(classifier, normalized, rows, featureCount, use) };
+}
+
+function plainEngine(forward: Float32Forward): ProbabilityEngine {
+  let out = new Float32Array(0);
+  return {
+    tfjs: false,
+    run: (normalized, rows, featureCount, use) => {
+      if (out.length < rows * forward.labelCount) out = new Float32Array(rows * forward.labelCount);
+      const probabilities = out.subarray(0, rows * forward.labelCount);
+      forward.probabilities(normalized.subarray(0, rows * featureCount), rows, probabilities);
+      use(probabilities);
+    },
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ParquetCodec } from '../../io/parquet-encode.js';
 import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.js';
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
 import type { Classifier } from '../../model/classifier.js';
+import { describeModelFiles } from '../../model/describe-files.js';
 import { classifierFromFiles } from '../../model/format.js';
 import type { ModelRef, PipelineState, PredictionSummary } from '../state.js';
 import type { StageContext } from '../context.js';
@@ -46,7 +47,21 @@ export interface ScoreTuning {
   compression?: ParquetCodec;
   /** Default DEFAULT_MIN_COMPRESSION_SAVINGS; 0 compresses every column chunk. */
   minCompressionSavings?: number;
+  /**
+   * From this many input rows on (as the Parquet footers count them), the first batch is scored in
+   * plain JavaScript (Float32Forward) while TensorFlow.js loads; every later batch by tfjs. Default
+   * PLAIN_FIRST_BATCH_MIN_ROWS; Infinity: every batch by tfjs.
+   */
+  plainFirstBatchMinRows?: number;
 }
+
+/**
+ * Inputs this large get their first batch scored without waiting for TensorFlow.js (~0.3–1 s to
+ * load). The rule depends on the input alone, never on timing: the same input gives the same
+ * output file, bit for bit, on every run and with any number of threads. Smaller inputs keep
+ * every probability exactly tfjs's; the plain pass agrees with it within 2 float32 ulps.
+ */
+export const PLAIN_FIRST_BATCH_MIN_ROWS = WORKER_THRESHOLD_ROWS;
 
 /**
  * batch_inference_job: streams the input (Parquet file, folder or table) through the model
@@ -97,7 +112,7 @@ export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tun
     ...signal,
   });
   try {
-    return await withClassifier(fetched, (classifier) => scoreInput(ctx, options, classifier, model, input, scoredAt, tuning));
+    return await scoreInput(ctx, options, fetched, model, input, scoredAt, tuning);
   } finally {
     await input.close();
   }
@@ -122,17 +137,47 @@ function modelRef(fetched: FetchedModel, options: ScoreJobOptions): ModelRef {
   };
 }
 
+/**
+ * Scores the input. For a large input (see PLAIN_FIRST_BATCH_MIN_ROWS) the first batch is scored
+ * from the model's files in plain JavaScript, and TensorFlow.js is loaded after it — so the first
+ * batch needs neither tfjs nor the reader thread. tfjs is loaded in every run, even one whose input
+ * has a single batch: it checks the model as every other run does before anything is published.
+ */
 async function scoreInput(
   ctx: StageContext,
   options: ScoreJobOptions,
-  classifier: Classifier,
+  fetched: FetchedModel,
   model: ModelRef,
   input: ScoreInput,
   scoredAt: number,
   tuning: ScoreTuning,
 ): Promise<PredictionSummary> {
+  const plainFirst = input.rows !== undefined && input.rows >= (tuning.plainFirstBatchMinRows ?? PLAIN_FIRST_BATCH_MIN_ROWS) ? describeModelFiles(fetched.files) : undefined;
+  let classifier = plainFirst === undefined ? await classifierFromFiles(fetched.files) : undefined;
+  try {
+    const scorer = new BatchScorer({ classifier: classifier ?? plainFirst!, modelName: model.name, modelVersion: model.version, scoredAt, onInvalid: options.onInvalid });
+    const loadClassifier = async (): Promise<Classifier> => {
+      classifier ??= await classifierFromFiles(fetched.files);
+      if (!scorer.usesTfjs) scorer.useClassifier(classifier);
+      return classifier;
+    };
+    return await scoreInputWith(ctx, options, scorer, loadClassifier, model, input, tuning);
+  } finally {
+    // Its weights live in wasm memory, which a long-lived process running many jobs must get back.
+    classifier?.dispose();
+  }
+}
+
+async function scoreInputWith(
+  ctx: StageContext,
+  options: ScoreJobOptions,
+  scorer: BatchScorer,
+  loadClassifier: () => Promise<Classifier>,
+  model: ModelRef,
+  input: ScoreInput,
+  tuning: ScoreTuning,
+): Promise<PredictionSummary> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
-  const scorer = new BatchScorer({ classifier, modelName: model.name, modelVersion: model.version, scoredAt, onInvalid: options.onInvalid });
 
   let rows = 0;
   // Scoring is synchronous and a table writer pulls batches through resolved promises: without a
@@ -142,11 +187,17 @@ async function scoreInput(
     for await (const { batch, origin } of input.batches()) {
       await yielder();
       throwIfAborted(ctx.signal);
+      // After a first batch scored in plain JavaScript, tfjs scores the rest.
+      if (!scorer.usesTfjs && rows > 0) {
+        await loadClassifier();
+        throwIfAborted(ctx.signal);
+      }
       const out = scorer.score(batch, origin);
       rows += out.numRows;
       ctx.reporter.report({ type: 'progress', stage: 'score', done: rows, ...(input.rows === undefined ? {} : { total: input.rows }), unit: 'rows' });
       yield out;
     }
+    await loadClassifier();
   }
 
   let summary: PredictionSummary;
@@ -172,6 +223,7 @@ async function scoreInput(
       if (encoder instanceof ParquetEncodePool) await encoder.close();
     }
   }
+  const classifier = await loadClassifier();
   const unseen = Object.fromEntries(classifier.inputs.flatMap((column, j) => (scorer.unseen[j]! > 0 ? [[column.name, scorer.unseen[j]!]] : [])));
   if (Object.keys(unseen).length > 0) summary.unseen_categories = unseen;
   ctx.reporter.report({
@@ -179,7 +231,8 @@ async function scoreInput(
     stage: 'score',
     message:
       `${rows} rows from ${input.location} scored with ${model.uri} → ${summary.table ?? summary.path}` +
-      (summary.unseen_categories ? `; values not seen in training (scored as all zeros): ${Object.entries(unseen).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''),
+      (summary.unseen_categories ? `; values not seen in training (scored as all zeros): ${Object.entries(unseen).map(([k, v]) => `${k} ${v}`).join(', ')}` : '') +
+      (scorer.scoredBy.plain > 0 ? `; the first ${scorer.scoredBy.plain} rows scored in plain JavaScript while TensorFlow.js loaded` : ''),
   });
   return summary;
 }

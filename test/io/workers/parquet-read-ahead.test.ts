@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openParquetFile, tableToParquet } from '../../../src/io/parquet.js';
 import { ParquetReadAhead, type ReadAheadFile } from '../../../src/io/workers/parquet-read-ahead.js';
 import { rejectedMlopsError } from '../../helpers/errors.js';
+import { parquetWithRowGroups } from '../../helpers/row-groups.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -63,6 +64,38 @@ describe('ParquetReadAhead', () => {
     expect(seen[0]!.rows[4]![0]).toBeNull();
     expect(seen.flatMap((batch) => batch.rows)[1003]![0]).toBeNull();
     expect(seen.flatMap((batch) => batch.rows)[3499]).toEqual([349.9, 3492, 874.75]);
+  });
+
+  it('skips the rows the caller has already read (skip), keeping the batches that follow them as they were', async () => {
+    const dir = await tempDir();
+    const paths = [await writePart(dir, 'a.parquet', 0, 1000), await writePart(dir, 'b.parquet', 1000, 700)];
+    const files = await readAheadFiles(paths);
+    const whole: unknown[][][] = [];
+    for await (const { batch } of new ParquetReadAhead(files, { columns: COLUMNS, batchSize: 300 }).batches()) whole.push(rowsOf(batch));
+    // The first batch taken elsewhere: the rest come in the same batches.
+    const rest: { source: string; rows: unknown[][] }[] = [];
+    for await (const { batch, source } of new ParquetReadAhead([{ ...files[0]!, skip: 300 }, files[1]!], { columns: COLUMNS, batchSize: 300 }).batches()) rest.push({ source, rows: rowsOf(batch) });
+    expect(rest.map((batch) => batch.rows)).toEqual(whole.slice(1));
+    expect(rest[0]!.source).toBe(files[0]!.name);
+    // Any number of rows, up to the whole file.
+    const odd: unknown[][] = [];
+    for await (const { batch } of new ParquetReadAhead([{ ...files[0]!, skip: 999 }, files[1]!], { columns: COLUMNS, batchSize: 300 }).batches()) odd.push(...rowsOf(batch));
+    expect(odd).toEqual(whole.flat().slice(999));
+    const none: unknown[][] = [];
+    for await (const { batch } of new ParquetReadAhead([{ ...files[0]!, skip: 1000 }, files[1]!], { columns: COLUMNS, batchSize: 300 }).batches()) none.push(...rowsOf(batch));
+    expect(none).toEqual(whole.flat().slice(1000));
+
+    // Several row groups: only the file's first rows are skipped, not every row group's.
+    const grouped = join(dir, 'grouped.parquet');
+    const table = new arrow.Table({ x: arrow.makeVector(Float64Array.from({ length: 1000 }, (_, r) => r)), n: arrow.makeVector(Int32Array.from({ length: 1000 }, (_, r) => r)), f: arrow.makeVector(new Float32Array(1000)) });
+    await writeFile(grouped, parquetWithRowGroups(table, 400));
+    const [groupedFile] = await readAheadFiles([grouped]);
+    const groupedWhole: unknown[][][] = [];
+    for await (const { batch } of new ParquetReadAhead([groupedFile!], { columns: COLUMNS, batchSize: 300 }).batches()) groupedWhole.push(rowsOf(batch));
+    expect(groupedWhole.map((batch) => batch.length)).toEqual([300, 100, 300, 100, 200]);
+    const groupedRest: unknown[][][] = [];
+    for await (const { batch } of new ParquetReadAhead([{ ...groupedFile!, skip: 300 }], { columns: COLUMNS, batchSize: 300 }).batches()) groupedRest.push(rowsOf(batch));
+    expect(groupedRest).toEqual(groupedWhole.slice(1));
   });
 
   it('decodes no more than `ahead` batches before the consumer takes one', async () => {

@@ -22,7 +22,7 @@ describe('decideWriteInto (the pure core shared with the score output guard)', (
   });
 });
 
-describe('data_ingestion_job refuses a volume_path or checkpoint_path it must not write to (exit 2, no run)', () => {
+describe('data_ingestion_job and mlops ingest replay refuse a volume_path or checkpoint_path they must not write to (exit 2, no run)', () => {
   const tempDir = useTempDirs();
   let landing: string;
   beforeAll(async () => {
@@ -49,6 +49,7 @@ describe('data_ingestion_job refuses a volume_path or checkpoint_path it must no
     ['a folder of unrelated files', { volume_path: './unrelated', checkpoint_path: './unrelated/checkpoints' }, /^error: volume_path ".\/unrelated" \(.+\) cannot receive ingested data: it is a folder that holds "notes.txt", which the job did not write/],
     ['a checkpoint folder of unrelated files', { volume_path: './vol', checkpoint_path: './unrelated' }, /^error: checkpoint_path ".\/unrelated" \(.+\) cannot receive ingested data: it is a folder that holds "notes.txt"/],
   ];
+  const REPLAYED = ['the project folder', 'inside the landing folder', 'a folder of unrelated files'];
   for (const [what, json, message] of cases) {
     it(`refuses ${what}`, async () => {
       const cwd = await project();
@@ -57,6 +58,13 @@ describe('data_ingestion_job refuses a volume_path or checkpoint_path it must no
         const result = await cli(['run', job, '--json', JSON.stringify(json)], cwd);
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr.split('\n')[1]).toMatch(message);
+      }
+      // `mlops ingest replay` writes the same places: the same refusal, before it reads or records anything
+      // (one case of each kind — the project, the landing files, unrelated files — keeps the file quick).
+      if (REPLAYED.includes(what)) {
+        const replay = await cli(['ingest', 'replay', 'iris_part_001.csv', '--json', JSON.stringify(json)], cwd);
+        expect(replay.code, replay.stderr).toBe(2);
+        expect(replay.stderr).toMatch(new RegExp(message.source, 'm'));
       }
       // Nothing ran: no run was recorded, no file was written in the landing or unrelated folders.
       expect(JSON.parse((await cli(['runs', 'list', '-o', 'json'], cwd)).stdout)).toEqual([]);
