@@ -6,7 +6,8 @@
 //            on the server — ours and PySpark's createDataFrame(pyarrow.Table).
 // Each case runs in its own child process and reports wall time, the client's CPU time (user + system,
 // over the timed part) and its peak RSS (maxRSS). The repeats are interleaved — round 1 runs every
-// case once, then round 2, … — so that ours and PySpark see the same machine load; the summary gives
+// case once, then round 2 in the reverse order, … — so that ours and PySpark see the same machine load
+// and the same position in a round equally often; the summary gives
 // best and median per case and the same-run ratios of medians (ours / PySpark).
 // Needs `npm run build` and the interop env (`node interop/provision.mjs mlflow3`). Then:
 //   node bench/spark.mjs [--rows 10000000] [--upload-rows 1000000] [--repeat 5]
@@ -48,7 +49,11 @@ async function main() {
     await runChild('python', 'stream', { rows: 1_000_000, url: server.url });
     const runs = cases.map(() => []);
     for (let round = 1; round <= repeat; round++) {
-      for (const [c, [label, runtime, name, params]] of cases.entries()) {
+      // Every other round runs the cases in reverse order: the server's state after a case (its heap,
+      // its garbage) falls on each case equally often, not always on the one listed first.
+      const order = [...cases.entries()];
+      if (round % 2 === 0) order.reverse();
+      for (const [c, [label, runtime, name, params]] of order) {
         const r = await runChild(runtime, name, { ...params, url: server.url });
         runs[c].push(r);
         process.stdout.write(`round ${round}/${repeat} ${label}: ${r.seconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s client CPU, ${r.maxRssMb} MB, load ${os.loadavg()[0].toFixed(1)}\n`);
