@@ -2,8 +2,8 @@
 // row limit (100,000 rows) padded to just under the default body limit (16 MiB), two CSV and two
 // JSON — while /ping is called every 20 ms. The server runs in a child process that samples its
 // RSS every 10 ms (on a thread of its own, not its event loop) and its event-loop delay. The four
-// requests come from a worker thread (at nice +10 on Linux), so the thread that pings does nothing
-// else. Reports time, requests/s, server RSS (idle, peak), /ping latency percentiles and the
+// requests come from a worker thread (at nice +10 on Linux), and /ping from another one
+// (test/helpers/serve-pinger.mjs: node:http on one kept-alive connection, as a health checker calls). Reports time, requests/s, server RSS (idle, peak), /ping latency percentiles and the
 // server's event-loop delay.
 // Run `npm run build` first; then:
 //   node bench/serve-load.mjs [--repeat 3]
@@ -102,18 +102,17 @@ async function main() {
     console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; 4 × ${DEFAULT_MAX_ROWS} rows, ${(size / 2 ** 20).toFixed(1)} MiB each`);
     for (let round = 1; round <= repeat; round++) {
       const { peak: idle } = await ask('reset');
-      let done = false;
-      const pings = [];
       const answered = next();
+      // /ping from a thread of its own, as the responsiveness test does (node:http, one kept-alive connection).
+      const pinger = new Worker(new URL('../test/helpers/serve-pinger.mjs', import.meta.url), { workerData: { url } });
+      const pinged = new Promise((resolve, reject) => {
+        pinger.once('message', resolve);
+        pinger.once('error', reject);
+      });
       client.postMessage('go');
-      void answered.finally(() => (done = true));
-      while (!done) {
-        const t = performance.now();
-        await (await fetch(`${url}/ping`)).arrayBuffer();
-        pings.push(performance.now() - t);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      const { statuses, elapsed } = await answered;
+      const { statuses, elapsed } = await answered.finally(() => pinger.postMessage('stop'));
+      const { pings, statuses: pingStatuses } = await pinged;
+      if (pingStatuses.some((s) => s !== 200)) throw new Error(`/ping statuses ${pingStatuses}`);
       const { peak, loopMax, loopP99 } = await ask('peak');
       if (statuses.some((s) => s !== 200)) throw new Error(`statuses ${statuses}`);
       const sorted = pings.sort((a, b) => a - b);
