@@ -69,6 +69,12 @@ async function tableRows(cwd: string): Promise<number> {
   return rows;
 }
 
+/**
+ * Issue #17: a signal stops any stage within 1 s. On a fresh clone's CI run the four cases took
+ * 25, 57, 204 and 66 ms, and batch scoring 453–774 ms by hand at load 12.
+ */
+const STOP_WITHIN_MS = 1000;
+
 /** One workspace for the whole file: each step continues from what the one before left. */
 let cwd: string;
 beforeAll(async () => {
@@ -92,7 +98,7 @@ describe('mlops run stopped by a signal', () => {
   it('SIGTERM during ingest: exit 143 at once, the job run cancelled and its ingest run KILLED; --resume ingests from the start', async () => {
     const stopped = await interrupt(['run', 'data_ingestion_job'], cwd, /file\(s\) listed/, 'SIGTERM');
     expect(stopped.code, stopped.stderr).toBe(143);
-    expect(stopped.exitMs).toBeLessThan(2000);
+    expect(stopped.exitMs).toBeLessThan(STOP_WITHIN_MS);
     expect(stopped.stderr).toMatch(/■ ingest cancelled in \d+ ms: cancelled: interrupted \(SIGTERM\)/);
     const [job] = await runs(cwd);
     expect(job).toMatchObject({ job: 'data_ingestion_job', status: 'cancelled' });
@@ -108,7 +114,7 @@ describe('mlops run stopped by a signal', () => {
   it('SIGINT during training: exit 130 at once, train KILLED, no model version; the lock is released and --resume continues at train', async () => {
     const stopped = await interrupt(['run', 'pipeline_job', '--json', '{"epochs":"100000","max_train_rows":"2000"}'], cwd, /train: \d+\/100k epochs/, 'SIGINT');
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.exitMs).toBeLessThan(2000);
+    expect(stopped.exitMs).toBeLessThan(STOP_WITHIN_MS);
     const [job] = await runs(cwd);
     expect(job).toMatchObject({ job: 'pipeline_job', status: 'cancelled' });
     expect(job!.children.map((c) => [c.stage, c.status])).toEqual([
@@ -138,7 +144,7 @@ describe('mlops run stopped by a signal', () => {
     expect(before).toBe(BIG_ROWS + 150);
     const stopped = await interrupt(['run', 'batch_inference_job', '--json', '{"batch_size":"4096"}'], cwd, /score: \d+\/\d+k? rows/, 'SIGINT');
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.exitMs).toBeLessThan(2000);
+    expect(stopped.exitMs).toBeLessThan(STOP_WITHIN_MS);
     expect(stopped.stderr).toMatch(/■ score cancelled/);
     const [job] = await runs(cwd);
     expect(job).toMatchObject({ job: 'batch_inference_job', status: 'cancelled' });
@@ -152,7 +158,7 @@ describe('mlops run stopped by a signal', () => {
   it('a second Ctrl-C exits at once with one line, and the run can still be resumed', async () => {
     const stopped = await interrupt(['run', 'model_training_job', '--json', '{"epochs":"100000","max_train_rows":"2000"}'], cwd, /train: \d+\/100k epochs/, 'SIGINT', true);
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.exitMs).toBeLessThan(2000);
+    expect(stopped.exitMs).toBeLessThan(STOP_WITHIN_MS);
     expect(stopped.stderr.split('\n').filter((line) => line.startsWith('SIGINT again'))).toEqual([
       'SIGINT again: exiting now without recording the end of the run (mlops runs list shows it as killed)',
     ]);
