@@ -25,7 +25,8 @@ import { PYTHON, startSparkServer } from './spark-server.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+// The package's `mlops` bin (the bundled CLI), run through its shebang as a user runs it.
+const CLI = path.join(ROOT, 'dist', 'cli', 'mlops.mjs');
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
 const ROWS = Number(args.rows ?? 10_000_000);
 const UDF_ROWS = Number(args['udf-rows'] ?? Math.min(ROWS, 1_000_000));
@@ -67,7 +68,7 @@ async function pyspark(url, what, payload, env) {
 /** Our CLI under /usr/bin/time -v: wall seconds and maximum resident set size (MB). */
 async function ours(dir, env, json) {
   const t0 = performance.now();
-  const { stdout, stderr } = await run('/usr/bin/time', ['-v', process.execPath, CLI, 'run', 'batch_inference_job', '--target', 'spark', '-o', 'json', '--json', JSON.stringify(json)], { cwd: dir, env: { ...process.env, ...env, CI: 'true' }, maxBuffer: 1 << 26 });
+  const { stdout, stderr } = await run('/usr/bin/time', ['-v', CLI, 'run', 'batch_inference_job', '--target', 'spark', '-o', 'json', '--json', JSON.stringify(json)], { cwd: dir, env: { ...process.env, ...env, CI: 'true' }, maxBuffer: 1 << 26 });
   const seconds = (performance.now() - t0) / 1000;
   const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]);
   return { seconds, rssMb: rssKb / 1024, result: JSON.parse(stdout) };
