@@ -19,8 +19,10 @@ export type CellValue = number | bigint | string | null;
 
 export type Coercion = { ok: true; value: CellValue } | { ok: false; reason: string };
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INTEGER = /^[+-]?\d+$/;
+/** A number's text, as coerceText accepts it (Spark ingest compiles the same pattern to RLIKE). */
+export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** An integer's text, as coerceText accepts it (Spark ingest compiles the same pattern to RLIKE). */
+export const INTEGER = /^[+-]?\d+$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INT32_MIN = -(2 ** 31);

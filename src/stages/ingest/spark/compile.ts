@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DECIMAL, INTEGER } from '../coerce.js';
 import type { IngestColumn, IngestSchema } from '../schema.js';
 import { INGESTED_AT_COLUMN, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from '../output.js';
 import type { FileFormat, OnExtraColumns } from '../params.js';
@@ -19,9 +20,9 @@ export const ATTEMPT_COLUMN = '_ingest_attempt';
 export const REASON_COLUMN = '_reason';
 export const RAW_COLUMN = '_raw';
 
-// The same patterns as coerce.ts (Java regular expressions accept them unchanged).
-export const DECIMAL_PATTERN = '^[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?$';
-export const INTEGER_PATTERN = '^[+-]?\\d+$';
+// coerce.ts's own patterns (Java regular expressions accept them unchanged).
+export const DECIMAL_PATTERN = DECIMAL.source;
+export const INTEGER_PATTERN = INTEGER.source;
 
 /** `name` as a Spark SQL identifier (back-quoted, back-quotes doubled). */
 export function quoteIdentifier(name: string): string {
