@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { MlopsError } from '../errors.js';
 import { arrowBodyOffset } from './arrow.js';
 import { abortedError, sleep, type CallOptions, type SparkConnectClient } from './client.js';
 import {
   ExecutePlanRequestSchema,
-  ExecutePlanResponseSchema,
   ReattachExecuteRequestSchema,
   ReleaseExecuteRequestSchema,
   type ExecutePlanResponse,
   type Plan,
 } from './gen/spark/connect/base_pb.js';
+import { ExecutePlanResponseReader } from './response-reader.js';
 import { isRetryableStreamError, sparkRetryDelay } from './retry-policy.js';
 
 export interface ExecuteOptions extends CallOptions {
@@ -44,10 +44,12 @@ export async function* executePlan(client: SparkConnectClient, plan: Plan, optio
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   // Both calls answer with a stream of ExecutePlanResponse, read by the raw stream reader with the
-  // Arrow bodies of ArrowBatch responses placed 8-byte aligned (decoded in place, not copied again).
+  // Arrow bodies of ArrowBatch responses placed 8-byte aligned (decoded in place, not copied again);
+  // ArrowBatch responses are read by hand, the others by the generated decoder.
+  const reader = new ExecutePlanResponseReader();
   const responses = async function* (method: string, request: Uint8Array): AsyncGenerator<ExecutePlanResponse> {
     for await (const bytes of client.rawServerStream(method, request, { signal: controller.signal, alignAt: arrowBodyOffset })) {
-      yield fromBinary(ExecutePlanResponseSchema, bytes);
+      yield reader.read(bytes);
     }
   };
   const execute = (): AsyncIterable<ExecutePlanResponse> => {
