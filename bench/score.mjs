@@ -14,7 +14,7 @@
 //   node bench/score.mjs [--rows 1000000,10000000] [--repeat 3] [--engines mlops,mlops-all-snappy,mlops-tfjs-first,duckdb] [--keep]
 //     [--before <dist folder of another build>]  (with `before` in --engines: `mlops` run from that build, e.g. main's, alternated in the same run)
 // Since issue 18.4's second pass, a first batch scored in plain JavaScript reports progress after its
-// first 4,096 rows (FIRST_PROGRESS_ROWS), then scores the rest of that batch: "first batch" here is
+// first 1,024 rows (FIRST_PROGRESS_ROWS), then scores the rest of that batch: "first batch" here is
 // the first progress event, as before, which now comes after those rows.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -74,7 +74,7 @@ describe('batch scoring, first batch in plain JavaScript', () => {
       const from = reporter.events.length;
       const summary = await runScore(ctx, { model_name: SCORING_MODEL, input_path: input, output_path: join(dir, `out-${workers}.parquet`), batch_size: String(batchSize) }, {}, { workers, plainFirstBatchMinRows: 0 });
       const done = reporter.events.slice(from).flatMap((event) => (event.type === 'progress' ? [(event as { done: number }).done] : []));
-      // Two batches (6,144 and 3,048 rows): progress after 4,096 of the first, at its end, and at the end.
+      // Two batches (batchSize rows, then the rest): progress after FIRST_PROGRESS_ROWS rows of the first, at its end, and at the end.
       expect(done).toEqual([FIRST_PROGRESS_ROWS, batchSize, rows]);
       expect((reporter.events.filter((event) => event.type === 'log').at(-1) as { message: string }).message).toContain(`the first ${batchSize} rows scored in plain JavaScript`);
       const out = await readParquetFile(summary.path);
