@@ -9,6 +9,7 @@ import { silentReporter } from '../../../src/reporter.js';
 import { SparkSession } from '../../../src/spark/index.js';
 import { runEvaluate } from '../../../src/stages/evaluate/evaluate.js';
 import { loadModel } from '../../../src/stages/load-model.js';
+import { sparkScoreExpressions } from '../../../src/stages/score/on-spark.js';
 import { BatchScorer } from '../../../src/stages/score/score-batch.js';
 import { openWorkspace } from '../../../src/workspace/open.js';
 import { runCli } from '../helpers/pipeline.js';
@@ -100,6 +101,28 @@ describe('pipeline_job --target spark on a real Spark Connect server', () => {
     } finally {
       classifier.dispose();
     }
+  });
+
+  it('two runs of one model on Spark run the same generated code, and scored_at is each run\'s instant', async () => {
+    expect(pipeline.code).toBe(0);
+    const config = await loadConfig({ cwd: dir, target: 'spark', env });
+    const workspace = await openWorkspace(config, { env });
+    const { classifier } = await loadModel(workspace, 'models:/hp_az_catalog.hp_iris_ml.irisclassifierdemo@champion');
+    const description = classifier.describe();
+    classifier.dispose();
+    const model = { name: 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', version: '1', uri: 'models:/hp_az_catalog.hp_iris_ml.irisclassifierdemo/1' };
+    const projection = (scoredAt: number) => spark.table('spark_catalog.hp_iris_ml.iris_ingested').selectExpr(...sparkScoreExpressions(description, { model, scoredAt, onInvalid: 'error' }));
+    const [first, second] = [Date.UTC(2026, 11, 6, 6, 0, 0, 1), Date.UTC(2026, 11, 7, 6, 0, 0, 2)];
+    // Spark compiles (and the JVM optimises) a stage's code once per distinct text: a per-run literal in it would make every run start cold.
+    const code = async (scoredAt: number) => {
+      const text = await projection(scoredAt).explain('codegen');
+      return text.slice(text.indexOf('Generated code:'));
+    };
+    const [codeFirst, codeSecond] = await Promise.all([code(first), code(second)]);
+    expect(codeFirst.length).toBeGreaterThan(1000);
+    expect(codeSecond).toBe(codeFirst);
+    const stamps = await projection(second).selectExpr('unix_millis(scored_at) AS ms').distinct().collect();
+    expect(stamps.map((row) => Number(row.ms))).toEqual([second]);
   });
 
   it('evaluation in Spark SQL equals the local evaluation: every metric and the confusion matrix', async () => {
