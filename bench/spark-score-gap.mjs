@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PYTHON, startSparkServer } from './spark-server.mjs';
+import { championScoreExpressions, runPySpark, startSparkServer } from './spark-server.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,33 +23,12 @@ const ROUNDS = Number(args.rounds ?? 2);
 const CLIS = (args.cli ?? path.join(ROOT, 'dist', 'cli', 'mlops.mjs')).split(',').map((p) => path.resolve(p));
 const MODEL = 'hp_az_catalog.hp_iris_ml.irisclassifierdemo';
 
-const PYSPARK = String.raw`
-import json, sys, time
-from pyspark.sql import SparkSession
-url, what, payload = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
-spark = SparkSession.builder.remote(url).getOrCreate()
-t0 = time.perf_counter()
-if what == "prepare":
-    spark.sql("CREATE DATABASE IF NOT EXISTS spark_catalog.hp_iris_ml")
-    for name, rows in payload["tables"].items():
-        spark.range(rows, numPartitions=4).selectExpr(
-            "4.3E0 + rand(1) * 3.6E0 AS sepal_length", "2.0E0 + rand(2) * 2.4E0 AS sepal_width",
-            "1.0E0 + rand(3) * 5.9E0 AS petal_length", "0.1E0 + rand(4) * 2.4E0 AS petal_width", "'x' AS species",
-        ).write.mode("overwrite").saveAsTable(name)
-elif what == "selectExpr":
-    spark.table(payload["input"]).selectExpr(*payload["expressions"]).write.mode("overwrite").saveAsTable(payload["output"])
-print(json.dumps({"seconds": time.perf_counter() - t0}))
-`;
 
 const cpuOf = (stderr) => +(Number(/User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1])).toFixed(2);
 
 async function pyspark(url, what, payload) {
-  // The expressions go in a file: together they exceed what one argument may hold.
-  const file = path.join(os.tmpdir(), `spark-score-gap-${process.pid}-${what}.json`);
-  await writeFile(file, JSON.stringify(payload));
-  const t0 = performance.now();
-  const { stdout, stderr } = await run('/usr/bin/time', ['-v', PYTHON, '-c', PYSPARK, url, what, file], { maxBuffer: 1 << 26 });
-  return { wall: +((performance.now() - t0) / 1000).toFixed(2), client_cpu: cpuOf(stderr), write: JSON.parse(stdout.trim().split('\n').at(-1)).seconds };
+  const { result, wall, stderr } = await runPySpark(url, what, payload, { timed: true });
+  return { wall: +wall.toFixed(2), client_cpu: cpuOf(stderr), write: result.seconds };
 }
 
 async function ours(cli, dir, env, json) {
@@ -96,15 +75,7 @@ async function main() {
     const input = 'spark_catalog.hp_iris_ml.bench_input';
     const warm = 'spark_catalog.hp_iris_ml.bench_warm';
     await pyspark(server.url, 'prepare', { tables: { [input]: ROWS, [warm]: 100_000 } });
-    const { sparkScoreExpressions } = await import(path.join(ROOT, 'dist', 'stages', 'score', 'on-spark.js'));
-    const { loadConfig } = await import(path.join(ROOT, 'dist', 'config', 'load.js'));
-    const { openWorkspace } = await import(path.join(ROOT, 'dist', 'workspace', 'open.js'));
-    const { loadModel } = await import(path.join(ROOT, 'dist', 'stages', 'load-model.js'));
-    const workspace = await openWorkspace(await loadConfig({ cwd: dir, target: 'spark', env }), { env });
-    const { classifier, location } = await loadModel(workspace, `models:/${MODEL}@champion`);
-    const version = location.version.version;
-    const expressions = sparkScoreExpressions(classifier.describe(), { model: { name: MODEL, version, uri: `models:/${MODEL}/${version}` }, scoredAt: Date.now(), onInvalid: 'error' });
-    classifier.dispose();
+    const expressions = await championScoreExpressions(dir, env, MODEL);
     const cases = [
       ...CLIS.map((cli, i) => ({ name: CLIS.length === 1 ? 'a' : `a${i}`, cli, run: (table, out) => ours(cli, dir, env, { input_table: table.replace('spark_catalog', 'hp_az_catalog'), output_table: out }) })),
       { name: 'b', run: (table, out) => pyspark(server.url, 'selectExpr', { input: table, output: `spark_catalog.hp_iris_ml.${out}`, expressions }) },
