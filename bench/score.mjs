@@ -12,6 +12,10 @@
 // imports of our modules (the lead's CLI start-up work) do not.
 // Run `npm run build` first; then:
 //   node bench/score.mjs [--rows 1000000,10000000] [--repeat 3] [--engines mlops,mlops-all-snappy,mlops-tfjs-first,duckdb] [--keep]
+//     [--before <dist folder of another build>]  (with `before` in --engines: `mlops` run from that build, e.g. main's, alternated in the same run)
+// Since issue 18.4's second pass, a first batch scored in plain JavaScript reports progress after its
+// first 1,024 rows (FIRST_PROGRESS_ROWS), then scores the rest of that batch: "first batch" here is
+// the first progress event, as before, which now comes after those rows.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -21,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const dist = new URL('../dist/', import.meta.url);
+const distOfThisBuild = dist;
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const LABELS = ['setosa', 'versicolor', 'virginica'];
 const MODEL_NAME = 'bench.iris.classifier';
@@ -60,7 +65,7 @@ async function main() {
         const output = path.join(root, `out-${engine}-${rows}.parquet`);
         await rm(output, { force: true });
         const loadBefore = os.loadavg()[0];
-        const report = await runChild(engine, { workspace, input, output, query });
+        const report = await runChild(engine, { workspace, input, output, query, ...(engine === 'before' ? { dist: args.before } : {}) });
         const bytes = (await stat(output)).size;
         results.push({ engine, rows, round, ...report, bytes, loadBefore });
         console.error(`${engine.padEnd(6)} ${String(rows).padStart(9)} rows  ${report.seconds.toFixed(2)} s${report.firstBatchSeconds === undefined ? '' : ` (first batch ${report.firstBatchSeconds.toFixed(3)} s)`}  ${(rows / report.seconds / 1e6).toFixed(2)}M rows/s  CPU ${report.cpuSeconds.toFixed(2)} s  peak RSS ${report.maxRssMb} MB  (load ${loadBefore.toFixed(1)})`);
@@ -147,7 +152,9 @@ async function child(engine, options) {
   }
   let seconds;
   let firstBatchSeconds;
-  if (engine === 'mlops' || engine === 'mlops-all-snappy' || engine === 'mlops-tfjs-first') {
+  if (engine === 'mlops' || engine === 'mlops-all-snappy' || engine === 'mlops-tfjs-first' || engine === 'before') {
+    // `before`: the same call, from another build's dist folder.
+    const dist = options.dist === undefined ? distOfThisBuild : new URL(`file://${path.resolve(options.dist)}/`);
     const { runScore } = await import(new URL('stages/score/score.js', dist));
     const { LocalVolumeStore } = await import(new URL('workspace/local/volumes.js', dist));
     const { LocalTableStore } = await import(new URL('workspace/local/tables.js', dist));
@@ -236,6 +243,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--repeat') args.repeat = Number(argv[++i]);
     else if (argv[i] === '--keep') args.keep = true;
     else if (argv[i] === '--engines') args.engines = argv[++i].split(',');
+    else if (argv[i] === '--before') args.before = argv[++i];
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
