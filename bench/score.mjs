@@ -12,6 +12,11 @@
 // imports of our modules (the lead's CLI start-up work) do not.
 // Run `npm run build` first; then:
 //   node bench/score.mjs [--rows 1000000,10000000] [--repeat 3] [--engines mlops,mlops-all-snappy,mlops-tfjs-first,duckdb] [--keep]
+//     [--before <dist folder of another build>]  (with `before` in --engines: `mlops` run from that build, e.g. main's, alternated in the same run)
+// Since issue 18.4's second pass, a first batch scored in plain JavaScript reports progress after its
+// first 1,024 rows (FIRST_PROGRESS_ROWS), then scores the rest of that batch. Both are reported:
+// "first progress" (the first event, after those 1,024 rows) and "first whole batch" (the first
+// event with at least batch_size = 65,536 rows done), the issue's "first batch".
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -21,10 +26,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const dist = new URL('../dist/', import.meta.url);
+const distOfThisBuild = dist;
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const LABELS = ['setosa', 'versicolor', 'virginica'];
 const MODEL_NAME = 'bench.iris.classifier';
 const SEED = 20240611;
+const BATCH_SIZE = 65_536;
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], JSON.parse(process.argv[4]));
@@ -60,10 +67,10 @@ async function main() {
         const output = path.join(root, `out-${engine}-${rows}.parquet`);
         await rm(output, { force: true });
         const loadBefore = os.loadavg()[0];
-        const report = await runChild(engine, { workspace, input, output, query });
+        const report = await runChild(engine, { workspace, input, output, query, rows, ...(engine === 'before' ? { dist: args.before } : {}) });
         const bytes = (await stat(output)).size;
         results.push({ engine, rows, round, ...report, bytes, loadBefore });
-        console.error(`${engine.padEnd(6)} ${String(rows).padStart(9)} rows  ${report.seconds.toFixed(2)} s${report.firstBatchSeconds === undefined ? '' : ` (first batch ${report.firstBatchSeconds.toFixed(3)} s)`}  ${(rows / report.seconds / 1e6).toFixed(2)}M rows/s  CPU ${report.cpuSeconds.toFixed(2)} s  peak RSS ${report.maxRssMb} MB  (load ${loadBefore.toFixed(1)})`);
+        console.error(`${engine.padEnd(6)} ${String(rows).padStart(9)} rows  ${report.seconds.toFixed(2)} s${report.firstBatchSeconds === undefined ? '' : ` (first progress ${report.firstBatchSeconds.toFixed(3)} s, first ${BATCH_SIZE}-row batch ${report.fullBatchSeconds?.toFixed(3)} s)`}  ${(rows / report.seconds / 1e6).toFixed(2)}M rows/s  CPU ${report.cpuSeconds.toFixed(2)} s  peak RSS ${report.maxRssMb} MB  (load ${loadBefore.toFixed(1)})`);
       }
     }
     if (args.engines.includes('mlops') && args.engines.includes('duckdb')) {
@@ -147,7 +154,10 @@ async function child(engine, options) {
   }
   let seconds;
   let firstBatchSeconds;
-  if (engine === 'mlops' || engine === 'mlops-all-snappy' || engine === 'mlops-tfjs-first') {
+  let fullBatchSeconds;
+  if (engine === 'mlops' || engine === 'mlops-all-snappy' || engine === 'mlops-tfjs-first' || engine === 'before') {
+    // `before`: the same call, from another build's dist folder.
+    const dist = options.dist === undefined ? distOfThisBuild : new URL(`file://${path.resolve(options.dist)}/`);
     const { runScore } = await import(new URL('stages/score/score.js', dist));
     const { LocalVolumeStore } = await import(new URL('workspace/local/volumes.js', dist));
     const { LocalTableStore } = await import(new URL('workspace/local/tables.js', dist));
@@ -163,7 +173,11 @@ async function child(engine, options) {
       reporter: {
         ...silentReporter,
         report: (event) => {
-          if (event.type === 'progress' && firstBatchSeconds === undefined) firstBatchSeconds = (performance.now() - started) / 1000;
+          if (event.type !== 'progress') return;
+          const at = (performance.now() - started) / 1000;
+          if (firstBatchSeconds === undefined) firstBatchSeconds = at;
+          // The whole first batch (batch_size rows), whether or not its first rows reported before it.
+          if (fullBatchSeconds === undefined && event.done >= Math.min(BATCH_SIZE, options.rows)) fullBatchSeconds = at;
         },
       },
       now: Date.now,
@@ -172,7 +186,7 @@ async function child(engine, options) {
     // mlops-all-snappy compresses every column chunk (the default leaves chunks that snappy shrinks by < 30% uncompressed).
     // mlops-tfjs-first scores the first batch with tfjs too (no plain-JS first batch), for comparison.
     const tuning = engine === 'mlops-all-snappy' ? { minCompressionSavings: 0 } : engine === 'mlops-tfjs-first' ? { plainFirstBatchMinRows: Infinity } : {};
-    const summary = await runScore(ctx, { model_name: MODEL_NAME, input_path: options.input, output_path: options.output, batch_size: '65536' }, {}, tuning);
+    const summary = await runScore(ctx, { model_name: MODEL_NAME, input_path: options.input, output_path: options.output, batch_size: String(BATCH_SIZE) }, {}, tuning);
     seconds = (performance.now() - started) / 1000;
     if (summary.rows <= 0) throw new Error('no rows scored');
   } else {
@@ -190,7 +204,7 @@ async function child(engine, options) {
   }
   const usage = process.resourceUsage();
   // CPU seconds of all threads (user + system): robust to load from elsewhere, unlike wall time.
-  console.log(JSON.stringify({ seconds, firstBatchSeconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: Math.round(usage.maxRSS / 1024) }));
+  console.log(JSON.stringify({ seconds, firstBatchSeconds, fullBatchSeconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: Math.round(usage.maxRSS / 1024) }));
 }
 
 /** In a child: both outputs must say the same thing; DuckDB reads both files and counts disagreements. */
@@ -212,7 +226,7 @@ async function checkAgreement(root, rows) {
 }
 
 function printSummary(results) {
-  const lines = ['| engine | rows | first batch s (median) | best s | median s | best rows/s | CPU s (min) | peak RSS (max) | output MB | load avg |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| engine | rows | first progress s (median) | first whole batch s (median) | best s | median s | best rows/s | CPU s (min) | peak RSS (max) | output MB | load avg |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const keys = [...new Set(results.map((r) => `${r.engine}|${r.rows}`))];
   for (const key of keys) {
     const runs = results.filter((r) => `${r.engine}|${r.rows}` === key);
@@ -224,7 +238,9 @@ function printSummary(results) {
     const load = runs.map((r) => r.loadBefore.toFixed(1)).join('/');
     const firsts = runs.map((r) => r.firstBatchSeconds).filter((s) => s !== undefined).sort((a, b) => a - b);
     const first = firsts.length > 0 ? firsts[Math.floor(firsts.length / 2)].toFixed(3) : '–';
-    lines.push(`| ${runs[0].engine} | ${runs[0].rows.toLocaleString('en-US')} | ${first} | ${best.toFixed(2)} | ${median.toFixed(2)} | ${(runs[0].rows / best / 1e6).toFixed(2)}M | ${cpu.toFixed(2)} | ${rss} MB | ${(runs[0].bytes / 1e6).toFixed(0)} | ${load} |`);
+    const fulls = runs.map((r) => r.fullBatchSeconds).filter((s) => s !== undefined).sort((a, b) => a - b);
+    const full = fulls.length > 0 ? fulls[Math.floor(fulls.length / 2)].toFixed(3) : '–';
+    lines.push(`| ${runs[0].engine} | ${runs[0].rows.toLocaleString('en-US')} | ${first} | ${full} | ${best.toFixed(2)} | ${median.toFixed(2)} | ${(runs[0].rows / best / 1e6).toFixed(2)}M | ${cpu.toFixed(2)} | ${rss} MB | ${(runs[0].bytes / 1e6).toFixed(0)} | ${load} |`);
   }
   console.log(lines.join('\n'));
 }
@@ -236,6 +252,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--repeat') args.repeat = Number(argv[++i]);
     else if (argv[i] === '--keep') args.keep = true;
     else if (argv[i] === '--engines') args.engines = argv[++i].split(',');
+    else if (argv[i] === '--before') args.before = argv[++i];
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;

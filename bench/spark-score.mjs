@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PYTHON, startSparkServer } from './spark-server.mjs';
+import { championScoreExpressions, PYTHON, runPySpark, startSparkServer } from './spark-server.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,35 +34,8 @@ const UDF_ROWS = Number(args['udf-rows'] ?? Math.min(ROWS, 1_000_000));
 const ROUNDS = Number(args.rounds ?? 2);
 const MODEL = 'hp_az_catalog.hp_iris_ml.irisclassifierdemo';
 
-const PYSPARK = String.raw`
-import json, sys, time
-from pyspark.sql import SparkSession
-url, what, payload = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-spark = SparkSession.builder.remote(url).getOrCreate()
-t0 = time.perf_counter()
-if what == "prepare":
-    spark.sql("CREATE DATABASE IF NOT EXISTS spark_catalog.hp_iris_ml")
-    for name, rows in payload["tables"].items():
-        spark.range(rows, numPartitions=4).selectExpr(
-            "4.3E0 + rand(1) * 3.6E0 AS sepal_length", "2.0E0 + rand(2) * 2.4E0 AS sepal_width",
-            "1.0E0 + rand(3) * 5.9E0 AS petal_length", "0.1E0 + rand(4) * 2.4E0 AS petal_width", "'x' AS species",
-        ).write.mode("overwrite").saveAsTable(name)
-elif what == "selectExpr":
-    spark.table(payload["input"]).selectExpr(*payload["expressions"]).write.mode("overwrite").saveAsTable(payload["output"])
-elif what == "spark_udf":
-    import mlflow
-    features = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-    predict = mlflow.pyfunc.spark_udf(spark, payload["model_uri"], result_type="string", env_manager="local")
-    spark.table(payload["input"]).withColumn("prediction", predict(*features)).write.mode("overwrite").saveAsTable(payload["output"])
-elif what == "count":
-    print(json.dumps({"rows": spark.table(payload["table"]).count()}))
-    sys.exit(0)
-print(json.dumps({"seconds": time.perf_counter() - t0}))
-`;
-
 async function pyspark(url, what, payload, env) {
-  const { stdout } = await run(PYTHON, ['-c', PYSPARK, url, what, JSON.stringify(payload)], { env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  return JSON.parse(stdout.trim().split('\n').at(-1));
+  return (await runPySpark(url, what, payload, { env })).result;
 }
 
 /** Our CLI under /usr/bin/time -v: wall seconds and maximum resident set size (MB). */
@@ -90,15 +63,7 @@ async function main() {
     const udfInput = UDF_ROWS === ROWS ? input : 'spark_catalog.hp_iris_ml.bench_udf_input';
     await pyspark(server.url, 'prepare', { tables: { [input]: ROWS, ...(udfInput === input ? {} : { [udfInput]: UDF_ROWS }) } }, {});
     // The same expressions (a) sends: our compiled projection of the champion, from the built package.
-    const { sparkScoreExpressions } = await import(path.join(ROOT, 'dist', 'stages', 'score', 'on-spark.js'));
-    const { loadConfig } = await import(path.join(ROOT, 'dist', 'config', 'load.js'));
-    const { openWorkspace } = await import(path.join(ROOT, 'dist', 'workspace', 'open.js'));
-    const { loadModel } = await import(path.join(ROOT, 'dist', 'stages', 'load-model.js'));
-    const workspace = await openWorkspace(await loadConfig({ cwd: dir, target: 'spark', env }), { env });
-    const { classifier, location } = await loadModel(workspace, `models:/${MODEL}@champion`);
-    const version = location.version.version;
-    const expressions = sparkScoreExpressions(classifier.describe(), { model: { name: MODEL, version, uri: `models:/${MODEL}/${version}` }, scoredAt: Date.now(), onInvalid: 'error' });
-    classifier.dispose();
+    const expressions = await championScoreExpressions(dir, env, MODEL);
 
     // Warm the JVM with a small unmeasured run of each.
     await pyspark(server.url, 'prepare', { tables: { 'spark_catalog.hp_iris_ml.bench_warm': 100_000 } }, {});

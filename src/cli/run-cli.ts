@@ -1,4 +1,5 @@
 import { MlopsError } from '../errors.js';
+import { prefetchParquetWasm } from '../io/parquet-wasm-module.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeForError } from './exit-codes.js';
 import { helpText, VERSION } from './help.js';
@@ -22,6 +23,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!command) {
       throw new MlopsError('USAGE', `Unknown command "${name}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')} (mlops --help shows examples)`);
     }
+    // Every command's modules reach Parquet (the workspace's tables): compile parquet-wasm on V8's
+    // background threads while the command's modules load, instead of on this thread afterwards.
+    prefetchParquetWasm();
     return await (await command.load()).run(rest, io);
   } catch (error) {
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import * as pq from 'parquet-wasm';
+import * as pq from './parquet-wasm.js';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { readFileRange } from './file-range.js';
 import { toMlopsError } from './fs-errors.js';

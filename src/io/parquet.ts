@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import * as pq from 'parquet-wasm';
+import * as pq from './parquet-wasm.js';
 import { MlopsError } from '../errors.js';
 import { checkParquetMagic } from './parquet-magic.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';

@@ -29,6 +29,11 @@ import { DEFAULT_SPARK_RETRY_POLICY, FIRST_CONTACT_CONNECT_RETRIES, isConnection
 /** Produces the authorization header value per call (a PAT, or an OAuth token refreshed when due). */
 export interface SparkCredentials {
   authorization(options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * Further credential headers per call, lowercase names (gRPC metadata): an Azure service
+   * principal's x-databricks-azure-sp-management-token, as Databricks Connect sends it.
+   */
+  extraHeaders?(options?: { signal?: AbortSignal }): Promise<Record<string, string>>;
   /** Values never to appear in messages. */
   secrets(): string[];
 }
@@ -103,6 +108,7 @@ export class SparkConnectClient {
     const addHeaders: Interceptor = (next) => async (request) => {
       for (const [name, value] of headers) request.header.set(name, value);
       if (credentials !== undefined) request.header.set('authorization', await credentials.authorization({ signal: request.signal }));
+      if (credentials?.extraHeaders !== undefined) for (const [name, value] of Object.entries(await credentials.extraHeaders({ signal: request.signal }))) request.header.set(name, value);
       return next(request);
     };
     const transport = createGrpcTransport({
@@ -168,6 +174,7 @@ export class SparkConnectClient {
     const headers: Record<string, string> = { 'user-agent': this.clientType };
     for (const [name, value] of this.#headers) headers[name.toLowerCase()] = value;
     if (this.#credentials !== undefined) headers.authorization = await this.#credentials.authorization(signalOption(options.signal));
+    if (this.#credentials?.extraHeaders !== undefined) for (const [name, value] of Object.entries(await this.#credentials.extraHeaders(signalOption(options.signal)))) headers[name.toLowerCase()] = value;
     yield* serverStream(this.#sessions, {
       path: `/${SparkConnectService.typeName}/${method}`,
       request,

@@ -47,7 +47,14 @@ export async function resolveDatabricksConnect(options: DatabricksConnectOptions
       { details: { host: config.host, ...(config.profile ? { profile: config.profile } : {}) } },
     );
   }
-  const credentials: SparkCredentials = { authorization: (o) => provider.authorization(o), secrets: () => provider.secrets() };
+  const credentials: SparkCredentials = {
+    authorization: (o) => provider.authorization(o),
+    secrets: () => provider.secrets(),
+    // gRPC metadata names are lowercase (HTTP/2 refuses others).
+    ...(provider.extraHeaders !== undefined
+      ? { extraHeaders: async (o) => Object.fromEntries(Object.entries(await provider.extraHeaders!(o)).map(([name, value]) => [name.toLowerCase(), value])) }
+      : {}),
+  };
   if (wantServerless) {
     const sessionId = randomUUID();
     return { url: `${base};session_id=${sessionId};x-databricks-session-id=${sessionId}`, credentials, compute: { kind: 'serverless', sessionId } };

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet';
-import * as pq from 'parquet-wasm';
+import * as pq from '../../src/io/parquet-wasm.js';
 
 /** Parquet bytes with a row group every `rowsPerGroup` rows, as Spark writes large files (our tableToParquet writes one). */
 export function parquetWithRowGroups(table: arrow.Table, rowsPerGroup: number): Uint8Array {

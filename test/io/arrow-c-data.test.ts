@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import * as pq from 'parquet-wasm';
+import * as pq from '../../src/io/parquet-wasm.js';
 import { describe, expect, it } from 'vitest';
 import { canCopyFromC, copyRecordBatchFromC } from '../../src/io/arrow-c-data.js';
 import { tableToParquet } from '../../src/io/parquet.js';

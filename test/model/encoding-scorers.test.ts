@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { CSV_NULL_VALUES } from '../../src/stages/ingest/coerce.js';
 import { encodedFeatureNames, fitInputs, oneHotColumns } from '../../src/model/encoding.js';
 import { modelToFiles } from '../../src/model/format.js';
 import { DenseForward } from '../../src/model/forward.js';
@@ -14,36 +12,16 @@ import { compileClassifierSql } from '../../src/model/sql/compile.js';
 import { trainClassifier } from '../../src/model/train.js';
 import { parseJsonInput } from '../../src/serve/parse-input.js';
 import { rawMatrixFromArrow } from '../../src/stages/features.js';
-import { parseSchema } from '../../src/stages/ingest/schema.js';
 import { BatchScorer } from '../../src/stages/score/score-batch.js';
 import { stratifiedSplit } from '../../src/stages/train/split.js';
 import { encodeRows, trainingTable } from '../../src/stages/train/training-data.js';
+import { PENGUINS_INPUTS, PENGUINS_SCHEMA, penguinsTable } from '../helpers/penguins-table.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
 const run = promisify(execFile);
-const PENGUINS = fileURLToPath(new URL('../../data/penguins/penguins.csv', import.meta.url));
-const SCHEMA = parseSchema(
-  'species STRING NOT NULL LABEL, island STRING, bill_length_mm DOUBLE, bill_depth_mm DOUBLE, flipper_length_mm DOUBLE, body_mass_g DOUBLE, sex STRING, year BIGINT EXCLUDE',
-);
-const INPUTS = ['island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex'];
-
-/** The shipped CSV as an Arrow table (empty and NA = null), the way ingestion types it. */
-async function penguinsTable(): Promise<arrow.Table> {
-  const [header, ...lines] = (await readFile(PENGUINS, 'utf8')).trim().split('\n').map((line) => line.split(','));
-  const column = (name: string) => lines.map((cells) => cells[header!.indexOf(name)]!);
-  const numbers = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' || CSV_NULL_VALUES.has(v) ? null : Number(v))), new arrow.Float64());
-  const strings = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' || CSV_NULL_VALUES.has(v) ? null : v)), new arrow.Utf8());
-  return new arrow.Table({
-    species: strings('species'),
-    island: strings('island'),
-    bill_length_mm: numbers('bill_length_mm'),
-    bill_depth_mm: numbers('bill_depth_mm'),
-    flipper_length_mm: numbers('flipper_length_mm'),
-    body_mass_g: numbers('body_mass_g'),
-    sex: strings('sex'),
-  });
-}
+const SCHEMA = PENGUINS_SCHEMA;
+const INPUTS = PENGUINS_INPUTS;
 
 describe('one encoding, every scorer', () => {
   it('tfjs, batch scoring, the serve forward pass, SQL in DuckDB and the Python loader give the same labels, unseen categories and missing values included', async () => {

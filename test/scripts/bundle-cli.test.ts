@@ -39,7 +39,7 @@ describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
     const all = [...imports.values()].flat();
     // Our modules, apache-arrow and yaml are inside; only other packages are imported from node_modules.
     expect(all.filter((specifier) => /^(apache-arrow|yaml)(\/|$)/.test(specifier))).toEqual([]);
-    expect(all).toContain('parquet-wasm');
+    expect(all).toContain('parquet-wasm/esm');
     // Every relative import is a chunk of this build.
     for (const [file, specifiers] of imports) {
       for (const specifier of specifiers.filter((s) => s.startsWith('.'))) expect(existsSync(resolve(dirname(file), specifier)), `${file} imports ${specifier}`).toBe(true);

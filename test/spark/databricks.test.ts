@@ -69,6 +69,38 @@ describe('Databricks Connect (in-process server; no Databricks workspace is reac
     }
   });
 
+  it('azure-client-secret: the Entra ID token as authorization and the management token header, lowercase, on every call (results stream included)', async () => {
+    // Entra ID's token endpoint (login.microsoftonline.com for an azuredatabricks.net host) answered
+    // here: one token per resource, as databricks-sdk's azure_service_principal asks for them.
+    const resources: string[] = [];
+    const entra: typeof fetch = async (url, init) => {
+      expect(String(url)).toBe('https://login.microsoftonline.com/tenant-1/oauth2/token');
+      const resource = new URLSearchParams(String(init?.body)).get('resource')!;
+      resources.push(resource);
+      return new Response(JSON.stringify({ token_type: 'Bearer', expires_in: '3599', access_token: `aad-${resource}` }), { headers: { 'Content-Type': 'application/json' } });
+    };
+    const target = await resolveDatabricksConnect({
+      env: { DATABRICKS_HOST: 'adb-1.2.azuredatabricks.net', ARM_CLIENT_ID: 'sp-app', ARM_CLIENT_SECRET: 'sp-secret', ARM_TENANT_ID: 'tenant-1', DATABRICKS_CLUSTER_ID: 'c-az' },
+      homeDir: '/nonexistent',
+      fetch: entra,
+    });
+    expect(target.url).toBe('sc://adb-1.2.azuredatabricks.net:443/;use_ssl=true;x-databricks-cluster-id=c-az');
+    // The workspace host cannot be reached from here: the same credentials against the in-process server.
+    const spark = await FakeSparkConnect.start(scriptedResults({ batches: 3, rowsPerBatch: 2 }));
+    fakes.push(spark);
+    const session = await SparkSession.builder().remote(spark.url).credentials(target.credentials).create({ env: {} });
+    expect(await session.range(6).toArrow()).toHaveProperty('numRows', 6);
+    await session.stop();
+    expect(spark.calls.map((call) => call.method)).toContain('executePlan');
+    for (const call of spark.calls) {
+      expect(call.headers.authorization).toBe('Bearer aad-2ff814a6-3304-4ab8-85cb-cd0e6f879c1d');
+      expect(call.headers['x-databricks-azure-sp-management-token']).toBe('aad-https://management.core.windows.net/');
+    }
+    // Each token was asked for once and then reused from its cache.
+    expect(resources.sort()).toEqual(['2ff814a6-3304-4ab8-85cb-cd0e6f879c1d', 'https://management.core.windows.net/']);
+    expect(target.credentials.secrets()).toContain('sp-secret');
+  });
+
   it('OAuth M2M: a token from the workspace, refreshed before it expires, so a long job never sends an expired one', async () => {
     const workspace = await startDatabricks({ oauthClient: { clientId: 'sp-id', clientSecret: 'sp-secret' }, oauthTokenLifetime: 61 });
     const spark = await fakeSpark();

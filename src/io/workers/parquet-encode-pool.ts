@@ -23,7 +23,8 @@ interface PooledWorker {
  */
 export class ParquetEncodePool implements RowGroupEncoder {
   readonly size: number;
-  #workers: PooledWorker[];
+  /** Started at the first job: a pool made ahead of its work costs nothing until then. */
+  #workers: PooledWorker[] = [];
   #nextId = 1;
   #closed = false;
   /** Output buffers the writer is done with, to go back to a worker with the next request. */
@@ -32,11 +33,16 @@ export class ParquetEncodePool implements RowGroupEncoder {
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new MlopsError('INVALID_ARGUMENT', `A Parquet encoding pool needs at least one worker; got ${size}`);
     this.size = size;
-        this.#workers = Array.from({ length: size }, () => this.#start());
+  }
+
+  /** Whether its workers have started (at the first job). */
+  get started(): boolean {
+    return this.#workers.length > 0;
   }
 
   encode(job: RowGroupJob, transfer: ArrayBuffer[] = []): Promise<EncodedRowGroup> {
     if (this.#closed) return Promise.reject(new MlopsError('INTERNAL', 'The Parquet encoding pool is closed'));
+    if (this.#workers.length === 0) this.#workers = Array.from({ length: this.size }, () => this.#start());
     const target = this.#workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
     const id = this.#nextId++;
     return new Promise<EncodedRowGroup>((resolve, reject) => {

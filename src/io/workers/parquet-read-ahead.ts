@@ -24,6 +24,12 @@ export interface ReadAheadOptions {
   batchSize: number;
   /** Batches decoded ahead of the consumer; default DEFAULT_AHEAD. */
   ahead?: number;
+  /**
+   * The worker starts at `start()` (or when `batches()` is first iterated) instead of at once: for a
+   * caller with its own work to finish first, which starting a worker would slow (its spawn runs on
+   * the calling thread, ~20 ms, and its start-up takes a core for a few hundred ms). Default false.
+   */
+  deferStart?: boolean;
   signal?: AbortSignal;
 }
 
@@ -44,7 +50,8 @@ const DEFAULT_AHEAD = 4;
  * pool gets back (from encoding workers) return to the reader with each credit.
  */
 export class ParquetReadAhead {
-  readonly #worker: Worker;
+  #worker: Worker | undefined;
+  readonly #job: ReadJob;
   readonly #files: ReadAheadFile[];
   readonly #columns: readonly string[];
   readonly #signal: AbortSignal | undefined;
@@ -64,14 +71,27 @@ export class ParquetReadAhead {
       batchSize: options.batchSize,
       ahead: options.ahead ?? DEFAULT_AHEAD,
     };
-    this.#worker = startWorker('parquet-read-worker.js', { workerData: job });
+    this.#job = job;
+    if (options.deferStart !== true) this.start();
+  }
+
+  /** Starts the worker, if it has not started (or been closed) yet. */
+  start(): void {
+    if (this.#worker !== undefined || this.#closed) return;
+    const worker = startWorker('parquet-read-worker.js', { workerData: this.#job });
+    this.#worker = worker;
     // Only a consumer waiting for a batch keeps the process alive: a reader someone forgot to close must not hang the CLI.
-    this.#worker.unref();
-    this.#worker.on('message', (message: ReadMessage) => this.#push(message));
-    this.#worker.on('error', (error) => this.#fail(new MlopsError('INTERNAL', `The Parquet reading worker crashed: ${error.message}`, { cause: error })));
-    this.#worker.on('exit', (code) => {
+    worker.unref();
+    worker.on('message', (message: ReadMessage) => this.#push(message));
+    worker.on('error', (error) => this.#fail(new MlopsError('INTERNAL', `The Parquet reading worker crashed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => {
       if (!this.#closed) this.#fail(new MlopsError('INTERNAL', `The Parquet reading worker exited with code ${code} before the end of the input`));
     });
+  }
+
+  /** Whether the worker has started (see ReadAheadOptions.deferStart). */
+  get started(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** Batches decoded and waiting for the consumer. */
@@ -83,6 +103,7 @@ export class ParquetReadAhead {
   async *batches(): AsyncGenerator<ReadAheadBatch, void, undefined> {
     if (this.#started) throw new MlopsError('INTERNAL', 'ParquetReadAhead.batches() can be iterated only once');
     this.#started = true;
+    this.start();
     const sizes = new Set<number>();
     try {
       for (;;) {
@@ -95,7 +116,7 @@ export class ParquetReadAhead {
         for (const column of message.columns) sizes.add(column.values.byteLength);
         // The credit goes out before the batch is used: the reader works while the caller does.
         const credit: ReadCredit = { recycle: spareBuffers(sizes, message.columns.length) };
-        this.#worker.postMessage(credit, credit.recycle);
+        this.#worker!.postMessage(credit, credit.recycle);
         yield { batch, source: file.name };
       }
     } finally {
@@ -107,7 +128,7 @@ export class ParquetReadAhead {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#worker.terminate();
+    await this.#worker?.terminate();
   }
 
   #next(): Promise<ReadMessage> {
@@ -115,12 +136,13 @@ export class ParquetReadAhead {
       const take = () => {
         if (this.#queue.length > 0) resolve(this.#queue.shift()!);
         else if (this.#failure !== undefined) reject(this.#failure);
+        else if (this.#worker === undefined) reject(new MlopsError('INTERNAL', 'The Parquet reader was closed before it started'));
         else {
           this.#waiting = take;
-          this.#worker.ref();
+          this.#worker!.ref();
           return;
         }
-        if (this.#waiting !== undefined) this.#worker.unref();
+        if (this.#waiting !== undefined) this.#worker!.unref();
         this.#waiting = undefined;
       };
       take();

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import * as pq from 'parquet-wasm';
+import * as pq from '../parquet-wasm.js';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../buffer-pool.js';
 import { readCColumns } from '../c-data-columns.js';

@@ -22,6 +22,12 @@ export interface ScoreInput {
   readerThreads: number;
   /** Iterate once. Ending the iteration (or breaking out of it) releases what the input holds. */
   batches(): AsyncGenerator<{ batch: arrow.RecordBatch; origin: BatchOrigin }, void, undefined>;
+  /**
+   * Starts decoding ahead on a worker thread, if this input has one: the caller calls it once its
+   * first rows are scored, so that the worker's start does not slow them. `batches` starts it at
+   * the latest when asked for the batch after the first. Does nothing for other inputs.
+   */
+  startReading(): void;
   /** Releases the input when `batches` is never iterated to its end (e.g. the model failed to load). */
   close(): Promise<void>;
 }
@@ -73,18 +79,28 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   const schemas: arrow.Schema[] = [];
   // The first batch of the first file with rows: its file and its size (as the file's stream cuts it).
   let first: { index: number; group: number; rows: number } | undefined;
-  for (const [index, file] of files.entries()) {
-    throwIfAborted(options.signal);
-    const source = await openParquetFile(file.path, { name: file.name });
-    try {
-      checkFeatures(source.schema, options.featureNames, source.name, options.categorical);
-      rows += source.rows;
-      schemas.push(source.schema);
-      const group = source.rowGroupRows.findIndex((groupRows) => groupRows > 0);
-      if (first === undefined && group >= 0) first = { index, group, rows: Math.min(options.batchSize, source.rowGroupRows[group]!) };
-    } finally {
-      await source.close();
+  // That file stays open: its first batch may be decoded here (see below).
+  let firstSource: ParquetSource | undefined;
+  try {
+    for (const [index, file] of files.entries()) {
+      throwIfAborted(options.signal);
+      const source = await openParquetFile(file.path, { name: file.name });
+      try {
+        checkFeatures(source.schema, options.featureNames, source.name, options.categorical);
+        rows += source.rows;
+        schemas.push(source.schema);
+        const group = source.rowGroupRows.findIndex((groupRows) => groupRows > 0);
+        if (first === undefined && group >= 0) {
+          first = { index, group, rows: Math.min(options.batchSize, source.rowGroupRows[group]!) };
+          firstSource = source;
+        }
+      } finally {
+        if (source !== firstSource) await source.close();
+      }
     }
+  } catch (error) {
+    await firstSource?.close();
+    throw error;
   }
   // The reader thread hands columns over as numeric buffers (canCopyFromC): string (categorical)
   // features are decoded on this thread instead — same rows, same batches.
@@ -97,18 +113,19 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
     // worker starts — a new isolate that loads its modules and compiles parquet-wasm again — and
     // reads on from the batch after it.
     const firstBatch = first;
+    const opened = firstSource!;
     const reader = new ParquetReadAhead(
       files.slice(firstBatch.index).map((file, index) => ({ ...file, schema: schemas[firstBatch.index + index]!, ...(index === 0 ? { skip: firstBatch.rows } : {}) })),
-      { columns: options.featureNames, batchSize: options.batchSize, ...(options.signal ? { signal: options.signal } : {}) },
+      { columns: options.featureNames, batchSize: options.batchSize, deferStart: true, ...(options.signal ? { signal: options.signal } : {}) },
     );
     return {
       location,
       rows,
       files: files.length,
       readerThreads: 1,
+      startReading: () => reader.start(),
       async *batches() {
         const file = files[firstBatch.index]!;
-        const opened = await openParquetFile(file.path, { name: file.name });
         try {
           // Only the first batch's rows are decoded here (memory: a batch, not a row group); the worker hands over the rows after it.
           for await (const { batch, origin } of sourceBatches(opened, { ...options, only: { group: firstBatch.group, rows: firstBatch.rows } })) {
@@ -132,14 +149,19 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
           firstRow += next.batch.numRows;
         }
       },
-      close: () => reader.close(),
+      close: async () => {
+        await opened.close();
+        await reader.close();
+      },
     };
   }
+  await firstSource?.close();
   return {
     location,
     rows,
     files: files.length,
     readerThreads: 0,
+    startReading: () => undefined,
     close: async () => undefined,
     async *batches() {
       for (const file of files) {
@@ -241,6 +263,7 @@ async function openVolumeInput(location: string, options: OpenInputOptions): Pro
     rows,
     files: files.length,
     readerThreads: 0,
+    startReading: () => undefined,
     close: closeAll,
     async *batches() {
       try {
@@ -264,6 +287,7 @@ async function openTableInput(name: string, options: OpenInputOptions): Promise<
     rows: undefined,
     files: 1,
     readerThreads: 0,
+    startReading: () => undefined,
     close: async () => undefined,
     async *batches() {
       let firstRow = 0;

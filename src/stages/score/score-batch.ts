@@ -98,53 +98,30 @@ export class BatchScorer {
     this.#engine = tfjsEngine(classifier);
   }
 
-  score(input: arrow.RecordBatch, origin: BatchOrigin): arrow.RecordBatch {
+  /**
+   * Scores one batch into one prediction batch. With `early`, a numeric batch of more rows than
+   * `early.rows` is scored in two steps, its first `early.rows` rows first, and `early.scored` is
+   * called between them: the caller can say rows are scored before the whole batch is (its first
+   * progress event, while the first steps run as cold, not yet optimised code). Every row is
+   * scored as without it — each row's values depend on that row alone — and once.
+   */
+  score(input: arrow.RecordBatch, origin: BatchOrigin, early?: { rows: number; scored: (rows: number) => void }): arrow.RecordBatch {
     if (this.#inputs !== undefined) return this.#scoreEncoded(this.#inputs, input, origin);
     const rows = input.numRows;
     const featureCount = this.#featureNames.length;
     const labelCount = this.#labels.length;
     const features = this.#featureNames.map((name) => featureColumn(input, name, origin));
     if (this.#normalized.length < rows * featureCount) this.#normalized = new Float32Array(rows * featureCount);
-    const normalized = this.#normalized.subarray(0, rows * featureCount);
-    // One flag per row; reasons are only built for the (rare) invalid rows.
-    let invalid: Uint8Array | undefined;
-    for (let column = 0; column < featureCount; column++) {
-      const { values, validity } = features[column]!;
-      const mean = this.#mean[column]!;
-      const std = this.#std[column]!;
-      let bad = 0;
-      for (let row = 0, at = column; row < rows; row++, at += featureCount) {
-        // Rounded to float32 first, as the Classifier does: the same bits as Classifier.predictProba.
-        const value = Math.fround(values[row]!);
-        normalized[at] = (value - mean) / std;
-        // value - value is 0 for every finite number, NaN for NaN and ±Infinity.
-        if (value - value !== 0) bad++;
-      }
-      if (bad > 0 || validity !== undefined) {
-        // Rare: find the rows again, one by one.
-        for (let row = 0; row < rows; row++) {
-          const value = Math.fround(values[row]!);
-          if (value - value !== 0 || (validity !== undefined && ((validity[row >> 3]! >> (row & 7)) & 1) === 0)) {
-            invalid ??= new Uint8Array(rows);
-            invalid[row] = 1;
-          }
-        }
-      }
-    }
-    if (invalid !== undefined && this.#options.onInvalid === 'error') {
-      const row = invalid.indexOf(1);
-      throw invalidRowError(features, this.#featureNames, row, origin);
-    }
-    if (invalid !== undefined) {
-      for (let row = 0; row < rows; row++) if (invalid[row] === 1) normalized.fill(0, row * featureCount, (row + 1) * featureCount);
-    }
-
     // Output buffers come from the pool: they travel to an encoding worker and come back.
     const pool = threadBufferPool;
     const predicted = pool.int32(rows);
     const columns = Array.from({ length: labelCount }, () => pool.float64(rows));
-    if (rows > 0) {
-      this.#probabilities(normalized, rows, featureCount, columns, predicted);
+    // One flag per row; reasons are only built for the (rare) invalid rows.
+    let invalid: Uint8Array | undefined;
+    const split = early !== undefined && early.rows > 0 && early.rows < rows ? early.rows : rows;
+    for (const [from, to] of split < rows ? [[0, split], [split, rows]] : [[0, rows]]) {
+      invalid = this.#scoreRows(features, from!, to!, rows, columns, predicted, invalid, origin);
+      if (to === split && split < rows) early!.scored(split);
     }
 
     const validRows = invalid === undefined ? undefined : validityOf(invalid, rows);
@@ -178,6 +155,53 @@ export class BatchScorer {
     );
     const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children });
     return new arrow.RecordBatch(this.batchSchema, struct);
+  }
+
+  /**
+   * Rows [from, to) of the numeric path: normalised into one row-major float32 matrix (rows with a
+   * null, NaN or infinite feature fail, or are flagged in `invalid` and scored as zeros), then
+   * scored into `columns` and `predicted` at the same rows. Returns `invalid`, allocated at the first invalid row.
+   */
+  #scoreRows(features: FeatureColumn[], from: number, to: number, rows: number, columns: Float64Array[], predicted: Int32Array, invalid: Uint8Array | undefined, origin: BatchOrigin): Uint8Array | undefined {
+    const count = to - from;
+    const featureCount = features.length;
+    const normalized = this.#normalized.subarray(0, count * featureCount);
+    let flagged = false;
+    for (let column = 0; column < featureCount; column++) {
+      const { values, validity } = features[column]!;
+      const mean = this.#mean[column]!;
+      const std = this.#std[column]!;
+      let bad = 0;
+      for (let row = from, at = column; row < to; row++, at += featureCount) {
+        // Rounded to float32 first, as the Classifier does: the same bits as Classifier.predictProba.
+        const value = Math.fround(values[row]!);
+        normalized[at] = (value - mean) / std;
+        // value - value is 0 for every finite number, NaN for NaN and ±Infinity.
+        if (value - value !== 0) bad++;
+      }
+      if (bad > 0 || validity !== undefined) {
+        // Rare: find the rows again, one by one.
+        for (let row = from; row < to; row++) {
+          const value = Math.fround(values[row]!);
+          if (value - value !== 0 || (validity !== undefined && ((validity[row >> 3]! >> (row & 7)) & 1) === 0)) {
+            invalid ??= new Uint8Array(rows);
+            invalid[row] = 1;
+            flagged = true;
+          }
+        }
+      }
+    }
+    if (flagged && this.#options.onInvalid === 'error') {
+      const row = invalid!.indexOf(1, from);
+      throw invalidRowError(features, this.#featureNames, row, origin);
+    }
+    if (flagged) {
+      for (let row = from; row < to; row++) if (invalid![row] === 1) normalized.fill(0, (row - from) * featureCount, (row - from + 1) * featureCount);
+    }
+    if (count > 0) {
+      this.#probabilities(normalized, count, featureCount, from === 0 && to === rows ? columns : columns.map((values) => values.subarray(from, to)), from === 0 ? predicted : predicted.subarray(from, to));
+    }
+    return invalid;
   }
 
   #probabilities(normalized: Float32Array, rows: number, featureCount: number, columns: Float64Array[], predicted: Int32Array): void {

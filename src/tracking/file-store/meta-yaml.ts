@@ -271,8 +271,73 @@ export class MetaDoc {
   }
 }
 
+// The simple shapes the fast path reads (see parseSimpleMetaYaml). A plain scalar: printable
+// ASCII, not starting with an indicator or a space (a '-' only before a digit), no '#', no ': ',
+// not ending in ':' or a space.
+const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SIMPLE_PLAIN = /^(?:[A-Za-z0-9_./~()=+$^\\;<]|-(?=[0-9]))[\x20-\x22\x24-\x7e]*$/;
+const SIMPLE_QUOTED = /^'((?:[^'\x00-\x1f\x7f-\x9f]|'')*)'$/;
+const SIMPLE_LINE = /^( {2})?([^ :]+):(?: (.*))?$/;
+
+function simpleValue(text: string): YamlNode | undefined {
+  if (text === '[]') return { kind: 'list', items: [] };
+  if (text === '{}') return { kind: 'map', entries: new Map() };
+  if (SIMPLE_PLAIN.test(text) && !text.endsWith(':') && !text.endsWith(' ') && !text.includes(': ')) return { kind: 'scalar', text, quoted: false };
+  const quoted = SIMPLE_QUOTED.exec(text);
+  return quoted ? { kind: 'scalar', text: quoted[1]!.replace(/''/g, "'"), quoted: true } : undefined;
+}
+
+/**
+ * The meta.yaml files MLflow and we write are almost always a few `key: value` lines, with at
+ * most one level of `  key: value` below a key (a registered model's aliases). Those are read
+ * here without the YAML library, whose first parse in a process costs ~50 ms of cold code on a
+ * model lookup (issue 18: batch scoring's first batch). Anything else — lists, folded or
+ * double-quoted strings, comments, duplicate keys, other indentation — gives undefined, and the
+ * library reads it. Returns what the library's parse gives (failsafe schema, through toNode).
+ */
+export function parseSimpleMetaYaml(text: string): Map<string, YamlNode> | undefined {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length === 0) return undefined;
+  const root = new Map<string, YamlNode>();
+  let nested: Map<string, YamlNode> | undefined;
+  for (let index = 0; index < lines.length; index++) {
+    const match = SIMPLE_LINE.exec(lines[index]!);
+    if (match === null) return undefined;
+    const [, indent, key, value] = match;
+    if (!SIMPLE_KEY.test(key!)) return undefined;
+    if (indent !== undefined) {
+      // A nested entry: only right below `key:` (or another nested entry), with a value of its own.
+      if (nested === undefined || value === undefined || nested.has(key!)) return undefined;
+      const node = simpleValue(value);
+      if (node === undefined) return undefined;
+      nested.set(key!, node);
+      continue;
+    }
+    if (root.has(key!)) return undefined;
+    nested = undefined;
+    if (value === undefined) {
+      // `key:` alone: a mapping when indented entries follow, else empty (null).
+      if (lines[index + 1]?.startsWith('  ')) {
+        nested = new Map();
+        root.set(key!, { kind: 'map', entries: nested });
+      } else root.set(key!, { kind: 'scalar', text: '', quoted: false });
+      continue;
+    }
+    const node = simpleValue(value);
+    if (node === undefined) return undefined;
+    root.set(key!, node);
+  }
+  return root;
+}
+
 /** Parses a meta.yaml; anything that is not a mapping of keys is CORRUPT, naming `file`. */
 export function parseMetaYaml(text: string, file: string): MetaDoc {
+  return new MetaDoc(file, parseSimpleMetaYaml(text) ?? parseMetaYamlEntries(text, file));
+}
+
+/** A meta.yaml's top-level entries, read by the YAML library (any YAML); CORRUPT, naming `file`, unless a mapping of keys. */
+export function parseMetaYamlEntries(text: string, file: string): Map<string, YamlNode> {
   const fail = (found: string, cause?: unknown): MlopsError =>
     new MlopsError('CORRUPT', `${file}: expected a YAML mapping as MLflow writes it, found ${found}`, {
       details: { file },
@@ -293,5 +358,5 @@ export function parseMetaYaml(text: string, file: string): MetaDoc {
     throw fail(error instanceof Error ? error.message : 'an unsupported document', error);
   }
   if (root.kind !== 'map') throw fail(root.kind === 'list' ? 'a list' : `the scalar ${JSON.stringify(root.text)}`);
-  return new MetaDoc(file, root.entries);
+  return root.entries;
 }

@@ -22,6 +22,11 @@ export interface MlflowHttpClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The Authorization header for each request (Bearer, Basic, or a Databricks OAuth token). */
   auth?: AuthHeaderProvider;
+  /**
+   * Further credential headers for each request, produced when it is sent (an Azure service
+   * principal's X-Databricks-Azure-SP-Management-Token, refreshed like its Authorization token).
+   */
+  authHeaders?: () => Promise<Record<string, string>>;
   /** Strings that must never appear in an error message (tokens, passwords). */
   secrets?: readonly string[];
   /** Extra headers on every request. */
@@ -79,6 +84,7 @@ export class MlflowHttpClient {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof globalThis.fetch;
   private readonly auth: AuthHeaderProvider | undefined;
+  private readonly authHeaders: (() => Promise<Record<string, string>>) | undefined;
   private readonly secrets: readonly string[];
   private readonly headers: Record<string, string>;
   private readonly policy: RetryPolicy;
@@ -104,6 +110,7 @@ export class MlflowHttpClient {
     this.baseUrl = url.href.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? globalThis.fetch;
     this.auth = options.auth;
+    this.authHeaders = options.authHeaders;
     this.secrets = options.secrets ?? [];
     this.headers = options.headers ?? {};
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -158,6 +165,7 @@ export class MlflowHttpClient {
     if (contentType !== undefined) headers['Content-Type'] = contentType;
     const authorization = await this.auth?.();
     if (authorization !== undefined) headers['Authorization'] = authorization;
+    if (this.authHeaders !== undefined) Object.assign(headers, await this.authHeaders());
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     this.requestCount += 1;

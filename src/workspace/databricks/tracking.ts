@@ -33,6 +33,7 @@ export class DatabricksTrackingStore extends RestTrackingStore {
       baseUrl: client.host,
       fetch: client.fetch,
       auth: () => client.credentials.authorization(),
+      ...(client.credentials.extraHeaders !== undefined ? { authHeaders: () => client.credentials.extraHeaders!() } : {}),
       secrets: liveSecretList(() => client.credentials.secrets()),
     });
     super({

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pythonOf } from './python.js';
 import { freePort, startPeer } from './peer.js';
 import type { Peer } from './peer.js';
+import { READY_LINE, readyVersion, SERVE_SCRIPT, SERVER_ENV, serverConf } from '../../../interop/spark-server.mjs';
 
 export interface SparkConnectServer {
   /** sc://127.0.0.1:<port> — a remote for SparkSession.builder().remote(url). */
@@ -23,53 +24,26 @@ export interface StartSparkConnectOptions {
   workDir?: string;
 }
 
-// A local Spark application with the Connect plugin: Spark 4 builds the Connect server into its jars
-// (pyspark's pip package has no sbin/start-connect-server.sh). It serves until it is signalled; the
-// JVM is in the same process group, so Peer.stop() ends both.
-const SERVE = `
-import sys, json, signal
-from pyspark.sql import SparkSession
-conf = json.loads(sys.argv[1])
-builder = SparkSession.builder.master(conf.pop("master")).appName("mlops-e2e-interop")
-for key, value in conf.items():
-    builder = builder.config(key, value)
-spark = builder.getOrCreate()
-print("spark-connect ready", spark.version, flush=True)
-signal.pause()
-`;
-
 /** Starts a real Spark Connect server on 127.0.0.1 and a free port; ready when its gRPC port accepts. */
 export async function startSparkConnect(options: StartSparkConnectOptions = {}): Promise<SparkConnectServer> {
   const port = await freePort();
   const workDir = options.workDir ?? (await mkdtemp(path.join(tmpdir(), 'mlops-spark-')));
-  const conf = {
-    master: options.master ?? 'local[2]',
-    'spark.plugins': 'org.apache.spark.sql.connect.SparkConnectPlugin',
-    'spark.connect.grpc.binding.address': '127.0.0.1',
-    'spark.connect.grpc.binding.port': String(port),
-    'spark.sql.warehouse.dir': path.join(workDir, 'spark-warehouse'),
-    'spark.driver.extraJavaOptions': `-Dderby.system.home=${workDir}`,
-    'spark.ui.enabled': 'false',
-    'spark.sql.shuffle.partitions': '4',
-    ...options.conf,
-  };
+  const conf = serverConf({ port, workDir, ...(options.master !== undefined ? { master: options.master } : {}), extra: { 'spark.sql.shuffle.partitions': '4', ...options.conf } });
   const peer = await startPeer({
     name: 'spark connect server',
     command: pythonOf('mlflow3'),
-    args: ['-c', SERVE, JSON.stringify(conf)],
+    args: ['-c', SERVE_SCRIPT, JSON.stringify(conf)],
     cwd: workDir,
-    env: { PYSPARK_PYTHON: pythonOf('mlflow3'), SPARK_LOCAL_IP: '127.0.0.1' },
+    env: { PYSPARK_PYTHON: pythonOf('mlflow3'), ...SERVER_ENV },
     readyPort: port,
     timeoutMs: 240_000,
   });
-  // The Connect plugin opens its port while SparkContext starts, before the Python side's
-  // getOrCreate() has made the default session; a request in between fails with "No active or
-  // default Spark session found". Ready means the script said so.
+  // Ready when the script says so (see READY_LINE): the port opens before the default session exists.
   const deadline = Date.now() + 120_000;
-  while (!peer.output().includes('spark-connect ready')) {
+  while (readyVersion(peer.output()) === undefined) {
     if (Date.now() > deadline) {
       await peer.stop();
-      throw new Error(`spark connect server opened port ${port} but never printed "spark-connect ready":\n${peer.output().slice(-6000)}`);
+      throw new Error(`spark connect server opened port ${port} but never printed "${READY_LINE}":\n${peer.output().slice(-6000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

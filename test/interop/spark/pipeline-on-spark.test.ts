@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { SparkEngine } from '../../../src/engine/spark-engine.js';
+import type { ClassifierDescription } from '../../../src/model/classifier.js';
 import { silentReporter } from '../../../src/reporter.js';
 import { SparkSession } from '../../../src/spark/index.js';
 import { runEvaluate } from '../../../src/stages/evaluate/evaluate.js';
 import { loadModel } from '../../../src/stages/load-model.js';
+import { sparkScoreExpressions } from '../../../src/stages/score/on-spark.js';
 import { BatchScorer } from '../../../src/stages/score/score-batch.js';
 import { openWorkspace } from '../../../src/workspace/open.js';
 import { runCli } from '../helpers/pipeline.js';
@@ -100,6 +102,34 @@ describe('pipeline_job --target spark on a real Spark Connect server', () => {
     } finally {
       classifier.dispose();
     }
+  });
+
+  it('two runs of one model on Spark run the same generated code, and scored_at is each run\'s instant', async () => {
+    // A one-feature softmax model keeps the generated code small; the point is what changes between runs.
+    const description = {
+      featureNames: ['x'],
+      inputs: [{ name: 'x', kind: 'numeric' }],
+      labels: ['a', 'b'],
+      labelColumn: 'label',
+      normalization: { mean: [0], std: [1] },
+      layers: [{ units: 2, inputUnits: 1, activation: 'softmax', kernel: [1, -1], bias: [0, 0.5] }],
+    } as unknown as ClassifierDescription;
+    const model = { name: 'c.s.m', version: '1', uri: 'models:/c.s.m/1' };
+    // A range, not VALUES: a projection of a local relation is computed while planning, with no generated code.
+    const input = spark.range(2).selectExpr('IF(id = 1, NULL, CAST(id AS DOUBLE)) AS x');
+    const projection = (scoredAt: number) => input.selectExpr(...sparkScoreExpressions(description, { model, scoredAt, onInvalid: 'null' }));
+    const [first, second] = [Date.UTC(2026, 11, 6, 6, 0, 0, 1), Date.UTC(2026, 11, 7, 6, 0, 0, 2)];
+    // Spark compiles (and the JVM optimises) a stage's code once per distinct text: a per-run literal in it would make every run start cold.
+    const code = async (scoredAt: number) => {
+      const text = await projection(scoredAt).explain('codegen');
+      return text.slice(text.indexOf('Generated code:'));
+    };
+    const [codeFirst, codeSecond] = await Promise.all([code(first), code(second)]);
+    expect(codeFirst).toContain('processNext');
+    expect(codeSecond).toBe(codeFirst);
+    // The row with a null feature (on_invalid null) is stamped too.
+    const stamps = await projection(second).selectExpr('unix_millis(scored_at) AS ms').collect();
+    expect(stamps.map((row) => Number(row.ms))).toEqual([second, second]);
   });
 
   it('evaluation in Spark SQL equals the local evaluation: every metric and the confusion matrix', async () => {

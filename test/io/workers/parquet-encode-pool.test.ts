@@ -41,6 +41,22 @@ describe('ParquetEncodePool', () => {
     await expect(pool.encode({ specs, columns: column(1, 1), rows: 1, codec: 'snappy', minSavings: 0 })).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('closed') });
   });
 
+  it('starts its workers at the first job, not before: a pool closed unused never starts one', async () => {
+    const unused = new ParquetEncodePool(2);
+    expect(unused.started).toBe(false);
+    await unused.close();
+    expect(unused.started).toBe(false);
+    const pool = new ParquetEncodePool(1);
+    try {
+      expect(pool.started).toBe(false);
+      const result = await pool.encode({ specs, columns: column(10, 3), rows: 10, codec: 'none', minSavings: 0 });
+      expect(pool.started).toBe(true);
+      expect(result.rows).toBe(10);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('needs at least one worker', () => {
     expect(() => new ParquetEncodePool(0)).toThrow(/at least one worker/);
   });

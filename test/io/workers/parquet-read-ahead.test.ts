@@ -66,6 +66,33 @@ describe('ParquetReadAhead', () => {
     expect(seen.flatMap((batch) => batch.rows)[3499]).toEqual([349.9, 3492, 874.75]);
   });
 
+  it('with deferStart, starts its worker at start() or at the first batch asked for, and never when closed first', async () => {
+    const dir = await tempDir();
+    const files = await readAheadFiles([await writePart(dir, 'a.parquet', 0, 700)]);
+    const expected: unknown[][] = [];
+    for await (const { batch } of new ParquetReadAhead(files, { columns: COLUMNS, batchSize: 300 }).batches()) expected.push(...rowsOf(batch));
+    expect(expected).toHaveLength(700);
+
+    const started = new ParquetReadAhead(files, { columns: COLUMNS, batchSize: 300, deferStart: true });
+    expect(started.started).toBe(false);
+    started.start();
+    expect(started.started).toBe(true);
+    const early: unknown[][] = [];
+    for await (const { batch } of started.batches()) early.push(...rowsOf(batch));
+    expect(early).toEqual(expected);
+
+    const asked = new ParquetReadAhead(files, { columns: COLUMNS, batchSize: 300, deferStart: true });
+    const late: unknown[][] = [];
+    for await (const { batch } of asked.batches()) late.push(...rowsOf(batch));
+    expect(asked.started).toBe(true);
+    expect(late).toEqual(expected);
+
+    const closed = new ParquetReadAhead(files, { columns: COLUMNS, batchSize: 300, deferStart: true });
+    await closed.close();
+    closed.start();
+    expect(closed.started).toBe(false);
+  });
+
   it('skips the rows the caller has already read (skip), keeping the batches that follow them as they were', async () => {
     const dir = await tempDir();
     const paths = [await writePart(dir, 'a.parquet', 0, 1000), await writePart(dir, 'b.parquet', 1000, 700)];

@@ -1,5 +1,4 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,21 +6,18 @@ import { tableToParquet } from '../../../src/io/parquet.js';
 import type { Classifier } from '../../../src/model/classifier.js';
 import { encodedFeatureNames, fitInputs, oneHotColumns } from '../../../src/model/encoding.js';
 import { trainClassifier } from '../../../src/model/train.js';
-import { parseSchema } from '../../../src/stages/ingest/schema.js';
 import { BatchScorer } from '../../../src/stages/score/score-batch.js';
 import { runScore } from '../../../src/stages/score/score.js';
 import { stratifiedSplit } from '../../../src/stages/train/split.js';
 import { encodeRows, trainingTable } from '../../../src/stages/train/training-data.js';
+import { PENGUINS_INPUTS, PENGUINS_SCHEMA, penguinsTable } from '../../helpers/penguins-table.js';
 import { readParquetFile, readParquetFolder } from '../../helpers/read-parquet.js';
 import { registerChampion, scoringWorkspace } from '../../helpers/scoring-model.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
-const PENGUINS = fileURLToPath(new URL('../../../data/penguins/penguins.csv', import.meta.url));
-const SCHEMA = parseSchema(
-  'species STRING NOT NULL LABEL, island STRING, bill_length_mm DOUBLE, bill_depth_mm DOUBLE, flipper_length_mm DOUBLE, body_mass_g DOUBLE, sex STRING, year BIGINT EXCLUDE',
-);
-const INPUTS = ['island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex'];
+const SCHEMA = PENGUINS_SCHEMA;
+const INPUTS = PENGUINS_INPUTS;
 const MODEL = 'main.penguins.scorer';
 /** Copies of the penguins (with a few rows no training row looks like) scored in batches of 64: many batches cross the threads. */
 const COPIES = 4;
@@ -29,19 +25,7 @@ const COPIES = 4;
 let penguins: arrow.Table;
 let classifier: Classifier;
 beforeAll(async () => {
-  const [header, ...lines] = (await readFile(PENGUINS, 'utf8')).trim().split('\n').map((line) => line.split(','));
-  const column = (name: string) => lines.map((cells) => cells[header!.indexOf(name)]!);
-  const numbers = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' ? null : Number(v))), new arrow.Float64());
-  const strings = (name: string) => arrow.vectorFromArray(column(name).map((v) => (v === '' ? null : v)), new arrow.Utf8());
-  penguins = new arrow.Table({
-    species: strings('species'),
-    island: strings('island'),
-    bill_length_mm: numbers('bill_length_mm'),
-    bill_depth_mm: numbers('bill_depth_mm'),
-    flipper_length_mm: numbers('flipper_length_mm'),
-    body_mass_g: numbers('body_mass_g'),
-    sex: strings('sex'),
-  });
+  penguins = await penguinsTable();
   const data = trainingTable(penguins, SCHEMA, 'penguins.csv');
   const split = stratifiedSplit(data.labels, { testSize: 0.2, seed: 7 });
   const inputs = fitInputs(data.columns, split.train);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Classifier } from '../../../src/model/classifier.js';
-import { PLAIN_FIRST_BATCH_MIN_ROWS, runScore } from '../../../src/stages/score/score.js';
+import { FIRST_PROGRESS_ROWS, PLAIN_FIRST_BATCH_MIN_ROWS, runScore } from '../../../src/stages/score/score.js';
 import { readParquetFile } from '../../helpers/read-parquet.js';
 import { IRIS_FEATURES, IRIS_LABELS, irisClassifier, irisColumns, registerChampion, SCORING_MODEL, scoringWorkspace, writeInput } from '../../helpers/scoring-model.js';
 import { parquetWithRowGroups } from '../../helpers/row-groups.js';
@@ -54,6 +54,35 @@ describe('batch scoring, first batch in plain JavaScript', () => {
         });
       });
       expect(largest).toBeLessThanOrEqual(2.4e-7);
+    }
+  });
+
+  it('reports progress after the first FIRST_PROGRESS_ROWS rows of a larger first batch, then per batch; every row scored once, in order', async () => {
+    const dir = await tempDir();
+    const { ctx, reporter } = scoringWorkspace(dir);
+    await registerChampion(ctx, classifier);
+    const rows = FIRST_PROGRESS_ROWS * 2 + 1000;
+    const columns = rowsOf(rows);
+    const input = join(dir, 'in.parquet');
+    await writeInput(input, columns);
+    const features = new Float32Array(rows * 4);
+    columns.forEach((column, j) => column.forEach((value, r) => (features[r * 4 + j] = value)));
+    const labels = Array.from(classifier.predictLabels(classifier.predictProba(features, rows), rows), (i) => IRIS_LABELS[i]!);
+    const batchSize = FIRST_PROGRESS_ROWS + FIRST_PROGRESS_ROWS / 2;
+    // With the reader thread, as large inputs are read (it starts after those first rows).
+    for (const workers of [1]) {
+      const from = reporter.events.length;
+      const summary = await runScore(ctx, { model_name: SCORING_MODEL, input_path: input, output_path: join(dir, `out-${workers}.parquet`), batch_size: String(batchSize) }, {}, { workers, plainFirstBatchMinRows: 0 });
+      const done = reporter.events.slice(from).flatMap((event) => (event.type === 'progress' ? [(event as { done: number }).done] : []));
+      // Two batches (batchSize rows, then the rest): progress after FIRST_PROGRESS_ROWS rows of the first, at its end, and at the end.
+      expect(done).toEqual([FIRST_PROGRESS_ROWS, batchSize, rows]);
+      expect((reporter.events.filter((event) => event.type === 'log').at(-1) as { message: string }).message).toContain(`the first ${batchSize} rows scored in plain JavaScript`);
+      const out = await readParquetFile(summary.path);
+      expect(out).toHaveLength(rows);
+      out.forEach((row, r) => {
+        IRIS_FEATURES.forEach((name, j) => expect(row[name]).toBe(columns[j]![r]));
+        expect(row['prediction']).toBe(labels[r]);
+      });
     }
   });
 

@@ -26,7 +26,21 @@ describe('sparkScoreExpressions (the projection Spark runs)', () => {
     expect(aliases).toEqual(['x', 'y', 'prediction', 'probability_no', "`probability_it's`", 'invalid_reason', 'model_name', 'model_version', 'scored_at']);
     expect(expressions[0]).toBe('CAST(x AS DOUBLE) AS x');
     expect(expressions.at(-3)).toBe("'c.s.m' AS model_name");
-    expect(expressions.at(-1)).toBe(`TIMESTAMP_MILLIS(${Date.UTC(2026, 11, 6, 0, 30)}) AS scored_at`);
+    const instant = `TIMESTAMP_MILLIS(${Date.UTC(2026, 11, 6, 0, 30)})`;
+    expect(expressions.at(-1)).toBe(`ARRAY(${instant}, ${instant})[CAST(ISNULL(x) AS INT)] AS scored_at`);
+  });
+
+  it('two runs of the same model differ only in the array literal that holds scored_at (Spark keeps it out of its generated code)', () => {
+    const options = (scoredAt: number) => ({ model, scoredAt, onInvalid: 'error' as const });
+    const first = sparkScoreExpressions(MODEL, options(Date.UTC(2026, 11, 6, 0, 30)));
+    const second = sparkScoreExpressions(MODEL, options(Date.UTC(2026, 11, 7, 8, 15, 1, 234)));
+    expect(first).not.toEqual(second);
+    const withoutInstant = (expressions: string[]) => expressions.map((e) => e.replace(/ARRAY\(TIMESTAMP_MILLIS\((\d+)\), TIMESTAMP_MILLIS\(\1\)\)/g, 'ARRAY(?, ?)'));
+    expect(withoutInstant(first)).toEqual(withoutInstant(second));
+    // The instant appears only inside the array: no TIMESTAMP or BIGINT literal of it that Spark would inline.
+    const text = second.join('\n');
+    expect(text.split(String(Date.UTC(2026, 11, 7, 8, 15, 1, 234))).length - 1).toBe(2);
+    expect(withoutInstant(second).join('\n')).not.toContain(String(Date.UTC(2026, 11, 7, 8, 15, 1, 234)));
   });
 
   it('on_invalid error fails the query with RAISE_ERROR naming the reason; null adds invalid_reason and no RAISE_ERROR', () => {

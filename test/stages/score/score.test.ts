@@ -217,13 +217,16 @@ describe('batch_inference_job (runScore) on a local workspace', () => {
     const widths = Array.from(columns[1]!, (v, r) => (r === 130 ? null : v));
     await writeInput(input, columns, { sepal_width: arrow.vectorFromArray(widths, new arrow.Float64()) });
     const out = join(dir, 'out.parquet');
-    // In this thread, and with the input decoded on a reader thread (row numbers and nulls cross it).
-    for (const tuning of [{}, { workers: 1 }]) {
-      await expect(runScore(ctx, params({ input_path: input, output_path: out, batch_size: '16' }), {}, tuning)).rejects.toMatchObject({
+    // In this thread, and with the input decoded on a reader thread (row numbers and nulls cross it);
+    // in a later batch, and in the first (before any batch is written to the output, staged meanwhile).
+    for (const [tuning, batchSize] of [[{}, '16'], [{ workers: 1 }, '16'], [{}, '256']] as const) {
+      await expect(runScore(ctx, params({ input_path: input, output_path: out, batch_size: batchSize }), {}, tuning)).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
         message: expect.stringMatching(/bad\.parquet, row 131: feature "sepal_width" is null/),
       });
       await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+      // What was staged for the output is gone too.
+      expect((await readdir(dir)).filter((name) => name.startsWith('.mlops-tmp-'))).toEqual([]);
     }
   });
 

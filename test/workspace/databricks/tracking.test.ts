@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StorageClient } from '../../../src/workspace/databricks/cloud-storage.js';
-import { PatCredentials } from '../../../src/workspace/databricks/credentials.js';
+import { PatCredentials, type CredentialsProvider } from '../../../src/workspace/databricks/credentials.js';
 import { DatabricksClient } from '../../../src/workspace/databricks/http-client.js';
 import { Identity } from '../../../src/workspace/databricks/identity.js';
 import { DatabricksTrackingStore } from '../../../src/workspace/databricks/tracking.js';
@@ -39,6 +39,26 @@ describe('DatabricksTrackingStore', () => {
     const id = await store.createExperiment('/Shared/hp_mlops_e2e/prod/hp_iris_ml');
     expect(fake.mlflow.workspace.get('/Shared/hp_mlops_e2e/prod')).toBe('DIRECTORY');
     expect((await store.getExperiment(id)).name).toBe('/Shared/hp_mlops_e2e/prod/hp_iris_ml');
+  });
+
+  it('sends the credentials\' further headers (an Azure service principal\'s management token) on every MLflow call, produced per request', async () => {
+    const fake = await startFake();
+    let issued = 0;
+    const credentials: CredentialsProvider = {
+      authType: 'azure-client-secret',
+      authorization: async () => `Bearer ${fake.token}`,
+      extraHeaders: async () => ({ 'X-Databricks-Azure-SP-Management-Token': `management-${++issued}` }),
+      secrets: () => [fake.token],
+    };
+    const client = new DatabricksClient({ host: fake.url, credentials });
+    const store = new DatabricksTrackingStore({ client, storage: new StorageClient(), identity: new Identity(client), uri: 'databricks' });
+    const before = fake.requests.length;
+    await store.createRun({ experimentId: await store.createExperiment('/Shared/sp') });
+    const mlflowCalls = fake.requests.slice(before).filter((r) => r.path.startsWith('/api/2.0/mlflow/'));
+    expect(mlflowCalls.length).toBeGreaterThanOrEqual(2);
+    const sent = mlflowCalls.map((r) => r.headers['x-databricks-azure-sp-management-token']);
+    expect(sent.every((value) => typeof value === 'string' && /^management-\d+$/.test(value))).toBe(true);
+    expect(new Set(sent).size).toBe(sent.length);
   });
 
   it('records the workspace user on runs', async () => {
