@@ -31,6 +31,9 @@ export interface ServerStreamCall {
 /** Bytes of assembled messages that may wait for the consumer before the stream is paused. */
 export const HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
+/** How often reading a response tells the session manager that the connection is alive. */
+const ALIVE_NOTICE_MS = 1000;
+
 export async function* serverStream(sessions: Http2SessionManager, call: ServerStreamCall): AsyncGenerator<Uint8Array> {
   const signal = call.signal;
   if (signal?.aborted) throw abortError(signal);
@@ -75,8 +78,16 @@ export async function* serverStream(sessions: Http2SessionManager, call: ServerS
     }
   });
   stream.on('trailers', (headers) => webHeaders(headers).forEach((value, key) => trailer.set(key, value)));
+  // The session manager's keep-alive bookkeeping (it re-arms a ping timer) once per
+  // ALIVE_NOTICE_MS of reading, not per chunk: its pings are 30 s apart.
+  let aliveNoticeAt = 0;
   stream.on('data', (chunk: Buffer) => {
-    sessions.notifyResponseByteRead(stream);
+    const now = Date.now();
+    if (now - aliveNoticeAt >= ALIVE_NOTICE_MS) {
+      aliveNoticeAt = now;
+      sessions.notifyResponseByteRead(stream);
+    }
+    const before = queue.length;
     try {
       assembler.push(chunk);
     } catch (error) {
@@ -85,7 +96,8 @@ export async function* serverStream(sessions: Http2SessionManager, call: ServerS
       return;
     }
     if (queued > HIGH_WATER_BYTES) stream.pause();
-    notify();
+    // Wake the consumer only when a message is complete (a chunk is ~16–64 KB, a message ~400 KB).
+    if (queue.length > before) notify();
   });
   stream.on('end', () => {
     if (!trailer.has('grpc-status') && header?.has('grpc-status') !== true) {

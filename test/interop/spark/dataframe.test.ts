@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { tableFromArrays } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExecutePlanRequestSchema, ExecutePlanResponseSchema } from '../../../src/spark/gen/spark/connect/base_pb.js';
+import { ExecutePlanResponseReader } from '../../../src/spark/response-reader.js';
 import { col, expr, functions as F, lit, SparkConnectError, SparkSession } from '../../../src/spark/index.js';
 import { startSparkConnect, type SparkConnectServer } from '../helpers/spark-connect.js';
 
@@ -40,6 +44,33 @@ describe('SparkSession on a real Spark Connect server', () => {
     expect(table.numRows).toBe(5);
     expect(table.schema.fields.map((f) => f.name)).toEqual(['id']);
     expect(await df.schema()).toMatchObject({ fields: [{ name: 'id', dataType: 'bigint', nullable: false }] });
+  });
+
+  it('the server\'s own ExecutePlan responses: ArrowBatch ones are read by hand exactly as the generated decoder reads them', async () => {
+    await spark.conf.set('spark.sql.execution.arrow.maxRecordsPerBatch', 7);
+    try {
+      const df = spark.range(20).selectExpr('id', 'CAST(id AS DOUBLE) / 3 AS d', "concat('r', id) AS s", 'IF(id % 4 = 1, NULL, id) AS n');
+      // Not reattachable: the server ends the stream after the last response (no ResultComplete).
+      const request = create(ExecutePlanRequestSchema, { ...spark.client.base(), operationId: randomUUID(), plan: df.plan() });
+      const reader = new ExecutePlanResponseReader();
+      const kinds: string[] = [];
+      const rowCounts: bigint[] = [];
+      for await (const bytes of spark.client.rawServerStream('ExecutePlan', toBinary(ExecutePlanRequestSchema, request))) {
+        const generated = fromBinary(ExecutePlanResponseSchema, bytes);
+        kinds.push(generated.responseType.case ?? 'none'); // arrowBatch, executionProgress, metrics-only
+        const ours = reader.readArrowBatch(bytes);
+        if (generated.responseType.case === 'arrowBatch') rowCounts.push(generated.responseType.value.rowCount);
+        if (generated.responseType.case === 'arrowBatch' && generated.metrics === undefined) expect(ours).toStrictEqual(generated);
+        expect(reader.read(bytes)).toStrictEqual(generated);
+      }
+      // Batches of at most 7 rows per partition (local[2]: two partitions of 10 rows: 7 + 3 each).
+      expect(rowCounts.length).toBeGreaterThanOrEqual(3);
+      expect(rowCounts.every((n) => n <= 7n)).toBe(true);
+      expect(rowCounts.reduce((a, b) => a + b, 0n)).toBe(20n);
+      expect(kinds.some((k) => k !== 'arrowBatch')).toBe(true); // the other responses were compared too
+    } finally {
+      await spark.conf.unset('spark.sql.execution.arrow.maxRecordsPerBatch');
+    }
   });
 
   it('sql with named and positional arguments; DDL runs eagerly', async () => {
