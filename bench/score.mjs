@@ -19,7 +19,7 @@
 // event with at least batch_size = 65,536 rows done), the issue's "first batch".
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,11 +51,13 @@ async function setup({ workspace, root, rows }) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const root = path.join(os.tmpdir(), 'mlops-bench-score');
-  await mkdir(root, { recursive: true });
+  // Generated inputs are kept in one folder and reused by later runs; each run's workspace and
+  // outputs go to a folder of its own, so that two runs at once do not remove each other's.
+  const inputsDir = path.join(os.tmpdir(), 'mlops-bench-score');
+  await mkdir(inputsDir, { recursive: true });
+  const root = await mkdtemp(path.join(inputsDir, 'run-'));
   const workspace = path.join(root, 'workspace');
-  await rm(workspace, { recursive: true, force: true });
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--setup', JSON.stringify({ workspace, root, rows: args.rows })], { maxBuffer: 16 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--setup', JSON.stringify({ workspace, root: inputsDir, rows: args.rows })], { maxBuffer: 16 << 20 });
   const { query, inputs } = JSON.parse(stdout.trim().split('\n').pop());
 
   const results = [];
@@ -79,6 +81,7 @@ async function main() {
     }
     if (!args.keep) for (const engine of args.engines) await rm(path.join(root, `out-${engine}-${rows}.parquet`), { force: true });
   }
+  if (!args.keep) await rm(root, { recursive: true, force: true });
   printSummary(results);
 }
 

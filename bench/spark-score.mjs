@@ -16,7 +16,7 @@
 // (c) on the full table too: --udf-rows 10000000.
 // A reduced run: node bench/spark-score.mjs --rows 1000000 --udf-rows 200000
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,8 @@ async function main() {
     await writeFile(path.join(os.tmpdir(), 'bench-spark-score.json'), JSON.stringify(report, null, 2));
   } finally {
     await server.stop();
+    // The project folder holds a local workspace (tracking, the champion's files): not worth keeping.
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
