@@ -30,8 +30,8 @@ import { DEFAULT_SPARK_RETRY_POLICY, FIRST_CONTACT_CONNECT_RETRIES, isConnection
 export interface SparkCredentials {
   authorization(options?: { signal?: AbortSignal }): Promise<string>;
   /**
-   * Further credential headers per call, lowercase names (gRPC metadata): an Azure service
-   * principal's x-databricks-azure-sp-management-token, as Databricks Connect sends it.
+   * Further credential headers per call (names in any case; they are sent lowercase, as gRPC
+   * metadata): an Azure service principal's management token, as Databricks Connect sends it.
    */
   extraHeaders?(options?: { signal?: AbortSignal }): Promise<Record<string, string>>;
   /** Values never to appear in messages. */
@@ -104,11 +104,9 @@ export class SparkConnectClient {
     });
     const headers = Object.entries(connection.headers);
     this.#headers = headers;
-    const credentials = this.#credentials;
     const addHeaders: Interceptor = (next) => async (request) => {
       for (const [name, value] of headers) request.header.set(name, value);
-      if (credentials !== undefined) request.header.set('authorization', await credentials.authorization({ signal: request.signal }));
-      if (credentials?.extraHeaders !== undefined) for (const [name, value] of Object.entries(await credentials.extraHeaders({ signal: request.signal }))) request.header.set(name, value);
+      for (const [name, value] of Object.entries(await this.#credentialHeaders(request.signal))) request.header.set(name, value);
       return next(request);
     };
     const transport = createGrpcTransport({
@@ -166,6 +164,19 @@ export class SparkConnectClient {
   }
 
   /**
+   * The credential headers of one call, produced when it is made (so a token is refreshed when
+   * due): authorization and the credentials' further headers, names lowercase (gRPC metadata;
+   * HTTP/2 refuses other names). Empty without credentials.
+   */
+  async #credentialHeaders(signal: AbortSignal | undefined): Promise<Record<string, string>> {
+    const credentials = this.#credentials;
+    if (credentials === undefined) return {};
+    const headers: Record<string, string> = { authorization: await credentials.authorization(signalOption(signal)) };
+    if (credentials.extraHeaders !== undefined) for (const [name, value] of Object.entries(await credentials.extraHeaders(signalOption(signal)))) headers[name.toLowerCase()] = value;
+    return headers;
+  }
+
+  /**
    * Opens a server-streaming call of the service straight on the HTTP/2 connection (see
    * grpc-stream.ts) and yields its serialized response messages; `alignAt` places each message so
    * that the given offset is 8-byte aligned. Failures are ConnectErrors, as from `rpc`.
@@ -173,8 +184,7 @@ export class SparkConnectClient {
   async *rawServerStream(method: string, request: Uint8Array, options: { signal?: AbortSignal; alignAt?: (prefix: Uint8Array) => number | undefined } = {}): AsyncGenerator<Uint8Array> {
     const headers: Record<string, string> = { 'user-agent': this.clientType };
     for (const [name, value] of this.#headers) headers[name.toLowerCase()] = value;
-    if (this.#credentials !== undefined) headers.authorization = await this.#credentials.authorization(signalOption(options.signal));
-    if (this.#credentials?.extraHeaders !== undefined) for (const [name, value] of Object.entries(await this.#credentials.extraHeaders(signalOption(options.signal)))) headers[name.toLowerCase()] = value;
+    Object.assign(headers, await this.#credentialHeaders(options.signal));
     yield* serverStream(this.#sessions, {
       path: `/${SparkConnectService.typeName}/${method}`,
       request,

@@ -50,10 +50,7 @@ export async function resolveDatabricksConnect(options: DatabricksConnectOptions
   const credentials: SparkCredentials = {
     authorization: (o) => provider.authorization(o),
     secrets: () => provider.secrets(),
-    // gRPC metadata names are lowercase (HTTP/2 refuses others).
-    ...(provider.extraHeaders !== undefined
-      ? { extraHeaders: async (o) => Object.fromEntries(Object.entries(await provider.extraHeaders!(o)).map(([name, value]) => [name.toLowerCase(), value])) }
-      : {}),
+    ...(provider.extraHeaders !== undefined ? { extraHeaders: (o) => provider.extraHeaders!(o) } : {}),
   };
   if (wantServerless) {
     const sessionId = randomUUID();

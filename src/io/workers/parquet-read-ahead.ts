@@ -59,7 +59,7 @@ export class ParquetReadAhead {
   #waiting: (() => void) | undefined;
   #failure: MlopsError | undefined;
   #closed = false;
-  #started = false;
+  #iterated = false;
 
   constructor(files: readonly ReadAheadFile[], options: ReadAheadOptions) {
     this.#files = [...files];
@@ -101,8 +101,8 @@ export class ParquetReadAhead {
 
   /** The files' rows in order, as record batches with the asked-for columns. Can be iterated once. */
   async *batches(): AsyncGenerator<ReadAheadBatch, void, undefined> {
-    if (this.#started) throw new MlopsError('INTERNAL', 'ParquetReadAhead.batches() can be iterated only once');
-    this.#started = true;
+    if (this.#iterated) throw new MlopsError('INTERNAL', 'ParquetReadAhead.batches() can be iterated only once');
+    this.#iterated = true;
     this.start();
     const sizes = new Set<number>();
     try {
