@@ -22,6 +22,11 @@ export function parquetColumnSpecs(schema: arrow.Schema): ParquetColumnSpec[] {
   });
 }
 
+/** True when the streaming writer (ParquetStreamWriter) writes every column of the schema. */
+export function streamWriterWrites(schema: arrow.Schema): boolean {
+  return schema.fields.every((field) => kindOf(field.type) !== undefined);
+}
+
 function kindOf(type: arrow.DataType): ParquetColumnSpec['kind'] | undefined {
   if (arrow.DataType.isFloat(type)) {
     if (type.precision === arrow.Precision.DOUBLE) return 'double';

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { tableFromArrays, type Table } from 'apache-arrow';
 import { tableToParquet } from '../../io/parquet.js';
+import { streamWriterWrites } from '../../io/parquet-columns.js';
+import { encodeParquet } from '../ingest/parts.js';
 import type { StageContext } from '../context.js';
 import { IRIS_FEATURES, IRIS_LABEL } from './dataset.js';
 
@@ -53,13 +55,24 @@ export function datasetDigest(set: LabelledSet, labelNames: readonly string[]): 
 }
 
 /**
+ * The set as a Parquet file. Written by our own encoder (ParquetStreamWriter), as ingestion writes
+ * the rows it came from: on a first run that code is already compiled, where parquet-wasm's writer
+ * would first be compiled for this one small file (~50 ms of a cold pipeline_job). Column types
+ * the encoder does not write (e.g. booleans from a Spark table) go through parquet-wasm.
+ */
+export async function evaluationSetParquet(table: Table, signal?: AbortSignal): Promise<Uint8Array> {
+  if (table.batches.length === 0 || !streamWriterWrites(table.schema)) return tableToParquet(table);
+  return encodeParquet(table.batches, EVAL_SET_ARTIFACT, signal);
+}
+
+/**
  * Logs the set as the run's evaluation set and tags the run with its digest (over the encoded
  * features); returns the digest. `table` is the set's raw rows, when they are not its features.
  */
 export async function logEvaluationSet(ctx: StageContext, runId: string, set: LabelledSet, labelNames: readonly string[], table?: Table): Promise<string> {
   const signal = ctx.signal ? { signal: ctx.signal } : {};
   const digest = datasetDigest(set, labelNames);
-  await ctx.workspace.tracking.logArtifact(runId, EVAL_SET_ARTIFACT, tableToParquet(table ?? evaluationSetTable(set, labelNames)), signal);
+  await ctx.workspace.tracking.logArtifact(runId, EVAL_SET_ARTIFACT, await evaluationSetParquet(table ?? evaluationSetTable(set, labelNames), ctx.signal), signal);
   await ctx.workspace.tracking.setTag(runId, EVAL_SET_DIGEST_TAG, digest, signal);
   return digest;
 }
