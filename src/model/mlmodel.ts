@@ -1,4 +1,5 @@
 import YAML from 'yaml';
+import { parseYamlSubset } from '../io/yaml-subset.js';
 import { MlopsError } from '../errors.js';
 import { pythonJsonDumps } from './python-json.js';
 
@@ -60,7 +61,9 @@ export function parseMLmodel(text: string, source = 'MLmodel'): MLmodel {
   let document: unknown;
   try {
     // YAML 1.2 core keeps `2026-11-26 20:37:32.934164` and `yes` as strings; MLflow quotes what 1.1 would convert.
-    document = YAML.parse(text);
+    // The files MLflow and we write are in the plain subset parseYamlSubset reads (the same data, without the cold `yaml` package).
+    const subset = parseYamlSubset(text);
+    document = subset === undefined ? YAML.parse(text) : subset.value;
   } catch (error) {
     throw new MlopsError('CORRUPT', `${source} is not valid YAML: ${(error as Error).message}`, { cause: error, details: { file: source } });
   }
