@@ -267,3 +267,14 @@ export class MemorySink implements ByteSink {
     return out;
   }
 }
+
+/** Record batches (of one schema) as one Parquet file in memory, a row group per batch, snappy-compressed. */
+export async function encodeParquet(batches: readonly arrow.RecordBatch[], target: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const first = batches[0];
+  if (first === undefined) throw new RangeError(`encodeParquet needs at least one batch for ${target}`);
+  const sink = new MemorySink();
+  const writer = new ParquetStreamWriter(first.schema, sink, { compression: 'snappy', target, ...(signal ? { signal } : {}) });
+  for (const batch of batches) await writer.write(batch);
+  await writer.finish();
+  return sink.bytes();
+}

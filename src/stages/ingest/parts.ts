@@ -1,7 +1,9 @@
 import type * as arrow from 'apache-arrow';
-import { MemorySink, ParquetStreamWriter } from '../../io/parquet-writer.js';
+import { encodeParquet } from '../../io/parquet-writer.js';
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import { joinVolumePath, partFileName } from './output.js';
+
+export { encodeParquet } from '../../io/parquet-writer.js';
 
 /** Rows per row group inside a part: bounds the encoder's buffers and lets readers skip by row group. */
 export const ROW_GROUP_ROWS = 262_144;
@@ -30,15 +32,4 @@ export class PartSeries {
     await this.afterWrite(path);
     return path;
   }
-}
-
-/** Record batches (of one schema) as one Parquet file, a row group per batch, snappy-compressed. */
-export async function encodeParquet(batches: readonly arrow.RecordBatch[], target: string, signal?: AbortSignal): Promise<Uint8Array> {
-  const first = batches[0];
-  if (first === undefined) throw new RangeError(`encodeParquet needs at least one batch for ${target}`);
-  const sink = new MemorySink();
-  const writer = new ParquetStreamWriter(first.schema, sink, { compression: 'snappy', target, ...(signal ? { signal } : {}) });
-  for (const batch of batches) await writer.write(batch);
-  await writer.finish();
-  return sink.bytes();
 }

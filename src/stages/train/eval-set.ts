@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { tableFromArrays, type Table } from 'apache-arrow';
 import { tableToParquet } from '../../io/parquet.js';
 import { streamWriterWrites } from '../../io/parquet-columns.js';
-import { encodeParquet } from '../ingest/parts.js';
+import { encodeParquet } from '../../io/parquet-writer.js';
 import type { StageContext } from '../context.js';
 import { IRIS_FEATURES, IRIS_LABEL } from './dataset.js';
 

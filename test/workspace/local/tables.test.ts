@@ -2,7 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { LocalTableStore, TABLE_MANIFEST_FILE } from '../../../src/workspace/local/tables.js';
+import { PARQUET_CREATED_BY } from '../../../src/io/parquet-encode.js';
+import { LocalTableStore, SMALL_PART_ROWS, TABLE_MANIFEST_FILE } from '../../../src/workspace/local/tables.js';
 import { rejectedMlopsError } from '../../helpers/errors.js';
 import { readParquetFile } from '../../helpers/read-parquet.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
@@ -54,6 +55,28 @@ describe('LocalTableStore', () => {
       { id: 2, label: 'x2' },
       { id: 3, label: 'x3' },
     ]);
+  });
+
+  it('writes small parts with our Parquet encoder, big ones and other column types with parquet-wasm', async () => {
+    const root = await tempDir();
+    const tables = new LocalTableStore({ root });
+    const partBytes = async (name: string): Promise<Buffer> => {
+      const location = tables.localPath(name);
+      const [part] = (await readdir(location)).filter((file) => file.endsWith('.parquet'));
+      return readFile(path.join(location, part ?? ''));
+    };
+    await tables.write('c.s.small', [batch([1, 2])], { mode: 'overwrite' });
+    expect((await partBytes('c.s.small')).includes(PARQUET_CREATED_BY)).toBe(true);
+    const many = Array.from({ length: SMALL_PART_ROWS + 1 }, (_, i) => i);
+    await tables.write('c.s.big', [batch(many)], { mode: 'overwrite' });
+    expect((await partBytes('c.s.big')).includes(PARQUET_CREATED_BY)).toBe(false);
+    expect((await rowsOf(tables, 'c.s.big')).at(-1)).toEqual({ id: SMALL_PART_ROWS, label: `x${SMALL_PART_ROWS}` });
+    const flags = new arrow.Table({ flag: arrow.vectorFromArray([true, false]) }).batches[0]!;
+    await tables.write('c.s.flags', [flags], { mode: 'overwrite' });
+    expect((await partBytes('c.s.flags')).includes(PARQUET_CREATED_BY)).toBe(false);
+    const read: boolean[] = [];
+    for await (const b of tables.read('c.s.flags')) read.push(...(b.getChild('flag')!.toArray() as boolean[]));
+    expect(read).toEqual([true, false]);
   });
 
   it('describes the Arrow schema exactly', async () => {
