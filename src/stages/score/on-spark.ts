@@ -19,32 +19,42 @@ export interface SparkProjectionOptions {
 }
 
 /**
- * The select expressions that turn input rows into the prediction table's columns, in the batch
- * scorer's order (see output-schema.ts): the features (numeric ones as DOUBLE), prediction, one
- * probability per label, invalid_reason (on_invalid null only), model_name, model_version,
- * scored_at. Pure: the same text scores in Spark through selectExpr (and the benchmark's PySpark
- * peer runs exactly this). With on_invalid error a row that cannot be scored fails the query with
- * RAISE_ERROR naming the feature and what it was.
+ * The projections that turn input rows into the prediction table's columns, to run one after the
+ * other (selectExpr, chained): one per hidden layer of the model, adding its units as columns
+ * (CompiledLayers says why), then the prediction table's columns in the batch scorer's order (see
+ * output-schema.ts): the features (numeric ones as DOUBLE), prediction, one probability per label,
+ * invalid_reason (on_invalid null only), model_name, model_version, scored_at. Pure: the same text
+ * scores in Spark (and the benchmark's PySpark peer runs exactly this). With on_invalid error a row
+ * that cannot be scored fails the query with RAISE_ERROR naming the feature and what it was.
  */
-export function sparkScoreExpressions(description: ClassifierDescription, options: SparkProjectionOptions): string[] {
+export function sparkScoreProjections(description: ClassifierDescription, options: SparkProjectionOptions): string[][] {
   const sql = compileClassifierSql(description, { dialect: 'spark' });
+  const { hidden, prediction: predicted, probabilities } = sql.layered;
   const inputs = description.inputs ?? description.featureNames.map((name) => ({ name, kind: 'numeric' as const }));
   const prediction =
     options.onInvalid === 'error'
-      ? `CASE WHEN ${sql.valid} THEN ${sql.prediction} ELSE RAISE_ERROR(CONCAT('a row cannot be scored: ', ${sql.invalidReason}, '; expected finite numbers. Set on_invalid: null to write such rows with a null prediction and a reason instead')) END`
-      : sql.prediction;
+      ? `CASE WHEN ${sql.valid} THEN ${predicted} ELSE RAISE_ERROR(CONCAT('a row cannot be scored: ', ${sql.invalidReason}, '; expected finite numbers. Set on_invalid: null to write such rows with a null prediction and a reason instead')) END`
+      : predicted;
   return [
-    ...inputs.map((input) => {
-      const id = sqlIdentifier(input.name, 'spark');
-      return input.kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : `CAST(${id} AS STRING) AS ${id}`;
-    }),
-    `${prediction} AS prediction`,
-    ...sql.probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
-    ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
-    `${sqlString(options.model.name)} AS model_name`,
-    `${sqlString(options.model.version)} AS model_version`,
-    `${scoredAtExpression(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
+    ...hidden.map((units) => ['*', ...units]),
+    [
+      ...inputs.map((input) => {
+        const id = sqlIdentifier(input.name, 'spark');
+        return input.kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : `CAST(${id} AS STRING) AS ${id}`;
+      }),
+      `${prediction} AS prediction`,
+      ...probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
+      ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
+      `${sqlString(options.model.name)} AS model_name`,
+      `${sqlString(options.model.version)} AS model_version`,
+      `${scoredAtExpression(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
+    ],
   ];
+}
+
+/** `projections` (sparkScoreProjections) run over `input`, one after the other. */
+export function projectAll(input: DataFrame, projections: readonly (readonly string[])[]): DataFrame {
+  return projections.reduce((frame, projection) => frame.selectExpr(...projection), input);
 }
 
 /**
@@ -94,7 +104,7 @@ export async function scoreOnSpark(ctx: StageContext, spark: SparkEngine, option
       details: { source, missing },
     });
   }
-  const scored = input.selectExpr(...sparkScoreExpressions(description, { model, scoredAt, onInvalid: options.onInvalid }));
+  const scored = projectAll(input, sparkScoreProjections(description, { model, scoredAt, onInvalid: options.onInvalid }));
   const writer = scored.write.mode(options.mode);
   if (options.partitionBy !== undefined) writer.partitionBy(options.partitionBy);
   let written: string;
