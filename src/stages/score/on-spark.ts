@@ -3,7 +3,7 @@ import { MlopsError } from '../../errors.js';
 import type { SparkEngine } from '../../engine/spark-engine.js';
 import type { ClassifierDescription } from '../../model/classifier.js';
 import { compileClassifierSql } from '../../model/sql/compile.js';
-import { sqlIdentifier, sqlString } from '../../model/sql/literals.js';
+import { sparkInstant, sqlIdentifier, sqlString } from '../../model/sql/literals.js';
 import type { DataFrame } from '../../spark/dataframe.js';
 import type { SparkSession } from '../../spark/session.js';
 import type { StageContext } from '../context.js';
@@ -47,7 +47,7 @@ export function sparkScoreProjections(description: ClassifierDescription, option
       ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
       `${sqlString(options.model.name)} AS model_name`,
       `${sqlString(options.model.version)} AS model_version`,
-      `${scoredAtExpression(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
+      `${sparkInstant(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
     ],
   ];
 }
@@ -57,27 +57,6 @@ export function projectAll(input: DataFrame, projections: readonly (readonly str
   return projections.reduce((frame, projection) => frame.selectExpr(...projection), input);
 }
 
-/**
- * scored_at: the instant itself (milliseconds since the epoch), whatever the session's time zone —
- * kept out of the code Spark generates for the projection, so that every run of the same model
- * runs the same generated class.
- *
- * Spark writes a TIMESTAMP (or BIGINT) literal into the Java it generates for a stage, as a
- * constant; any constant expression is folded into such a literal first. A plain
- * `TIMESTAMP_MILLIS(<ms>)` therefore makes each run's projection new Java: Spark compiles it again
- * and the JVM runs the big scoring methods unoptimised while it compiles them anew — measured on
- * local[2], 1M rows: 13.4–13.9 s of task CPU against 7.8–8.9 s for the same projection with the
- * same literal again (bench/RESULTS.md, "Spark scoring: the cause of the gap"). An array literal
- * is not inlined (the generated code holds a reference to it), so the instant goes into one, and
- * an index that depends on a column keeps the optimizer from taking the element out of it again:
- * the same instant twice, picked by whether the first feature is null — the instant on every row.
- * (A one-element array with a constant index, or an index like `x * 0`, is simplified back to the
- * literal.) The cost per row is one array read.
- */
-export function scoredAtExpression(scoredAt: number, anyColumn: string): string {
-  const instant = `TIMESTAMP_MILLIS(${Math.round(scoredAt)})`;
-  return `ARRAY(${instant}, ${instant})[CAST(ISNULL(${anyColumn}) AS INT)]`;
-}
 
 /** The input as a DataFrame of the engine: a table (its name mapped to the session catalog) or Parquet at a path Spark can read. */
 export function sparkInput(spark: SparkEngine, session: SparkSession, input: DataRef, baseDir: string): DataFrame {
