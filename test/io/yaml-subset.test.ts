@@ -18,7 +18,7 @@ function expectAgrees(text: string): 'fast' | 'declined' {
   return 'fast';
 }
 
-const TRIALS = Number(process.env['YAML_SUBSET_TRIALS'] ?? 200);
+const TRIALS = Number(process.env['YAML_SUBSET_TRIALS'] ?? 100);
 const project = readFileSync(new URL('../../mlops.yml', import.meta.url), 'utf8');
 
 describe('parseYamlSubset', () => {
