@@ -8,7 +8,7 @@ import type { ParquetCodec } from '../../io/parquet-encode.js';
 import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.js';
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
 import type { Classifier } from '../../model/classifier.js';
-import { denseWasmAvailable } from '../../model/dense-wasm.js';
+import { forwardWasmAvailable } from '../../model/forward-wasm.js';
 import { describeModelFiles } from '../../model/describe-files.js';
 import { classifierFromFiles } from '../../model/format.js';
 import type { ModelRef, PipelineState, PredictionSummary } from '../state.js';
@@ -160,9 +160,9 @@ async function scoreInput(
   scoredAt: number,
   tuning: ScoreTuning,
 ): Promise<PredictionSummary> {
-  // The plain pass runs its sums in WebAssembly SIMD (model/dense-wasm.ts); a runtime without it scores every batch by tfjs.
+  // The plain pass runs its sums in WebAssembly SIMD (model/forward-wasm.ts); a runtime without it scores every batch by tfjs.
   const plainFirst =
-    input.rows !== undefined && input.rows >= (tuning.plainFirstBatchMinRows ?? PLAIN_FIRST_BATCH_MIN_ROWS) && denseWasmAvailable() ? describeModelFiles(fetched.files) : undefined;
+    input.rows !== undefined && input.rows >= (tuning.plainFirstBatchMinRows ?? PLAIN_FIRST_BATCH_MIN_ROWS) && forwardWasmAvailable() ? describeModelFiles(fetched.files) : undefined;
   // Without a plain first batch, the reading worker starts while tfjs loads; with one, after its first rows.
   if (plainFirst === undefined) input.startReading();
   let classifier = plainFirst === undefined ? await classifierFromFiles(fetched.files) : undefined;
