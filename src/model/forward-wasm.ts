@@ -91,124 +91,127 @@ function unsignedLeb(value: number): number[] {
   return bytes;
 }
 
-const get = (index: number): number[] => [LOCAL_GET, index];
-const set = (index: number): number[] => [LOCAL_SET, index];
-const tee = (index: number): number[] => [LOCAL_TEE, index];
-/** i32.const of a small non-negative constant (< 64: one signed LEB128 byte). */
-const small = (value: number): number[] => [I32_CONST, value];
-/** local[index] += local[by] << shift */
-const advance = (index: number, by: number, shift: number): number[] => [...get(index), ...get(by), ...small(shift), I32_SHL, I32_ADD, ...set(index)];
-const addConstant = (index: number, constant: number): number[] => [...get(index), ...small(constant), I32_ADD, ...set(index)];
-/** local[base] + (local[index] << shift): an element's address. */
-const element = (base: number, index: number, shift: number): number[] => [...get(base), ...get(index), ...small(shift), I32_SHL, I32_ADD];
-const zeroVector = (): number[] => [...V128_CONST, ...new Array<number>(16).fill(0)];
-const f64Constant = (value: number): number[] => [F64_CONST, ...new Uint8Array(Float64Array.of(value).buffer)];
-/** for (; local[counter] < local[limit]; ) { body }: the body must advance the counter; `br 0` in it continues. */
-const whileBelow = (counter: number, limit: number, body: number[]): number[] => [BLOCK, EMPTY, LOOP, EMPTY, ...get(counter), ...get(limit), I32_GE_U, BR_IF, 1, ...body, BR, 0, END, END];
+/** Instructions, nested as written (flattened once, in `body`: spreading every piece cost ~3 ms of cold code). */
+type Code = (number | Code)[];
 
-function denseBody(): number[] {
+const get = (index: number): Code => [LOCAL_GET, index];
+const set = (index: number): Code => [LOCAL_SET, index];
+const tee = (index: number): Code => [LOCAL_TEE, index];
+/** i32.const of a small non-negative constant (< 64: one signed LEB128 byte). */
+const small = (value: number): Code => [I32_CONST, value];
+/** local[index] += local[by] << shift */
+const advance = (index: number, by: number, shift: number): Code => [get(index), get(by), small(shift), I32_SHL, I32_ADD, set(index)];
+const addConstant = (index: number, constant: number): Code => [get(index), small(constant), I32_ADD, set(index)];
+/** local[base] + (local[index] << shift): an element's address. */
+const element = (base: number, index: number, shift: number): Code => [get(base), get(index), small(shift), I32_SHL, I32_ADD];
+const zeroVector = (): Code => [V128_CONST, new Array<number>(16).fill(0)];
+const f64Constant = (value: number): Code => [F64_CONST, Array.from(new Uint8Array(Float64Array.of(value).buffer))];
+/** for (; local[counter] < local[limit]; ) { body }: the body must advance the counter; `br 0` in it continues. */
+const whileBelow = (counter: number, limit: number, body: Code): Code => [BLOCK, EMPTY, LOOP, EMPTY, get(counter), get(limit), I32_GE_U, BR_IF, 1, body, BR, 0, END, END];
+
+function denseBody(): Code {
   const IN = 0, IN_STRIDE = 1, IN_UNITS = 2, ROWS = 3, W = 4, B = 5, GROUPS = 6, OUT = 7, BIAS_FIRST = 8, RELU = 9;
   const R = 10, G = 11, I = 12, X = 13, WP = 14, BP = 15, ACC = 16;
   const units = [
     // bp = b + g·16; acc = biasFirst ? b[g] : 0
-    ...element(B, G, 4), ...set(BP),
-    ...zeroVector(), ...set(ACC),
-    ...get(BIAS_FIRST), IF, EMPTY, ...get(BP), ...V128_LOAD, ...set(ACC), END,
+    element(B, G, 4), set(BP),
+    zeroVector(), set(ACC),
+    get(BIAS_FIRST), IF, EMPTY, get(BP), V128_LOAD, set(ACC), END,
     // wp = w + g·16; x = in; for (i = 0; i < inUnits; i++): acc = acc + splat(*x) · *wp
-    ...element(W, G, 4), ...set(WP),
-    ...get(IN), ...set(X),
-    ...small(0), ...set(I),
-    ...whileBelow(I, IN_UNITS, [
-      ...get(ACC),
-      ...get(X), ...V128_LOAD32_SPLAT,
-      ...get(WP), ...V128_LOAD,
-      ...F32X4_MUL,
-      ...F32X4_ADD,
-      ...set(ACC),
-      ...addConstant(X, 4),
-      ...advance(WP, GROUPS, 4),
-      ...addConstant(I, 1),
+    element(W, G, 4), set(WP),
+    get(IN), set(X),
+    small(0), set(I),
+    whileBelow(I, IN_UNITS, [
+      get(ACC),
+      get(X), V128_LOAD32_SPLAT,
+      get(WP), V128_LOAD,
+      F32X4_MUL,
+      F32X4_ADD,
+      set(ACC),
+      addConstant(X, 4),
+      advance(WP, GROUPS, 4),
+      addConstant(I, 1),
     ]),
     // if (!biasFirst) acc = acc + b[g]; if (relu) acc = pmax(0, acc), i.e. 0 < acc ? acc : 0 — as `sum > 0 ? sum : 0` (NaN → 0)
-    ...get(BIAS_FIRST), I32_EQZ, IF, EMPTY, ...get(ACC), ...get(BP), ...V128_LOAD, ...F32X4_ADD, ...set(ACC), END,
-    ...get(RELU), IF, EMPTY, ...zeroVector(), ...get(ACC), ...F32X4_PMAX, ...set(ACC), END,
-    ...get(OUT), ...get(ACC), ...V128_STORE,
-    ...addConstant(OUT, 16),
-    ...addConstant(G, 1),
+    get(BIAS_FIRST), I32_EQZ, IF, EMPTY, get(ACC), get(BP), V128_LOAD, F32X4_ADD, set(ACC), END,
+    get(RELU), IF, EMPTY, zeroVector(), get(ACC), F32X4_PMAX, set(ACC), END,
+    get(OUT), get(ACC), V128_STORE,
+    addConstant(OUT, 16),
+    addConstant(G, 1),
   ];
   return [
-    ...whileBelow(R, ROWS, [...small(0), ...set(G), ...whileBelow(G, GROUPS, units), ...advance(IN, IN_STRIDE, 2), ...addConstant(R, 1)]),
+    whileBelow(R, ROWS, [small(0), set(G), whileBelow(G, GROUPS, units), advance(IN, IN_STRIDE, 2), addConstant(R, 1)]),
   ];
 }
 
-function normalizeBody(): number[] {
+function normalizeBody(): Code {
   const COLUMN = 0, ROWS = 1, MEAN = 2, STD = 3, OUT = 4, STRIDE = 5, R = 6, BAD = 7, V = 8;
   return [
-    ...whileBelow(R, ROWS, [
+    whileBelow(R, ROWS, [
       // v = fround(column[r]); out[r·stride] = fround((v − mean) / std)
-      ...get(OUT),
-      ...get(COLUMN), ...F64_LOAD, F32_DEMOTE_F64, F64_PROMOTE_F32, ...tee(V),
-      ...get(MEAN), F64_SUB, ...get(STD), F64_DIV, F32_DEMOTE_F64,
-      ...F32_STORE,
+      get(OUT),
+      get(COLUMN), F64_LOAD, F32_DEMOTE_F64, F64_PROMOTE_F32, tee(V),
+      get(MEAN), F64_SUB, get(STD), F64_DIV, F32_DEMOTE_F64,
+      F32_STORE,
       // bad += (v − v ≠ 0): NaN and ±∞
-      ...get(V), ...get(V), F64_SUB, ...f64Constant(0), F64_NE, ...get(BAD), I32_ADD, ...set(BAD),
-      ...addConstant(COLUMN, 8),
-      ...advance(OUT, STRIDE, 2),
-      ...addConstant(R, 1),
+      get(V), get(V), F64_SUB, f64Constant(0), F64_NE, get(BAD), I32_ADD, set(BAD),
+      addConstant(COLUMN, 8),
+      advance(OUT, STRIDE, 2),
+      addConstant(R, 1),
     ]),
-    ...get(BAD),
+    get(BAD),
   ];
 }
 
-function softmaxBody(): number[] {
+function softmaxBody(): Code {
   const LOGITS = 0, STRIDE = 1, ROWS = 2, CLASSES = 3, OUT = 4, SCRATCH = 5, R = 6, K = 7, MAX = 8, TOTAL = 9, E = 10;
-  const logit = [...element(LOGITS, K, 2), ...F32_LOAD, F64_PROMOTE_F32];
+  const logit = [element(LOGITS, K, 2), F32_LOAD, F64_PROMOTE_F32];
   return [
-    ...whileBelow(R, ROWS, [
+    whileBelow(R, ROWS, [
       // max = the row's largest logit (from −∞, strictly greater)
-      ...f64Constant(-Infinity), ...set(MAX),
-      ...small(0), ...set(K),
-      ...whileBelow(K, CLASSES, [...logit, ...tee(E), ...get(MAX), F64_GT, IF, EMPTY, ...get(E), ...set(MAX), END, ...addConstant(K, 1)]),
+      f64Constant(-Infinity), set(MAX),
+      small(0), set(K),
+      whileBelow(K, CLASSES, [logit, tee(E), get(MAX), F64_GT, IF, EMPTY, get(E), set(MAX), END, addConstant(K, 1)]),
       // total = Σ (scratch[k] = exp(logit_k − max)), in class order
-      ...f64Constant(0), ...set(TOTAL),
-      ...small(0), ...set(K),
-      ...whileBelow(K, CLASSES, [
-        ...logit, ...get(MAX), F64_SUB, CALL, EXP, ...set(E),
-        ...element(SCRATCH, K, 3), ...get(E), ...F64_STORE,
-        ...get(TOTAL), ...get(E), F64_ADD, ...set(TOTAL),
-        ...addConstant(K, 1),
+      f64Constant(0), set(TOTAL),
+      small(0), set(K),
+      whileBelow(K, CLASSES, [
+        logit, get(MAX), F64_SUB, CALL, EXP, set(E),
+        element(SCRATCH, K, 3), get(E), F64_STORE,
+        get(TOTAL), get(E), F64_ADD, set(TOTAL),
+        addConstant(K, 1),
       ]),
       // out[k] = fround(scratch[k] / total)
-      ...small(0), ...set(K),
-      ...whileBelow(K, CLASSES, [...element(OUT, K, 2), ...element(SCRATCH, K, 3), ...F64_LOAD, ...get(TOTAL), F64_DIV, F32_DEMOTE_F64, ...F32_STORE, ...addConstant(K, 1)]),
-      ...advance(LOGITS, STRIDE, 2),
-      ...advance(OUT, CLASSES, 2),
-      ...addConstant(R, 1),
+      small(0), set(K),
+      whileBelow(K, CLASSES, [element(OUT, K, 2), element(SCRATCH, K, 3), F64_LOAD, get(TOTAL), F64_DIV, F32_DEMOTE_F64, F32_STORE, addConstant(K, 1)]),
+      advance(LOGITS, STRIDE, 2),
+      advance(OUT, CLASSES, 2),
+      addConstant(R, 1),
     ]),
   ];
 }
 
-function splitBody(): number[] {
+function splitBody(): Code {
   const PROBABILITIES = 0, ROWS = 1, CLASSES = 2, COLUMNS = 3, PREDICTED = 4, R = 5, K = 6, LABEL = 7, COLUMN_BYTES = 8, AT = 9, BEST = 10, V = 11;
   return [
-    ...get(ROWS), ...small(3), I32_SHL, ...set(COLUMN_BYTES),
-    ...whileBelow(R, ROWS, [
+    get(ROWS), small(3), I32_SHL, set(COLUMN_BYTES),
+    whileBelow(R, ROWS, [
       // best = p[0], label 0, column 0 = best; then each class k ≥ 1: column k = p[k], a strictly greater p[k] wins
-      ...element(COLUMNS, R, 3), ...tee(AT),
-      ...get(PROBABILITIES), ...F32_LOAD, F64_PROMOTE_F32, ...tee(BEST),
-      ...F64_STORE,
-      ...small(0), ...set(LABEL),
-      ...small(1), ...set(K),
-      ...whileBelow(K, CLASSES, [
-        ...get(AT), ...get(COLUMN_BYTES), I32_ADD, ...tee(AT),
-        ...element(PROBABILITIES, K, 2), ...F32_LOAD, F64_PROMOTE_F32, ...tee(V),
-        ...F64_STORE,
-        ...get(V), ...get(BEST), F64_GT, IF, EMPTY, ...get(V), ...set(BEST), ...get(K), ...set(LABEL), END,
-        ...addConstant(K, 1),
+      element(COLUMNS, R, 3), tee(AT),
+      get(PROBABILITIES), F32_LOAD, F64_PROMOTE_F32, tee(BEST),
+      F64_STORE,
+      small(0), set(LABEL),
+      small(1), set(K),
+      whileBelow(K, CLASSES, [
+        get(AT), get(COLUMN_BYTES), I32_ADD, tee(AT),
+        element(PROBABILITIES, K, 2), F32_LOAD, F64_PROMOTE_F32, tee(V),
+        F64_STORE,
+        get(V), get(BEST), F64_GT, IF, EMPTY, get(V), set(BEST), get(K), set(LABEL), END,
+        addConstant(K, 1),
       ]),
-      ...element(PREDICTED, R, 2), ...get(LABEL), ...I32_STORE,
-      ...advance(PROBABILITIES, CLASSES, 2),
-      ...addConstant(R, 1),
+      element(PREDICTED, R, 2), get(LABEL), I32_STORE,
+      advance(PROBABILITIES, CLASSES, 2),
+      addConstant(R, 1),
     ]),
   ];
 }
@@ -222,8 +225,8 @@ function name(text: string): number[] {
 }
 
 /** A function body: its locals as (count, type) runs, its code, END. */
-function body(locals: [number, number][], code: number[]): number[] {
-  const bytes = [locals.length, ...locals.flat(), ...code, END];
+function body(locals: [number, number][], code: Code): number[] {
+  const bytes = [locals.length, ...locals.flat(), ...((code as unknown[]).flat(Infinity) as number[]), END];
   return [...unsignedLeb(bytes.length), ...bytes];
 }
 

@@ -7,7 +7,7 @@ import { encodeRawMatrix, isPlainNumeric, numericInputs, type InputColumn } from
 import { Float32Forward } from '../../model/forward32.js';
 import { loadedTf } from '../../model/tf.js';
 import { rawMatrixFromArrow } from '../features.js';
-import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
+import { dictionaryEncodedSchema, predictionSchema, utf8Vector } from './output-schema.js';
 
 /** What to do with a row whose features are null, NaN or infinite. */
 export type OnInvalid = 'error' | 'null';
@@ -75,10 +75,10 @@ export class BatchScorer {
     this.schema = predictionSchema(this.#inputs ?? classifier.featureNames, classifier.labels, { withInvalidReason: options.onInvalid === 'null' });
     this.batchSchema = dictionaryEncodedSchema(this.schema);
     // Shared by every batch: the writer sends dictionaries by copy, never by transfer.
-    this.#labels = arrow.vectorFromArray(classifier.labels, new arrow.Utf8());
+    this.#labels = utf8Vector(classifier.labels);
     this.#labelNames = [...classifier.labels];
-    this.#modelName = arrow.vectorFromArray([options.modelName], new arrow.Utf8());
-    this.#modelVersion = arrow.vectorFromArray([options.modelVersion], new arrow.Utf8());
+    this.#modelName = utf8Vector([options.modelName]);
+    this.#modelVersion = utf8Vector([options.modelVersion]);
   }
 
   get featureNames(): readonly string[] {
