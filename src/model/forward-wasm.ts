@@ -24,7 +24,8 @@
  * - `normalize(column, rows, mean, std, out, stride) → bad`: for each row, v = fround(column[r])
  *   (a float64), out[r·stride] = fround((v − mean) / std); returns how many v are NaN or ±∞.
  * - `softmax(logits, stride, rows, classes, out, scratch)`: per row, shifted by its largest
- *   logit, exps (float64) in class order, their sum, out[r·classes + k] = fround(exp_k / sum).
+ *   logit, exps (float64) in class order, their sum, out[r·classes + k] = fround(exp_k / sum);
+ *   exp(0) is taken as 1 without a call (Math.exp(±0) is 1 by definition).
  * - `split(probabilities, rows, classes, columns, predicted)`: each class's float64 column
  *   (column k at columns + k·rows·8) and the predicted class per row (the first of the largest;
  *   a NaN never wins over the class before it).
@@ -38,6 +39,7 @@ const V128 = 0x7b;
 const BLOCK = 0x02;
 const LOOP = 0x03;
 const IF = 0x04;
+const ELSE = 0x05;
 const END = 0x0b;
 const BR = 0x0c;
 const BR_IF = 0x0d;
@@ -57,6 +59,7 @@ const I32_CONST = 0x41;
 const F64_CONST = 0x44;
 const I32_EQZ = 0x45;
 const I32_GE_U = 0x4f;
+const F64_EQ = 0x61;
 const F64_NE = 0x62;
 const F64_GT = 0x64;
 const I32_ADD = 0x6a;
@@ -176,7 +179,8 @@ function softmaxBody(): Code {
       f64Constant(0), set(TOTAL),
       small(0), set(K),
       whileBelow(K, CLASSES, [
-        logit, get(MAX), F64_SUB, CALL, EXP, set(E),
+        // exp(0) is 1 exactly (the row's largest logit): no call for it
+        logit, get(MAX), F64_SUB, tee(E), f64Constant(0), F64_EQ, IF, F64, f64Constant(1), ELSE, get(E), CALL, EXP, END, set(E),
         element(SCRATCH, K, 3), get(E), F64_STORE,
         get(TOTAL), get(E), F64_ADD, set(TOTAL),
         addConstant(K, 1),
