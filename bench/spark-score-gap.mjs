@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { championScoreExpressions, runPySpark, startSparkServer } from './spark-server.mjs';
+import { championScoreProjections, runPySpark, startSparkServer } from './spark-server.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,10 +75,10 @@ async function main() {
     const input = 'spark_catalog.hp_iris_ml.bench_input';
     const warm = 'spark_catalog.hp_iris_ml.bench_warm';
     await pyspark(server.url, 'prepare', { tables: { [input]: ROWS, [warm]: 100_000 } });
-    const expressions = await championScoreExpressions(dir, env, MODEL);
+    const projections = await championScoreProjections(dir, env, MODEL);
     const cases = [
       ...CLIS.map((cli, i) => ({ name: CLIS.length === 1 ? 'a' : `a${i}`, cli, run: (table, out) => ours(cli, dir, env, { input_table: table.replace('spark_catalog', 'hp_az_catalog'), output_table: out }) })),
-      { name: 'b', run: (table, out) => pyspark(server.url, 'selectExpr', { input: table, output: `spark_catalog.hp_iris_ml.${out}`, expressions }) },
+      { name: 'b', run: (table, out) => pyspark(server.url, 'selectExpr', { input: table, output: `spark_catalog.hp_iris_ml.${out}`, projections }) },
     ];
     // Warm each case once on a small table (unmeasured), as spark-score.mjs does.
     for (const c of cases) {

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { championScoreExpressions, PYTHON, runPySpark, startSparkServer } from './spark-server.mjs';
+import { championScoreProjections, PYTHON, runPySpark, startSparkServer } from './spark-server.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,13 +62,13 @@ async function main() {
     const input = 'spark_catalog.hp_iris_ml.bench_input';
     const udfInput = UDF_ROWS === ROWS ? input : 'spark_catalog.hp_iris_ml.bench_udf_input';
     await pyspark(server.url, 'prepare', { tables: { [input]: ROWS, ...(udfInput === input ? {} : { [udfInput]: UDF_ROWS }) } }, {});
-    // The same expressions (a) sends: our compiled projection of the champion, from the built package.
-    const expressions = await championScoreExpressions(dir, env, MODEL);
+    // The same projections (a) sends: our compiled projections of the champion, from the built package.
+    const projections = await championScoreProjections(dir, env, MODEL);
 
     // Warm the JVM with a small unmeasured run of each.
     await pyspark(server.url, 'prepare', { tables: { 'spark_catalog.hp_iris_ml.bench_warm': 100_000 } }, {});
     await ours(dir, env, { input_table: 'hp_az_catalog.hp_iris_ml.bench_warm', output_table: 'bench_warm_a' });
-    await pyspark(server.url, 'selectExpr', { input: 'spark_catalog.hp_iris_ml.bench_warm', output: 'spark_catalog.hp_iris_ml.bench_warm_b', expressions }, {});
+    await pyspark(server.url, 'selectExpr', { input: 'spark_catalog.hp_iris_ml.bench_warm', output: 'spark_catalog.hp_iris_ml.bench_warm_b', projections }, {});
 
     // MLflow 3 resolves models:/ in a SQLite store's mlflow-artifacts:/ only through a tracking server:
     // spark_udf gets the logged model's folder itself (the project's one registered version, the
@@ -92,7 +92,7 @@ async function main() {
     };
     const runB = async () => {
       const t1 = performance.now();
-      const measured = await pyspark(server.url, 'selectExpr', { input, output: 'spark_catalog.hp_iris_ml.bench_out_b', expressions }, {});
+      const measured = await pyspark(server.url, 'selectExpr', { input, output: 'spark_catalog.hp_iris_ml.bench_out_b', projections }, {});
       const processSeconds = (performance.now() - t1) / 1000;
       console.log(JSON.stringify({ b_seconds: measured.seconds, b_process_seconds: processSeconds, load: load() }));
       return { seconds: measured.seconds, processSeconds };

@@ -31,7 +31,10 @@ if what == "prepare":
             "1.0E0 + rand(3) * 5.9E0 AS petal_length", "0.1E0 + rand(4) * 2.4E0 AS petal_width", "'x' AS species",
         ).write.mode("overwrite").saveAsTable(name)
 elif what == "selectExpr":
-    spark.table(payload["input"]).selectExpr(*payload["expressions"]).write.mode("overwrite").saveAsTable(payload["output"])
+    frame = spark.table(payload["input"])
+    for projection in payload["projections"]:
+        frame = frame.selectExpr(*projection)
+    frame.write.mode("overwrite").saveAsTable(payload["output"])
 elif what == "spark_udf":
     import mlflow
     features = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -62,11 +65,11 @@ export async function runPySpark(url, what, payload, { env = {}, timed = false }
 }
 
 /**
- * The select expressions case (a) sends, for case (b) to run: the champion of `model` in the project
+ * The projections case (a) sends (selectExpr lists, run one after the other), for case (b) to run: the champion of `model` in the project
  * at `dir` compiled to Spark SQL by the built package (dist/), stamped now.
  */
-export async function championScoreExpressions(dir, env, model) {
-  const { sparkScoreExpressions } = await import(path.join(ROOT, 'dist', 'stages', 'score', 'on-spark.js'));
+export async function championScoreProjections(dir, env, model) {
+  const { sparkScoreProjections } = await import(path.join(ROOT, 'dist', 'stages', 'score', 'on-spark.js'));
   const { loadConfig } = await import(path.join(ROOT, 'dist', 'config', 'load.js'));
   const { openWorkspace } = await import(path.join(ROOT, 'dist', 'workspace', 'open.js'));
   const { loadModel } = await import(path.join(ROOT, 'dist', 'stages', 'load-model.js'));
@@ -74,7 +77,7 @@ export async function championScoreExpressions(dir, env, model) {
   const { classifier, location } = await loadModel(workspace, `models:/${model}@champion`);
   try {
     const version = location.version.version;
-    return sparkScoreExpressions(classifier.describe(), { model: { name: model, version, uri: `models:/${model}/${version}` }, scoredAt: Date.now(), onInvalid: 'error' });
+    return sparkScoreProjections(classifier.describe(), { model: { name: model, version, uri: `models:/${model}/${version}` }, scoredAt: Date.now(), onInvalid: 'error' });
   } finally {
     classifier.dispose();
   }

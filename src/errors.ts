@@ -65,7 +65,10 @@ export function isMlopsError(value: unknown): value is MlopsError {
 
 /** Throws ABORTED if the signal has fired; call between steps of long work. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new MlopsError('ABORTED', 'The operation was aborted', { cause: signal.reason });
-  }
+  if (signal?.aborted) throw abortedError(signal);
+}
+
+/** The ABORTED error for a fired signal, for a wait that rejects rather than throws. */
+export function abortedError(signal: AbortSignal): MlopsError {
+  return new MlopsError('ABORTED', 'The operation was aborted', { cause: signal.reason });
 }

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { MlopsError } from '../errors.js';
+import { abortedError, MlopsError, throwIfAborted } from '../errors.js';
 import type { DatabricksConnectOptions } from '../spark/databricks.js';
 import { connect } from 'node:net';
 import { parseConnectionString, redactConnectionString } from '../spark/connection-string.js';
@@ -56,12 +56,13 @@ export class SparkEngine {
     // The client (and its generated protos, ~0.15 s to load) is imported only when a job uses Spark.
     const { SparkSession } = await import('../spark/session.js');
     const builder = SparkSession.builder();
-    if ('remote' in spec) await this.#probe(spec.remote, options);
     if ('remote' in spec) builder.remote(spec.remote);
     else builder.databricks(spec.databricks);
     try {
+      if ('remote' in spec) await this.#probe(spec.remote, options);
       return await builder.create({ ...options, ...(this.#options.env !== undefined ? { env: this.#options.env } : {}) });
     } catch (error) {
+      // A failed or aborted connection is not kept: the next call tries again.
       this.#session = undefined;
       if (error instanceof MlopsError) throw error;
       throw new MlopsError('IO', `Cannot reach the Spark Connect server at ${this.remote}: ${(error as Error).message}`, { details: { remote: this.remote }, cause: error });
@@ -106,18 +107,22 @@ export class SparkEngine {
   async #probe(remote: string, options: CallOptions): Promise<void> {
     const { host, port } = parseConnectionString(remote);
     const timeoutMs = this.#options.probeTimeoutMs ?? 10_000;
+    throwIfAborted(options.signal);
     await new Promise<void>((resolve, reject) => {
       const socket = connect({ host, port });
-      const fail = (reason: string) => {
+      const end = (error: MlopsError) => {
         socket.destroy();
         options.signal?.removeEventListener('abort', abort);
-        reject(
+        reject(error);
+      };
+      const fail = (reason: string) =>
+        end(
           new MlopsError('IO', `Cannot reach the Spark Connect server at ${this.remote}: ${reason}. Start one there, or point SPARK_REMOTE (or the target's engine.spark) at a running server`, {
             details: { remote: this.remote },
           }),
         );
-      };
-      const abort = () => fail('aborted');
+      // An abort is the caller's, not the server's: ABORTED as every other wait, not IO.
+      const abort = () => end(abortedError(options.signal!));
       options.signal?.addEventListener('abort', abort, { once: true });
       socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
       socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));

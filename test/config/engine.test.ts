@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import type { ParseConfigOptions } from '../../src/config/parse.js';
 import { SparkEngine, sparkEngineFor } from '../../src/engine/spark-engine.js';
-import { thrownMlopsError } from '../helpers/errors.js';
+import { rejectedMlopsError, thrownMlopsError } from '../helpers/errors.js';
 
 const shippedPath = fileURLToPath(new URL('../../mlops.yml', import.meta.url));
 const shipped = (options: Partial<ParseConfigOptions> = {}) =>
@@ -95,6 +96,26 @@ describe('SparkEngine names', () => {
     expect(error?.code).toBe('IO');
     expect(error?.message).toMatch(/Cannot reach the Spark Connect server at sc:\/\/127\.0\.0\.1:9\/;token=\*+/);
     expect(error?.message).not.toContain('s3cr3t');
+    await engine.stop();
+  });
+
+  it('an aborted connection attempt is ABORTED, not IO, and is not kept: the next call tries again', async () => {
+    // A listening port: the reachability check would pass, so only the abort ends it early.
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const engine = new SparkEngine({ spec: { remote: `sc://127.0.0.1:${port}` } });
+    try {
+      await rejectedMlopsError(engine.session({ signal: AbortSignal.abort() }), 'ABORTED');
+      const controller = new AbortController();
+      const during = engine.session({ signal: controller.signal });
+      controller.abort(); // before the TCP connect completes, which needs a turn of the event loop
+      await rejectedMlopsError(during, 'ABORTED');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // Nothing listens there now: a fresh attempt, which fails as unreachable (not the cached abort).
+    await rejectedMlopsError(engine.session(), 'IO', new RegExp(`Cannot reach the Spark Connect server at sc://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
     await engine.stop();
   });
 });

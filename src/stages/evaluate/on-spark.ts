@@ -52,11 +52,11 @@ export async function evaluateOnSpark(
   const sql = compileClassifierSql(description, { dialect: 'spark' });
   const labels = sql.labels;
   const view = `__mlops_eval_${randomUUID().replaceAll('-', '')}`;
-  const scored = rows.selectExpr(
-    `CAST(${sqlIdentifier(labelColumn, 'spark')} AS STRING) AS __truth`,
-    `${sql.prediction} AS __prediction`,
-    ...sql.probabilities.map((probability, k) => `${probability.expression} AS __p${k}`),
-  );
+  // The layered form (one projection per hidden layer, see CompiledLayers): Spark computes each unit once per row.
+  const { hidden, prediction, probabilities } = sql.layered;
+  const scored = hidden
+    .reduce((frame, units) => frame.selectExpr('*', ...units), rows)
+    .selectExpr(`CAST(${sqlIdentifier(labelColumn, 'spark')} AS STRING) AS __truth`, `${prediction} AS __prediction`, ...probabilities.map((probability, k) => `${probability.expression} AS __p${k}`));
   await scored.createOrReplaceTempView(view, options);
   try {
     const text = evaluationSql(view, labels);

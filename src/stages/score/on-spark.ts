@@ -3,7 +3,7 @@ import { MlopsError } from '../../errors.js';
 import type { SparkEngine } from '../../engine/spark-engine.js';
 import type { ClassifierDescription } from '../../model/classifier.js';
 import { compileClassifierSql } from '../../model/sql/compile.js';
-import { sqlIdentifier, sqlString } from '../../model/sql/literals.js';
+import { sparkInstant, sqlIdentifier, sqlString } from '../../model/sql/literals.js';
 import type { DataFrame } from '../../spark/dataframe.js';
 import type { SparkSession } from '../../spark/session.js';
 import type { StageContext } from '../context.js';
@@ -19,55 +19,44 @@ export interface SparkProjectionOptions {
 }
 
 /**
- * The select expressions that turn input rows into the prediction table's columns, in the batch
- * scorer's order (see output-schema.ts): the features (numeric ones as DOUBLE), prediction, one
- * probability per label, invalid_reason (on_invalid null only), model_name, model_version,
- * scored_at. Pure: the same text scores in Spark through selectExpr (and the benchmark's PySpark
- * peer runs exactly this). With on_invalid error a row that cannot be scored fails the query with
- * RAISE_ERROR naming the feature and what it was.
+ * The projections that turn input rows into the prediction table's columns, to run one after the
+ * other (selectExpr, chained): one per hidden layer of the model, adding its units as columns
+ * (CompiledLayers says why), then the prediction table's columns in the batch scorer's order (see
+ * output-schema.ts): the features (numeric ones as DOUBLE), prediction, one probability per label,
+ * invalid_reason (on_invalid null only), model_name, model_version, scored_at. Pure: the same text
+ * scores in Spark (and the benchmark's PySpark peer runs exactly this). With on_invalid error a row
+ * that cannot be scored fails the query with RAISE_ERROR naming the feature and what it was.
  */
-export function sparkScoreExpressions(description: ClassifierDescription, options: SparkProjectionOptions): string[] {
+export function sparkScoreProjections(description: ClassifierDescription, options: SparkProjectionOptions): string[][] {
   const sql = compileClassifierSql(description, { dialect: 'spark' });
+  const { hidden, prediction: predicted, probabilities } = sql.layered;
   const inputs = description.inputs ?? description.featureNames.map((name) => ({ name, kind: 'numeric' as const }));
   const prediction =
     options.onInvalid === 'error'
-      ? `CASE WHEN ${sql.valid} THEN ${sql.prediction} ELSE RAISE_ERROR(CONCAT('a row cannot be scored: ', ${sql.invalidReason}, '; expected finite numbers. Set on_invalid: null to write such rows with a null prediction and a reason instead')) END`
-      : sql.prediction;
+      ? `CASE WHEN ${sql.valid} THEN ${predicted} ELSE RAISE_ERROR(CONCAT('a row cannot be scored: ', ${sql.invalidReason}, '; expected finite numbers. Set on_invalid: null to write such rows with a null prediction and a reason instead')) END`
+      : predicted;
   return [
-    ...inputs.map((input) => {
-      const id = sqlIdentifier(input.name, 'spark');
-      return input.kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : `CAST(${id} AS STRING) AS ${id}`;
-    }),
-    `${prediction} AS prediction`,
-    ...sql.probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
-    ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
-    `${sqlString(options.model.name)} AS model_name`,
-    `${sqlString(options.model.version)} AS model_version`,
-    `${scoredAtExpression(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
+    ...hidden.map((units) => ['*', ...units]),
+    [
+      ...inputs.map((input) => {
+        const id = sqlIdentifier(input.name, 'spark');
+        return input.kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : `CAST(${id} AS STRING) AS ${id}`;
+      }),
+      `${prediction} AS prediction`,
+      ...probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
+      ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
+      `${sqlString(options.model.name)} AS model_name`,
+      `${sqlString(options.model.version)} AS model_version`,
+      `${sparkInstant(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
+    ],
   ];
 }
 
-/**
- * scored_at: the instant itself (milliseconds since the epoch), whatever the session's time zone —
- * kept out of the code Spark generates for the projection, so that every run of the same model
- * runs the same generated class.
- *
- * Spark writes a TIMESTAMP (or BIGINT) literal into the Java it generates for a stage, as a
- * constant; any constant expression is folded into such a literal first. A plain
- * `TIMESTAMP_MILLIS(<ms>)` therefore makes each run's projection new Java: Spark compiles it again
- * and the JVM runs the big scoring methods unoptimised while it compiles them anew — measured on
- * local[2], 1M rows: 13.4–13.9 s of task CPU against 7.8–8.9 s for the same projection with the
- * same literal again (bench/RESULTS.md, "Spark scoring: the cause of the gap"). An array literal
- * is not inlined (the generated code holds a reference to it), so the instant goes into one, and
- * an index that depends on a column keeps the optimizer from taking the element out of it again:
- * the same instant twice, picked by whether the first feature is null — the instant on every row.
- * (A one-element array with a constant index, or an index like `x * 0`, is simplified back to the
- * literal.) The cost per row is one array read.
- */
-export function scoredAtExpression(scoredAt: number, anyColumn: string): string {
-  const instant = `TIMESTAMP_MILLIS(${Math.round(scoredAt)})`;
-  return `ARRAY(${instant}, ${instant})[CAST(ISNULL(${anyColumn}) AS INT)]`;
+/** `projections` (sparkScoreProjections) run over `input`, one after the other. */
+export function projectAll(input: DataFrame, projections: readonly (readonly string[])[]): DataFrame {
+  return projections.reduce((frame, projection) => frame.selectExpr(...projection), input);
 }
+
 
 /** The input as a DataFrame of the engine: a table (its name mapped to the session catalog) or Parquet at a path Spark can read. */
 export function sparkInput(spark: SparkEngine, session: SparkSession, input: DataRef, baseDir: string): DataFrame {
@@ -94,7 +83,7 @@ export async function scoreOnSpark(ctx: StageContext, spark: SparkEngine, option
       details: { source, missing },
     });
   }
-  const scored = input.selectExpr(...sparkScoreExpressions(description, { model, scoredAt, onInvalid: options.onInvalid }));
+  const scored = projectAll(input, sparkScoreProjections(description, { model, scoredAt, onInvalid: options.onInvalid }));
   const writer = scored.write.mode(options.mode);
   if (options.partitionBy !== undefined) writer.partitionBy(options.partitionBy);
   let written: string;

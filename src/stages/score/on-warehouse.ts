@@ -1,4 +1,4 @@
-import type { Classifier } from '../../model/classifier.js';
+import type { ClassifierDescription } from '../../model/classifier.js';
 import { compileClassifierSql } from '../../model/sql/compile.js';
 import type { ModelRef, PredictionSummary } from '../state.js';
 import { sqlString } from '../../model/sql/literals.js';
@@ -13,18 +13,18 @@ import type { ScoreJobOptions } from './params.js';
 export async function scoreOnWarehouse(
   warehouse: SqlScoring,
   options: ScoreJobOptions & { output: { kind: 'table'; name: string } },
-  classifier: Classifier,
+  description: ClassifierDescription,
   model: ModelRef,
   scoredAt: number,
   signal: AbortSignal | undefined,
 ): Promise<PredictionSummary> {
-  const sql = compileClassifierSql(classifier.describe());
+  const sql = compileClassifierSql(description);
   // An ISO timestamp literal without a zone: both Spark SQL and DuckDB cast it to TIMESTAMP.
   const stamp = new Date(scoredAt).toISOString().replace('T', ' ').replace('Z', '');
   const result = await warehouse.scoreOnWarehouse({
     input: options.input.kind === 'table' ? { table: options.input.name } : { volumePath: options.input.path },
     outputTable: options.output.name,
-    passThrough: classifier.featureNames,
+    passThrough: description.featureNames,
     columns: [
       { name: 'prediction', expression: sql.prediction },
       ...sql.probabilities.map((p) => ({ name: p.column, expression: p.expression })),

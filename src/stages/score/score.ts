@@ -7,7 +7,7 @@ import { eventLoopYielder } from '../../event-loop.js';
 import type { ParquetCodec } from '../../io/parquet-encode.js';
 import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.js';
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
-import type { Classifier } from '../../model/classifier.js';
+import type { Classifier, ClassifierDescription } from '../../model/classifier.js';
 import { forwardWasmAvailable } from '../../model/forward-wasm.js';
 import { describeModelFiles } from '../../model/describe-files.js';
 import { classifierFromFiles } from '../../model/format.js';
@@ -96,15 +96,15 @@ export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tun
   const model = modelRef(fetched, options);
   const spark = ctx.spark;
   if (spark !== undefined) {
-    // The Spark session opens while TensorFlow.js loads the model to describe it (each takes about a
-    // second); scoreOnSpark awaits the same session, and its failure there.
+    // The Spark session opens while the model is described (from its files, or by TensorFlow.js,
+    // which takes about a second to load); scoreOnSpark awaits the same session, and its failure there.
     spark.session(signal).catch(() => undefined);
-    return withClassifier(fetched, (classifier) => scoreOnSpark(ctx, spark, options, classifier.describe(), model, scoredAt));
+    return withDescription(fetched, (description) => scoreOnSpark(ctx, spark, options, description, model, scoredAt));
   }
   const warehouse = ctx.workspace.sqlScoring;
   if (warehouse?.warehouseId && canScoreOnWarehouse(options)) {
-    return withClassifier(fetched, async (classifier) => {
-      const summary = await scoreOnWarehouse(warehouse, options, classifier, model, scoredAt, ctx.signal);
+    return withDescription(fetched, async (description) => {
+      const summary = await scoreOnWarehouse(warehouse, options, description, model, scoredAt, ctx.signal);
       ctx.reporter.report({ type: 'log', stage: 'score', message: `${summary.rows} rows scored on SQL warehouse ${warehouse.warehouseId} with ${model.uri} → ${summary.table}` });
       return summary;
     });
@@ -124,6 +124,15 @@ export async function scoreWith(ctx: StageContext, options: ScoreJobOptions, tun
   } finally {
     await input.close();
   }
+}
+
+/**
+ * The model's description for `use` (compiling it to SQL): read from its files without
+ * TensorFlow.js when describeModelFiles understands them, else from the classifier tfjs builds.
+ */
+async function withDescription<T>(fetched: FetchedModel, use: (description: ClassifierDescription) => Promise<T>): Promise<T> {
+  const description = describeModelFiles(fetched.files);
+  return description !== undefined ? use(description) : withClassifier(fetched, (classifier) => use(classifier.describe()));
 }
 
 /** Builds the classifier for `use`, then frees it: its weights live in wasm memory, which a long-lived process running many jobs must get back. */

@@ -10,7 +10,7 @@ import { silentReporter } from '../../../src/reporter.js';
 import { SparkSession } from '../../../src/spark/index.js';
 import { runEvaluate } from '../../../src/stages/evaluate/evaluate.js';
 import { loadModel } from '../../../src/stages/load-model.js';
-import { sparkScoreExpressions } from '../../../src/stages/score/on-spark.js';
+import { projectAll, sparkScoreProjections } from '../../../src/stages/score/on-spark.js';
 import { BatchScorer } from '../../../src/stages/score/score-batch.js';
 import { openWorkspace } from '../../../src/workspace/open.js';
 import { runCli } from '../helpers/pipeline.js';
@@ -104,6 +104,28 @@ describe('pipeline_job --target spark on a real Spark Connect server', () => {
     }
   });
 
+  it("the Iris model's projections compile to methods the JVM optimises: Spark's generated code stays under HotSpot's 8,000-byte method limit", async () => {
+    expect(pipeline.code).toBe(0);
+    const config = await loadConfig({ cwd: dir, target: 'spark', env });
+    const workspace = await openWorkspace(config, { env });
+    const { classifier, location } = await loadModel(workspace, 'models:/hp_az_catalog.hp_iris_ml.irisclassifierdemo@champion');
+    try {
+      const model = { name: 'hp_az_catalog.hp_iris_ml.irisclassifierdemo', version: location.version?.version ?? '1', uri: 'models:/hp_az_catalog.hp_iris_ml.irisclassifierdemo@champion' };
+      const projections = sparkScoreProjections(classifier.describe(), { model, scoredAt: Date.now(), onInvalid: 'error' });
+      const text = await projectAll(spark.table('spark_catalog.hp_iris_ml.iris_ingested'), projections).explain('codegen');
+      // Spark reports each generated subtree's largest method; -1 when Janino could not compile it
+      // (the standalone expressions' code grew beyond 64 KB, and Spark ran the projection interpreted).
+      const sizes = [...text.matchAll(/maxMethodCodeSize:(-?\d+)/g)].map((match) => Number(match[1]));
+      expect(sizes.length).toBeGreaterThan(0);
+      for (const size of sizes) {
+        expect(size).toBeGreaterThan(0);
+        expect(size).toBeLessThanOrEqual(8000);
+      }
+    } finally {
+      classifier.dispose();
+    }
+  });
+
   it('two runs of one model on Spark run the same generated code, and scored_at is each run\'s instant', async () => {
     // A one-feature softmax model keeps the generated code small; the point is what changes between runs.
     const description = {
@@ -117,7 +139,7 @@ describe('pipeline_job --target spark on a real Spark Connect server', () => {
     const model = { name: 'c.s.m', version: '1', uri: 'models:/c.s.m/1' };
     // A range, not VALUES: a projection of a local relation is computed while planning, with no generated code.
     const input = spark.range(2).selectExpr('IF(id = 1, NULL, CAST(id AS DOUBLE)) AS x');
-    const projection = (scoredAt: number) => input.selectExpr(...sparkScoreExpressions(description, { model, scoredAt, onInvalid: 'null' }));
+    const projection = (scoredAt: number) => projectAll(input, sparkScoreProjections(description, { model, scoredAt, onInvalid: 'null' }));
     const [first, second] = [Date.UTC(2026, 11, 6, 6, 0, 0, 1), Date.UTC(2026, 11, 7, 6, 0, 0, 2)];
     // Spark compiles (and the JVM optimises) a stage's code once per distinct text: a per-run literal in it would make every run start cold.
     const code = async (scoredAt: number) => {

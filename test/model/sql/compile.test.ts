@@ -104,6 +104,13 @@ function standaloneSelect(compiled: ReturnType<typeof compileClassifierSql>, sou
   return `SELECT ${compiled.prediction} AS prediction, ${compiled.probabilities.map((p) => `${p.expression} AS ${p.column}`).join(', ')} FROM ${source}`;
 }
 
+/** The layered form as nested SELECTs (one per hidden layer), the way Spark runs it as chained projections. */
+function layeredSelect(compiled: ReturnType<typeof compileClassifierSql>, source: string): string {
+  const { hidden, prediction, probabilities } = compiled.layered;
+  const from = hidden.reduce((inner, units, l) => `(SELECT *, ${units.join(', ')} FROM ${inner} AS layer${l})`, source);
+  return `SELECT ${prediction} AS prediction, ${probabilities.map((p) => `${p.expression} AS ${p.column}`).join(', ')} FROM ${from} AS scored`;
+}
+
 describe('compileClassifierSql run in DuckDB against tfjs', () => {
   it('scores the Iris data like tfjs: a trained model, the same label on all 150 rows, probabilities within 1e-5', async () => {
     const { rows, species } = readIris();
@@ -119,6 +126,7 @@ describe('compileClassifierSql run in DuckDB against tfjs', () => {
     const tfjs = tfjsScores(classifier, columns);
     expectSameScores(await run(compiled.query(source)), tfjs, 3);
     expectSameScores(await run(standaloneSelect(compiled, source)), tfjs, 3);
+    expectSameScores(await run(layeredSelect(compiled, source)), tfjs, 3);
     // And the model is a real one: it gets most of Iris right.
     const correct = tfjs.labels.filter((label, row) => label === species[row]).length;
     expect(correct / rows.length).toBeGreaterThan(0.9);
@@ -140,6 +148,8 @@ describe('compileClassifierSql run in DuckDB against tfjs', () => {
       // Every label occurs, so the comparison is not trivially one class.
       expect(new Set(tfjs.labels).size).toBe(3);
       expectSameScores(await run(compiled.query(`read_parquet('${file}')`)), tfjs, 3);
+      expectSameScores(await run(layeredSelect(compiled, `read_parquet('${file}')`)), tfjs, 3);
+      expect(compiled.layered.hidden.map((units) => units.length)).toEqual(architecture.hidden);
       // The standalone expressions repeat each hidden unit once per use (no shared subquery), so
       // DuckDB evaluates them several times slower: they are checked on the first rows only.
       const head = columns.map((column) => column.subarray(0, architecture.standaloneRows));
@@ -149,10 +159,10 @@ describe('compileClassifierSql run in DuckDB against tfjs', () => {
 });
 
 describe('compileClassifierSql: invalid rows, names, portability', () => {
-  it('gives NULL prediction and probabilities for a null, NaN or infinite feature, in both forms', async () => {
-    const compiled = compileClassifierSql(randomClassifier([4], 'relu', 2).describe());
+  it('gives NULL prediction and probabilities for a null, NaN or infinite feature, in every form', async () => {
+    const compiled = compileClassifierSql(randomClassifier([4, 3], 'relu', 2).describe());
     const source = `(SELECT * FROM (VALUES (5.1, 3.5, 1.4, 0.2), (NULL, 3.5, 1.4, 0.2), (5.1, CAST('NaN' AS DOUBLE), 1.4, 0.2), (5.1, 3.5, CAST('Infinity' AS DOUBLE), 0.2)) AS t(sepal_length, sepal_width, petal_length, petal_width))`;
-    for (const sql of [compiled.query(source), standaloneSelect(compiled, source)]) {
+    for (const sql of [compiled.query(source), standaloneSelect(compiled, source), layeredSelect(compiled, source)]) {
       const result = await run(sql);
       expect(result.prediction[0]).not.toBeNull();
       expect(result.prediction.slice(1)).toEqual([null, null, null]);
@@ -177,7 +187,8 @@ describe('compileClassifierSql: invalid rows, names, portability', () => {
 
   it('uses only constructs Spark SQL and DuckDB share: no DuckDB-only syntax, exponent (DOUBLE) literals, few functions', () => {
     const compiled = compileClassifierSql(randomClassifier([5, 4], 'sigmoid', 8).describe());
-    const texts = [compiled.query('main.iris.features'), compiled.prediction, ...compiled.probabilities.map((p) => p.expression)];
+    const { layered } = compiled;
+    const texts = [compiled.query('main.iris.features'), compiled.prediction, ...compiled.probabilities.map((p) => p.expression), ...layered.hidden.flat(), layered.prediction, ...layered.probabilities.map((p) => p.expression)];
     for (const sql of texts) {
       // DuckDB-only: :: casts, EXCLUDE/REPLACE/COLUMNS(*), double-quoted identifiers, ** and // operators, lambdas, list/struct literals.
       expect(sql).not.toMatch(/::|\bEXCLUDE\b|\bREPLACE\b|\bCOLUMNS\s*\(|"|\*\*|\/\/|->|\[|\{|\bQUALIFY\b|\bread_parquet\b/i);

@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import type { ClassifierDescription } from '../../../src/model/classifier.js';
 import { compileClassifierSql } from '../../../src/model/sql/compile.js';
-import { sparkScoreExpressions } from '../../../src/stages/score/on-spark.js';
+import { sparkScoreProjections } from '../../../src/stages/score/on-spark.js';
 
 /** A 2-feature, 2-label softmax model (no hidden layer); `y` is imputed, `x` is not. */
 const MODEL: ClassifierDescription = {
@@ -19,7 +19,30 @@ const MODEL: ClassifierDescription = {
 
 const model = { name: 'c.s.m', version: '3', uri: 'models:/c.s.m/3' };
 
-describe('sparkScoreExpressions (the projection Spark runs)', () => {
+/** The last projection: the prediction table's columns. */
+const sparkScoreExpressions = (...args: Parameters<typeof sparkScoreProjections>): string[] => sparkScoreProjections(...args).at(-1)!;
+
+describe('sparkScoreProjections (the projections Spark runs)', () => {
+  it('adds each hidden layer\'s units as columns, one projection per layer, before the prediction table\'s columns', () => {
+    const deep = { ...MODEL, layers: [
+      { units: 3, inputUnits: 2, activation: 'relu', kernel: [1, 0, -1, 0.5, 0.5, 2], bias: [0, 0.1, -0.1] },
+      { units: 2, inputUnits: 3, activation: 'tanh', kernel: [1, -1, 0.5, 0.25, 2, 0], bias: [0, 0] },
+      { units: 2, inputUnits: 2, activation: 'softmax', kernel: [1, -1, 0.5, 0.25], bias: [0, 0.1] },
+    ] } as unknown as ClassifierDescription;
+    const projections = sparkScoreProjections(deep, { model, scoredAt: 0, onInvalid: 'null' });
+    const alias = (e: string) => (e === '*' ? e : e.slice(e.lastIndexOf(' AS ') + 4));
+    expect(projections).toHaveLength(3);
+    expect(projections[0]!.map(alias)).toEqual(['*', '__mlops_h1_0', '__mlops_h1_1', '__mlops_h1_2']);
+    expect(projections[1]!.map(alias)).toEqual(['*', '__mlops_h2_0', '__mlops_h2_1']);
+    // The second layer reads the first layer's columns, the outputs the second's: no unit is inlined twice.
+    expect(projections[1]!.join('\n')).toContain('__mlops_h1_2');
+    const outputs = projections[2]!.join('\n');
+    expect(outputs).toContain('__mlops_h2_1');
+    expect(outputs).not.toMatch(/__mlops_h1_|TANH|GREATEST/);
+    // A model without hidden layers is one projection.
+    expect(sparkScoreProjections(MODEL, { model, scoredAt: 0, onInvalid: 'null' })).toHaveLength(1);
+  });
+
   it('gives the batch scorer\'s columns in its order: features, prediction, probabilities, model_name, model_version, scored_at', () => {
     const expressions = sparkScoreExpressions(MODEL, { model, scoredAt: Date.UTC(2026, 11, 6, 0, 30), onInvalid: 'null' });
     const aliases = expressions.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));

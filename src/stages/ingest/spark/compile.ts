@@ -3,6 +3,7 @@ import { DECIMAL, INTEGER } from '../coerce.js';
 import type { IngestColumn, IngestSchema } from '../schema.js';
 import { INGESTED_AT_COLUMN, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from '../output.js';
 import type { FileFormat, OnExtraColumns } from '../params.js';
+import { sparkInstant } from '../../../model/sql/literals.js';
 
 /**
  * The schema's checks compiled to Spark SQL (pure: text in, text out). Spark reads every declared
@@ -151,7 +152,7 @@ export function checkedSelect(schema: IngestSchema, layout: FileLayout): string[
     ...typed,
     `${rescued} AS ${RESCUED_DATA_COLUMN}`,
     `${sqlString(layout.sourceFile)} AS ${SOURCE_FILE_COLUMN}`,
-    `timestamp_millis(${Math.trunc(layout.ingestedAt)}) AS ${INGESTED_AT_COLUMN}`,
+    `${layout.columns.length > 0 ? sparkInstant(Math.trunc(layout.ingestedAt), quoteIdentifier(layout.columns[0]!)) : `timestamp_millis(${Math.trunc(layout.ingestedAt)})`} AS ${INGESTED_AT_COLUMN}`,
     `${reason} AS ${REASON_COLUMN}`,
     `${raw} AS ${RAW_COLUMN}`,
   ];

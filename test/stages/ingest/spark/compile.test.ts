@@ -64,7 +64,8 @@ describe('the schema checks compiled to Spark SQL', () => {
     expect(reason).toContain("`label` NOT IN ('yes', 'no') THEN concat('label ', regexp_extract(to_json(array(`label`)), '^\\\\[(.*)\\\\]$', 1), ' is not one of yes, no')");
     expect(reason).toContain("WHEN `_corrupt_record` IS NOT NULL THEN concat('expected 4 fields, found ', size(split(regexp_replace(`_corrupt_record`, '\"[^\"]*\"', ''), ',', -1)))");
     expect(select).toContain("'file:///landing/a.csv' AS _source_file");
-    expect(select).toContain('timestamp_millis(1750000000123) AS _ingested_at');
+    // The instant in an array literal indexed by a column: Spark keeps it out of its generated code (see sparkInstant).
+    expect(select).toContain('ARRAY(TIMESTAMP_MILLIS(1750000000123), TIMESTAMP_MILLIS(1750000000123))[CAST(ISNULL(`id`) AS INT)] AS _ingested_at');
     expect(select.at(-1)).toBe('coalesce(`_corrupt_record`, to_json(struct(`id`, `n`, `score`, `label`))) AS _raw');
   });
 
