@@ -28,10 +28,11 @@ import { BatchScorer } from './score-batch.js';
 /** Below this many input rows, starting worker threads (to decode or encode) costs more than it saves. */
 const WORKER_THRESHOLD_ROWS = 200_000;
 /**
- * A first batch scored in plain JavaScript reports progress after this many of its rows, then
- * scores the rest of it: its output row group is the same. The first steps of the plain pass run
- * as cold (interpreted) code, ~3–15 µs a row before V8 optimises it: at 10M rows the first 65,536
- * rows took ~0.18 s to normalise and score, the first 4,096 ~0.07 s, these ~0.02 s.
+ * A first batch scored without tfjs reports progress after this many of its rows, then scores the
+ * rest of it: its output row group is the same. Introduced when that pass ran as cold JavaScript
+ * (~3–15 µs a row: the first 65,536 rows took ~0.18 s at 10M rows); since its arithmetic runs in
+ * WebAssembly (model/forward-wasm.ts) the whole first batch takes ~20 ms, and this early event
+ * comes a few milliseconds before it.
  */
 export const FIRST_PROGRESS_ROWS = 1024;
 /** Part files written through a VolumeStore are collected in memory: start a new one after this many rows. */
