@@ -31,6 +31,8 @@
  *   a NaN never wins over the class before it).
  */
 
+import { MlopsError } from '../errors.js';
+
 const I32 = 0x7f;
 const F64 = 0x7c;
 const V128 = 0x7b;
@@ -316,7 +318,7 @@ export class ForwardWasm {
 
   constructor() {
     const module = compiledModule();
-    if (module === null) throw new Error('WebAssembly SIMD is not available');
+    if (module === null) throw new MlopsError('INTERNAL', 'The forward-pass kernel needs WebAssembly SIMD, which this runtime lacks (check forwardWasmAvailable first)');
     const { exports } = new wasmApi.Instance(module, { math: { exp: Math.exp } });
     this.#memory = exports.memory;
     this.#exports = exports;
