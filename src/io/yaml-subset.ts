@@ -1,6 +1,6 @@
 /**
- * A fast reader for the plain subset of YAML that configuration files and MLmodel files are
- * written in: block maps and sequences indented with spaces, one-line flow maps and sequences,
+ * A fast reader for the plain subset of YAML that configuration files (mlops.yml) are written
+ * in: block maps and sequences indented with spaces, one-line flow maps and sequences,
  * plain, single- and double-quoted one-line scalars, comments. It gives exactly what the `yaml`
  * package's `parseDocument(text).toJS()` gives (YAML 1.2, core schema) for such a document, and
  * `undefined` — "not sure" — for anything else, so callers fall back to the `yaml` package, which

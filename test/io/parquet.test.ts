@@ -160,6 +160,28 @@ describe('openParquetFile / openParquetBytes (streaming by record batches)', () 
     }
   });
 
+  it('gives the footer schema as the whole-file reader gives it: types, nullability, dictionaries', async () => {
+    const rows = 50;
+    const table = new arrow.Table({
+      d: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : i / 4)), new arrow.Float64()),
+      at: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i), new arrow.TimestampMillisecond('UTC')),
+      s: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => `v${i % 3}`), new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
+      b: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => i % 2 === 0), new arrow.Bool()),
+    });
+    const file = join(await tempDir(), 'types.parquet');
+    await writeFile(file, tableToParquet(table));
+    const source = await openParquetFile(file);
+    try {
+      const whole = parquetToTable(new Uint8Array(await readFile(file)));
+      const describe = (schema: arrow.Schema) => schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`);
+      expect(describe(source.schema)).toEqual(describe(whole.schema));
+      expect(describe(source.schema)).toContain('s:Dictionary<Int32, Utf8>:true');
+      expect(describe(source.schema)).toContain('at:Timestamp<MILLISECOND, UTC>:true');
+    } finally {
+      await source.close();
+    }
+  });
+
   it('streams string columns too (through Arrow IPC), and the same from bytes in memory', async () => {
     const file = await numbersFile(1200);
     const source = await openParquetBytes(new Uint8Array(await readFile(file)), 'in-memory.parquet');

@@ -7,7 +7,7 @@ import { encodeRawMatrix, isPlainNumeric, numericInputs, type InputColumn } from
 import { Float32Forward } from '../../model/forward32.js';
 import { loadedTf } from '../../model/tf.js';
 import { rawMatrixFromArrow } from '../features.js';
-import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
+import { dictionaryEncodedSchema, predictionSchema, utf8Vector } from './output-schema.js';
 
 /** What to do with a row whose features are null, NaN or infinite. */
 export type OnInvalid = 'error' | 'null';
@@ -75,10 +75,10 @@ export class BatchScorer {
     this.schema = predictionSchema(this.#inputs ?? classifier.featureNames, classifier.labels, { withInvalidReason: options.onInvalid === 'null' });
     this.batchSchema = dictionaryEncodedSchema(this.schema);
     // Shared by every batch: the writer sends dictionaries by copy, never by transfer.
-    this.#labels = arrow.vectorFromArray(classifier.labels, new arrow.Utf8());
+    this.#labels = utf8Vector(classifier.labels);
     this.#labelNames = [...classifier.labels];
-    this.#modelName = arrow.vectorFromArray([options.modelName], new arrow.Utf8());
-    this.#modelVersion = arrow.vectorFromArray([options.modelVersion], new arrow.Utf8());
+    this.#modelName = utf8Vector([options.modelName]);
+    this.#modelVersion = utf8Vector([options.modelVersion]);
   }
 
   get featureNames(): readonly string[] {
@@ -165,6 +165,15 @@ export class BatchScorer {
   #scoreRows(features: FeatureColumn[], from: number, to: number, rows: number, columns: Float64Array[], predicted: Int32Array, invalid: Uint8Array | undefined, origin: BatchOrigin): Uint8Array | undefined {
     const count = to - from;
     const featureCount = features.length;
+    // The plain pass scores columns without nulls in one pass through its WebAssembly kernel, the
+    // same bits as below; it declines (writing nothing) when a value is NaN or infinite.
+    const forward = this.#engine.forward;
+    if (forward !== undefined && count > 0 && features.every((feature) => feature.validity === undefined)) {
+      if (forward.scoreColumns(features.map((feature) => feature.values), from, to, this.#mean, this.#std, columns, predicted)) {
+        this.scoredBy.plain += count;
+        return invalid;
+      }
+    }
     const normalized = this.#normalized.subarray(0, count * featureCount);
     let flagged = false;
     for (let column = 0; column < featureCount; column++) {
@@ -297,6 +306,8 @@ export class BatchScorer {
 
 interface ProbabilityEngine {
   tfjs: boolean;
+  /** The plain pass, which can also normalise and split (Float32Forward.scoreColumns). */
+  forward?: Float32Forward;
   run(normalized: Float32Array, rows: number, featureCount: number, use: (probabilities: Float32Array) => void): void;
 }
 
@@ -312,6 +323,7 @@ function plainEngine(forward: Float32Forward): ProbabilityEngine {
   let out = new Float32Array(0);
   return {
     tfjs: false,
+    forward,
     run: (normalized, rows, featureCount, use) => {
       if (out.length < rows * forward.labelCount) out = new Float32Array(rows * forward.labelCount);
       const probabilities = out.subarray(0, rows * forward.labelCount);

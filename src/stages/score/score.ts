@@ -8,6 +8,7 @@ import type { ParquetCodec } from '../../io/parquet-encode.js';
 import { inThreadEncoder, type RowGroupEncoder } from '../../io/parquet-writer.js';
 import { ParquetEncodePool } from '../../io/workers/parquet-encode-pool.js';
 import type { Classifier, ClassifierDescription } from '../../model/classifier.js';
+import { forwardWasmAvailable } from '../../model/forward-wasm.js';
 import { describeModelFiles } from '../../model/describe-files.js';
 import { classifierFromFiles } from '../../model/format.js';
 import type { ModelRef, PipelineState, PredictionSummary } from '../state.js';
@@ -27,10 +28,11 @@ import { BatchScorer } from './score-batch.js';
 /** Below this many input rows, starting worker threads (to decode or encode) costs more than it saves. */
 const WORKER_THRESHOLD_ROWS = 200_000;
 /**
- * A first batch scored in plain JavaScript reports progress after this many of its rows, then
- * scores the rest of it: its output row group is the same. The first steps of the plain pass run
- * as cold (interpreted) code, ~3–15 µs a row before V8 optimises it: at 10M rows the first 65,536
- * rows took ~0.18 s to normalise and score, the first 4,096 ~0.07 s, these ~0.02 s.
+ * A first batch scored without tfjs reports progress after this many of its rows, then scores the
+ * rest of it: its output row group is the same. Introduced when that pass ran as cold JavaScript
+ * (~3–15 µs a row: the first 65,536 rows took ~0.18 s at 10M rows); since its arithmetic runs in
+ * WebAssembly (model/forward-wasm.ts) the whole first batch takes ~20 ms, and this early event
+ * comes a few milliseconds before it.
  */
 export const FIRST_PROGRESS_ROWS = 1024;
 /** Part files written through a VolumeStore are collected in memory: start a new one after this many rows. */
@@ -168,7 +170,9 @@ async function scoreInput(
   scoredAt: number,
   tuning: ScoreTuning,
 ): Promise<PredictionSummary> {
-  const plainFirst = input.rows !== undefined && input.rows >= (tuning.plainFirstBatchMinRows ?? PLAIN_FIRST_BATCH_MIN_ROWS) ? describeModelFiles(fetched.files) : undefined;
+  // The plain pass runs its sums in WebAssembly SIMD (model/forward-wasm.ts); a runtime without it scores every batch by tfjs.
+  const plainFirst =
+    input.rows !== undefined && input.rows >= (tuning.plainFirstBatchMinRows ?? PLAIN_FIRST_BATCH_MIN_ROWS) && forwardWasmAvailable() ? describeModelFiles(fetched.files) : undefined;
   // Without a plain first batch, the reading worker starts while tfjs loads; with one, after its first rows.
   if (plainFirst === undefined) input.startReading();
   let classifier = plainFirst === undefined ? await classifierFromFiles(fetched.files) : undefined;
