@@ -261,7 +261,7 @@ async function scoreInputWith(
     message:
       `${rows} rows from ${input.location} scored with ${model.uri} → ${summary.table ?? summary.path}` +
       (summary.unseen_categories ? `; values not seen in training (scored as all zeros): ${Object.entries(unseen).map(([k, v]) => `${k} ${v}`).join(', ')}` : '') +
-      (scorer.scoredBy.plain > 0 ? `; the first ${scorer.scoredBy.plain} rows scored in plain JavaScript while TensorFlow.js loaded` : ''),
+      (scorer.scoredBy.plain > 0 ? `; the first ${scorer.scoredBy.plain} rows scored from the model's files, without TensorFlow.js, while it loaded` : ''),
   });
   return summary;
 }

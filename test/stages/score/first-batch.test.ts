@@ -21,7 +21,7 @@ function rowsOf(rows: number): Float64Array[] {
   return columns.map((column, j) => Float64Array.from({ length: rows }, (_, r) => Math.round((column[r % 150]! + ((r * (j + 3)) % 7) / 20) * 100) / 100));
 }
 
-describe('batch scoring, first batch in plain JavaScript', () => {
+describe('batch scoring, first batch without TensorFlow.js (from the model files)', () => {
   it('scores the first batch without tfjs (Float32Forward) and the rest with it; within 2 float32 ulps of tfjs, the same labels', async () => {
     const dir = await tempDir();
     const { ctx, reporter } = scoringWorkspace(dir);
@@ -41,7 +41,7 @@ describe('batch scoring, first batch in plain JavaScript', () => {
       const summary = await runScore(ctx, { model_name: SCORING_MODEL, input_path: input, output_path: join(dir, `out-${workers}.parquet`), batch_size: '256' }, {}, { workers, plainFirstBatchMinRows: 0 });
       expect(summary.rows).toBe(rows);
       const log = reporter.events.filter((event) => event.type === 'log').at(-1) as { message: string };
-      expect(log.message).toContain('the first 256 rows scored in plain JavaScript while TensorFlow.js loaded');
+      expect(log.message).toContain("the first 256 rows scored from the model's files, without TensorFlow.js, while it loaded");
       const out = await readParquetFile(summary.path);
       let largest = 0;
       out.forEach((row, r) => {
@@ -76,7 +76,7 @@ describe('batch scoring, first batch in plain JavaScript', () => {
       const done = reporter.events.slice(from).flatMap((event) => (event.type === 'progress' ? [(event as { done: number }).done] : []));
       // Two batches (batchSize rows, then the rest): progress after FIRST_PROGRESS_ROWS rows of the first, at its end, and at the end.
       expect(done).toEqual([FIRST_PROGRESS_ROWS, batchSize, rows]);
-      expect((reporter.events.filter((event) => event.type === 'log').at(-1) as { message: string }).message).toContain(`the first ${batchSize} rows scored in plain JavaScript`);
+      expect((reporter.events.filter((event) => event.type === 'log').at(-1) as { message: string }).message).toContain(`the first ${batchSize} rows scored from the model's files, without TensorFlow.js`);
       const out = await readParquetFile(summary.path);
       expect(out).toHaveLength(rows);
       out.forEach((row, r) => {
