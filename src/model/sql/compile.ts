@@ -21,7 +21,7 @@ import { sqlDouble, sqlIdentifier, sqlString, type SqlDialect } from './literals
  * for NULL in both engines).
  */
 export interface SqlCompileOptions {
-  /** Only changes how names that are not plain identifiers are quoted. Default 'spark'. */
+  /** Only changes how names that are not plain identifiers are quoted, and how backslashes in strings are written. Default 'spark'. */
   dialect?: SqlDialect;
 }
 
@@ -95,13 +95,13 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
   const reasons: string[] = [];
   const features = modelInputs.flatMap((input): string[] => {
     const id = sqlIdentifier(input.name, dialect);
-    if (input.kind === 'categorical') return input.vocabulary.map((value) => `(CASE WHEN ${id} = ${sqlString(value)} THEN 1E0 ELSE 0E0 END)`);
+    if (input.kind === 'categorical') return input.vocabulary.map((value) => `(CASE WHEN ${id} = ${sqlString(value, dialect)} THEN 1E0 ELSE 0E0 END)`);
     const value = `CAST(${id} AS DOUBLE)`;
     if (input.impute === undefined) {
       checks.push(`${value} - ${value} = 0E0`);
-      const named = sqlString(`${input.name} is `);
+      const named = sqlString(`${input.name} is `, dialect);
       reasons.push(
-        `CASE WHEN ${id} IS NULL THEN ${sqlString(`${input.name} is null`)} WHEN ISNAN(${value}) THEN ${sqlString(`${input.name} is NaN`)} ` +
+        `CASE WHEN ${id} IS NULL THEN ${sqlString(`${input.name} is null`, dialect)} WHEN ISNAN(${value}) THEN ${sqlString(`${input.name} is NaN`, dialect)} ` +
           `WHEN NOT (${value} - ${value} = 0E0) THEN CONCAT(${named}, CASE WHEN ${value} > 0E0 THEN 'Infinity' ELSE '-Infinity' END) ELSE NULL END`,
       );
       return [value];
@@ -122,7 +122,7 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
       const sum = others.map((m) => `EXP(${difference(m, k)})`).join(' + ');
       return { label, column: `probability_${label}`, expression: `CASE WHEN ${valid} THEN 1E0 / (1E0 + ${sum}) ELSE NULL END` };
     });
-    return { probabilities, prediction: `CASE WHEN ${valid} THEN ${argmax(model.labels, (m, k) => difference(m, k))} ELSE NULL END` };
+    return { probabilities, prediction: `CASE WHEN ${valid} THEN ${argmax(model.labels, (m, k) => difference(m, k), dialect)} ELSE NULL END` };
   };
 
   // Standalone expressions: every layer inlined into the next.
@@ -159,7 +159,7 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
     const select = queryOptions.select ?? modelInputs.map((input) => sqlIdentifier(input.name, dialect));
     const total = exps.join(' + ');
     const outputs = [
-      `CASE WHEN ${PREFIX}_valid THEN ${argmax(model.labels, (m, k) => `${logits[m]} - ${logits[k]}`)} ELSE NULL END AS prediction`,
+      `CASE WHEN ${PREFIX}_valid THEN ${argmax(model.labels, (m, k) => `${logits[m]} - ${logits[k]}`, dialect)} ELSE NULL END AS prediction`,
       ...model.labels.map((label, k) => `CASE WHEN ${PREFIX}_valid THEN ${exps[k]} / (${total}) ELSE NULL END AS ${sqlIdentifier(`probability_${label}`, dialect)}`),
     ];
     return `SELECT ${[...select, ...outputs].join(', ')} FROM (${sql}) AS ${PREFIX}_scored`;
@@ -195,13 +195,13 @@ function activate(activation: DenseLayerDescription['activation'], x: string): s
  * Label k wins when o_k ≥ o_m for every later m, the earlier labels having lost: the first of
  * equal maxima wins, as numpy's argmax and Classifier.predictLabels. `difference(m, k)` is o_m − o_k.
  */
-function argmax(labels: readonly string[], difference: (m: number, k: number) => string): string {
+function argmax(labels: readonly string[], difference: (m: number, k: number) => string, dialect: SqlDialect): string {
   const last = labels.length - 1;
   const branches = labels.slice(0, last).map((label, k) => {
     const conditions = labels.slice(k + 1).map((_, offset) => `${difference(k + 1 + offset, k)} <= 0E0`);
-    return `WHEN ${conditions.join(' AND ')} THEN ${sqlString(label)}`;
+    return `WHEN ${conditions.join(' AND ')} THEN ${sqlString(label, dialect)}`;
   });
-  return `CASE ${branches.join(' ')} ELSE ${sqlString(labels[last]!)} END`;
+  return `CASE ${branches.join(' ')} ELSE ${sqlString(labels[last]!, dialect)} END`;
 }
 
 function checkDescription(model: ClassifierDescription): void {

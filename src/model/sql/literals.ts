@@ -17,12 +17,18 @@ export function sqlDouble(value: number): string {
   return value < 0 ? `(${withExponent})` : withExponent;
 }
 
-/** A string literal: single quotes, embedded quotes doubled (standard SQL, accepted by both). */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
 export type SqlDialect = 'spark' | 'duckdb';
+
+/**
+ * A string literal: single quotes, embedded quotes doubled (standard SQL, read alike by both).
+ * Backslashes are where the engines differ: Spark's parser (by default, and on Databricks) reads
+ * `\` as an escape (`'a\b'` is "a" and a backspace), DuckDB reads it as itself; so for Spark
+ * each backslash is written twice.
+ */
+export function sqlString(value: string, dialect: SqlDialect): string {
+  const escaped = dialect === 'spark' ? value.replaceAll('\\', '\\\\') : value;
+  return `'${escaped.replaceAll("'", "''")}'`;
+}
 
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

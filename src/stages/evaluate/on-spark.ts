@@ -19,13 +19,13 @@ import { ovrFromPerClass } from './roc-auc.js';
 export function evaluationSql(view: string, labels: readonly string[]): { confusion: string; logLoss: string; auc: string } {
   const clip = (p: string) => `LEAST(GREATEST(${p}, ${sqlDouble(LOG_LOSS_EPSILON)}), 1E0 - ${sqlDouble(LOG_LOSS_EPSILON)})`;
   const p = (k: number) => `__p${k}`;
-  const truthProbability = `CASE ${labels.map((label, k) => `WHEN __truth = ${sqlString(label)} THEN ${p(k)}`).join(' ')} END`;
+  const truthProbability = `CASE ${labels.map((label, k) => `WHEN __truth = ${sqlString(label, 'spark')} THEN ${p(k)}`).join(' ')} END`;
   const rowSum = labels.map((_, k) => clip(p(k))).join(' + ');
   const auc = labels
     .map(
       (label, k) =>
-        `SELECT ${k} AS class, SUM(CASE WHEN __truth = ${sqlString(label)} THEN __rank ELSE 0E0 END) AS rank_sum, ` +
-        `SUM(CASE WHEN __truth = ${sqlString(label)} THEN 1 ELSE 0 END) AS positives, COUNT(*) AS n ` +
+        `SELECT ${k} AS class, SUM(CASE WHEN __truth = ${sqlString(label, 'spark')} THEN __rank ELSE 0E0 END) AS rank_sum, ` +
+        `SUM(CASE WHEN __truth = ${sqlString(label, 'spark')} THEN 1 ELSE 0 END) AS positives, COUNT(*) AS n ` +
         `FROM (SELECT __truth, RANK() OVER (ORDER BY ${p(k)}) + (COUNT(*) OVER (PARTITION BY ${p(k)}) - 1) / 2E0 AS __rank FROM ${view})`,
     )
     .join(' UNION ALL ');

@@ -45,8 +45,8 @@ export function sparkScoreProjections(description: ClassifierDescription, option
       `${prediction} AS prediction`,
       ...probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
       ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
-      `${sqlString(options.model.name)} AS model_name`,
-      `${sqlString(options.model.version)} AS model_version`,
+      `${sqlString(options.model.name, 'spark')} AS model_name`,
+      `${sqlString(options.model.version, 'spark')} AS model_version`,
       `${sparkInstant(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
     ],
   ];

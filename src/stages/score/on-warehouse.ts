@@ -28,9 +28,9 @@ export async function scoreOnWarehouse(
     columns: [
       { name: 'prediction', expression: sql.prediction },
       ...sql.probabilities.map((p) => ({ name: p.column, expression: p.expression })),
-      { name: 'model_name', expression: sqlString(model.name) },
-      { name: 'model_version', expression: sqlString(model.version) },
-      { name: 'scored_at', expression: `CAST(${sqlString(stamp)} AS TIMESTAMP)` },
+      { name: 'model_name', expression: sqlString(model.name, 'spark') },
+      { name: 'model_version', expression: sqlString(model.version, 'spark') },
+      { name: 'scored_at', expression: `CAST(${sqlString(stamp, 'spark')} AS TIMESTAMP)` },
     ],
     ...(signal ? { signal } : {}),
   });

@@ -10,6 +10,7 @@ import { silentReporter } from '../../../src/reporter.js';
 import { SparkSession } from '../../../src/spark/index.js';
 import { runEvaluate } from '../../../src/stages/evaluate/evaluate.js';
 import { loadModel } from '../../../src/stages/load-model.js';
+import { sqlString } from '../../../src/model/sql/literals.js';
 import { projectAll, sparkScoreProjections } from '../../../src/stages/score/on-spark.js';
 import { BatchScorer } from '../../../src/stages/score/score-batch.js';
 import { openWorkspace } from '../../../src/workspace/open.js';
@@ -124,6 +125,12 @@ describe('pipeline_job --target spark on a real Spark Connect server', () => {
     } finally {
       classifier.dispose();
     }
+  });
+
+  it('string literals of the compiled SQL read back in Spark as written: quotes and backslashes (labels, model names)', async () => {
+    const values = ["it's", 'C:\\new\\b', "a\\'b", '\\\\', "''", 'x\ny'];
+    const [row] = await (await spark.sql(`SELECT ${values.map((value, i) => `${sqlString(value, 'spark')} AS v${i}`).join(', ')}`)).collect();
+    expect(values.map((_, i) => row![`v${i}`])).toEqual(values);
   });
 
   it('two runs of one model on Spark run the same generated code, and scored_at is each run\'s instant', async () => {

@@ -1,3 +1,4 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { isPlainIdentifier, sqlDouble, sqlIdentifier, sqlString } from '../../../src/model/sql/literals.js';
 
@@ -19,8 +20,24 @@ describe('sqlDouble', () => {
 });
 
 describe('sqlString / sqlIdentifier', () => {
-  it('quotes strings the standard way', () => {
-    expect(sqlString("it's")).toBe("'it''s'");
+  it('quotes strings the standard way; for Spark, whose parser reads a backslash as an escape, backslashes twice', () => {
+    expect(sqlString("it's", 'duckdb')).toBe("'it''s'");
+    expect(sqlString("it's", 'spark')).toBe("'it''s'");
+    expect(sqlString('C:\\new\\b', 'duckdb')).toBe("'C:\\new\\b'");
+    expect(sqlString('C:\\new\\b', 'spark')).toBe("'C:\\\\new\\\\b'");
+  });
+
+  it('DuckDB reads its literals back as the original text (Spark: test/interop/spark/pipeline-on-spark.test.ts)', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const values = ["it's", 'C:\\new\\b', "a\\'b", '\\\\', "''", 'x\ny'];
+      const reader = await connection.runAndReadAll(`SELECT ${values.map((value, i) => `${sqlString(value, 'duckdb')} AS v${i}`).join(', ')}`);
+      expect(reader.getRowsJS()[0]).toEqual(values);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   it('leaves plain identifiers bare and quotes others per dialect', () => {

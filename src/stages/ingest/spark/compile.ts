@@ -3,7 +3,7 @@ import { DECIMAL, INTEGER } from '../coerce.js';
 import type { IngestColumn, IngestSchema } from '../schema.js';
 import { INGESTED_AT_COLUMN, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from '../output.js';
 import type { FileFormat, OnExtraColumns } from '../params.js';
-import { sparkInstant } from '../../../model/sql/literals.js';
+import { sparkInstant, sqlString as sqlLiteral } from '../../../model/sql/literals.js';
 
 /**
  * The schema's checks compiled to Spark SQL (pure: text in, text out). Spark reads every declared
@@ -30,9 +30,9 @@ export function quoteIdentifier(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
 }
 
-/** A Spark SQL string literal (backslashes and quotes escaped, as the default parser reads them). */
+/** A Spark SQL string literal (backslashes escaped, quotes doubled, as the default parser reads them). */
 export function sqlString(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  return sqlLiteral(value, 'spark');
 }
 
 /** The DDL Spark reads a file with: every column as STRING, then the corrupt-record column. */

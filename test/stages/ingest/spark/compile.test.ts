@@ -90,11 +90,11 @@ describe('the schema checks compiled to Spark SQL', () => {
 
   it('quotes identifiers and strings so no name or value can end the SQL text', () => {
     expect(quoteIdentifier('odd `name`')).toBe('`odd ``name```');
-    expect(sqlString("it's a \\ path")).toBe("'it\\'s a \\\\ path'");
+    expect(sqlString("it's a \\ path")).toBe("'it''s a \\\\ path'");
     expect(stringReadDdl(['a', 'b c'])).toBe('`a` STRING, `b c` STRING, `_corrupt_record` STRING');
     const select = checkedSelect(parseSchema("`we'ird` STRING IN ('o''k')"), layout({ columns: ["we'ird"], sourceFile: "file:///it's.csv" }));
-    expect(select).toContain("'file:///it\\'s.csv' AS _source_file");
-    expect(select.join('\n')).toContain("NOT IN ('o\\'k')");
+    expect(select).toContain("'file:///it''s.csv' AS _source_file");
+    expect(select.join('\n')).toContain("NOT IN ('o''k')");
   });
 });
 
