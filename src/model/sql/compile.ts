@@ -80,6 +80,8 @@ export interface CompiledLayers {
   hidden: string[][];
   prediction: string;
   probabilities: CompiledProbability[];
+  /** The select lists to run one after the other: each hidden layer's (`*` and its units), then `last`. */
+  projections(last: readonly string[]): string[][];
 }
 
 const PREFIX = '__mlops';
@@ -138,7 +140,7 @@ export function compileClassifierSql(model: ClassifierDescription, options: SqlC
     layeredHidden.push(layerExpressions(layer, columns).map((expression, j) => `${expression} AS ${names[j]}`));
     columns = names;
   });
-  const layered: CompiledLayers = { hidden: layeredHidden, ...outputs(columns) };
+  const layered: CompiledLayers = { hidden: layeredHidden, ...outputs(columns), projections: (last) => [...layeredHidden.map((units) => ['*', ...units]), [...last]] };
 
   const query = (source: string, queryOptions: { select?: readonly string[] } = {}): string => {
     const zColumns = model.featureNames.map((_, i) => `${PREFIX}_z${i}`);

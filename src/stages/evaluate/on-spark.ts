@@ -6,6 +6,7 @@ import { sqlDouble, sqlIdentifier, sqlString } from '../../model/sql/literals.js
 import type { DataFrame } from '../../spark/dataframe.js';
 import type { SparkSession } from '../../spark/session.js';
 import type { CallOptions } from '../../workspace/types.js';
+import { projectAll } from '../spark-table.js';
 import { LOG_LOSS_EPSILON, metricsFromAggregates, type ClassificationMetrics } from './metrics.js';
 import { ovrFromPerClass } from './roc-auc.js';
 
@@ -53,10 +54,11 @@ export async function evaluateOnSpark(
   const labels = sql.labels;
   const view = `__mlops_eval_${randomUUID().replaceAll('-', '')}`;
   // The layered form (one projection per hidden layer, see CompiledLayers): Spark computes each unit once per row.
-  const { hidden, prediction, probabilities } = sql.layered;
-  const scored = hidden
-    .reduce((frame, units) => frame.selectExpr('*', ...units), rows)
-    .selectExpr(`CAST(${sqlIdentifier(labelColumn, 'spark')} AS STRING) AS __truth`, `${prediction} AS __prediction`, ...probabilities.map((probability, k) => `${probability.expression} AS __p${k}`));
+  const { prediction, probabilities } = sql.layered;
+  const scored = projectAll(
+    rows,
+    sql.layered.projections([`CAST(${sqlIdentifier(labelColumn, 'spark')} AS STRING) AS __truth`, `${prediction} AS __prediction`, ...probabilities.map((probability, k) => `${probability.expression} AS __p${k}`)]),
+  );
   await scored.createOrReplaceTempView(view, options);
   try {
     const text = evaluationSql(view, labels);

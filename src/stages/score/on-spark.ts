@@ -7,6 +7,7 @@ import { sparkInstant, sqlIdentifier, sqlString } from '../../model/sql/literals
 import type { DataFrame } from '../../spark/dataframe.js';
 import type { SparkSession } from '../../spark/session.js';
 import type { StageContext } from '../context.js';
+import { projectAll } from '../spark-table.js';
 import type { ModelRef, PredictionSummary } from '../state.js';
 import { INVALID_REASON_COLUMN, probabilityColumn } from './output-schema.js';
 import type { DataRef, ScoreJobOptions } from './params.js';
@@ -29,34 +30,25 @@ export interface SparkProjectionOptions {
  */
 export function sparkScoreProjections(description: ClassifierDescription, options: SparkProjectionOptions): string[][] {
   const sql = compileClassifierSql(description, { dialect: 'spark' });
-  const { hidden, prediction: predicted, probabilities } = sql.layered;
+  const { prediction: predicted, probabilities } = sql.layered;
   const inputs = description.inputs ?? description.featureNames.map((name) => ({ name, kind: 'numeric' as const }));
   const prediction =
     options.onInvalid === 'error'
       ? `CASE WHEN ${sql.valid} THEN ${predicted} ELSE RAISE_ERROR(CONCAT('a row cannot be scored: ', ${sql.invalidReason}, '; expected finite numbers. Set on_invalid: null to write such rows with a null prediction and a reason instead')) END`
       : predicted;
-  return [
-    ...hidden.map((units) => ['*', ...units]),
-    [
-      ...inputs.map((input) => {
-        const id = sqlIdentifier(input.name, 'spark');
-        return input.kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : `CAST(${id} AS STRING) AS ${id}`;
-      }),
-      `${prediction} AS prediction`,
-      ...probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
-      ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
-      `${sqlString(options.model.name, 'spark')} AS model_name`,
-      `${sqlString(options.model.version, 'spark')} AS model_version`,
-      `${sparkInstant(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
-    ],
-  ];
+  return sql.layered.projections([
+    ...inputs.map((input) => {
+      const id = sqlIdentifier(input.name, 'spark');
+      return input.kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : `CAST(${id} AS STRING) AS ${id}`;
+    }),
+    `${prediction} AS prediction`,
+    ...probabilities.map((p) => `${p.expression} AS ${sqlIdentifier(probabilityColumn(p.label), 'spark')}`),
+    ...(options.onInvalid === 'null' ? [`${sql.invalidReason} AS ${INVALID_REASON_COLUMN}`] : []),
+    `${sqlString(options.model.name, 'spark')} AS model_name`,
+    `${sqlString(options.model.version, 'spark')} AS model_version`,
+    `${sparkInstant(options.scoredAt, sqlIdentifier(inputs[0]!.name, 'spark'))} AS scored_at`,
+  ]);
 }
-
-/** `projections` (sparkScoreProjections) run over `input`, one after the other. */
-export function projectAll(input: DataFrame, projections: readonly (readonly string[])[]): DataFrame {
-  return projections.reduce((frame, projection) => frame.selectExpr(...projection), input);
-}
-
 
 /** The input as a DataFrame of the engine: a table (its name mapped to the session catalog) or Parquet at a path Spark can read. */
 export function sparkInput(spark: SparkEngine, session: SparkSession, input: DataRef, baseDir: string): DataFrame {

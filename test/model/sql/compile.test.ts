@@ -104,11 +104,11 @@ function standaloneSelect(compiled: ReturnType<typeof compileClassifierSql>, sou
   return `SELECT ${compiled.prediction} AS prediction, ${compiled.probabilities.map((p) => `${p.expression} AS ${p.column}`).join(', ')} FROM ${source}`;
 }
 
-/** The layered form as nested SELECTs (one per hidden layer), the way Spark runs it as chained projections. */
+/** The layered form's projections as nested SELECTs, the way Spark runs them as chained selectExpr. */
 function layeredSelect(compiled: ReturnType<typeof compileClassifierSql>, source: string): string {
-  const { hidden, prediction, probabilities } = compiled.layered;
-  const from = hidden.reduce((inner, units, l) => `(SELECT *, ${units.join(', ')} FROM ${inner} AS layer${l})`, source);
-  return `SELECT ${prediction} AS prediction, ${probabilities.map((p) => `${p.expression} AS ${p.column}`).join(', ')} FROM ${from} AS scored`;
+  const { prediction, probabilities } = compiled.layered;
+  const projections = compiled.layered.projections([`${prediction} AS prediction`, ...probabilities.map((p) => `${p.expression} AS ${p.column}`)]);
+  return projections.reduce((inner, list, l) => `SELECT ${list.join(', ')} FROM ${l === 0 ? source : `(${inner})`} AS projection${l}`, '');
 }
 
 describe('compileClassifierSql run in DuckDB against tfjs', () => {
