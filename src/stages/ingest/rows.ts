@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { utf8Vector } from '../../io/utf8-vector.js';
 import { DICTIONARY_STRING, ingestedArrowSchema, INGESTED_AT_TYPE, QUARANTINE_ARROW_SCHEMA } from './output.js';
 import type { IngestSchema } from './schema.js';
 
@@ -275,10 +276,6 @@ function constantTimestamp(rows: number, millis: number): arrow.Data {
     timestamps.set(millis, filled);
   }
   return arrow.makeData({ type: INGESTED_AT_TYPE, length: rows, nullCount: 0, data: filled.subarray(0, rows) });
-}
-
-function utf8Vector(values: readonly string[]): arrow.Vector<arrow.Utf8> {
-  return arrow.vectorFromArray(values as string[], new arrow.Utf8());
 }
 
 function nullableUtf8(rows: number, values: Map<number, string>): arrow.Data {

@@ -1,5 +1,5 @@
 import type { InputColumn } from '../../model/encoding.js';
-import { DataType, Dictionary, Field, Float64, Int32, makeData, makeVector, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, type Data, type Vector } from 'apache-arrow';
+import { DataType, Dictionary, Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, type Data } from 'apache-arrow';
 
 /** The column naming why a row was not scored; present only with on_invalid = null. */
 export const INVALID_REASON_COLUMN = 'invalid_reason';
@@ -92,20 +92,4 @@ function expandDictionary(data: Data, type: Utf8): Data<Utf8> {
     for (let row = 0; row < rows; row++) if (isValid(row)) nullBitmap[row >> 3]! |= 1 << (row & 7);
   }
   return makeData({ type, length: rows, nullCount: nullBitmap ? data.nullCount : 0, valueOffsets: offsets, data: bytes, ...(nullBitmap ? { nullBitmap } : {}) });
-}
-
-const utf8Encoder = new TextEncoder();
-
-/**
- * A few strings (a model's labels, its name and version: the output's dictionaries) as a Utf8
- * vector, built directly: what `vectorFromArray(values, new Utf8())` gives, without Arrow's
- * builders, whose first use in a process costs ~3 ms of cold code on the first batch's path.
- */
-export function utf8Vector(values: readonly string[]): Vector<Utf8> {
-  const encoded = values.map((value) => utf8Encoder.encode(value));
-  const offsets = new Int32Array(values.length + 1);
-  encoded.forEach((bytes, index) => (offsets[index + 1] = offsets[index]! + bytes.length));
-  const bytes = new Uint8Array(offsets[values.length]!);
-  encoded.forEach((entry, index) => bytes.set(entry, offsets[index]!));
-  return makeVector(makeData({ type: new Utf8(), length: values.length, nullCount: 0, valueOffsets: offsets, data: bytes }));
 }

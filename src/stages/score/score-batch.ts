@@ -4,10 +4,11 @@ import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../../io/buffer-pool.js';
 import type { Classifier, ClassifierDescription } from '../../model/classifier.js';
 import { encodeRawMatrix, isPlainNumeric, numericInputs, type InputColumn } from '../../model/encoding.js';
+import { utf8Vector } from '../../io/utf8-vector.js';
 import { Float32Forward } from '../../model/forward32.js';
 import { loadedTf } from '../../model/tf.js';
 import { rawMatrixFromArrow } from '../features.js';
-import { dictionaryEncodedSchema, predictionSchema, utf8Vector } from './output-schema.js';
+import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
 
 /** What to do with a row whose features are null, NaN or infinite. */
 export type OnInvalid = 'error' | 'null';

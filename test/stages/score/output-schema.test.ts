@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { dictionaryEncodedSchema, predictionSchema, utf8Vector, withPlainStrings } from '../../../src/stages/score/output-schema.js';
+import { dictionaryEncodedSchema, predictionSchema, withPlainStrings } from '../../../src/stages/score/output-schema.js';
 
 describe('predictionSchema', () => {
   it('is fixed: features, prediction, one probability per label, the model version and the time', () => {
@@ -50,19 +50,5 @@ describe('withPlainStrings', () => {
     expect(expanded.getChild('a')!.data[0]!.values).toBe(a);
     // A round trip through Arrow IPC proves the expanded batch is well formed.
     expect(arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([expanded]))).get(1)!.toJSON()).toMatchObject({ prediction: null, model_version: '2' });
-  });
-});
-
-describe('utf8Vector', () => {
-  it('builds what vectorFromArray builds: the same strings, offsets and bytes, no nulls', () => {
-    for (const values of [['setosa', 'versicolor', 'virginica'], ['çà et là', '', '名前'], ['1'], []]) {
-      const direct = utf8Vector(values).data[0]!;
-      const built = arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!;
-      expect(Array.from(utf8Vector(values).toArray())).toEqual(values);
-      expect(direct.length).toBe(built.length);
-      expect(direct.nullCount).toBe(0);
-      expect(Array.from(direct.valueOffsets)).toEqual(Array.from(built.valueOffsets.subarray(0, values.length + 1)));
-      expect(Array.from(direct.values)).toEqual(Array.from(built.values.subarray(0, built.valueOffsets[values.length])));
-    }
   });
 });
