@@ -3,8 +3,6 @@ import { encodeParquet } from '../../io/parquet-writer.js';
 import type { CallOptions, VolumeStore } from '../../workspace/types.js';
 import { joinVolumePath, partFileName } from './output.js';
 
-export { encodeParquet } from '../../io/parquet-writer.js';
-
 /** Rows per row group inside a part: bounds the encoder's buffers and lets readers skip by row group. */
 export const ROW_GROUP_ROWS = 262_144;
 

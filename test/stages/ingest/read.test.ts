@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { tableToParquet } from '../../../src/io/parquet.js';
-import { encodeParquet } from '../../../src/stages/ingest/parts.js';
+import { encodeParquet } from '../../../src/io/parquet-writer.js';
 import { listDataFiles, readIngested } from '../../../src/stages/ingest/read.js';
 import { RowBuffer } from '../../../src/stages/ingest/rows.js';
 import { IRIS_SCHEMA } from '../../../src/stages/ingest/schema.js';

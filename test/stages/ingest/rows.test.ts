@@ -1,6 +1,6 @@
 import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { encodeParquet } from '../../../src/stages/ingest/parts.js';
+import { encodeParquet } from '../../../src/io/parquet-writer.js';
 import { QuarantineBuffer, RowBuffer } from '../../../src/stages/ingest/rows.js';
 import { parseSchema } from '../../../src/stages/ingest/schema.js';
 
