@@ -2,7 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { eventLoopYielder } from '../event-loop.js';
 import { Classifier } from './classifier.js';
-import { DenseTrainer, type DenseTrainerInit, type PreparedRows } from './dense-trainer.js';
+import { createDenseTrainer, type DenseTrainerInit, type DenseTraining, type PreparedRows } from './dense-trainer.js';
 import type { InputColumn } from './encoding.js';
 import { buildDenseNetwork, type HiddenActivation } from './network.js';
 import { checkMatrixSize, computeNormalization, normalizeRows } from './normalization.js';
@@ -100,11 +100,11 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     outputUnits: classCount,
     seed: Math.floor(random() * 2 ** 31),
   });
-  let trainer: DenseTrainer | undefined;
+  let trainer: DenseTraining | undefined;
   let validation: { prepared: PreparedRows; labels: Int32Array } | undefined;
   const best: { epoch: number; loss: number; weights: Float32Array | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
   try {
-    trainer = new DenseTrainer(tf, { layers: startingWeights(model), activation: options.activation, learningRate: options.learningRate });
+    trainer = createDenseTrainer(tf, { layers: startingWeights(model), activation: options.activation, learningRate: options.learningRate });
     if (options.validation !== undefined) {
       const rows = options.validation;
       const normalized = normalizeRows(rows.features, rows.rows, normalization, data.featureNames);
@@ -212,7 +212,7 @@ function scoreProbabilities(probabilities: Float32Array, labels: Int32Array, cla
  * are the row-weighted means over the epoch's batches, each taken before its step (as Keras reports).
  */
 async function trainOneEpoch(
-  trainer: DenseTrainer,
+  trainer: DenseTraining,
   normalized: Float32Array,
   data: TrainingData,
   random: Random,
