@@ -82,20 +82,24 @@ function schemaColumns(elements: ThriftValue[]): Column[] {
   });
 }
 
-/** The Arrow type parquet-wasm (arrow-rs) gives each column of these files: no embedded Arrow schema, so from the Parquet types. */
+/**
+ * The Arrow type parquet-wasm (arrow-rs) gives each column of these files: no embedded Arrow
+ * schema, so from the Parquet types. Built as Arrow's IPC reader builds them (`Float(DOUBLE)`, not
+ * `Float64`): Arrow JS compares types by constructor too, and a `Float64` is not an IPC `Float`.
+ */
 function arrowType(physical: number, logical: ThriftStruct | undefined): arrow.DataType {
   switch (physical) {
     case PhysicalType.DOUBLE:
       if (logical !== undefined) throw new NotOurs();
-      return new arrow.Float64();
+      return new arrow.Float(arrow.Precision.DOUBLE);
     case PhysicalType.FLOAT:
       if (logical !== undefined) throw new NotOurs();
-      return new arrow.Float32();
+      return new arrow.Float(arrow.Precision.SINGLE);
     case PhysicalType.INT32:
       if (logical !== undefined) throw new NotOurs();
-      return new arrow.Int32();
+      return new arrow.Int(true, 32);
     case PhysicalType.INT64: {
-      if (logical === undefined) return new arrow.Int64();
+      if (logical === undefined) return new arrow.Int(true, 64);
       const timestamp = logical.get(8) as ThriftStruct | undefined;
       if (timestamp === undefined || logical.size !== 1) throw new NotOurs();
       const unit = struct(timestamp.get(2));

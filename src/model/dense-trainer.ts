@@ -3,7 +3,6 @@ import { MlopsError } from '../errors.js';
 import { KernelRunner, type KernelScope } from './kernels.js';
 import type { HiddenActivation } from './network.js';
 import type { Tf } from './tf.js';
-import { WasmDenseTrainer } from './wasm-dense-trainer.js';
 
 /** One dense layer's shape: inputs × units, with a bias per unit. */
 export interface DenseShape {
@@ -47,11 +46,6 @@ export interface DenseTraining {
   /** The current weights per layer, as plain arrays (kernels row-major inputs × units). */
   weights(): { kernel: Float32Array; bias: Float32Array }[];
   dispose(): void;
-}
-
-/** The trainer for the backend in use: WasmDenseTrainer on tfjs's wasm backend, else DenseTrainer. */
-export function createDenseTrainer(tf: Tf, init: DenseTrainerInit): DenseTraining {
-  return WasmDenseTrainer.supports(tf) ? new WasmDenseTrainer(tf, init) : new DenseTrainer(tf, init);
 }
 
 class KernelPreparedRows implements PreparedRows {

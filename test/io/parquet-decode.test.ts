@@ -27,6 +27,12 @@ function expectSameAsParquetWasm(bytes: Uint8Array): arrow.Table {
   expect(ours, 'our decoder read the file').toBeDefined();
   const reference = readWithParquetWasm(bytes);
   expect(describeSchema(ours!.schema)).toEqual(describeSchema(reference.schema));
+  // Arrow JS compares types by class too (a Float64 is not an IPC reader's Float): both directions.
+  ours!.schema.fields.forEach((field, index) => {
+    const other = reference.schema.fields[index]!.type;
+    expect(field.type.constructor, field.name).toBe(other.constructor);
+    expect(arrow.util.compareTypes(field.type, other) && arrow.util.compareTypes(other, field.type), field.name).toBe(true);
+  });
   expect(ours!.numRows).toBe(reference.numRows);
   expect(rowsOf(ours!)).toEqual(rowsOf(reference));
   return ours!;

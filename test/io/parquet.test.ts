@@ -222,6 +222,13 @@ describe('openParquetFile / openParquetBytes (streaming by record batches)', () 
         expect(streamed.schema.fields.map((f) => f.name)).toEqual(['x', 'label']);
         expect([...streamed.getChild('x')!]).toEqual([...reference.getChild('x')!]);
         expect([...streamed.getChild('label')!]).toEqual([...reference.getChild('label')!]);
+        // A subset that is neither a prefix nor in the file's order: each name keeps its own values.
+        const subset = [];
+        for await (const b of source.batches({ columns: ['n', 'x'] })) subset.push(b);
+        const picked = new arrow.Table(subset);
+        expect(picked.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['x:Float64', 'n:Int32']);
+        expect([...picked.getChild('n')!]).toEqual([...reference.getChild('n')!]);
+        expect([...picked.getChild('x')!]).toEqual([...reference.getChild('x')!]);
         const only = [];
         for await (const b of source.batches({ only: { group: 1, rows: 5 } })) only.push(b);
         expect(only.map((b) => b.numRows)).toEqual([5]);

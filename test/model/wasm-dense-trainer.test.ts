@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDenseTrainer, DenseTrainer, type DenseTrainerInit } from '../../src/model/dense-trainer.js';
+import { DenseTrainer, type DenseTrainerInit } from '../../src/model/dense-trainer.js';
 import { KernelRunner } from '../../src/model/kernels.js';
 import type { HiddenActivation } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
@@ -35,14 +35,6 @@ function bits(values: Float32Array): number[] {
 }
 
 describe('WasmDenseTrainer', () => {
-  it('is what createDenseTrainer picks on the wasm backend', () => {
-    expect(tf.getBackend()).toBe('wasm');
-    expect(WasmDenseTrainer.supports(tf)).toBe(true);
-    const trainer = createDenseTrainer(tf, { layers: layers([4, 3], 1), activation: 'relu', learningRate: 0.05 });
-    expect(trainer).toBeInstanceOf(WasmDenseTrainer);
-    trainer.dispose();
-  });
-
   for (const [activation, sizes] of [
     ['relu', [4, 16, 3]],
     ['tanh', [3, 5, 4, 2]],
