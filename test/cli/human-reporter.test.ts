@@ -38,6 +38,18 @@ describe('LineReporter progress', () => {
     );
   });
 
+  it('redraws the live line at most every 50 ms, and always for the last event', () => {
+    let out = '';
+    let t = 0;
+    const r = new LineReporter((s) => (out += s), { tty: true, now: () => t });
+    for (let epoch = 1; epoch <= 200; epoch++) {
+      t = epoch;
+      r.report({ type: 'progress', stage: 'train', done: epoch, total: 200, unit: 'epochs' });
+    }
+    // t runs from 1 to 200 ms: drawn at 1, 51, 101, 151 and for the final epoch.
+    expect(out.split('\r\x1b[2K').filter(Boolean)).toEqual(['  train: 1/200 epochs', '  train: 51/200 epochs · ETA 1s', '  train: 101/200 epochs · ETA 1s', '  train: 151/200 epochs · ETA 1s', '  train: 200/200 epochs']);
+  });
+
   it('prints plain progress lines at most once per interval, and always the last one', () => {
     const lines: string[] = [];
     let t = 0;
