@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Classifier, type ClassifierDescription } from '../../src/model/classifier.js';
 import { buildDenseNetwork } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
-import { getTf } from '../../src/model/tf.js';
+import { getTf, loadLayers } from '../../src/model/tf.js';
 import { thrownMlopsError } from '../helpers/errors.js';
 
 const tf = await getTf();
@@ -11,7 +11,7 @@ const labels = ['setosa', 'versicolor', 'virginica'];
 const normalization = { mean: [5.8, 3.0, 3.7, 1.2], std: [0.8, 0.4, 1.8, 0.8] };
 
 function makeClassifier(hiddenUnits: number[] = [6, 5], activation: 'relu' | 'tanh' | 'sigmoid' = 'tanh'): Classifier {
-  const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed: 5 });
+  const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed: 5 });
   // Non-zero biases, so that a forward pass that forgot them would show.
   model.layers.forEach((layer, index) => {
     const [kernel, bias] = layer.getWeights();
@@ -153,7 +153,7 @@ describe('new Classifier', () => {
   }
 
   it('checks names, normalisation and architecture against each other', () => {
-    const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [3], activation: 'relu', outputUnits: 3, seed: 1 });
+    const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [3], activation: 'relu', outputUnits: 3, seed: 1 });
     expectInvalid(() => new Classifier({ model, featureNames: ['a', 'b', 'c'], labels, normalization: { mean: [0, 0, 0], std: [1, 1, 1] } }), /layer 0 \("hidden_1"\) with 4 inputs where 3 were expected/);
     expectInvalid(() => new Classifier({ model, featureNames, labels: ['x', 'y'], normalization }), /softmax layer of 2 units.*output layer with 3 units/);
     expectInvalid(() => new Classifier({ model, featureNames, labels: ['x', 'x', 'y'], normalization }), /labels must be unique, "x" appears twice/);
@@ -163,7 +163,8 @@ describe('new Classifier', () => {
   });
 
   it('refuses layers other than dense ones', () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' }), tf.layers.dropout({ rate: 0.5 })] });
+    const tfl = loadLayers();
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' }), tfl.layers.dropout({ rate: 0.5 })] });
     expectInvalid(() => new Classifier({ model, featureNames, labels, normalization }), /of class Dropout/);
     model.dispose();
   });

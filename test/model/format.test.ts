@@ -17,7 +17,7 @@ const NOW = Date.UTC(2026, 10, 26, 20, 37, 32, 934);
 const RUN_ID = '172a088977b348f4832d36e46b8c758a';
 
 function makeClassifier(): Classifier {
-  const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [8, 5], activation: 'sigmoid', outputUnits: 3, seed: 3 });
+  const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [8, 5], activation: 'sigmoid', outputUnits: 3, seed: 3 });
   const random = createRandom(8);
   const values = model.getWeights().map((weight) => tf.tensor(Float32Array.from({ length: weight.size }, () => random() * 2 - 1), weight.shape));
   model.setWeights(values);

@@ -10,7 +10,7 @@ function weightsOf(model: ReturnType<typeof buildDenseNetwork>): number[][] {
 
 describe('buildDenseNetwork', () => {
   it('stacks named dense layers ending in softmax', () => {
-    const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [16, 8], activation: 'tanh', outputUnits: 3, seed: 1 });
+    const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [16, 8], activation: 'tanh', outputUnits: 3, seed: 1 });
     try {
       expect(model.layers.map((layer) => layer.name)).toEqual(['hidden_1', 'hidden_2', 'output']);
       expect(model.layers.map((layer) => layer.getConfig()['activation'])).toEqual(['tanh', 'tanh', 'softmax']);
@@ -24,16 +24,16 @@ describe('buildDenseNetwork', () => {
   });
 
   it('builds softmax regression when there are no hidden units', () => {
-    const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [], activation: 'relu', outputUnits: 3, seed: 1 });
+    const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [], activation: 'relu', outputUnits: 3, seed: 1 });
     expect(model.getWeights().map((tensor) => tensor.shape)).toEqual([[4, 3], [3]]);
     model.dispose();
   });
 
   it('starts from the same weights for the same seed only', () => {
     const spec = { inputUnits: 4, hiddenUnits: [5], activation: 'relu', outputUnits: 3 } as const;
-    const a = buildDenseNetwork(tf, { ...spec, seed: 11 });
-    const b = buildDenseNetwork(tf, { ...spec, seed: 11 });
-    const c = buildDenseNetwork(tf, { ...spec, seed: 12 });
+    const a = buildDenseNetwork({ ...spec, seed: 11 });
+    const b = buildDenseNetwork({ ...spec, seed: 11 });
+    const c = buildDenseNetwork({ ...spec, seed: 12 });
     expect(weightsOf(a)).toEqual(weightsOf(b));
     expect(weightsOf(a)[0]).not.toEqual(weightsOf(c)[0]);
     // Two layers never share a seed (their kernels would be correlated).
@@ -43,9 +43,9 @@ describe('buildDenseNetwork', () => {
 
   it('rejects specs it cannot build, naming the field', () => {
     const spec = { inputUnits: 4, hiddenUnits: [5], activation: 'relu', outputUnits: 3, seed: 1 } as const;
-    expect(() => buildDenseNetwork(tf, { ...spec, inputUnits: 0 })).toThrow(/inputUnits must be a positive integer, got 0/);
-    expect(() => buildDenseNetwork(tf, { ...spec, outputUnits: 1 })).toThrow(/outputUnits must be an integer ≥ 2/);
-    expect(() => buildDenseNetwork(tf, { ...spec, hiddenUnits: [4, 0] })).toThrow(/hiddenUnits must be positive integers, got \[4, 0\]/);
-    expect(() => buildDenseNetwork(tf, { ...spec, activation: 'elu' as 'relu' })).toThrow(/activation must be one of relu, tanh, sigmoid, got "elu"/);
+    expect(() => buildDenseNetwork({ ...spec, inputUnits: 0 })).toThrow(/inputUnits must be a positive integer, got 0/);
+    expect(() => buildDenseNetwork({ ...spec, outputUnits: 1 })).toThrow(/outputUnits must be an integer ≥ 2/);
+    expect(() => buildDenseNetwork({ ...spec, hiddenUnits: [4, 0] })).toThrow(/hiddenUnits must be positive integers, got \[4, 0\]/);
+    expect(() => buildDenseNetwork({ ...spec, activation: 'elu' as 'relu' })).toThrow(/activation must be one of relu, tanh, sigmoid, got "elu"/);
   });
 });
