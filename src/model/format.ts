@@ -4,8 +4,10 @@ import { MlopsError } from '../errors.js';
 import { Classifier } from './classifier.js';
 import { parseInputs, type InputColumn } from './encoding.js';
 import { parseMLmodel, stringifyMLmodel, type ColumnSpec, type MLmodel, type ModelSignature } from './mlmodel.js';
+export type { ModelFilesRead, Preprocessing } from './files-read.js';
 import { PythonFloat, pythonJsonDumps } from './python-json.js';
 import { metadataCopies, PYFUNC_FLAVOR, pyfuncCodeFiles, pyfuncEnvironmentFiles, pythonFunctionFlavor } from './python/pyfunc-flavor.js';
+import type { ModelFilesRead, Preprocessing } from './files-read.js';
 import { denseModelJson, denseNetworkFromFiles, denseWeightData, TFJS_LAYERS_VERSION } from './layers-json.js';
 import { getTf, loadedTf, loadLayers } from './tf.js';
 
@@ -48,18 +50,6 @@ export interface ModelFilesMeta {
   inputExample?: (number | string | null)[][];
   /** 32 hex digits; random when omitted. */
   modelUuid?: string;
-}
-
-/** The contents of preprocessing.json. */
-export interface Preprocessing {
-  featureNames: string[];
-  labels: string[];
-  mean: number[];
-  std: number[];
-  /** The raw input columns and their encoding into featureNames; absent in older models (all numeric). */
-  inputs?: InputColumn[];
-  /** The label column of the training data; absent in older models (species). */
-  labelColumn?: string;
 }
 
 /**
@@ -121,16 +111,6 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
   // MLflow 2.12 also keeps copies of MLmodel and the environment files under metadata/.
   for (const [path, bytes] of metadataCopies(files)) files.set(path, bytes);
   return files;
-}
-
-/** A model directory's files, read and checked, ready for TensorFlow.js: what readModelFiles returns. */
-export interface ModelFilesRead {
-  modelJsonPath: string;
-  preprocessingPath: string;
-  modelTopology: io.ModelJSON['modelTopology'];
-  weightSpecs: io.WeightsManifestEntry[];
-  weightData: ArrayBuffer;
-  preprocessing: Preprocessing;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import { describeModelFiles } from './describe-files.js';
-import type { ModelFilesRead } from './format.js';
+import type { ModelFilesRead } from './files-read.js';
 import type { NetworkLayer } from './network.js';
 
 /**

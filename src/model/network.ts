@@ -1,6 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { MlopsError } from '../errors.js';
-import type { DenseLayerDescription } from './classifier.js';
 import { createRandom } from './random.js';
 import { loadLayers, type Tf, type TfLayers } from './tf.js';
 
@@ -29,9 +28,10 @@ export interface DenseLayerPlan {
 }
 
 /** A dense layer with its weights, name and initializer seed: what a Classifier is made of. */
-export interface NetworkLayer extends DenseLayerDescription {
-  name: string;
-  seed: number;
+export interface NetworkLayer extends DenseLayerPlan {
+  /** Row-major inputUnits × units: kernel[i * units + j] weighs input i into unit j. */
+  kernel: Float32Array;
+  bias: Float32Array;
 }
 
 /**
