@@ -81,7 +81,9 @@ export async function openWasmParquetRanges(size: number, read: ReadRange, name:
 
 /** The same over bytes already in memory (a file read whole); copied, as a Blob made of them would be, so the caller may reuse them. */
 export function openWasmParquetBytes(bytes: Uint8Array, name: string): Promise<WasmParquetFile> {
-  const copy = bytes.slice();
+  // A plain Uint8Array copy: a Node Buffer's slice() is a view of the same (possibly pooled)
+  // memory, and so would be every later copy made with slice().
+  const copy = new Uint8Array(bytes);
   return openWasmParquetRanges(copy.byteLength, async (start, end) => copy.subarray(start, end), name);
 }
 

@@ -1,6 +1,9 @@
 import * as arrow from 'apache-arrow';
 import * as pq from './parquet-wasm.js';
-import { MlopsError } from '../errors.js';
+import { stat, readFile } from 'node:fs/promises';
+import { MlopsError, throwIfAborted } from '../errors.js';
+import { toMlopsError } from './fs-errors.js';
+import { decodeOwnParquet } from './parquet-decode.js';
 import { checkParquetMagic } from './parquet-magic.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
 import { threadBufferPool } from './buffer-pool.js';
@@ -59,8 +62,18 @@ export function tableToParquet(table: arrow.Table, options: ParquetWriteOptions 
   }
 }
 
+/**
+ * Files our own encoder wrote, up to this size, are read by our decoder (parquet-decode.ts) when
+ * opened for streaming: whole, which is what a small file costs anyway. Larger files stream
+ * through parquet-wasm a row group at a time.
+ */
+const OWN_DECODE_MAX_BYTES = 8 * 1024 * 1024;
+
 /** Reads all of a Parquet file's rows into one Arrow table. */
 export function parquetToTable(bytes: Uint8Array, options: ParquetReadOptions = {}): arrow.Table {
+  const batchSize = checkBatchSize(options.batchSize);
+  const own = decodeOwnParquet(bytes);
+  if (own !== undefined) return new arrow.Table(own.schema, [...splitBatches(own.batches, batchSize)]);
   const wasmTable = readWasmTable(bytes, options);
   // intoIPCStream consumes the wasm table, so there is nothing left to free.
   return arrow.tableFromIPC(wasmTable.intoIPCStream());
@@ -71,6 +84,12 @@ export function parquetToTable(bytes: Uint8Array, options: ParquetReadOptions = 
  * The decoded file stays in wasm memory until the iteration ends (or is abandoned with `break`).
  */
 export function* readParquetBatches(bytes: Uint8Array, options: ParquetReadOptions = {}): Generator<arrow.RecordBatch, void, undefined> {
+  const batchSize = checkBatchSize(options.batchSize);
+  const own = decodeOwnParquet(bytes);
+  if (own !== undefined) {
+    yield* splitBatches(own.batches, batchSize);
+    return;
+  }
   const wasmTable = readWasmTable(bytes, options);
   try {
     const count = wasmTable.numBatches;
@@ -84,11 +103,23 @@ export function* readParquetBatches(bytes: Uint8Array, options: ParquetReadOptio
   }
 }
 
-function readWasmTable(bytes: Uint8Array, options: ParquetReadOptions): pq.Table {
-  const batchSize = options.batchSize ?? DEFAULT_PARQUET_BATCH_SIZE;
+function checkBatchSize(batchSize = DEFAULT_PARQUET_BATCH_SIZE): number {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new MlopsError('INVALID_ARGUMENT', `Parquet batchSize must be a positive integer; found ${batchSize}`);
   }
+  return batchSize;
+}
+
+/** Record batches of at most `batchSize` rows, in order (slices share the batches' buffers). */
+function* splitBatches(batches: Iterable<arrow.RecordBatch>, batchSize: number): Generator<arrow.RecordBatch, void, undefined> {
+  for (const batch of batches) {
+    if (batch.numRows <= batchSize) yield batch;
+    else for (let start = 0; start < batch.numRows; start += batchSize) yield batch.slice(start, start + batchSize);
+  }
+}
+
+function readWasmTable(bytes: Uint8Array, options: ParquetReadOptions): pq.Table {
+  const batchSize = checkBatchSize(options.batchSize);
   checkParquetMagic(bytes.subarray(0, 4), bytes.subarray(Math.max(0, bytes.byteLength - 4)), bytes.byteLength, options.source ?? 'Parquet bytes');
   try {
     return pq.readParquet(bytes, { batchSize });
@@ -138,12 +169,84 @@ export interface ParquetStreamOptions {
  * one row group whatever the file's size.
  */
 export async function openParquetFile(path: string, options: { name?: string } = {}): Promise<ParquetSource> {
-  return sourceOf(await openWasmParquetFile(path, options.name ?? path));
+  const name = options.name ?? path;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw toMlopsError(error, `open ${name}`);
+  }
+  if (size <= OWN_DECODE_MAX_BYTES) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw toMlopsError(error, `read ${name}`);
+    }
+    const own = decodeOwnParquet(bytes);
+    if (own !== undefined) return tableSource(own, name);
+    return sourceOf(await openWasmParquetBytes(bytes, name));
+  }
+  return sourceOf(await openWasmParquetFile(path, name));
 }
 
 /** The same over bytes already in memory (a file read through a VolumeStore). */
 export async function openParquetBytes(bytes: Uint8Array, name: string): Promise<ParquetSource> {
+  const own = bytes.byteLength <= OWN_DECODE_MAX_BYTES ? decodeOwnParquet(bytes) : undefined;
+  if (own !== undefined) return tableSource(own, name);
   return sourceOf(await openWasmParquetBytes(bytes, name));
+}
+
+/** A ParquetSource over a file our decoder read whole: its row groups are the table's batches. */
+function tableSource(table: arrow.Table, name: string): ParquetSource {
+  const rowGroupRows = table.batches.map((batch) => batch.numRows);
+  return {
+    schema: table.schema,
+    rows: table.numRows,
+    rowGroups: rowGroupRows.length,
+    rowGroupRows,
+    name,
+    batches: (options = {}) => tableBatches(table, name, options),
+    close: async () => undefined,
+  };
+}
+
+async function* tableBatches(table: arrow.Table, name: string, options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+  const batchSize = checkBatchSize(options.batchSize);
+  const asked = checkColumns(table.schema, options.columns, name);
+  // In the file's order, as parquet-wasm's stream gives them.
+  const columns = table.schema.fields.map((field) => field.name).filter((column) => asked.includes(column));
+  const selectsAll = columns.length === table.schema.fields.length;
+  const groups = options.only === undefined ? table.batches : [table.batches[options.only.group]!.slice(0, options.only.rows)];
+  for (const group of groups) {
+    const selected = selectsAll ? group : selectColumns(group, columns);
+    for (const batch of splitBatches([selected], batchSize)) {
+      throwIfAborted(options.signal);
+      yield batch;
+    }
+  }
+}
+
+/**
+ * The batch with only `columns` (in that order), sharing its buffers. Built by hand: Arrow JS's
+ * RecordBatch.select paired a subset's fields with the wrong children (seen with 4 of 11 columns).
+ */
+function selectColumns(batch: arrow.RecordBatch, columns: readonly string[]): arrow.RecordBatch {
+  const indices = columns.map((column) => batch.schema.fields.findIndex((field) => field.name === column));
+  const schema = new arrow.Schema(indices.map((index) => batch.schema.fields[index]!), batch.schema.metadata);
+  const children = indices.map((index) => batch.getChildAt(index)!.data[0]!);
+  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+}
+
+/** The columns asked for (default all), each checked to be in the file. */
+function checkColumns(schema: arrow.Schema, columns: readonly string[] | undefined, name: string): readonly string[] {
+  const wanted = columns ?? schema.fields.map((field) => field.name);
+  for (const column of wanted) {
+    if (schema.fields.every((field) => field.name !== column)) {
+      throw new MlopsError('SCHEMA_MISMATCH', `Parquet file ${name} has no column "${column}"`, { details: { source: name, column } });
+    }
+  }
+  return wanted;
 }
 
 /**
@@ -188,16 +291,8 @@ async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {
 }
 
 async function* streamBatches(opened: WasmParquetFile, schema: arrow.Schema, options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
-  const batchSize = options.batchSize ?? DEFAULT_PARQUET_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new MlopsError('INVALID_ARGUMENT', `Parquet batchSize must be a positive integer; found ${batchSize}`);
-  }
-  const columns = options.columns ?? schema.fields.map((field) => field.name);
-  for (const column of columns) {
-    if (schema.fields.every((field) => field.name !== column)) {
-      throw new MlopsError('SCHEMA_MISMATCH', `Parquet file ${opened.name} has no column "${column}"`, { details: { source: opened.name, column } });
-    }
-  }
+  const batchSize = checkBatchSize(options.batchSize);
+  const columns = checkColumns(schema, options.columns, opened.name);
   // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
   const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
   const only = options.only === undefined ? {} : { rowGroups: [options.only.group], limit: options.only.rows };

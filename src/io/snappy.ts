@@ -179,3 +179,58 @@ function emitCopy2(offset: number, length: number, out: Uint8Array, op: number):
   out[op++] = offset >>> 8;
   return op;
 }
+
+/**
+ * Decompresses a raw snappy block of `expectedLength` bytes (Parquet's page header says how long
+ * the page is). Throws a RangeError on input that does not decode to exactly that length.
+ */
+export function snappyUncompress(input: Uint8Array, expectedLength: number): Uint8Array {
+  let ip = 0;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (ip >= input.length || shift > 28) throw new RangeError('snappy: truncated length header');
+    const byte = input[ip++]!;
+    length += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+  }
+  if (length !== expectedLength) throw new RangeError(`snappy: the block holds ${length} bytes, the page header says ${expectedLength}`);
+  const out = new Uint8Array(length);
+  let op = 0;
+  while (ip < input.length) {
+    const tag = input[ip++]!;
+    const kind = tag & 3;
+    if (kind === 0) {
+      let literal = tag >> 2;
+      if (literal >= 60) {
+        const bytes = literal - 59;
+        if (ip + bytes > input.length) throw new RangeError('snappy: truncated literal length');
+        literal = 0;
+        for (let i = 0; i < bytes; i++) literal += input[ip++]! * 2 ** (8 * i);
+      }
+      literal += 1;
+      if (ip + literal > input.length || op + literal > length) throw new RangeError('snappy: literal runs past the end');
+      out.set(input.subarray(ip, ip + literal), op);
+      ip += literal;
+      op += literal;
+      continue;
+    }
+    let copyLength: number;
+    let offset: number;
+    if (kind === 1) {
+      if (ip >= input.length) throw new RangeError('snappy: truncated copy');
+      copyLength = ((tag >> 2) & 7) + 4;
+      offset = ((tag >> 5) << 8) | input[ip++]!;
+    } else {
+      const bytes = kind === 2 ? 2 : 4;
+      if (ip + bytes > input.length) throw new RangeError('snappy: truncated copy');
+      copyLength = (tag >> 2) + 1;
+      offset = 0;
+      for (let i = 0; i < bytes; i++) offset += input[ip++]! * 2 ** (8 * i);
+    }
+    if (offset === 0 || offset > op || op + copyLength > length) throw new RangeError('snappy: copy outside the output');
+    // Byte by byte: a copy may overlap what it writes (offset < length repeats a pattern).
+    for (let i = 0; i < copyLength; i++, op++) out[op] = out[op - offset]!;
+  }
+  if (op !== length) throw new RangeError(`snappy: decoded ${op} of ${length} bytes`);
+  return out;
+}

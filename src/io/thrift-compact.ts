@@ -165,3 +165,109 @@ export class ThriftCompactWriter {
 function zigzag(value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1;
 }
+
+/** A decoded Thrift value: structs as field id → value maps, lists as arrays, i64 as a float (exact to 2^53). */
+export type ThriftValue = boolean | number | Uint8Array | ThriftValue[] | ThriftStruct;
+export type ThriftStruct = Map<number, ThriftValue>;
+
+/**
+ * A reader for the same protocol: any struct, decoded generically (field ids, not names), for
+ * Parquet's footer and page headers. Throws a RangeError on bytes that end early or use a type
+ * Parquet metadata never does.
+ */
+export class ThriftCompactReader {
+  #position: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    start = 0,
+  ) {
+    this.#position = start;
+  }
+
+  /** Where the next read starts (after a `struct()`, the first byte after the struct). */
+  get position(): number {
+    return this.#position;
+  }
+
+  struct(): ThriftStruct {
+    const fields: ThriftStruct = new Map();
+    let lastId = 0;
+    for (;;) {
+      const header = this.#byte();
+      if (header === 0) return fields;
+      const type = header & 0x0f;
+      const delta = header >> 4;
+      const id = delta === 0 ? unzigzag(this.#varint()) : lastId + delta;
+      lastId = id;
+      fields.set(id, this.#value(type));
+    }
+  }
+
+  #value(type: number): ThriftValue {
+    switch (type) {
+      case ThriftType.BOOL_TRUE:
+        return true;
+      case ThriftType.BOOL_FALSE:
+        return false;
+      case ThriftType.BYTE:
+        return (this.#byte() << 24) >> 24;
+      case ThriftType.I16:
+      case ThriftType.I32:
+      case ThriftType.I64:
+        return unzigzag(this.#varint());
+      case 7: {
+        // double
+        const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.#take(8), 8);
+        return view.getFloat64(0, true);
+      }
+      case ThriftType.BINARY: {
+        const length = this.#varint();
+        const start = this.#take(length);
+        return this.bytes.subarray(start, start + length);
+      }
+      case ThriftType.LIST:
+      case 10: {
+        // list or set
+        const header = this.#byte();
+        const size = header >> 4 === 15 ? this.#varint() : header >> 4;
+        const elementType = header & 0x0f;
+        const values: ThriftValue[] = [];
+        for (let i = 0; i < size; i++) values.push(elementType === ThriftType.BOOL_TRUE || elementType === ThriftType.BOOL_FALSE ? this.#byte() === 1 : this.#value(elementType));
+        return values;
+      }
+      case ThriftType.STRUCT:
+        return this.struct();
+      default:
+        throw new RangeError(`Thrift compact type ${type} at byte ${this.#position} is not one Parquet metadata uses`);
+    }
+  }
+
+  #take(length: number): number {
+    const start = this.#position;
+    if (start + length > this.bytes.length) throw new RangeError(`Thrift data ends at byte ${this.bytes.length}, inside a value of ${length} bytes at byte ${start}`);
+    this.#position += length;
+    return start;
+  }
+
+  #byte(): number {
+    return this.bytes[this.#take(1)]!;
+  }
+
+  /** Unsigned LEB128, as a float (exact to 2^53). */
+  #varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const byte = this.#byte();
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) return result;
+      scale *= 0x80;
+    }
+    throw new RangeError(`Thrift varint longer than 10 bytes before byte ${this.#position}`);
+  }
+}
+
+function unzigzag(value: number): number {
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}

@@ -1,4 +1,5 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { MlopsError } from '../errors.js';
 import { KernelRunner, type KernelScope } from './kernels.js';
 import type { HiddenActivation } from './network.js';
 import type { Tf } from './tf.js';
@@ -16,10 +17,42 @@ export interface DenseTrainerInit {
   learningRate: number;
 }
 
-/** Rows written to the backend once and scored many times (validation rows, every epoch). */
+/** Rows written to the backend once and scored many times (validation rows, every epoch), by the trainer that prepared them. */
 export interface PreparedRows {
   readonly rows: number;
-  readonly input: TensorInfo;
+}
+
+/**
+ * Gradient steps of a dense softmax classifier: DenseTrainer on any tfjs backend, and
+ * WasmDenseTrainer, the same steps with less overhead on the wasm backend.
+ */
+export interface DenseTraining {
+  /** How many floats the weights hold. */
+  readonly size: number;
+  /**
+   * One Adam step on a batch: `features` rows × inputs (row-major), a class index per row.
+   * Returns the batch's probabilities before the step (row-major rows × classes), from which the
+   * caller reads the batch's loss and accuracy as Keras reports them.
+   */
+  step(features: Float32Array, labels: Int32Array, rows: number): Float32Array;
+  /** Writes rows × inputs features to the backend for repeated `predict` calls; `release` frees them. */
+  prepare(features: Float32Array, rows: number): PreparedRows;
+  release(prepared: PreparedRows): void;
+  /** Probabilities for prepared rows with the current weights (row-major rows × classes). */
+  predict(prepared: PreparedRows): Float32Array;
+  /** A copy of the weights (per layer the kernel, then the bias), for restoring later (early stopping's best epoch). */
+  snapshot(): Float32Array;
+  restore(snapshot: Float32Array): void;
+  /** The current weights per layer, as plain arrays (kernels row-major inputs × units). */
+  weights(): { kernel: Float32Array; bias: Float32Array }[];
+  dispose(): void;
+}
+
+class KernelPreparedRows implements PreparedRows {
+  constructor(
+    readonly rows: number,
+    readonly input: TensorInfo,
+  ) {}
 }
 
 /** Adam's constants as Keras and tfjs default them (tfjs's epsilon is its float32 backend epsilon). */
@@ -43,7 +76,7 @@ const EPSILON = 1e-7;
  * The update is tfjs's Adam (`tf.train.adam`) applied to the flat vector, element for element.
  * Everything is deterministic for the same starting weights and batches.
  */
-export class DenseTrainer {
+export class DenseTrainer implements DenseTraining {
   readonly #k: KernelRunner;
   readonly #shapes: DenseShape[];
   readonly #activation: HiddenActivation;
@@ -132,11 +165,11 @@ export class DenseTrainer {
   /** Writes rows × inputs features to the backend for repeated `predict` calls; `release` frees them. */
   prepare(features: Float32Array, rows: number): PreparedRows {
     const inputs = this.#shapes[0]!.inputUnits;
-    return { rows, input: this.#k.write(withOnesColumn(features, rows, inputs), [1, rows, inputs + 1]) };
+    return new KernelPreparedRows(rows, this.#k.write(withOnesColumn(features, rows, inputs), [1, rows, inputs + 1]));
   }
 
   release(prepared: PreparedRows): void {
-    this.#k.free([prepared.input]);
+    this.#k.free([kernelPrepared(prepared).input]);
   }
 
   /** Probabilities for prepared rows with the current weights (row-major rows × classes). */
@@ -144,7 +177,7 @@ export class DenseTrainer {
     const scope = this.#k.scope();
     const run = scope.run.bind(scope);
     try {
-      return this.#k.read(this.#forward(run, prepared.input, this.#unpack(run)).pop()!);
+      return this.#k.read(this.#forward(run, kernelPrepared(prepared).input, this.#unpack(run)).pop()!);
     } finally {
       scope.close();
     }
@@ -255,6 +288,11 @@ export class DenseTrainer {
     this.#m = scope.keep(m);
     this.#v = scope.keep(v);
   }
+}
+
+function kernelPrepared(prepared: PreparedRows): KernelPreparedRows {
+  if (!(prepared instanceof KernelPreparedRows)) throw new MlopsError('INTERNAL', 'DenseTrainer was given rows another trainer prepared');
+  return prepared;
 }
 
 function flatten(run: KernelRunner['run'], tensor: TensorInfo): TensorInfo {

@@ -1,7 +1,8 @@
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { eventLoopYielder } from '../event-loop.js';
 import { Classifier } from './classifier.js';
-import { DenseTrainer, type DenseTrainerInit, type PreparedRows } from './dense-trainer.js';
+import { createDenseTrainer } from './create-trainer.js';
+import type { DenseTrainerInit, DenseTraining, PreparedRows } from './dense-trainer.js';
 import type { InputColumn } from './encoding.js';
 import { planDenseNetwork, startingLayers, type HiddenActivation, type NetworkLayer } from './network.js';
 import { checkMatrixSize, computeNormalization, normalizeRows } from './normalization.js';
@@ -102,11 +103,11 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
       seed: Math.floor(random() * 2 ** 31),
     }),
   );
-  let trainer: DenseTrainer | undefined;
+  let trainer: DenseTraining | undefined;
   let validation: { prepared: PreparedRows; labels: Int32Array } | undefined;
   const best: { epoch: number; loss: number; weights: Float32Array | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
   try {
-    trainer = new DenseTrainer(tf, { layers: startingWeights(network), activation: options.activation, learningRate: options.learningRate });
+    trainer = createDenseTrainer(tf, { layers: startingWeights(network), activation: options.activation, learningRate: options.learningRate });
     if (options.validation !== undefined) {
       const rows = options.validation;
       const normalized = normalizeRows(rows.features, rows.rows, normalization, data.featureNames);
@@ -194,7 +195,7 @@ function scoreProbabilities(probabilities: Float32Array, labels: Int32Array, cla
  * are the row-weighted means over the epoch's batches, each taken before its step (as Keras reports).
  */
 async function trainOneEpoch(
-  trainer: DenseTrainer,
+  trainer: DenseTraining,
   normalized: Float32Array,
   data: TrainingData,
   random: Random,

@@ -5,6 +5,8 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { MlopsError } from '../../src/errors.js';
 import { openParquetBytes, openParquetFile, parquetToTable, readParquetBatches, tableToParquet } from '../../src/io/parquet.js';
+import * as pq from '../../src/io/parquet-wasm.js';
+import { encodeParquet } from '../../src/io/parquet-writer.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 function sampleTable(rows: number): arrow.Table {
@@ -190,6 +192,63 @@ describe('openParquetFile / openParquetBytes (streaming by record batches)', () 
       for await (const batch of source.batches({ columns: ['s', 'i'] })) rows.push(...batch.toArray().map((r) => r.toJSON()));
       expect(rows).toHaveLength(1200);
       expect(rows[1199]).toEqual({ s: 'row 1199', i: 1099 });
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('streams a file our own encoder wrote (read by our decoder) with the columns, batch sizes and values parquet-wasm gives', async () => {
+    const rows = 700;
+    const batch = (from: number, count: number) =>
+      new arrow.Table({
+        x: arrow.vectorFromArray(Array.from({ length: count }, (_, i) => (i % 9 === 0 ? null : (from + i) / 8)), new arrow.Float64()),
+        label: arrow.vectorFromArray(Array.from({ length: count }, (_, i) => ['setosa', 'versicolor', 'virginica'][(from + i) % 3]!), new arrow.Utf8()),
+        n: arrow.vectorFromArray(Array.from({ length: count }, (_, i) => from + i), new arrow.Int32()),
+      }).batches[0]!;
+    const bytes = await encodeParquet([batch(0, 500), batch(500, rows - 500)], 'own.parquet');
+    const file = join(await tempDir(), 'own.parquet');
+    await writeFile(file, bytes);
+    const reference = arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream());
+    for (const source of [await openParquetFile(file), await openParquetBytes(await readFile(file), 'a Buffer')]) {
+      try {
+        expect(source.rows).toBe(rows);
+        expect(source.rowGroupRows).toEqual([500, 200]);
+        expect(source.schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual(reference.schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`));
+        const batches = [];
+        for await (const b of source.batches({ columns: ['label', 'x'], batchSize: 128 })) batches.push(b);
+        expect(batches.map((b) => b.numRows)).toEqual([128, 128, 128, 116, 128, 72]);
+        const streamed = new arrow.Table(batches);
+        // In the file's order, whatever the order asked for.
+        expect(streamed.schema.fields.map((f) => f.name)).toEqual(['x', 'label']);
+        expect([...streamed.getChild('x')!]).toEqual([...reference.getChild('x')!]);
+        expect([...streamed.getChild('label')!]).toEqual([...reference.getChild('label')!]);
+        // A subset that is neither a prefix nor in the file's order: each name keeps its own values.
+        const subset = [];
+        for await (const b of source.batches({ columns: ['n', 'x'] })) subset.push(b);
+        const picked = new arrow.Table(subset);
+        expect(picked.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['x:Float64', 'n:Int32']);
+        expect([...picked.getChild('n')!]).toEqual([...reference.getChild('n')!]);
+        expect([...picked.getChild('x')!]).toEqual([...reference.getChild('x')!]);
+        const only = [];
+        for await (const b of source.batches({ only: { group: 1, rows: 5 } })) only.push(b);
+        expect(only.map((b) => b.numRows)).toEqual([5]);
+        expect(only[0]!.getChild('n')!.get(0)).toBe(500);
+        await expect(source.batches({ columns: ['nope'] }).next()).rejects.toThrow(/has no column "nope"/);
+      } finally {
+        await source.close();
+      }
+    }
+    expect([...parquetToTable(bytes, { batchSize: 300 }).batches.map((b) => b.numRows)]).toEqual([300, 200, 200]);
+  });
+
+  it('opens a Node Buffer (what fs.readFile gives) as well as a Uint8Array, for a file another writer made', async () => {
+    const file = await numbersFile(1200);
+    const source = await openParquetBytes(await readFile(file), 'buffer.parquet');
+    try {
+      const rows = [];
+      for await (const batch of source.batches({ columns: ['s', 'i'] })) rows.push(...batch.toArray().map((r) => r.toJSON()));
+      expect(rows).toHaveLength(1200);
+      expect(rows[5]).toEqual({ s: 'row 5', i: -95 });
     } finally {
       await source.close();
     }
