@@ -1,6 +1,6 @@
 import type { ClassifierDescription, DenseLayerDescription } from './classifier.js';
 import { encodedFeatureNames, numericInputs } from './encoding.js';
-import type { ModelFilesRead } from './format.js';
+import type { ModelFilesRead } from './files-read.js';
 import { HIDDEN_ACTIVATIONS } from './network.js';
 
 /**

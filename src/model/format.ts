@@ -4,9 +4,12 @@ import { MlopsError } from '../errors.js';
 import { Classifier } from './classifier.js';
 import { parseInputs, type InputColumn } from './encoding.js';
 import { parseMLmodel, stringifyMLmodel, type ColumnSpec, type MLmodel, type ModelSignature } from './mlmodel.js';
+export type { ModelFilesRead, Preprocessing } from './files-read.js';
 import { PythonFloat, pythonJsonDumps } from './python-json.js';
 import { metadataCopies, PYFUNC_FLAVOR, pyfuncCodeFiles, pyfuncEnvironmentFiles, pythonFunctionFlavor } from './python/pyfunc-flavor.js';
-import { getTf } from './tf.js';
+import type { ModelFilesRead, Preprocessing } from './files-read.js';
+import { denseModelJson, denseNetworkFromFiles, denseWeightData, TFJS_LAYERS_VERSION } from './layers-json.js';
+import { getTf, loadedTf, loadLayers } from './tf.js';
 
 export {
   appendLogModelHistory,
@@ -49,18 +52,6 @@ export interface ModelFilesMeta {
   modelUuid?: string;
 }
 
-/** The contents of preprocessing.json. */
-export interface Preprocessing {
-  featureNames: string[];
-  labels: string[];
-  mean: number[];
-  std: number[];
-  /** The raw input columns and their encoding into featureNames; absent in older models (all numeric). */
-  inputs?: InputColumn[];
-  /** The label column of the training data; absent in older models (species). */
-  labelColumn?: string;
-}
-
 /**
  * The classifier as an MLflow model directory: relative path → bytes. Besides our `tfjs` flavor
  * files it has MLmodel with a column signature (features double in; `prediction` string and one
@@ -70,26 +61,8 @@ export interface Preprocessing {
  * Serving) can use the model.
  */
 export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta): Promise<Map<string, Uint8Array>> {
-  const tf = await getTf();
   const encoder = new TextEncoder();
-  let saved: io.ModelArtifacts | undefined;
-  await classifier.model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(meta.now), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (saved?.modelTopology === undefined || saved.weightSpecs === undefined || saved.weightData === undefined) {
-    throw new MlopsError('INTERNAL', 'TensorFlow.js saved the model without its topology or weights');
-  }
-  const modelJson: io.ModelJSON = {
-    modelTopology: saved.modelTopology,
-    format: saved.format ?? 'layers-model',
-    generatedBy: saved.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-    convertedBy: saved.convertedBy ?? null,
-    weightsManifest: [{ paths: [MODEL_FILES.weights], weights: saved.weightSpecs }],
-  };
-  if (saved.trainingConfig !== undefined) modelJson.trainingConfig = saved.trainingConfig;
+  const { modelJson, weights } = await layersModelFiles(classifier);
   const preprocessing: Preprocessing = {
     featureNames: [...classifier.featureNames],
     labels: [...classifier.labels],
@@ -100,8 +73,8 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
   };
 
   const files = new Map<string, Uint8Array>();
-  files.set(MODEL_FILES.modelJson, encoder.encode(JSON.stringify(modelJson)));
-  files.set(MODEL_FILES.weights, joinWeightData(saved.weightData));
+  files.set(MODEL_FILES.modelJson, encoder.encode(modelJson));
+  files.set(MODEL_FILES.weights, weights);
   files.set(MODEL_FILES.preprocessing, encoder.encode(`${JSON.stringify(preprocessing, null, 2)}\n`));
   if (meta.inputExample !== undefined) {
     files.set(MODEL_FILES.inputExample, encoder.encode(inputExampleJson(meta.inputExample, classifier.inputs.map((input) => input.name))));
@@ -119,7 +92,7 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
         model_json: MODEL_FILES.modelJson,
         weights: MODEL_FILES.weights,
         preprocessing: MODEL_FILES.preprocessing,
-        tfjs_version: tf.version.tfjs,
+        tfjs_version: loadedTf().version.tfjs,
       },
     },
     mlflowVersion: MLFLOW_FORMAT_VERSION,
@@ -138,16 +111,6 @@ export async function modelToFiles(classifier: Classifier, meta: ModelFilesMeta)
   // MLflow 2.12 also keeps copies of MLmodel and the environment files under metadata/.
   for (const [path, bytes] of metadataCopies(files)) files.set(path, bytes);
   return files;
-}
-
-/** A model directory's files, read and checked, ready for TensorFlow.js: what readModelFiles returns. */
-export interface ModelFilesRead {
-  modelJsonPath: string;
-  preprocessingPath: string;
-  modelTopology: io.ModelJSON['modelTopology'];
-  weightSpecs: io.WeightsManifestEntry[];
-  weightData: ArrayBuffer;
-  preprocessing: Preprocessing;
 }
 
 /**
@@ -198,33 +161,70 @@ export async function readModelFiles(read: (relativePath: string) => Promise<Uin
   return { modelJsonPath, preprocessingPath, modelTopology: modelJson.modelTopology, weightSpecs, weightData: toArrayBuffer(weightBytes), preprocessing };
 }
 
-/** The second half of modelFromFiles: the files made into a classifier by TensorFlow.js. */
+/**
+ * The second half of modelFromFiles: the files made into a classifier. The files this library
+ * writes are read by our own code (see layers-json.ts); any other model is handed to
+ * tfjs-layers' loadLayersModel, which accepts it or says what is wrong with it.
+ */
 export async function classifierFromFiles(files: ModelFilesRead): Promise<Classifier> {
   const { modelJsonPath, preprocessingPath, preprocessing } = files;
   const tf = await getTf();
-  let model: LayersModel;
-  try {
-    // Without trainingConfig the model loads uncompiled: prediction needs no optimizer.
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightSpecs, weightData: files.weightData }));
-  } catch (error) {
-    throw new MlopsError('CORRUPT', `${modelJsonPath} could not be loaded by TensorFlow.js: ${(error as Error).message}`, { cause: error });
+  const layers = denseNetworkFromFiles(files);
+  let model: LayersModel | undefined;
+  if (layers === undefined) {
+    try {
+      // Without trainingConfig the model loads uncompiled: prediction needs no optimizer.
+      model = await loadLayers().loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightSpecs, weightData: files.weightData }));
+    } catch (error) {
+      throw new MlopsError('CORRUPT', `${modelJsonPath} could not be loaded by TensorFlow.js: ${(error as Error).message}`, { cause: error });
+    }
   }
   try {
-    return new Classifier({
-      model,
+    const common = {
       featureNames: preprocessing.featureNames,
       labels: preprocessing.labels,
       normalization: { mean: preprocessing.mean, std: preprocessing.std },
       ...(preprocessing.inputs ? { inputs: preprocessing.inputs } : {}),
       ...(preprocessing.labelColumn ? { labelColumn: preprocessing.labelColumn } : {}),
-    });
+    };
+    return new Classifier(model !== undefined ? { ...common, model } : { ...common, layers: layers! });
   } catch (error) {
-    model.dispose();
+    model?.dispose();
     if (error instanceof MlopsError && error.code === 'INVALID_ARGUMENT') {
       throw new MlopsError('CORRUPT', `${modelJsonPath} and ${preprocessingPath} do not make a classifier: ${error.message}`, { cause: error });
     }
     throw error;
   }
+}
+
+/**
+ * model.json's text and weights.bin: written by our own code for a classifier made from its
+ * layers (what tfjs-layers' save writes for them, byte for byte), else by the tfjs-layers model
+ * the classifier was made from.
+ */
+async function layersModelFiles(classifier: Classifier): Promise<{ modelJson: string; weights: Uint8Array }> {
+  const network = classifier.network();
+  if (network !== undefined) return { modelJson: denseModelJson(network, MODEL_FILES.weights), weights: denseWeightData(network) };
+  const tf = await getTf();
+  let saved: io.ModelArtifacts | undefined;
+  await classifier.model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (saved?.modelTopology === undefined || saved.weightSpecs === undefined || saved.weightData === undefined) {
+    throw new MlopsError('INTERNAL', 'TensorFlow.js saved the model without its topology or weights');
+  }
+  const modelJson: io.ModelJSON = {
+    modelTopology: saved.modelTopology,
+    format: saved.format ?? 'layers-model',
+    generatedBy: saved.generatedBy ?? `TensorFlow.js tfjs-layers v${TFJS_LAYERS_VERSION}`,
+    convertedBy: saved.convertedBy ?? null,
+    weightsManifest: [{ paths: [MODEL_FILES.weights], weights: saved.weightSpecs }],
+  };
+  if (saved.trainingConfig !== undefined) modelJson.trainingConfig = saved.trainingConfig;
+  return { modelJson: JSON.stringify(modelJson), weights: joinWeightData(saved.weightData) };
 }
 
 /** The MLflow signature of a classifier: what the scoring output columns are. */

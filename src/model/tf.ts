@@ -1,13 +1,16 @@
 import { createRequire } from 'node:module';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type * as TfLayers from '@tensorflow/tfjs-layers';
+import type * as TfLayersModule from '@tensorflow/tfjs-layers';
 import { MlopsError } from '../errors.js';
 
 /**
- * The parts of TensorFlow.js we use, as one namespace: tfjs-core (tensors, ops, io, backends)
- * and tfjs-layers (models), plus the package versions.
+ * The part of TensorFlow.js training and prediction run on: tfjs-core (tensors, ops, io,
+ * backends), plus its version. tfjs-layers is not in it: see loadLayers.
  */
-export type Tf = typeof TfCore & typeof TfLayers & { version: { tfjs: string; 'tfjs-core': string; 'tfjs-layers': string } };
+export type Tf = typeof TfCore & { version: { tfjs: string; 'tfjs-core': string } };
+
+/** tfjs-layers (Keras-style models), loaded only by loadLayers. */
+export type TfLayers = typeof TfLayersModule;
 
 // tfjs-node is optional: a user who has it installed gets its native backend, nobody else
 // pays for it. The specifier sits in a variable so TypeScript and bundlers do not require it.
@@ -56,16 +59,28 @@ export function loadedTf(): Tf {
 const requireCjs = createRequire(import.meta.url);
 
 /**
- * Only tfjs-core and tfjs-layers, not the `@tensorflow/tfjs` bundle: that one also loads the
- * converter, tfjs-data and the cpu and webgl backends (measured here: ~2× the load time and
- * ~25 MB more heap), and re-exports every function through a getter, which every `tf.op` call
- * then pays for (~5% of a training step). The namespace is one plain object of both packages.
+ * Only tfjs-core, not the `@tensorflow/tfjs` bundle: that one also loads the converter,
+ * tfjs-data and the cpu and webgl backends (measured here: ~2× the load time and ~25 MB more
+ * heap), and re-exports every function through a getter, which every `tf.op` call then pays for
+ * (~5% of a training step). The namespace is one plain object.
  */
 function loadNamespace(): Tf {
   const core = requireCjs('@tensorflow/tfjs-core') as typeof TfCore;
-  const layers = requireCjs('@tensorflow/tfjs-layers') as typeof TfLayers;
-  const version = { tfjs: core.version_core, 'tfjs-core': core.version_core, 'tfjs-layers': layers.version_layers };
-  return Object.assign({}, core, layers, { version }) as Tf;
+  return Object.assign({}, core, { version: { tfjs: core.version_core, 'tfjs-core': core.version_core } }) as Tf;
+}
+
+let layers: TfLayers | undefined;
+
+/**
+ * tfjs-layers, for the few who want a Keras-style LayersModel (Classifier.model) or load a model
+ * file our own reader does not understand (see format.ts). Training, prediction and the model
+ * files never need it: its 1.4 MB bundle took ~33 ms to compile, on every pipeline run.
+ * Needs `await getTf()` first (it registers with that tfjs-core instance).
+ */
+export function loadLayers(): TfLayers {
+  loadedTf();
+  layers ??= requireCjs('@tensorflow/tfjs-layers') as TfLayers;
+  return layers;
 }
 
 async function initialise(): Promise<Tf> {

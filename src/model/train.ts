@@ -1,14 +1,13 @@
-import type { LayersModel } from '@tensorflow/tfjs';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { eventLoopYielder } from '../event-loop.js';
 import { Classifier } from './classifier.js';
 import { createDenseTrainer } from './create-trainer.js';
 import type { DenseTrainerInit, DenseTraining, PreparedRows } from './dense-trainer.js';
 import type { InputColumn } from './encoding.js';
-import { buildDenseNetwork, type HiddenActivation } from './network.js';
+import { planDenseNetwork, startingLayers, type HiddenActivation, type NetworkLayer } from './network.js';
 import { checkMatrixSize, computeNormalization, normalizeRows } from './normalization.js';
 import { createRandom, permutation, type Random } from './random.js';
-import { getTf, type Tf } from './tf.js';
+import { getTf } from './tf.js';
 
 export interface TrainingOptions {
   epochs: number;
@@ -94,18 +93,21 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     normalization.std[column] = 1;
   }
   const random = createRandom(options.seed);
-  const model = buildDenseNetwork(tf, {
-    inputUnits: featureCount,
-    hiddenUnits: options.hiddenUnits,
-    activation: options.activation,
-    outputUnits: classCount,
-    seed: Math.floor(random() * 2 ** 31),
-  });
+  const network = startingLayers(
+    tf,
+    planDenseNetwork({
+      inputUnits: featureCount,
+      hiddenUnits: options.hiddenUnits,
+      activation: options.activation,
+      outputUnits: classCount,
+      seed: Math.floor(random() * 2 ** 31),
+    }),
+  );
   let trainer: DenseTraining | undefined;
   let validation: { prepared: PreparedRows; labels: Int32Array } | undefined;
   const best: { epoch: number; loss: number; weights: Float32Array | undefined } = { epoch: -1, loss: Infinity, weights: undefined };
   try {
-    trainer = createDenseTrainer(tf, { layers: startingWeights(model), activation: options.activation, learningRate: options.learningRate });
+    trainer = createDenseTrainer(tf, { layers: startingWeights(network), activation: options.activation, learningRate: options.learningRate });
     if (options.validation !== undefined) {
       const rows = options.validation;
       const normalized = normalizeRows(rows.features, rows.rows, normalization, data.featureNames);
@@ -138,9 +140,9 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
     }
     // Without restoring, early stopping would hand back weights `patience` epochs past the best.
     if (best.weights !== undefined) trainer.restore(best.weights);
-    setModelWeights(tf, model, trainer.weights());
+    const trained = trainer.weights();
     const classifier = new Classifier({
-      model,
+      layers: network.map((layer, index) => ({ ...layer, kernel: trained[index]!.kernel, bias: trained[index]!.bias })),
       featureNames: data.featureNames,
       labels: data.labelNames,
       normalization,
@@ -154,35 +156,15 @@ export async function trainClassifier(data: TrainingData, options: TrainClassifi
       stoppedEarly,
       bestEpoch: best.epoch >= 0 ? best.epoch : undefined,
     };
-  } catch (error) {
-    model.dispose();
-    throw error;
   } finally {
     if (validation !== undefined) trainer?.release(validation.prepared);
     trainer?.dispose();
   }
 }
 
-/** The freshly built network's seeded starting weights, layer by layer. */
-function startingWeights(model: LayersModel): DenseTrainerInit['layers'] {
-  return model.layers
-    .filter((layer) => layer.getClassName() === 'Dense')
-    .map((layer) => {
-      const [kernel, bias] = layer.getWeights();
-      const [inputUnits, units] = kernel!.shape as [number, number];
-      return { shape: { inputUnits, units }, kernel: kernel!.dataSync() as Float32Array, bias: bias!.dataSync() as Float32Array };
-    });
-}
-
-function setModelWeights(tf: Tf, model: LayersModel, weights: { kernel: Float32Array; bias: Float32Array }[]): void {
-  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
-  dense.forEach((layer, index) => {
-    const { kernel, bias } = weights[index]!;
-    const [kernelShape, biasShape] = layer.getWeights().map((tensor) => tensor.shape);
-    const tensors = [tf.tensor(kernel, kernelShape, 'float32'), tf.tensor(bias, biasShape, 'float32')];
-    layer.setWeights(tensors);
-    tensors.forEach((tensor) => tensor.dispose());
-  });
+/** The network's seeded starting weights, layer by layer, as the trainer takes them. */
+function startingWeights(network: readonly NetworkLayer[]): DenseTrainerInit['layers'] {
+  return network.map((layer) => ({ shape: { inputUnits: layer.inputUnits, units: layer.units }, kernel: layer.kernel, bias: layer.bias }));
 }
 
 /** Keras clips probabilities to [ε, 1 − ε] before the log in categorical cross-entropy. */

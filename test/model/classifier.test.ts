@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Classifier, type ClassifierDescription } from '../../src/model/classifier.js';
-import { buildDenseNetwork } from '../../src/model/network.js';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { buildDenseNetwork, planDenseNetwork, type HiddenActivation, type NetworkLayer } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
-import { getTf } from '../../src/model/tf.js';
+import { getTf, loadLayers } from '../../src/model/tf.js';
 import { thrownMlopsError } from '../helpers/errors.js';
 
 const tf = await getTf();
@@ -11,7 +12,7 @@ const labels = ['setosa', 'versicolor', 'virginica'];
 const normalization = { mean: [5.8, 3.0, 3.7, 1.2], std: [0.8, 0.4, 1.8, 0.8] };
 
 function makeClassifier(hiddenUnits: number[] = [6, 5], activation: 'relu' | 'tanh' | 'sigmoid' = 'tanh'): Classifier {
-  const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed: 5 });
+  const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed: 5 });
   // Non-zero biases, so that a forward pass that forgot them would show.
   model.layers.forEach((layer, index) => {
     const [kernel, bias] = layer.getWeights();
@@ -153,7 +154,7 @@ describe('new Classifier', () => {
   }
 
   it('checks names, normalisation and architecture against each other', () => {
-    const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [3], activation: 'relu', outputUnits: 3, seed: 1 });
+    const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [3], activation: 'relu', outputUnits: 3, seed: 1 });
     expectInvalid(() => new Classifier({ model, featureNames: ['a', 'b', 'c'], labels, normalization: { mean: [0, 0, 0], std: [1, 1, 1] } }), /layer 0 \("hidden_1"\) with 4 inputs where 3 were expected/);
     expectInvalid(() => new Classifier({ model, featureNames, labels: ['x', 'y'], normalization }), /softmax layer of 2 units.*output layer with 3 units/);
     expectInvalid(() => new Classifier({ model, featureNames, labels: ['x', 'x', 'y'], normalization }), /labels must be unique, "x" appears twice/);
@@ -163,8 +164,103 @@ describe('new Classifier', () => {
   });
 
   it('refuses layers other than dense ones', () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' }), tf.layers.dropout({ rate: 0.5 })] });
+    const tfl = loadLayers();
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' }), tfl.layers.dropout({ rate: 0.5 })] });
     expectInvalid(() => new Classifier({ model, featureNames, labels, normalization }), /of class Dropout/);
     model.dispose();
+  });
+});
+
+describe('Classifier made from its layers (no tfjs-layers)', () => {
+  /** Seeded weights with non-zero biases for 4 inputs → hidden → 3 classes. */
+  function layersOf(hiddenUnits: number[], activation: HiddenActivation, seed: number): NetworkLayer[] {
+    const random = createRandom(seed);
+    return planDenseNetwork({ inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed }).map((layer) => ({
+      ...layer,
+      kernel: Float32Array.from({ length: layer.inputUnits * layer.units }, () => random() * 3 - 1.5),
+      bias: Float32Array.from({ length: layer.units }, () => random() - 0.5),
+    }));
+  }
+
+  /** tfjs-layers' model of the same architecture and weights: the reference. */
+  function referenceModel(hiddenUnits: number[], activation: HiddenActivation, seed: number, layers: NetworkLayer[]) {
+    const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed });
+    const weights = layers.flatMap((layer) => [tf.tensor2d(layer.kernel, [layer.inputUnits, layer.units]), tf.tensor1d(layer.bias)]);
+    model.setWeights(weights);
+    weights.forEach((tensor) => tensor.dispose());
+    return model;
+  }
+
+  const ARCHITECTURES: [number[], HiddenActivation][] = [
+    [[], 'relu'],
+    [[16], 'relu'],
+    [[7], 'tanh'],
+    [[5], 'sigmoid'],
+    [[6, 5], 'relu'],
+    [[6, 5], 'tanh'],
+    [[8, 4], 'sigmoid'],
+  ];
+
+  it("predicts bit for bit what tfjs-layers' model predicts (relu, tanh, sigmoid; 0–2 hidden layers), as does one made from that model", () => {
+    ARCHITECTURES.forEach(([hiddenUnits, activation], index) => {
+      const layers = layersOf(hiddenUnits, activation, index + 1);
+      const classifier = new Classifier({ layers, featureNames, labels, normalization });
+      const model = referenceModel(hiddenUnits, activation, index + 1, layers);
+      const fromModel = new Classifier({ model, featureNames, labels, normalization });
+      const rows = 2_000;
+      const features = randomRows(rows, index + 10);
+      const normalized = features.map((x, i) => (x - normalization.mean[i % 4]!) / normalization.std[i % 4]!);
+      const input = tf.tensor2d(normalized, [rows, 4]);
+      const output = model.predict(input, { batchSize: rows }) as Tensor;
+      const expected = output.dataSync() as Float32Array;
+      const ours = classifier.predictProba(features, rows);
+      // As bytes: every float32 the same, not merely close.
+      expect(Buffer.from(ours.buffer).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(true);
+      expect(Buffer.from(fromModel.predictProba(features, rows).buffer).equals(Buffer.from(ours.buffer))).toBe(true);
+      [input, output].forEach((tensor) => tensor.dispose());
+      classifier.dispose();
+      fromModel.dispose();
+    });
+  });
+
+  it('describes its layers, keeps its network (copies) and builds the tfjs-layers model only when asked', () => {
+    const layers = layersOf([6], 'tanh', 3);
+    const classifier = new Classifier({ layers, featureNames, labels, normalization });
+    expect(classifier.describe().layers).toEqual(layers.map(({ name: _name, seed: _seed, ...layer }) => layer));
+    expect(classifier.network()).toEqual(layers);
+    classifier.network()![0]!.kernel.fill(0);
+    layers[0]!.kernel.fill(0);
+    expect(classifier.describe().layers[0]!.kernel.some((value) => value !== 0)).toBe(true);
+    const reference = referenceModel([6], 'tanh', 3, layersOf([6], 'tanh', 3));
+    const model = classifier.model;
+    expect(classifier.model).toBe(model);
+    expect(model.toJSON(null, false)).toEqual(reference.toJSON(null, false));
+    expect(model.getWeights().map((tensor) => [...tensor.dataSync()])).toEqual(reference.getWeights().map((tensor) => [...tensor.dataSync()]));
+    reference.dispose();
+    classifier.dispose();
+  });
+
+  it('checks the layers against the names and each other', () => {
+    const layers = layersOf([6], 'relu', 4);
+    const invalid = (edit: (copy: NetworkLayer[]) => void, message: RegExp) => {
+      const copy = layers.map((layer) => ({ ...layer }));
+      edit(copy);
+      thrownMlopsError(() => new Classifier({ layers: copy, featureNames, labels, normalization }), 'INVALID_ARGUMENT', message);
+    };
+    invalid((copy) => (copy[1]!.activation = 'tanh'), /output layer with 3 units and activation tanh/);
+    invalid((copy) => (copy[0]!.activation = 'softmax'), /layer 0 \("hidden_1"\) with activation softmax/);
+    invalid((copy) => (copy[0]!.kernel = copy[0]!.kernel.subarray(1)), /layer 0 \("hidden_1"\) with 23 kernel and 6 bias values for 4 × 6 units/);
+    invalid((copy) => (copy[1]!.name = 'hidden_1'), /layer 1 \("hidden_1"\): layer names must be unique/);
+    invalid((copy) => (copy[0]!.seed = 0.5), /initializer seed 0.5/);
+    invalid((copy) => copy.splice(0, 1), /layer 0 \("output"\) with 6 inputs where 4 were expected/);
+    invalid((copy) => copy.splice(0), /found no layers/);
+  });
+
+  it('cannot predict once disposed', () => {
+    const classifier = new Classifier({ layers: layersOf([], 'relu', 5), featureNames, labels, normalization });
+    const before = tf.memory().numTensors;
+    classifier.dispose();
+    expect(tf.memory().numTensors).toBe(before - 2);
+    thrownMlopsError(() => classifier.predictProba(randomRows(1, 1), 1), 'INVALID_ARGUMENT', /disposed/);
   });
 });

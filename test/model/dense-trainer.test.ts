@@ -4,9 +4,12 @@ import { DenseTrainer, type DenseTrainerInit } from '../../src/model/dense-train
 import { KernelRunner } from '../../src/model/kernels.js';
 import type { HiddenActivation } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
-import { getTf } from '../../src/model/tf.js';
+import { getTf, loadLayers } from '../../src/model/tf.js';
 
 const tf = await getTf();
+// The reference steps below run tfjs's gradient tape. tfjs-core's Node bundle registers no
+// gradients; tfjs-layers' bundle registers them all (the trainer itself needs none).
+loadLayers();
 
 /** Seeded starting weights for inputs → hidden… → classes. */
 function layers(sizes: number[], seed: number): DenseTrainerInit['layers'] {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Classifier } from '../../src/model/classifier.js';
 import { formatUtcTimeCreated, modelFromFiles, modelToFiles, parseMLmodel, TFJS_FLAVOR } from '../../src/model/format.js';
-import { buildDenseNetwork } from '../../src/model/network.js';
+import { buildDenseNetwork, planDenseNetwork, startingLayers } from '../../src/model/network.js';
 import { createRandom } from '../../src/model/random.js';
 import { getTf } from '../../src/model/tf.js';
 import { rejectedMlopsError } from '../helpers/errors.js';
@@ -17,7 +17,7 @@ const NOW = Date.UTC(2026, 10, 26, 20, 37, 32, 934);
 const RUN_ID = '172a088977b348f4832d36e46b8c758a';
 
 function makeClassifier(): Classifier {
-  const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [8, 5], activation: 'sigmoid', outputUnits: 3, seed: 3 });
+  const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [8, 5], activation: 'sigmoid', outputUnits: 3, seed: 3 });
   const random = createRandom(8);
   const values = model.getWeights().map((weight) => tf.tensor(Float32Array.from({ length: weight.size }, () => random() * 2 - 1), weight.shape));
   model.setWeights(values);
@@ -195,5 +195,49 @@ describe('formatUtcTimeCreated', () => {
   it('writes MLflow’s UTC timestamp with microseconds', () => {
     expect(formatUtcTimeCreated(NOW)).toBe('2026-11-26 20:37:32.934000');
     expect(formatUtcTimeCreated(Date.UTC(2027, 0, 2, 3, 4, 5, 6))).toBe('2027-01-02 03:04:05.006000');
+  });
+});
+
+describe('model files of a classifier made from its layers', () => {
+  const plan = planDenseNetwork({ inputUnits: 4, hiddenUnits: [8, 5], activation: 'sigmoid', outputUnits: 3, seed: 3 });
+  function layersClassifier(): Classifier {
+    const random = createRandom(8);
+    const layers = startingLayers(tf, plan).map((layer) => ({ ...layer, bias: layer.bias.map(() => random() - 0.5) }));
+    return new Classifier({ layers, featureNames, labels, normalization: { mean: [5.8, 3.0, 3.7, 1.2], std: [0.8, 0.4, 1.8, 0.8] } });
+  }
+
+  it("are the files the classifier's tfjs-layers model writes, byte for byte, and load back to the same predictions", async () => {
+    const original = layersClassifier();
+    const ours = await modelToFiles(original, { runId: RUN_ID, artifactPath: 'model', now: NOW, modelUuid: 'a'.repeat(32) });
+    // The same classifier made from its tfjs-layers model is saved by that model.
+    const viaModel = new Classifier({ model: original.model, featureNames, labels, normalization: original.normalization });
+    const theirs = await modelToFiles(viaModel, { runId: RUN_ID, artifactPath: 'model', now: NOW, modelUuid: 'a'.repeat(32) });
+    expect([...ours.keys()]).toEqual([...theirs.keys()]);
+    for (const [path, bytes] of ours) expect(Buffer.from(bytes).equals(Buffer.from(theirs.get(path)!)), path).toBe(true);
+    await writeDirectory(ours);
+    const loaded = await modelFromFiles(readFromDir);
+    expect(loaded.network()).toEqual(original.network());
+    const rows = randomRows(500);
+    expect(loaded.predictProba(rows, 500)).toEqual(original.predictProba(rows, 500));
+    // Written again, the loaded classifier's files are the same.
+    const again = await modelToFiles(loaded, { runId: RUN_ID, artifactPath: 'model', now: NOW, modelUuid: 'a'.repeat(32) });
+    expect(Buffer.from(again.get('model.json')!).equals(Buffer.from(ours.get('model.json')!))).toBe(true);
+    [viaModel, loaded].forEach((classifier) => classifier.dispose());
+  });
+
+  it('a model.json our reader does not write itself is read by tfjs-layers, with the same predictions', async () => {
+    const original = layersClassifier();
+    const files = await modelToFiles(original, { runId: RUN_ID, artifactPath: 'model', now: NOW });
+    const modelJson = JSON.parse(new TextDecoder().decode(files.get('model.json'))) as { modelTopology: { config: { layers: { config: Record<string, unknown> }[] } } };
+    // Keras needs the input shape on the first layer only.
+    delete modelJson.modelTopology.config.layers[1]!.config['batch_input_shape'];
+    files.set('model.json', new TextEncoder().encode(JSON.stringify(modelJson)));
+    await writeDirectory(files);
+    const loaded = await modelFromFiles(readFromDir);
+    expect(loaded.network()).toBeUndefined();
+    const rows = randomRows(500);
+    expect(loaded.predictProba(rows, 500)).toEqual(original.predictProba(rows, 500));
+    original.dispose();
+    loaded.dispose();
   });
 });

@@ -12,7 +12,7 @@ const tf = await getTf();
 describe('DenseForward', () => {
   for (const activation of HIDDEN_ACTIVATIONS) {
     it(`agrees with tfjs on 2,000 seeded rows for a ${activation} network with two hidden layers`, () => {
-      const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [16, 8], activation, outputUnits: 3, seed: 5 });
+      const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [16, 8], activation, outputUnits: 3, seed: 5 });
       const classifier = new Classifier({ model, featureNames: ['a', 'b', 'c', 'd'], labels: ['x', 'y', 'z'], normalization: { mean: [5, 3, 4, 1], std: [0.8, 0.4, 1.7, 0.7] } });
       const random = createRandom(9);
       const rows = 2000;
@@ -42,7 +42,7 @@ describe('DenseForward', () => {
   });
 
   it('checks the matrix size', async () => {
-    const model = buildDenseNetwork(tf, { inputUnits: 2, hiddenUnits: [], activation: 'relu', outputUnits: 2, seed: 1 });
+    const model = buildDenseNetwork({ inputUnits: 2, hiddenUnits: [], activation: 'relu', outputUnits: 2, seed: 1 });
     const classifier = new Classifier({ model, featureNames: ['a', 'b'], labels: ['x', 'y'], normalization: { mean: [0, 0], std: [1, 1] } });
     expect(() => new DenseForward(classifier.describe()).predictProba([1, 2, 3], 2)).toThrow(/expected rows × columns = 2 × 2 = 4/);
     classifier.dispose();

@@ -1,6 +1,6 @@
 import { MlopsError } from '../../errors.js';
 import { Classifier } from '../classifier.js';
-import { buildDenseNetwork } from '../network.js';
+import { planDenseNetwork } from '../network.js';
 import { getTf } from '../tf.js';
 import type { ImportedNetwork } from './read-estimator.js';
 
@@ -18,36 +18,29 @@ export interface ToClassifierOptions {
  */
 export async function networkToClassifier(network: ImportedNetwork, options: ToClassifierOptions): Promise<Classifier> {
   const featureNames = resolveFeatureNames(network, options.featureNames);
-  const tf = await getTf();
+  await getTf();
   const hidden = network.layers.slice(0, -1);
   const output = network.layers[network.layers.length - 1]!;
-  const model = buildDenseNetwork(tf, {
+  // The names and initializer seeds model.json records: those of a network planned from seed 0.
+  const plan = planDenseNetwork({
     inputUnits: network.featureCount,
     hiddenUnits: hidden.map((layer) => layer.units),
     activation: network.activation,
     outputUnits: output.units,
     seed: 0,
   });
-  try {
-    const weights = network.layers.flatMap((layer) => [
-      tf.tensor2d(Float32Array.from(layer.kernel), [layer.inputUnits, layer.units], 'float32'),
-      tf.tensor1d(Float32Array.from(layer.bias), 'float32'),
-    ]);
-    model.setWeights(weights);
-    weights.forEach((tensor) => tensor.dispose());
-    return new Classifier({
-      model,
-      featureNames,
-      labels: network.labels,
-      normalization: network.normalization ?? {
-        mean: new Array<number>(network.featureCount).fill(0),
-        std: new Array<number>(network.featureCount).fill(1),
-      },
-    });
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  return new Classifier({
+    layers: plan.map((layer, index) => {
+      const imported = network.layers[index]!;
+      return { ...layer, kernel: Float32Array.from(imported.kernel), bias: Float32Array.from(imported.bias) };
+    }),
+    featureNames,
+    labels: network.labels,
+    normalization: network.normalization ?? {
+      mean: new Array<number>(network.featureCount).fill(0),
+      std: new Array<number>(network.featureCount).fill(1),
+    },
+  });
 }
 
 function resolveFeatureNames(network: ImportedNetwork, expected: readonly string[]): string[] {

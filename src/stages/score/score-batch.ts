@@ -1,12 +1,10 @@
 import * as arrow from 'apache-arrow';
-import type { Tensor } from '@tensorflow/tfjs';
 import { MlopsError } from '../../errors.js';
 import { threadBufferPool } from '../../io/buffer-pool.js';
 import type { Classifier, ClassifierDescription } from '../../model/classifier.js';
 import { encodeRawMatrix, isPlainNumeric, numericInputs, type InputColumn } from '../../model/encoding.js';
 import { utf8Vector } from '../../io/utf8-vector.js';
 import { Float32Forward } from '../../model/forward32.js';
-import { loadedTf } from '../../model/tf.js';
 import { rawMatrixFromArrow } from '../features.js';
 import { dictionaryEncodedSchema, predictionSchema } from './output-schema.js';
 
@@ -335,25 +333,11 @@ function plainEngine(forward: Float32Forward): ProbabilityEngine {
 }
 
 /**
- * Runs the model on normalised features — the whole batch as one tensor — and hands the row-major
- * probabilities to `use`. It calls model.execute, which is what model.predict(x, {batchSize})
- * runs per batch: predict first slices its input into batches and concatenates their outputs,
- * two copies through wasm memory even when a single batch of `rows` covers the input.
- * On the wasm backend `use` reads the probabilities where tfjs computed them, in wasm memory
- * (dataSync would copy them out first); the view is only valid inside `use`. Nothing is returned
- * from tf.tidy but the tensor: tidy walks whatever its callback returns, and walking a 64Ki-row
- * typed array element by element made Classifier.predictProba ~20× slower than this.
+ * Runs the classifier on normalised features — the whole batch as one tensor — and hands the
+ * row-major probabilities to `use`, a view only valid inside it (see Classifier.withProbabilities).
  */
 export function withProbabilities(classifier: Classifier, normalized: Float32Array, rows: number, featureCount: number, use: (probabilities: Float32Array) => void): void {
-  const tf = loadedTf();
-  const model = classifier.model;
-  const output = tf.tidy(() => model.execute(tf.tensor2d(normalized, [rows, featureCount], 'float32'), model.outputs[0]!.name) as Tensor);
-  try {
-    const backend = tf.backend() as { typedArrayFromHeap?: (tensor: Tensor) => Float32Array };
-    use(typeof backend.typedArrayFromHeap === 'function' && output.dtype === 'float32' ? backend.typedArrayFromHeap(output) : (output.dataSync() as Float32Array));
-  } finally {
-    output.dispose();
-  }
+  classifier.withProbabilities(normalized.subarray(0, rows * featureCount), rows, use);
 }
 
 /**

@@ -64,7 +64,7 @@ async function irisRows(): Promise<{ rows: number[][]; species: string[] }> {
 }
 
 function randomClassifier(hiddenUnits: number[], activation: HiddenActivation, seed: number): Classifier {
-  const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed });
+  const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits, activation, outputUnits: 3, seed });
   const random = createRandom(seed);
   const values = model.getWeights().map((weight) => tf.tensor(Float32Array.from({ length: weight.size }, () => random() * 4 - 2), weight.shape));
   model.setWeights(values);

@@ -39,7 +39,7 @@ function readIris(): { rows: number[][]; species: string[] } {
 
 /** A seeded classifier with random (non-zero) weights and biases: no training needed to exercise every activation. */
 function randomClassifier(hiddenUnits: number[], activation: HiddenActivation, seed: number, featureNames = FEATURES, labels = LABELS): Classifier {
-  const model = buildDenseNetwork(tf, { inputUnits: featureNames.length, hiddenUnits, activation, outputUnits: labels.length, seed });
+  const model = buildDenseNetwork({ inputUnits: featureNames.length, hiddenUnits, activation, outputUnits: labels.length, seed });
   let state = seed;
   const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
   for (const layer of model.layers) {

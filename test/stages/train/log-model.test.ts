@@ -13,7 +13,7 @@ const tf = await getTf();
 describe('logAndRegisterModel', () => {
   it('logs the MLflow model files and history, and registers a tagged version pointing at them', async () => {
     const { ctx } = await localStage(await tempDir());
-    const model = buildDenseNetwork(tf, { inputUnits: 4, hiddenUnits: [], activation: 'relu', outputUnits: 3, seed: 3 });
+    const model = buildDenseNetwork({ inputUnits: 4, hiddenUnits: [], activation: 'relu', outputUnits: 3, seed: 3 });
     const classifier = new Classifier({ model, featureNames: ['a', 'b', 'c', 'd'], labels: ['x', 'y', 'z'], normalization: { mean: [0, 0, 0, 0], std: [1, 1, 1, 1] } });
     const version = await withTrainingRun(ctx, { modelName: 'main.t.m', experimentName: EXPERIMENT, verb: 'train' }, (run) =>
       logAndRegisterModel(ctx, run, classifier, { modelName: 'main.t.m', inputExample: [[1, 2, 3, 4]], versionTags: { 'mlops.model_source': 'test' } }),
