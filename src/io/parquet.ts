@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import * as pq from './parquet-wasm.js';
-import { MlopsError } from '../errors.js';
+import { MlopsError, throwIfAborted } from '../errors.js';
+import { parquetRowGroupRows } from './parquet-footer.js';
 import { checkParquetMagic } from './parquet-magic.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
 import { threadBufferPool } from './buffer-pool.js';
@@ -154,6 +155,87 @@ export async function openParquetRanges(size: number, read: ReadRange, name: str
   return sourceOf(await openWasmParquetRanges(size, read, name));
 }
 
+/**
+ * A ParquetSource over a whole file already in memory, decoded with parquet-wasm's synchronous
+ * reader, one row group at a time: the same schema, row counts and batches as openParquetBytes
+ * (each batch within one row group, at most batchSize rows). For small files: the asynchronous
+ * reader behind openParquetFile is a separate part of parquet-wasm's code, which V8 compiles on
+ * its first use (~30 ms of a cold run), while this reader is the one reading the ingested data
+ * for training already uses (parquetToTable).
+ */
+export function parquetBytesSource(bytes: Uint8Array, name: string): ParquetSource {
+  const rowGroupRows = parquetRowGroupRows(bytes, name);
+  let schema: arrow.Schema;
+  try {
+    schema = new arrow.MessageReader(pq.readSchema(bytes).intoIPCStream()).readSchema(true)!;
+  } catch (error) {
+    throw new MlopsError('CORRUPT', `Cannot read the schema of Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+  }
+  return {
+    schema,
+    rows: rowGroupRows.reduce((sum, rows) => sum + rows, 0),
+    rowGroups: rowGroupRows.length,
+    rowGroupRows,
+    name,
+    batches: (options = {}) => bytesBatches(bytes, name, schema, rowGroupRows, options),
+    close: async () => undefined,
+  };
+}
+
+async function* bytesBatches(bytes: Uint8Array, name: string, schema: arrow.Schema, rowGroupRows: number[], options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+  const { columns, batchSize } = streamPlan(name, schema, options);
+  // The synchronous reader decodes every column; the asked ones are kept, in the file's order (as the streaming reader gives them).
+  const kept = schema.fields.map((field) => field.name).filter((column) => columns.includes(column));
+  const groups = options.only === undefined ? rowGroupRows.map((_, index) => index) : [options.only.group];
+  for (const group of groups) {
+    if (rowGroupRows[group] === 0) continue;
+    let table: pq.Table;
+    try {
+      table = pq.readParquet(bytes, { batchSize, rowGroups: [group], ...(options.only === undefined ? {} : { limit: options.only.rows }) });
+    } catch (error) {
+      throw new MlopsError('CORRUPT', `Cannot read Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+    }
+    try {
+      const count = table.numBatches;
+      for (let index = 0; index < count; index++) {
+        throwIfAborted(options.signal);
+        const batch = table.recordBatch(index);
+        if (batch === undefined) break;
+        yield keepColumns(arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!, kept);
+      }
+    } finally {
+      table.free();
+    }
+  }
+}
+
+/** The batch with only the `kept` columns, in that order (RecordBatch.select loses the values of dictionary and string columns). */
+function keepColumns(batch: arrow.RecordBatch, kept: readonly string[]): arrow.RecordBatch {
+  if (kept.length === batch.schema.fields.length) return batch;
+  const indices = kept.map((name) => batch.schema.fields.findIndex((field) => field.name === name));
+  const fields = indices.map((index) => batch.schema.fields[index]!);
+  const children = indices.map((index) => batch.data.children[index]!);
+  const schema = new arrow.Schema(fields, batch.schema.metadata);
+  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: batch.numRows, nullCount: 0, children }));
+}
+
+/** The columns to read (checked against the schema), the batch size, and whether batches can be copied straight out of wasm memory. */
+function streamPlan(name: string, schema: arrow.Schema, options: ParquetStreamOptions): { columns: readonly string[]; batchSize: number; direct: boolean } {
+  const batchSize = options.batchSize ?? DEFAULT_PARQUET_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new MlopsError('INVALID_ARGUMENT', `Parquet batchSize must be a positive integer; found ${batchSize}`);
+  }
+  const columns = options.columns ?? schema.fields.map((field) => field.name);
+  for (const column of columns) {
+    if (schema.fields.every((field) => field.name !== column)) {
+      throw new MlopsError('SCHEMA_MISMATCH', `Parquet file ${name} has no column "${column}"`, { details: { source: name, column } });
+    }
+  }
+  // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
+  const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
+  return { columns, batchSize, direct };
+}
+
 async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {
   const { file, name } = opened;
   try {
@@ -188,18 +270,7 @@ async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {
 }
 
 async function* streamBatches(opened: WasmParquetFile, schema: arrow.Schema, options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
-  const batchSize = options.batchSize ?? DEFAULT_PARQUET_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new MlopsError('INVALID_ARGUMENT', `Parquet batchSize must be a positive integer; found ${batchSize}`);
-  }
-  const columns = options.columns ?? schema.fields.map((field) => field.name);
-  for (const column of columns) {
-    if (schema.fields.every((field) => field.name !== column)) {
-      throw new MlopsError('SCHEMA_MISMATCH', `Parquet file ${opened.name} has no column "${column}"`, { details: { source: opened.name, column } });
-    }
-  }
-  // Numbers are copied straight out of wasm memory; other types take the (slower) IPC route.
-  const direct = columns.every((column) => canCopyFromC(schema.fields.find((field) => field.name === column)!.type));
+  const { columns, batchSize, direct } = streamPlan(opened.name, schema, options);
   const only = options.only === undefined ? {} : { rowGroups: [options.only.group], limit: options.only.rows };
   for await (const batch of streamWasmBatches(opened, { columns, batchSize, ...only, ...(options.signal ? { signal: options.signal } : {}) })) {
     yield direct ? copyBatch(batch) : arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
