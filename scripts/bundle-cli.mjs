@@ -7,8 +7,10 @@
 //   node scripts/bundle-cli.mjs [--root DIR]      (run by scripts/fresh-build.mjs after tsc)
 //
 // Packages with native code, wasm files or CommonJS bundles that find files beside themselves
-// (tfjs, better-sqlite3, parquet-wasm, the Azure and Connect SDKs) stay external: Node loads them
-// from node_modules as before. Modules that `import()` lazily stay lazy (they become chunks).
+// (tfjs, parquet-wasm, the Azure and Connect SDKs) stay external: Node loads them from
+// node_modules as before. better-sqlite3's JavaScript is bundled (Node's CommonJS loader took ~15 ms
+// for its ~15 files): src/tracking/sql-store/database.ts loads its native addon itself and hands it
+// over (`nativeBinding`), so the package's `bindings` lookup, which stays external, never runs. Modules that `import()` lazily stay lazy (they become chunks).
 // The bundle sits beside dist/cli/main.js, and its chunks in dist/cli-chunks/: both two folders
 // below the package root like every compiled module that finds files by `new URL('../../…',
 // import.meta.url)` (the package root, its package.json); worker scripts are looked up in dist/
@@ -24,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 const CHUNKS_DIR = 'cli-chunks';
 
 /** Bare imports bundled in; every other package stays an import from node_modules. */
-const BUNDLED_PACKAGES = ['apache-arrow', 'flatbuffers', 'tslib', 'yaml'];
+const BUNDLED_PACKAGES = ['apache-arrow', 'better-sqlite3', 'flatbuffers', 'tslib', 'yaml'];
 
 export async function bundleCli(root) {
   const { build } = await import('rolldown');

@@ -12,10 +12,10 @@
 // incremental tsc takes seconds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const DIGEST_FILE = '.build-digest';
 
@@ -74,12 +74,27 @@ export async function build(root) {
   const cli = path.join(root, 'dist', 'cli', 'main.js');
   // Loaded only to build: rolldown's native binding would cost an up-to-date `npm start` ~0.3 s.
   if (existsSync(cli)) await (await import('./bundle-cli.mjs')).bundleCli(root);
+  await writeSchemaTemplate(root);
   // The CLI runs through its shebang (node flags included), as the installed `mlops` bin does.
   for (const file of [cli, path.join(root, 'dist', 'cli', 'mlops.mjs')]) if (existsSync(file)) chmodSync(file, 0o755);
   const target = path.join(root, 'dist', DIGEST_FILE);
   writeFileSync(`${target}.tmp`, `${JSON.stringify({ digest })}\n`);
   renameSync(`${target}.tmp`, target);
   return 0;
+}
+
+/**
+ * The empty MLflow tracking database that new local databases start as a copy of (see
+ * src/tracking/schema-template.ts): made by the compiled schema code itself, so it is exactly what
+ * the schema statements give. Only templates for the current revision are kept.
+ */
+async function writeSchemaTemplate(root) {
+  const database = path.join(root, 'dist', 'tracking', 'sql-store', 'database.js');
+  const template = path.join(root, 'dist', 'tracking', 'schema-template.js');
+  if (!existsSync(database) || !existsSync(template)) return;
+  rmSync(path.join(root, 'dist', 'mlflow-schema'), { recursive: true, force: true });
+  const { schemaTemplatePath } = await import(pathToFileURL(template).href);
+  (await import(pathToFileURL(database).href)).writeSchemaTemplate(schemaTemplatePath());
 }
 
 async function main(argv) {

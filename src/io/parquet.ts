@@ -4,6 +4,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { toMlopsError } from './fs-errors.js';
 import { decodeOwnParquet } from './parquet-decode.js';
+import { parquetRowGroupRows } from './parquet-footer.js';
 import { checkParquetMagic } from './parquet-magic.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
 import { threadBufferPool } from './buffer-pool.js';
@@ -255,6 +256,68 @@ function checkColumns(schema: arrow.Schema, columns: readonly string[] | undefin
  */
 export async function openParquetRanges(size: number, read: ReadRange, name: string): Promise<ParquetSource> {
   return sourceOf(await openWasmParquetRanges(size, read, name));
+}
+
+/**
+ * A ParquetSource over a whole file already in memory, decoded with parquet-wasm's synchronous
+ * reader, one row group at a time: the same schema, row counts and batches as openParquetBytes
+ * (each batch within one row group, at most batchSize rows). For small files: the asynchronous
+ * reader behind openParquetFile is a separate part of parquet-wasm's code, which V8 compiles on
+ * its first use (~30 ms of a cold run), while this reader is the one reading the ingested data
+ * for training already uses (parquetToTable).
+ */
+export function parquetBytesSource(bytes: Uint8Array, name: string): ParquetSource {
+  const own = decodeOwnParquet(bytes);
+  if (own !== undefined) return tableSource(own, name);
+  const rowGroupRows = parquetRowGroupRows(bytes, name);
+  let schema: arrow.Schema;
+  try {
+    schema = new arrow.MessageReader(pq.readSchema(bytes).intoIPCStream()).readSchema(true)!;
+  } catch (error) {
+    throw new MlopsError('CORRUPT', `Cannot read the schema of Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+  }
+  return {
+    schema,
+    rows: rowGroupRows.reduce((sum, rows) => sum + rows, 0),
+    rowGroups: rowGroupRows.length,
+    rowGroupRows,
+    name,
+    batches: (options = {}) => bytesBatches(bytes, name, schema, rowGroupRows, options),
+    close: async () => undefined,
+  };
+}
+
+async function* bytesBatches(bytes: Uint8Array, name: string, schema: arrow.Schema, rowGroupRows: number[], options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+  const batchSize = checkBatchSize(options.batchSize);
+  const columns = checkColumns(schema, options.columns, name);
+  // The synchronous reader decodes every column; the asked ones are kept, in the file's order (as the streaming reader gives them).
+  const kept = schema.fields.map((field) => field.name).filter((column) => columns.includes(column));
+  const keepsAll = kept.length === schema.fields.length;
+  const groups = options.only === undefined ? rowGroupRows.map((_, index) => index) : [options.only.group];
+  for (const group of groups) {
+    if (rowGroupRows[group] === 0) continue;
+    let table: pq.Table;
+    try {
+      // A file of one row group is read with the options training's read already used: parquet-wasm
+      // compiles its handling of rowGroups and limit on their first use (~10 ms cold).
+      const whole = options.only === undefined && rowGroupRows.length === 1;
+      table = pq.readParquet(bytes, whole ? { batchSize } : { batchSize, rowGroups: [group], ...(options.only === undefined ? {} : { limit: options.only.rows }) });
+    } catch (error) {
+      throw new MlopsError('CORRUPT', `Cannot read Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+    }
+    try {
+      const count = table.numBatches;
+      for (let index = 0; index < count; index++) {
+        throwIfAborted(options.signal);
+        const batch = table.recordBatch(index);
+        if (batch === undefined) break;
+        const decoded = arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
+        yield keepsAll ? decoded : selectColumns(decoded, kept);
+      }
+    } finally {
+      table.free();
+    }
+  }
 }
 
 async function sourceOf(opened: WasmParquetFile): Promise<ParquetSource> {

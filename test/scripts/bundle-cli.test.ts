@@ -27,7 +27,7 @@ function importsOf(source: string): string[] {
 }
 
 describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
-  it('is the package bin, executable: one entry and lazily imported chunks that hold our modules, apache-arrow and yaml', async () => {
+  it("is the package bin, executable: one entry and lazily imported chunks that hold our modules, apache-arrow, yaml and better-sqlite3's JavaScript", async () => {
     const path = await bin();
     expect(path).toBe(join(repoRoot, 'dist', 'cli', 'mlops.mjs'));
     expect((await stat(path)).mode & 0o111).toBe(0o111);
@@ -37,8 +37,11 @@ describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
     const files = [path, ...chunks.map((name) => join(chunksDir, name))];
     const imports = new Map(await Promise.all(files.map(async (file) => [file, importsOf(await readFile(file, 'utf8'))] as const)));
     const all = [...imports.values()].flat();
-    // Our modules, apache-arrow and yaml are inside; only other packages are imported from node_modules.
-    expect(all.filter((specifier) => /^(apache-arrow|yaml)(\/|$)/.test(specifier))).toEqual([]);
+    // Our modules, apache-arrow, yaml and better-sqlite3's JavaScript are inside; only other packages are imported from node_modules.
+    expect(all.filter((specifier) => /^(apache-arrow|yaml|better-sqlite3)(\/|$)/.test(specifier))).toEqual([]);
+    const sources = new Map(await Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')] as const)));
+    const holdsSqlite = (file: string) => sources.get(file)!.includes('function Database(filenameGiven, options)');
+    expect(files.filter(holdsSqlite)).toHaveLength(1);
     expect(all).toContain('parquet-wasm/esm');
     // Every relative import is a chunk of this build.
     for (const [file, specifiers] of imports) {
@@ -54,6 +57,7 @@ describe('the bundled mlops bin (dist/cli/mlops.mjs)', () => {
     visit(path);
     const packages = [...loaded].flatMap((file) => (imports.get(file) ?? []).filter((s) => !s.startsWith('.') && !s.startsWith('node:')));
     expect(packages.filter((s) => /^(@tensorflow|better-sqlite3|@bufbuild|@connectrpc|parquet-wasm)/.test(s))).toEqual([]);
+    expect([...loaded].filter(holdsSqlite)).toEqual([]);
   });
 
   it('runs pipeline_job end to end in a fresh folder (package root, config and stages found from the bundle), then scores a large input with the reading worker', { timeout: 120_000 }, async () => {

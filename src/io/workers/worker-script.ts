@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { MlopsError } from '../../errors.js';
+import { shareParquetWasmWithWorkers, workerThreads } from '../parquet-wasm-module.js';
 
 /**
  * The compiled worker script `fileName`: a name (e.g. 'parquet-encode-worker.js') is beside this
@@ -31,10 +32,13 @@ function workerScript(fileName: string): URL {
  */
 export function startWorker(fileName: string, options: WorkerOptions = {}): Worker {
   const script = workerScript(fileName);
+  const threads = workerThreads();
+  // The worker inherits parquet-wasm's compiled module instead of compiling it again.
+  shareParquetWasmWithWorkers(threads);
   let execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
   for (;;) {
     try {
-      return new Worker(script, { execArgv, ...options });
+      return new threads.Worker(script, { execArgv, ...options });
     } catch (error) {
       const refused = refusedFlags(error);
       const kept = execArgv.filter((arg) => !refused.has(arg));
