@@ -2,6 +2,7 @@ import * as arrow from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { PARQUET_CREATED_BY } from './parquet-encode.js';
 import { snappyUncompress } from './snappy.js';
+import { readUleb128 } from './uleb128.js';
 import { ThriftCompactReader, type ThriftStruct, type ThriftValue } from './thrift-compact.js';
 
 /**
@@ -324,13 +325,9 @@ export function decodeHybrid(bytes: Uint8Array, bitWidth: number, count: number)
   let position = 0;
   let filled = 0;
   while (filled < count) {
-    let header = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (position >= bytes.length || shift > 28) throw new RangeError('hybrid run header past the end');
-      const byte = bytes[position++]!;
-      header += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-    }
+    const run = readUleb128(bytes, position);
+    const header = run.value;
+    position = run.next;
     if (header % 2 === 0) {
       const runLength = header / 2;
       if (position + byteWidth > bytes.length) throw new RangeError('hybrid RLE value past the end');

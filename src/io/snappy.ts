@@ -6,6 +6,8 @@
  * Format: https://github.com/google/snappy/blob/main/format_description.txt
  */
 
+import { readUleb128 } from './uleb128.js';
+
 const BLOCK_SIZE = 1 << 16;
 const MAX_TABLE_BITS = 14;
 /** Blocks shorter than this are emitted as one literal: too short for a match to pay off. */
@@ -185,14 +187,9 @@ function emitCopy2(offset: number, length: number, out: Uint8Array, op: number):
  * the page is). Throws a RangeError on input that does not decode to exactly that length.
  */
 export function snappyUncompress(input: Uint8Array, expectedLength: number): Uint8Array {
-  let ip = 0;
-  let length = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (ip >= input.length || shift > 28) throw new RangeError('snappy: truncated length header');
-    const byte = input[ip++]!;
-    length += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) break;
-  }
+  const header = readUleb128(input, 0);
+  const length = header.value;
+  let ip = header.next;
   if (length !== expectedLength) throw new RangeError(`snappy: the block holds ${length} bytes, the page header says ${expectedLength}`);
   const out = new Uint8Array(length);
   let op = 0;

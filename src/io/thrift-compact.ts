@@ -4,6 +4,8 @@
  * Spec: https://github.com/apache/thrift/blob/master/doc/specs/thrift-compact-protocol.md
  */
 
+import { readUleb128 } from './uleb128.js';
+
 export const ThriftType = {
   BOOL_TRUE: 1,
   BOOL_FALSE: 2,
@@ -254,17 +256,10 @@ export class ThriftCompactReader {
     return this.bytes[this.#take(1)]!;
   }
 
-  /** Unsigned LEB128, as a float (exact to 2^53). */
   #varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.#byte();
-      result += (byte & 0x7f) * scale;
-      if (byte < 0x80) return result;
-      scale *= 0x80;
-    }
-    throw new RangeError(`Thrift varint longer than 10 bytes before byte ${this.#position}`);
+    const { value, next } = readUleb128(this.bytes, this.#position);
+    this.#position = next;
+    return value;
   }
 }
 

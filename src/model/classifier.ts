@@ -252,15 +252,20 @@ function readModelLayers(model: LayersModel): { layer: DenseLayerDescription; bi
   });
 }
 
-/** The same rules as checkArchitecture, for layers given as data; also their weights' sizes, names and seeds. */
-function checkNetwork(layers: readonly NetworkLayer[], featureCount: number, labelCount: number): void {
-  const fail = (found: string): never => {
+/** Throws the one message both checks give for a network that is not dense layers ending in a softmax over the labels. */
+function architectureFailure(featureCount: number, labelCount: number): (found: string) => never {
+  return (found) => {
     throw new MlopsError(
       'INVALID_ARGUMENT',
       `The model must be dense layers (${HIDDEN_ACTIVATIONS.join('|')}) ending in a softmax layer of ${labelCount} units ` +
         `over ${featureCount} inputs; found ${found}`,
     );
   };
+}
+
+/** The same rules as checkArchitecture, for layers given as data; also their weights' sizes, names and seeds. */
+function checkNetwork(layers: readonly NetworkLayer[], featureCount: number, labelCount: number): void {
+  const fail = architectureFailure(featureCount, labelCount);
   if (layers.length === 0) fail('no layers');
   const names = new Set<string>();
   let inputUnits = featureCount;
@@ -328,13 +333,7 @@ function checkNormalization(normalization: Normalization, featureCount: number):
 
 function checkArchitecture(model: LayersModel, featureCount: number, labelCount: number): void {
   const layers = denseLayers(model);
-  const fail = (found: string): never => {
-    throw new MlopsError(
-      'INVALID_ARGUMENT',
-      `The model must be dense layers (${HIDDEN_ACTIVATIONS.join('|')}) ending in a softmax layer of ${labelCount} units ` +
-        `over ${featureCount} inputs; found ${found}`,
-    );
-  };
+  const fail = architectureFailure(featureCount, labelCount);
   if (layers.length === 0) fail('no layers');
   layers.forEach((layer, index) => {
     if (layer.getClassName() !== 'Dense') fail(`layer ${index} ("${layer.name}") of class ${layer.getClassName()}`);

@@ -196,15 +196,7 @@ export class DenseTrainer implements DenseTraining {
 
   /** The current weights per layer, as plain arrays (kernels row-major inputs × units). */
   weights(): { kernel: Float32Array; bias: Float32Array }[] {
-    const flat = this.#k.read(this.#params);
-    let offset = 0;
-    return this.#shapes.map((shape) => {
-      const kernel = flat.slice(offset, offset + shape.inputUnits * shape.units);
-      offset += kernel.length;
-      const bias = flat.slice(offset, offset + shape.units);
-      offset += bias.length;
-      return { kernel, bias };
-    });
+    return splitWeights(this.#k.read(this.#params), this.#shapes);
   }
 
   dispose(): void {
@@ -288,6 +280,18 @@ export class DenseTrainer implements DenseTraining {
     this.#m = scope.keep(m);
     this.#v = scope.keep(v);
   }
+}
+
+/** The flat weights (per layer the kernel row-major inputs × units, then the bias) as copies per layer. */
+export function splitWeights(flat: Float32Array, shapes: readonly DenseShape[]): { kernel: Float32Array; bias: Float32Array }[] {
+  let offset = 0;
+  return shapes.map((shape) => {
+    const kernel = flat.slice(offset, offset + shape.inputUnits * shape.units);
+    offset += kernel.length;
+    const bias = flat.slice(offset, offset + shape.units);
+    offset += bias.length;
+    return { kernel, bias };
+  });
 }
 
 function kernelPrepared(prepared: PreparedRows): KernelPreparedRows {

@@ -1,6 +1,6 @@
 import type { DataId, KernelBackend } from '@tensorflow/tfjs-core';
 import { MlopsError } from '../errors.js';
-import type { DenseShape, DenseTraining, DenseTrainerInit, PreparedRows } from './dense-trainer.js';
+import { splitWeights, type DenseShape, type DenseTraining, type DenseTrainerInit, type PreparedRows } from './dense-trainer.js';
 import type { HiddenActivation } from './network.js';
 import type { Tf } from './tf.js';
 
@@ -356,15 +356,7 @@ export class WasmDenseTrainer implements DenseTraining {
   }
 
   weights(): { kernel: Float32Array; bias: Float32Array }[] {
-    const flat = this.snapshot();
-    let offset = 0;
-    return this.#shapes.map((shape) => {
-      const kernel = flat.slice(offset, offset + shape.inputUnits * shape.units);
-      offset += kernel.length;
-      const bias = flat.slice(offset, offset + shape.units);
-      offset += bias.length;
-      return { kernel, bias };
-    });
+    return splitWeights(this.snapshot(), this.#shapes);
   }
 
   dispose(): void {

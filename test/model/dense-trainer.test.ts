@@ -3,34 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { DenseTrainer, type DenseTrainerInit } from '../../src/model/dense-trainer.js';
 import { KernelRunner } from '../../src/model/kernels.js';
 import type { HiddenActivation } from '../../src/model/network.js';
-import { createRandom } from '../../src/model/random.js';
 import { getTf, loadLayers } from '../../src/model/tf.js';
+import { seededBatch as batch, seededLayers as layers } from '../helpers/dense-training.js';
 
 const tf = await getTf();
 // The reference steps below run tfjs's gradient tape. tfjs-core's Node bundle registers no
 // gradients; tfjs-layers' bundle registers them all (the trainer itself needs none).
 loadLayers();
 
-/** Seeded starting weights for inputs → hidden… → classes. */
-function layers(sizes: number[], seed: number): DenseTrainerInit['layers'] {
-  const random = createRandom(seed);
-  return sizes.slice(1).map((units, index) => {
-    const inputUnits = sizes[index]!;
-    return {
-      shape: { inputUnits, units },
-      kernel: Float32Array.from({ length: inputUnits * units }, () => random() - 0.5),
-      bias: Float32Array.from({ length: units }, () => (random() - 0.5) / 10),
-    };
-  });
-}
-
-function batch(rows: number, inputs: number, classes: number, seed: number): { features: Float32Array; labels: Int32Array } {
-  const random = createRandom(seed);
-  return {
-    features: Float32Array.from({ length: rows * inputs }, () => random() * 4 - 2),
-    labels: Int32Array.from({ length: rows }, () => Math.floor(random() * classes)),
-  };
-}
 
 /** The same network and steps with tfjs ops, its gradient tape and tf.train.adam: the reference. */
 function referenceSteps(init: DenseTrainerInit, steps: { features: Float32Array; labels: Int32Array; rows: number }[]): Float32Array[] {
@@ -71,7 +51,7 @@ describe('DenseTrainer', () => {
   ] as [HiddenActivation, number[]][]) {
     it(`takes the same Adam steps as tfjs's gradient tape and tf.train.adam (${activation}, ${sizes.join('→')})`, () => {
       const init: DenseTrainerInit = { layers: layers(sizes, 11), activation, learningRate: 0.05 };
-      const steps = [32, 32, 7].map((rows, index) => ({ rows, ...batch(rows, sizes[0]!, sizes.at(-1)!, 100 + index) }));
+      const steps = [32, 32, 7].map((rows, index) => batch(rows, sizes[0]!, sizes.at(-1)!, 100 + index));
       const trainer = new DenseTrainer(tf, init);
       for (const step of steps) trainer.step(step.features, step.labels, step.rows);
       const ours = trainer.weights().flatMap((layer) => [layer.kernel, layer.bias]);

@@ -2,32 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DenseTrainer, type DenseTrainerInit } from '../../src/model/dense-trainer.js';
 import { KernelRunner } from '../../src/model/kernels.js';
 import type { HiddenActivation } from '../../src/model/network.js';
-import { createRandom } from '../../src/model/random.js';
 import { getTf } from '../../src/model/tf.js';
 import { WasmDenseTrainer } from '../../src/model/wasm-dense-trainer.js';
+import { seededBatch as batch, seededLayers as layers } from '../helpers/dense-training.js';
 
 const tf = await getTf();
 
-function layers(sizes: number[], seed: number): DenseTrainerInit['layers'] {
-  const random = createRandom(seed);
-  return sizes.slice(1).map((units, index) => {
-    const inputUnits = sizes[index]!;
-    return {
-      shape: { inputUnits, units },
-      kernel: Float32Array.from({ length: inputUnits * units }, () => random() - 0.5),
-      bias: Float32Array.from({ length: units }, () => (random() - 0.5) / 10),
-    };
-  });
-}
-
-function batch(rows: number, inputs: number, classes: number, seed: number): { features: Float32Array; labels: Int32Array; rows: number } {
-  const random = createRandom(seed);
-  return {
-    rows,
-    features: Float32Array.from({ length: rows * inputs }, () => random() * 4 - 2),
-    labels: Int32Array.from({ length: rows }, () => Math.floor(random() * classes)),
-  };
-}
 
 /** Bit patterns, so that -0 and NaN compare exactly too. */
 function bits(values: Float32Array): number[] {
