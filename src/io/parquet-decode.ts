@@ -19,8 +19,38 @@ import { ThriftCompactReader, type ThriftStruct, type ThriftValue } from './thri
  * parquet-wasm gives for the same file (tested on both).
  */
 export function decodeOwnParquet(bytes: Uint8Array): arrow.Table | undefined {
+  const file = openOwnParquet(bytes);
+  if (file === undefined) return undefined;
+  const batches: arrow.RecordBatch[] = [];
+  for (let group = 0; group < file.rowGroupRows.length; group++) {
+    const batch = file.readRowGroup(group);
+    if (batch === undefined) return undefined;
+    batches.push(batch);
+  }
+  return batches.length === 0 ? new arrow.Table(file.schema) : new arrow.Table(file.schema, batches);
+}
+
+/** A file our encoder wrote, opened by its footer: its row groups are decoded one at a time, when read. */
+export interface OwnParquetFile {
+  /** The Arrow schema parquet-wasm gives the file. */
+  schema: arrow.Schema;
+  /** Rows per row group, in order. */
+  rowGroupRows: number[];
+  /**
+   * One row group as one record batch; undefined when its pages do not decode as this subset
+   * (damaged bytes): parquet-wasm then reads that row group, or says what is wrong.
+   */
+  readRowGroup(index: number): arrow.RecordBatch | undefined;
+}
+
+/** The footer of a file our encoder wrote (see decodeOwnParquet), or undefined for any other bytes. */
+export function openOwnParquet(bytes: Uint8Array): OwnParquetFile | undefined {
+  return unlessNotOurs(() => open(bytes));
+}
+
+function unlessNotOurs<T>(work: () => T): T | undefined {
   try {
-    return decode(bytes);
+    return work();
   } catch (error) {
     // Bytes that do not decode as this subset: parquet-wasm reads them, or says what is wrong.
     if (error instanceof RangeError || error instanceof NotOurs) return undefined;
@@ -45,7 +75,7 @@ interface Column {
 
 const utf8 = new TextDecoder();
 
-function decode(bytes: Uint8Array): arrow.Table {
+function open(bytes: Uint8Array): OwnParquetFile {
   const length = bytes.length;
   if (length < 12 || !isMagic(bytes, 0) || !isMagic(bytes, length - 4)) throw new NotOurs();
   const footerLength = new DataView(bytes.buffer, bytes.byteOffset + length - 8, 4).getUint32(0, true);
@@ -55,16 +85,22 @@ function decode(bytes: Uint8Array): arrow.Table {
   if (!(createdBy instanceof Uint8Array) || !isUtf8(createdBy) || utf8.decode(createdBy) !== PARQUET_CREATED_BY || footer.has(5)) throw new NotOurs();
   const columns = schemaColumns(list(footer.get(2)));
   const schema = new arrow.Schema(columns.map((column) => new arrow.Field(column.name, column.type, column.nullable)));
-  const batches = list(footer.get(4)).map((value) => {
+  const groups = list(footer.get(4)).map((value) => {
     const group = struct(value);
-    const rows = int(group.get(3));
-    const chunks = list(group.get(1));
+    const chunks = list(group.get(1)).map((chunk) => struct(struct(chunk).get(3)));
     if (chunks.length !== columns.length) throw new NotOurs();
-    const children = columns.map((column, index) => decodeChunk(bytes, column, struct(struct(chunks[index]).get(3)), rows));
-    return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, nullCount: 0, children }));
+    return { rows: int(group.get(3)), chunks };
   });
-  if (batches.length === 0) return new arrow.Table(schema);
-  return new arrow.Table(schema, batches);
+  return {
+    schema,
+    rowGroupRows: groups.map((group) => group.rows),
+    readRowGroup: (index) =>
+      unlessNotOurs(() => {
+        const { rows, chunks } = groups[index]!;
+        const children = columns.map((column, columnIndex) => decodeChunk(bytes, column, chunks[columnIndex]!, rows));
+        return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, nullCount: 0, children }));
+      }),
+  };
 }
 
 function schemaColumns(elements: ThriftValue[]): Column[] {

@@ -3,7 +3,7 @@ import * as pq from './parquet-wasm.js';
 import { stat, readFile } from 'node:fs/promises';
 import { MlopsError, throwIfAborted } from '../errors.js';
 import { toMlopsError } from './fs-errors.js';
-import { decodeOwnParquet } from './parquet-decode.js';
+import { decodeOwnParquet, openOwnParquet, type OwnParquetFile } from './parquet-decode.js';
 import { parquetRowGroupRows } from './parquet-footer.js';
 import { checkParquetMagic } from './parquet-magic.js';
 import { canCopyFromC, copyRecordBatchFromC } from './arrow-c-data.js';
@@ -64,11 +64,12 @@ export function tableToParquet(table: arrow.Table, options: ParquetWriteOptions 
 }
 
 /**
- * Files our own encoder wrote, up to this size, are read by our decoder (parquet-decode.ts) when
- * opened for streaming: whole, which is what a small file costs anyway. Larger files stream
- * through parquet-wasm a row group at a time.
+ * Files up to this size are opened for streaming by reading them whole (parquetBytesSource): our
+ * decoder for files our encoder wrote, parquet-wasm's synchronous reader for the others. Neither
+ * needs parquet-wasm's asynchronous reader, which V8 compiles on its first use (~30 ms of a cold
+ * run). Larger files stream from disk a row group at a time (memory: about a row group).
  */
-const OWN_DECODE_MAX_BYTES = 8 * 1024 * 1024;
+export const WHOLE_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Reads all of a Parquet file's rows into one Arrow table. */
 export function parquetToTable(bytes: Uint8Array, options: ParquetReadOptions = {}): arrow.Table {
@@ -177,55 +178,21 @@ export async function openParquetFile(path: string, options: { name?: string } =
   } catch (error) {
     throw toMlopsError(error, `open ${name}`);
   }
-  if (size <= OWN_DECODE_MAX_BYTES) {
+  if (size <= WHOLE_FILE_MAX_BYTES) {
     let bytes: Uint8Array;
     try {
       bytes = await readFile(path);
     } catch (error) {
       throw toMlopsError(error, `read ${name}`);
     }
-    const own = decodeOwnParquet(bytes);
-    if (own !== undefined) return tableSource(own, name);
-    return sourceOf(await openWasmParquetBytes(bytes, name));
+    return parquetBytesSource(bytes, name);
   }
   return sourceOf(await openWasmParquetFile(path, name));
 }
 
 /** The same over bytes already in memory (a file read through a VolumeStore). */
 export async function openParquetBytes(bytes: Uint8Array, name: string): Promise<ParquetSource> {
-  const own = bytes.byteLength <= OWN_DECODE_MAX_BYTES ? decodeOwnParquet(bytes) : undefined;
-  if (own !== undefined) return tableSource(own, name);
-  return sourceOf(await openWasmParquetBytes(bytes, name));
-}
-
-/** A ParquetSource over a file our decoder read whole: its row groups are the table's batches. */
-function tableSource(table: arrow.Table, name: string): ParquetSource {
-  const rowGroupRows = table.batches.map((batch) => batch.numRows);
-  return {
-    schema: table.schema,
-    rows: table.numRows,
-    rowGroups: rowGroupRows.length,
-    rowGroupRows,
-    name,
-    batches: (options = {}) => tableBatches(table, name, options),
-    close: async () => undefined,
-  };
-}
-
-async function* tableBatches(table: arrow.Table, name: string, options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
-  const batchSize = checkBatchSize(options.batchSize);
-  const asked = checkColumns(table.schema, options.columns, name);
-  // In the file's order, as parquet-wasm's stream gives them.
-  const columns = table.schema.fields.map((field) => field.name).filter((column) => asked.includes(column));
-  const selectsAll = columns.length === table.schema.fields.length;
-  const groups = options.only === undefined ? table.batches : [table.batches[options.only.group]!.slice(0, options.only.rows)];
-  for (const group of groups) {
-    const selected = selectsAll ? group : selectColumns(group, columns);
-    for (const batch of splitBatches([selected], batchSize)) {
-      throwIfAborted(options.signal);
-      yield batch;
-    }
-  }
+  return bytes.byteLength <= WHOLE_FILE_MAX_BYTES ? parquetBytesSource(bytes, name) : sourceOf(await openWasmParquetBytes(bytes, name));
 }
 
 /**
@@ -259,22 +226,23 @@ export async function openParquetRanges(size: number, read: ReadRange, name: str
 }
 
 /**
- * A ParquetSource over a whole file already in memory, decoded with parquet-wasm's synchronous
- * reader, one row group at a time: the same schema, row counts and batches as openParquetBytes
- * (each batch within one row group, at most batchSize rows). For small files: the asynchronous
- * reader behind openParquetFile is a separate part of parquet-wasm's code, which V8 compiles on
- * its first use (~30 ms of a cold run), while this reader is the one reading the ingested data
- * for training already uses (parquetToTable).
+ * A ParquetSource over a whole file already in memory, one row group decoded at a time: by our
+ * decoder when our encoder wrote the file (only its footer is read now), else by parquet-wasm's
+ * synchronous reader. The same schema, row counts and batches as the streaming reader (each batch
+ * within one row group, at most batchSize rows, the asked columns in the file's order).
  */
 export function parquetBytesSource(bytes: Uint8Array, name: string): ParquetSource {
-  const own = decodeOwnParquet(bytes);
-  if (own !== undefined) return tableSource(own, name);
-  const rowGroupRows = parquetRowGroupRows(bytes, name);
+  const own = openOwnParquet(bytes);
+  const rowGroupRows = own?.rowGroupRows ?? parquetRowGroupRows(bytes, name);
   let schema: arrow.Schema;
-  try {
-    schema = new arrow.MessageReader(pq.readSchema(bytes).intoIPCStream()).readSchema(true)!;
-  } catch (error) {
-    throw new MlopsError('CORRUPT', `Cannot read the schema of Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+  if (own !== undefined) {
+    schema = own.schema;
+  } else {
+    try {
+      schema = new arrow.MessageReader(pq.readSchema(bytes).intoIPCStream()).readSchema(true)!;
+    } catch (error) {
+      throw new MlopsError('CORRUPT', `Cannot read the schema of Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+    }
   }
   return {
     schema,
@@ -282,41 +250,56 @@ export function parquetBytesSource(bytes: Uint8Array, name: string): ParquetSour
     rowGroups: rowGroupRows.length,
     rowGroupRows,
     name,
-    batches: (options = {}) => bytesBatches(bytes, name, schema, rowGroupRows, options),
+    batches: (options = {}) => bytesBatches(bytes, name, schema, rowGroupRows, own, options),
     close: async () => undefined,
   };
 }
 
-async function* bytesBatches(bytes: Uint8Array, name: string, schema: arrow.Schema, rowGroupRows: number[], options: ParquetStreamOptions): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+async function* bytesBatches(
+  bytes: Uint8Array,
+  name: string,
+  schema: arrow.Schema,
+  rowGroupRows: number[],
+  own: OwnParquetFile | undefined,
+  options: ParquetStreamOptions,
+): AsyncGenerator<arrow.RecordBatch, void, undefined> {
   const batchSize = checkBatchSize(options.batchSize);
   const columns = checkColumns(schema, options.columns, name);
-  // The synchronous reader decodes every column; the asked ones are kept, in the file's order (as the streaming reader gives them).
+  // Every column is decoded; the asked ones are kept, in the file's order (as the streaming reader gives them).
   const kept = schema.fields.map((field) => field.name).filter((column) => columns.includes(column));
   const keepsAll = kept.length === schema.fields.length;
   const groups = options.only === undefined ? rowGroupRows.map((_, index) => index) : [options.only.group];
   for (const group of groups) {
     if (rowGroupRows[group] === 0) continue;
-    let table: pq.Table;
-    try {
-      // A file of one row group is read with the options training's read already used: parquet-wasm
-      // compiles its handling of rowGroups and limit on their first use (~10 ms cold).
-      const whole = options.only === undefined && rowGroupRows.length === 1;
-      table = pq.readParquet(bytes, whole ? { batchSize } : { batchSize, rowGroups: [group], ...(options.only === undefined ? {} : { limit: options.only.rows }) });
-    } catch (error) {
-      throw new MlopsError('CORRUPT', `Cannot read Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+    const decoded = own?.readRowGroup(group);
+    const batches = decoded === undefined ? wasmRowGroupBatches(bytes, name, group, rowGroupRows.length, batchSize, options.only?.rows) : splitBatches([options.only === undefined ? decoded : decoded.slice(0, options.only.rows)], batchSize);
+    for (const batch of batches) {
+      throwIfAborted(options.signal);
+      yield keepsAll ? batch : selectColumns(batch, kept);
     }
-    try {
-      const count = table.numBatches;
-      for (let index = 0; index < count; index++) {
-        throwIfAborted(options.signal);
-        const batch = table.recordBatch(index);
-        if (batch === undefined) break;
-        const decoded = arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
-        yield keepsAll ? decoded : selectColumns(decoded, kept);
-      }
-    } finally {
-      table.free();
+  }
+}
+
+/** One row group (its first `limit` rows, when given) through parquet-wasm's synchronous reader, in batches of at most batchSize rows. */
+function* wasmRowGroupBatches(bytes: Uint8Array, name: string, group: number, groups: number, batchSize: number, limit: number | undefined): Generator<arrow.RecordBatch, void, undefined> {
+  let table: pq.Table;
+  try {
+    // A file of one row group is read with the options training's read already used: parquet-wasm
+    // compiles its handling of rowGroups and limit on their first use (~10 ms cold).
+    const whole = limit === undefined && groups === 1;
+    table = pq.readParquet(bytes, whole ? { batchSize } : { batchSize, rowGroups: [group], ...(limit === undefined ? {} : { limit }) });
+  } catch (error) {
+    throw new MlopsError('CORRUPT', `Cannot read Parquet file ${name}: ${describe(error)}`, { cause: error, details: { source: name } });
+  }
+  try {
+    const count = table.numBatches;
+    for (let index = 0; index < count; index++) {
+      const batch = table.recordBatch(index);
+      if (batch === undefined) break;
+      yield arrow.tableFromIPC(batch.intoIPCStream()).batches[0]!;
     }
+  } finally {
+    table.free();
   }
 }
 

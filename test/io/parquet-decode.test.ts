@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { decodeHybrid, decodeOwnParquet } from '../../src/io/parquet-decode.js';
+import { parquetMetadata } from 'hyparquet';
+import { decodeHybrid, decodeOwnParquet, openOwnParquet } from '../../src/io/parquet-decode.js';
 import { encodeHybrid } from '../../src/io/parquet-encode.js';
 import * as pq from '../../src/io/parquet-wasm.js';
 import { encodeParquet } from '../../src/io/parquet-writer.js';
@@ -89,6 +90,20 @@ describe('decodeOwnParquet', () => {
     // The first page's bytes overwritten: the snappy block or page header no longer decodes.
     const damaged = ours.slice();
     damaged.fill(0xff, 4, 24);
+    expect(decodeOwnParquet(damaged)).toBeUndefined();
+  });
+
+  it('opens by the footer alone and decodes each row group when read: a damaged row group gives undefined, the others still decode', async () => {
+    const part = (from: number, rows: number) => batchOf({ x: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => from + i), new arrow.Float64()) });
+    const bytes = await encodeParquet([part(0, 50), part(50, 70)], 'two-groups.parquet');
+    const second = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).row_groups[1]!.columns[0]!.meta_data!;
+    const damaged = bytes.slice();
+    damaged.fill(0xff, Number(second.dictionary_page_offset ?? second.data_page_offset), Number(second.data_page_offset) + 16);
+    const file = openOwnParquet(damaged);
+    expect(file?.rowGroupRows).toEqual([50, 70]);
+    expect(String(file!.schema.fields[0]!.type)).toBe('Float64');
+    expect([...file!.readRowGroup(0)!.getChild('x')!]).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(file!.readRowGroup(1)).toBeUndefined();
     expect(decodeOwnParquet(damaged)).toBeUndefined();
   });
 

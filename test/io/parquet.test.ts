@@ -241,6 +241,19 @@ describe('openParquetFile / openParquetBytes (streaming by record batches)', () 
     expect([...parquetToTable(bytes, { batchSize: 300 }).batches.map((b) => b.numRows)]).toEqual([300, 200, 200]);
   });
 
+  it("reads a damaged row group of our own file through parquet-wasm, which fails with CORRUPT naming the file, after the intact one", async () => {
+    const part = (from: number, rows: number) => new arrow.Table({ x: arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => from + i), new arrow.Float64()) }).batches[0]!;
+    const bytes = await encodeParquet([part(0, 50), part(50, 70)], 'two-groups.parquet');
+    const second = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).row_groups[1]!.columns[0]!.meta_data!;
+    const damaged = bytes.slice();
+    damaged.fill(0xff, Number(second.dictionary_page_offset ?? second.data_page_offset), Number(second.data_page_offset) + 16);
+    const source = await openParquetBytes(damaged, 'damaged.parquet');
+    expect(source.rowGroupRows).toEqual([50, 70]);
+    const batches = source.batches();
+    expect((await batches.next()).value?.numRows).toBe(50);
+    await expect(batches.next()).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('damaged.parquet') });
+  });
+
   it('opens a Node Buffer (what fs.readFile gives) as well as a Uint8Array, for a file another writer made', async () => {
     const file = await numbersFile(1200);
     const source = await openParquetBytes(await readFile(file), 'buffer.parquet');

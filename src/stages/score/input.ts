@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { MlopsError, throwIfAborted } from '../../errors.js';
 import { errnoCode, toMlopsError } from '../../io/fs-errors.js';
-import { openParquetFile, openParquetRanges, parquetBytesSource, type ParquetSource } from '../../io/parquet.js';
+import { openParquetFile, openParquetRanges, type ParquetSource } from '../../io/parquet.js';
 import { canCopyFromC } from '../../io/arrow-c-data.js';
 import { ParquetReadAhead } from '../../io/workers/parquet-read-ahead.js';
 import type { TableStore, VolumeStore } from '../../workspace/types.js';
@@ -84,7 +84,7 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
   try {
     for (const [index, file] of files.entries()) {
       throwIfAborted(options.signal);
-      const source = await openLocalParquet(file);
+      const source = await openParquetFile(file.path, { name: file.name });
       try {
         checkFeatures(source.schema, options.featureNames, source.name, options.categorical);
         rows += source.rows;
@@ -165,7 +165,7 @@ async function openLocalInput(location: string, local: string, options: OpenInpu
     close: async () => undefined,
     async *batches() {
       for (const file of files) {
-        const source = await openLocalParquet(file);
+        const source = await openParquetFile(file.path, { name: file.name });
         try {
           yield* sourceBatches(source, options);
         } finally {
@@ -183,28 +183,6 @@ async function* sourceBatches(source: ParquetSource, options: OpenInputOptions &
     yield { batch, origin: { source: source.name, firstRow } };
     firstRow += batch.numRows;
   }
-}
-
-/**
- * Local files up to this size are read whole and decoded by parquet-wasm's synchronous reader
- * (parquetBytesSource: no cold compilation of its asynchronous one, ~30 ms, for a few small
- * files); larger ones are streamed from disk row group by row group (memory: about a row group).
- */
-export const SMALL_PARQUET_FILE_BYTES = 1 << 20;
-
-async function openLocalParquet(file: LocalFile): Promise<ParquetSource> {
-  let bytes: Uint8Array | undefined;
-  try {
-    const handle = await fs.open(file.path, 'r');
-    try {
-      if ((await handle.stat()).size <= SMALL_PARQUET_FILE_BYTES) bytes = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw toMlopsError(error, `open ${file.name}`);
-  }
-  return bytes === undefined ? openParquetFile(file.path, { name: file.name }) : parquetBytesSource(bytes, file.name);
 }
 
 interface LocalFile {
