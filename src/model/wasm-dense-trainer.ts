@@ -118,6 +118,14 @@ class WasmTensors {
     return this.make([], Float32Array.of(value));
   }
 
+  /** Frees one tensor before the others (rows prepared and released). */
+  free(tensor: WasmTensor): void {
+    const index = this.#all.indexOf(tensor);
+    if (index < 0) return;
+    this.#all.splice(index, 1);
+    tensor.free();
+  }
+
   freeAll(): void {
     for (const tensor of this.#all.splice(0)) tensor.free();
   }
@@ -311,8 +319,8 @@ export class WasmDenseTrainer implements DenseTraining {
   }
 
   release(prepared: PreparedRows): void {
-    // Freed with the trainer: its tensors were allocated with the trainer's.
-    if (prepared instanceof WasmPreparedRows) this.#prepared.delete(prepared);
+    if (!(prepared instanceof WasmPreparedRows) || !this.#prepared.delete(prepared)) return;
+    this.#tensors.free(prepared.input);
   }
 
   predict(prepared: PreparedRows): Float32Array {

@@ -71,7 +71,12 @@ describe('WasmDenseTrainer', () => {
     expect(bits(trainer.predict(prepared))).toEqual(bits(reference.predict(referencePrepared)));
     reference.release(referencePrepared);
     reference.dispose();
+    const beforeRelease = kernels.liveData();
     trainer.release(prepared);
+    // The prepared rows' tensor is freed now, as DenseTrainer frees its own, not at dispose.
+    expect(kernels.liveData()).toBe(beforeRelease - 1);
+    trainer.release(prepared);
+    expect(kernels.liveData()).toBe(beforeRelease - 1);
     expect(() => trainer.predict(prepared)).toThrow(/did not prepare/);
     trainer.dispose();
     expect(kernels.liveData()).toBe(live);
